@@ -1,0 +1,65 @@
+"""What every subcommand shares: the context, output helpers and the error-to-exit-code rule.
+
+Exit codes: 0 success, 1 refused or failed (the tenant's state is reported), 2 unusable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from core.errors import FederatorError, InputError, RefusedError
+from core.paths import Paths
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+@dataclass
+class Context:
+    """What a handler needs besides its own arguments: where files live and the global options."""
+
+    paths: Paths
+    verbose: bool = False
+    sandbox: bool = False
+    sandbox_user: str | None = None
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+
+    def print(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+
+    def emit_json(self, payload: Any) -> None:
+        json.dump(payload, self.stdout, indent=2, ensure_ascii=False, default=str)
+        self.stdout.write("\n")
+
+    def error(self, message: str) -> None:
+        self.stderr.write(f"error: {message}\n")
+
+
+Handler = Callable[[argparse.Namespace, Context], int]
+
+
+def exit_code_for(error: FederatorError) -> int:
+    """2 for unusable input, 1 for everything else Federator reports."""
+    if isinstance(error, InputError):
+        return EXIT_BAD_INPUT
+    if isinstance(error, RefusedError):
+        return EXIT_FAILED
+    return EXIT_FAILED
+
+
+def report_error(error: FederatorError, ctx: Context, *, as_json: bool) -> int:
+    """Print ``error`` as one ``error: ...`` line (and a JSON body with ``--json``)."""
+    line = error.message
+    if error.remedy:
+        line += f" {error.remedy}"
+    ctx.error(line)
+    if as_json:
+        ctx.emit_json({"error": error.to_json()})
+    return exit_code_for(error)

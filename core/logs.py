@@ -1,0 +1,64 @@
+"""Logging set-up: a rotating file in the per-user log folder, with secrets scrubbed on the way out.
+
+The scrubber is a last line of defence; code must not log tokens in the first place.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+from pathlib import Path
+
+_SECRET_PATTERNS = [
+    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-_\.=+/]+"), r"\1[redacted]"),
+    (re.compile(r"(?i)(\"?(?:access_token|refresh_token|id_token|client_secret|device_code|"
+                r"code_verifier|authorization|code)\"?\s*[:=]\s*\"?)[^\"&\s,}]+"),
+     r"\1[redacted]"),
+    (re.compile(r"eyJ[A-Za-z0-9\-_]{8,}\.[A-Za-z0-9\-_]{8,}\.[A-Za-z0-9\-_]*"), "[redacted-jwt]"),
+]
+
+
+def scrub(text: str) -> str:
+    """Remove bearer tokens, JWTs and OAuth secrets from ``text``."""
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class SecretScrubbingFormatter(logging.Formatter):
+    """A formatter that scrubs the fully formatted record, arguments and tracebacks included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
+_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+def setup_logging(log_file: Path | None, *, verbose: bool = False) -> None:
+    """Log to ``log_file`` (rotating, 1 MB x 5) and, when verbose, to stderr."""
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for handler in list(root.handlers):
+        if getattr(handler, "_federator", False):
+            root.removeHandler(handler)
+    formatter = SecretScrubbingFormatter(_FORMAT)
+    if log_file is not None:
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            file_handler = logging.handlers.RotatingFileHandler(
+                log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
+        except OSError:
+            file_handler = None
+        if file_handler is not None:
+            file_handler.setFormatter(formatter)
+            file_handler.setLevel(logging.DEBUG)
+            file_handler._federator = True  # type: ignore[attr-defined]
+            root.addHandler(file_handler)
+    if verbose:
+        stream = logging.StreamHandler()
+        stream.setFormatter(formatter)
+        stream.setLevel(logging.DEBUG)
+        stream._federator = True  # type: ignore[attr-defined]
+        root.addHandler(stream)

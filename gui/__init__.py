@@ -1,0 +1,1 @@
+"""Federator's desktop face: a thin PySide6 layer over ``core``. No federation logic lives here."""

@@ -1,0 +1,25 @@
+"""The installed ``federator`` entry point: a subcommand runs the CLI, none opens the desktop app.
+
+Kept free of Qt imports so that ``federator <command>`` never loads PySide6.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from core.cli import build_parser, run
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is not None:
+        return run(args)
+    from gui.app import run_gui
+
+    return run_gui(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
