@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -68,6 +69,12 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         ctx.error("interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader went away (``federator domains | head``): not an error worth a message.
+        # Point stdout at devnull so the interpreter's final flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
     except Exception as exc:  # the last net: a readable line, details in the log
         log.exception("unexpected error")
         ctx.error(f"unexpected {type(exc).__name__}; details are in {ctx.paths.log_file}")

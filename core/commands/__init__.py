@@ -7,4 +7,8 @@ inside the handlers so that ``federator --help`` is fast.
 
 COMMAND_MODULES = [
     "core.commands.inspect",
+    "core.commands.tenant",
+    "core.commands.sandbox",
+    "core.commands.preflight",
+    "core.commands.changes",
 ]

@@ -1,0 +1,270 @@
+"""``federator preflight``, ``federator plan`` and ``federator make-default``: know everything
+before changing anything, see the exact change, and fix the one blocker Federator can fix itself
+(the target being the tenant's default domain).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+from core.commands.common import EXIT_FAILED, EXIT_OK, Context
+from core.errors import InputError
+
+if TYPE_CHECKING:
+    from core.plan import PlanOptions
+    from core.preflight.model import CheckResult, PreflightResult
+
+WIDTH = 100
+MAX_ITEMS_SHOWN = 12
+
+
+def _plan_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--display-name", help="name shown for the IdP (default: the domain)")
+    p.add_argument("--mfa-behavior", dest="mfa_behavior",
+                   help="federatedIdpMfaBehavior (default acceptIfMfaDoneByFederatedIdp: "
+                        "Microsoft accepts the IdP's MFA, and asks for its own when the IdP "
+                        "did none)")
+    p.add_argument("--prompt-login-behavior",
+                   help="promptLoginBehavior (default translateToFreshPasswordAuthentication, "
+                        "what Microsoft does when it is empty)")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser(
+        "preflight", help="check everything before federating a domain (reads only)",
+        description="Read the IdP metadata and the tenant, and check every known cause of a "
+                    "failed or dangerous federation. Changes nothing. Exit 0 when no check "
+                    "fails, 1 when one does, 2 when the input cannot be used.")
+    p.add_argument("--metadata", required=True, metavar="SOURCE",
+                   help="IdP metadata file or https:// URL")
+    p.add_argument("--domain", required=True, help="the domain to federate")
+    p.add_argument("--entity", help="entity ID when the metadata holds several IdPs")
+    p.add_argument("--report", metavar="FILE.html",
+                   help="also write a self-contained HTML report (for a change ticket); "
+                        "a name ending in .json writes the JSON instead")
+    _plan_options(p)
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(handler=handle_preflight)
+
+    p = subparsers.add_parser(
+        "plan", help="show the exact change: values, Graph requests, PowerShell (reads only)",
+        description="Current and new value of every federation property, the HTTP requests "
+                    "Federator would send and the equivalent Microsoft Graph PowerShell.")
+    p.add_argument("--metadata", required=True, metavar="SOURCE",
+                   help="IdP metadata file or https:// URL")
+    p.add_argument("--domain", required=True, help="the domain to federate")
+    p.add_argument("--entity", help="entity ID when the metadata holds several IdPs")
+    _plan_options(p)
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(handler=handle_plan)
+
+    p = subparsers.add_parser(
+        "make-default", help="make a verified managed domain the tenant's default domain",
+        description="The remedy for preflight's domain.not_default: the default domain cannot be "
+                    "federated, so make another one (usually the .onmicrosoft.com domain) the "
+                    "default first. Only the suffix offered for new users changes.")
+    p.add_argument("domain", metavar="DOMAIN", help="the domain to make the default")
+    p.add_argument("--confirm", required=True, metavar="DOMAIN",
+                   help="type the domain again to confirm the change")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.set_defaults(handler=handle_make_default)
+
+
+def options_from(args: argparse.Namespace) -> PlanOptions:
+    from core.plan import DEFAULT_MFA_BEHAVIOR, DEFAULT_PROMPT_LOGIN_BEHAVIOR, PlanOptions
+
+    return PlanOptions(display_name=args.display_name,
+                       federated_idp_mfa_behavior=args.mfa_behavior or DEFAULT_MFA_BEHAVIOR,
+                       prompt_login_behavior=(args.prompt_login_behavior
+                                              or DEFAULT_PROMPT_LOGIN_BEHAVIOR))
+
+
+def _read_metadata(args: argparse.Namespace) -> Any:
+    from core.preflight.run import read_metadata_input
+
+    metadata = read_metadata_input(args.metadata, entity=args.entity)
+    if metadata.error is not None:
+        raise metadata.error  # unusable input: exit 2
+    return metadata
+
+
+# -- preflight ------------------------------------------------------------------------------
+
+def handle_preflight(args: argparse.Namespace, ctx: Context) -> int:
+    from core.preflight.run import normalize_domain, run_preflight
+    from core.tenant import open_session
+
+    domain = normalize_domain(args.domain)
+    options = options_from(args)
+    metadata = _read_metadata(args)
+    with open_session(ctx) as session:
+        result = run_preflight(domain, metadata, client=session.client, paths=ctx.paths,
+                               options=options, sandbox=session.is_sandbox)
+        graph_url = session.client.graph_url
+    report_path = None
+    if args.report:
+        from core.report import write_html_report, write_json_report
+
+        writer = write_json_report if args.report.lower().endswith(".json") else \
+            write_html_report
+        report_path = writer(result, args.report)
+    if args.json:
+        from core.report import report_json
+
+        body = report_json(result)
+        if report_path is not None:
+            body["report"] = str(report_path)
+        ctx.emit_json(body)
+    else:
+        ctx.print(format_result(result, graph_url=graph_url, metadata_arg=args.metadata))
+        if report_path is not None:
+            ctx.print(f"Report written to {report_path}")
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    lines: list[str] = []
+    for para in text.splitlines() or [""]:
+        lines += textwrap.wrap(para, WIDTH, initial_indent=indent, subsequent_indent=indent,
+                               break_on_hyphens=False, break_long_words=False) or [indent]
+    return lines
+
+
+def format_check(c: CheckResult) -> list[str]:
+    """One check as plain text: marker, title and id; then what, why and what to do."""
+    from core.preflight.model import STATUS_MARKERS
+
+    marker = STATUS_MARKERS[c.status].ljust(8)
+    lines = [f"{marker} {c.title}  ({c.id})"]
+    pad = " " * 9
+    lines += _wrap(c.found, pad)
+    if c.items:
+        shown = list(c.items[:MAX_ITEMS_SHOWN])
+        for item in shown:
+            wrapped = _wrap(item, pad + "    ")
+            wrapped[0] = pad + "  - " + wrapped[0][len(pad) + 4:]
+            lines += wrapped
+        if len(c.items) > len(shown):
+            lines.append(f"{pad}  ... and {len(c.items) - len(shown)} more (see --json or "
+                         "--report)")
+    if c.status not in ("pass", "skipped"):
+        lines += _wrap("Why it matters: " + c.why, pad)
+    if c.remedy and c.status not in ("pass", "skipped"):
+        head, _, rest = c.remedy.partition("\n")
+        lines += _wrap("What to do: " + head, pad)
+        lines += [pad + "    " + ln for ln in rest.splitlines()]
+    if c.action is not None and c.action.command not in (c.remedy or ""):
+        lines.append(f"{pad}Federator can do it: {c.action.command}")
+    return lines
+
+
+def format_result(result: PreflightResult, *, graph_url: str, metadata_arg: str) -> str:
+    """The whole preflight as plain, readable text for a terminal."""
+    when = result.started_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    tenant = (result.tenant_name or "(not read)") + (f" ({result.tenant_id})"
+                                                     if result.tenant_id else "")
+    if result.sandbox:
+        tenant += "  [sandbox tenant, demo mode]"
+    out = [f"Preflight: federating {result.domain}", "",
+           f"  Tenant:        {tenant}",
+           f"  Signed in as:  {result.signed_in_as or '(unknown)'}",
+           f"  IdP metadata:  {result.metadata_source}"
+           + (f" (entity {result.entity_id})" if result.entity_id else ""),
+           f"  Checked:       {when}, {result.round_trips} Graph round trip(s), "
+           f"{result.elapsed_s:.2f} s", ""]
+    for c in result.checks:
+        out += format_check(c)
+        out.append("")
+    counts = result.summary()
+    tally = (f"{counts['fail']} failed, {counts['warn']} warning(s), {counts['manual']} to check "
+             f"by hand, {counts['pass']} passed, {counts['skipped']} skipped")
+    if result.ok:
+        out += _wrap(f"Result: READY, no check failed ({tally}). Read the warnings and the "
+                     "checks to do by hand before you federate.", "")
+        to_read = [c.id for c in result.checks if c.status in ("warn", "manual")]
+        if to_read:
+            out += _wrap("To read: " + ", ".join(to_read) + ".", "")
+    else:
+        failed = ", ".join(c.id for c in result.failed)
+        out += _wrap(f"Result: NOT READY ({tally}). Fix {failed} first. Nothing was changed.",
+                     "")
+    out.append("")
+    if result.plan is not None:
+        plan = result.plan
+        if plan.is_noop:
+            out.append("The change: none, the domain already has these settings.")
+        for r in plan.requests:
+            values = [k for k in (r.body or {}) if not k.startswith("@")]
+            out.append(f"The change: {r.method} {r.url(graph_url)} with "
+                       f"{len(values)} properties.")
+        out.append(f"See every value and the PowerShell equivalent: federator plan --metadata "
+                   f"{metadata_arg} --domain {result.domain}")
+    elif result.plan_error:
+        out.append(result.plan_error)
+    return "\n".join(out)
+
+
+# -- plan -----------------------------------------------------------------------------------
+
+def handle_plan(args: argparse.Namespace, ctx: Context) -> int:
+    from core.graph import api
+    from core.graph.errors import NotFoundError
+    from core.plan import DomainState, build_plan, format_plan
+    from core.preflight.run import normalize_domain
+    from core.tenant import open_session
+
+    domain = normalize_domain(args.domain)
+    options = options_from(args)
+    metadata = _read_metadata(args)
+    with open_session(ctx) as session:
+        try:
+            dom = api.get_domain(session.client, domain)
+        except NotFoundError:
+            raise InputError(f"{domain} is not a domain of this tenant.", code="domain_not_found",
+                             remedy="Check the spelling (federator domains lists them).") from None
+        config = (api.find_federation_configuration(session.client, domain)
+                  if str(dom.get("authenticationType", "")).lower() == "federated" else None)
+        plan = build_plan(domain, metadata.settings, DomainState.from_graph(dict(dom), config),
+                          options)
+        graph_url = session.client.graph_url
+    if args.json:
+        ctx.emit_json(plan.to_json())
+    else:
+        ctx.print(format_plan(plan, graph_url=graph_url))
+        ctx.print("")
+        ctx.print(f"Nothing was changed. Check it first: federator preflight --metadata "
+                  f"{args.metadata} --domain {domain}")
+    return EXIT_OK
+
+
+# -- make-default ---------------------------------------------------------------------------
+
+def handle_make_default(args: argparse.Namespace, ctx: Context) -> int:
+    from core.preflight.remedies import make_default
+    from core.preflight.run import normalize_domain
+    from core.tenant import open_session
+
+    domain = normalize_domain(args.domain)
+    if normalize_domain(args.confirm) != domain:
+        raise InputError(f"--confirm {args.confirm} does not match {domain}.",
+                         code="confirmation_mismatch",
+                         remedy=f"Type the domain again: --confirm {domain}")
+    with open_session(ctx) as session:
+        body = make_default(session.client, domain)
+    if args.json:
+        ctx.emit_json(body)
+    elif not body["changed"]:
+        ctx.print(f"{domain} is already the default domain: nothing changed.")
+    elif body["is_default"]:
+        ctx.print(f"{domain} is now the tenant's default domain (was {body['previous_default']}).")
+        ctx.print("Only the suffix offered for new users changed; existing users, addresses and "
+                  "mail flow are as before.")
+        if body["way_back"]:
+            ctx.print(f"Way back: {body['way_back']}")
+    else:
+        ctx.error(f"Microsoft accepted the change but {domain} does not read back as default "
+                  "yet; run 'federator domains' in a minute.")
+    return EXIT_OK if body["is_default"] else EXIT_FAILED

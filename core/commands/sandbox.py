@@ -1,0 +1,99 @@
+"""``federator sandbox serve|reset``: run the sandbox tenant for scripts and curl, or reset it.
+
+``serve`` prints one JSON line ``{"graph_url", "login_url", "ca_bundle", "token", "tenant_id"}``
+(the token is a ready bearer token for ops@contoso.com) and serves until Ctrl+C or SIGTERM. The
+state lives in Federator's home folder (``Paths.sandbox_dir``), shared with ``--sandbox`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import threading
+from types import FrameType
+
+from core.commands.common import EXIT_OK, Context
+from core.errors import FederatorError, InputError
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser("sandbox", help="run or reset the built-in sandbox tenant")
+    sub = p.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
+    serve = sub.add_parser(
+        "serve", help="serve the sandbox tenant on 127.0.0.1 until interrupted",
+        description="Serve the sandbox tenant (Graph + login on one HTTPS port). Prints one JSON "
+                    "line with graph_url, login_url, ca_bundle and a bearer token for "
+                    "ops@contoso.com, e.g. for curl --cacert CA -H 'Authorization: Bearer TOKEN' "
+                    "GRAPH_URL/domains.")
+    serve.add_argument("--port", type=int, default=0, help="TCP port (default: any free port)")
+    serve.add_argument("--latency", type=float, default=0.0, metavar="MS",
+                       help="delay every request by MS milliseconds")
+    serve.add_argument("--faults", metavar="SPEC",
+                       help="inject faults, e.g. 429:3@1.5,503:0.1,drop:2,expire-token "
+                            "(grammar in the README)")
+    serve.add_argument("--propagation", type=float, default=0.0, metavar="SECONDS",
+                       help="how long home realm discovery lags behind changes")
+    serve.add_argument("--seed", type=int, default=0,
+                       help="seed for a new or reset tenant and for random faults")
+    serve.set_defaults(handler=handle_serve)
+    reset = sub.add_parser("reset", help="put the sandbox tenant back to its seed state")
+    reset.add_argument("--seed", type=int, default=0, help="seed of the new state")
+    reset.set_defaults(handler=handle_reset)
+
+
+def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
+    from core.sandbox import Sandbox
+
+    if not 0 <= args.port <= 65535:
+        raise InputError(f"--port {args.port} is not a TCP port", remedy="Use 1-65535, or 0.")
+    if args.latency < 0 or args.propagation < 0:
+        raise InputError("--latency and --propagation cannot be negative")
+    ctx.paths.ensure()
+    sandbox = Sandbox(ctx.paths.sandbox_dir, seed=args.seed, latency_ms=args.latency,
+                      faults=args.faults, propagation_s=args.propagation, port=args.port)
+    try:
+        sandbox.start()
+    except OSError as exc:
+        raise FederatorError(
+            f"the sandbox cannot listen on 127.0.0.1:{args.port} ({exc.strerror})",
+            code="sandbox_port",
+            remedy="Choose another --port, or leave it out for a free one.") from exc
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        line = {"graph_url": sandbox.graph_url, "login_url": sandbox.login_url,
+                "ca_bundle": str(sandbox.ca_bundle), "token": sandbox.issue_token(),
+                "tenant_id": sandbox.tenant_id}
+        ctx.stdout.write(json.dumps(line) + "\n")
+        ctx.stdout.flush()
+        ctx.stderr.write(f"Sandbox tenant \"Contoso (sandbox)\" on {sandbox.url} "
+                         f"(state in {ctx.paths.sandbox_dir}). Press Ctrl+C to stop.\n")
+        ctx.stderr.flush()
+        # A timed wait so Ctrl+C is noticed promptly on Windows too.
+        while not stopping.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        # A second Ctrl+C while stopping must not turn into a traceback.
+        previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, previous)
+        sandbox.stop()
+        signal.signal(signal.SIGINT, previous_int)
+    ctx.stderr.write("Sandbox stopped.\n")
+    return EXIT_OK
+
+
+def handle_reset(args: argparse.Namespace, ctx: Context) -> int:
+    from core.sandbox.state import TenantStore
+
+    ctx.paths.ensure()
+    TenantStore(ctx.paths.sandbox_dir, seed=args.seed).reset()
+    ctx.print(f"Sandbox tenant reset to its seed state (Contoso (sandbox)) in "
+              f"{ctx.paths.sandbox_dir}.")
+    return EXIT_OK

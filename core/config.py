@@ -1,0 +1,97 @@
+"""Which real tenant Federator signs in to: app (client) id, tenant, cloud. Kept in settings.json.
+
+Until a client id is configured, there is no real tenant and the sandbox tenant is the default
+(demo mode). The values live under the ``"tenant"`` key of ``Paths.settings_file``; other keys of
+that file belong to other parts of the app and are preserved on save.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from core.errors import FederatorError
+from core.paths import Paths
+
+SECTION = "tenant"
+# Microsoft Graph Command Line Tools (Graph PowerShell's default public client, reference §7.8):
+# the documented alternative for admins who cannot register their own app.
+GRAPH_CLI_CLIENT_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
+
+
+@dataclass
+class TenantConfig:
+    """The real tenant's sign-in settings.
+
+    ``tenant`` is a tenant id or a verified domain (``organizations`` lets the account decide);
+    ``legacy_scopes`` asks for ``Directory.AccessAsUser.All`` instead of the October 2025
+    ``Domain-InternalFederation.ReadWrite.All`` (for tenants that have not consented to it yet);
+    ``use_broker`` lets Windows sign in through the Web Account Manager when it is available.
+    ``graph_url``/``login_url``/``ca_bundle`` replace the cloud's endpoints with custom ones
+    trusted through that CA bundle (a sandbox from ``federator sandbox serve``); unset for real
+    tenants.
+    """
+
+    client_id: str | None = None
+    tenant: str = "organizations"
+    cloud: str = "global"
+    legacy_scopes: bool = False
+    use_broker: bool = True
+    graph_url: str | None = None
+    login_url: str | None = None
+    ca_bundle: str | None = None
+
+    @property
+    def custom_endpoints(self) -> bool:
+        return bool(self.graph_url and self.login_url)
+
+    @property
+    def configured(self) -> bool:
+        """True when a real tenant is set up (otherwise the sandbox is the default)."""
+        return bool(self.client_id)
+
+
+def _read_settings(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise FederatorError(f"cannot read the settings file {path}: {exc}",
+                             code="settings_unreadable",
+                             remedy="Fix or delete the file, then run the command again.") from exc
+    return data if isinstance(data, dict) else {}
+
+
+def load_tenant_config(paths: Paths) -> TenantConfig:
+    """The configured tenant, or defaults (not configured) when there is none."""
+    section = _read_settings(paths.settings_file).get(SECTION)
+    if not isinstance(section, dict):
+        return TenantConfig()
+    known = {f.name for f in fields(TenantConfig)}
+    values = {k: v for k, v in section.items() if k in known}
+    config = TenantConfig(**values)
+    config.client_id = str(config.client_id).strip() if config.client_id else None
+    config.tenant = str(config.tenant or "organizations").strip()
+    return config
+
+
+def save_tenant_config(paths: Paths, config: TenantConfig) -> None:
+    """Write ``config`` under the ``tenant`` key, keeping every other key, atomically."""
+    path = paths.settings_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    settings = _read_settings(path)
+    settings[SECTION] = asdict(config)
+    fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(settings, handle, indent=2)
+            handle.write("\n")
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,646 @@
+"""The journal: an append-only record of every change Federator makes to a tenant.
+
+Why it exists: nothing is changed without a recorded way back. Before any write, the state of the
+domain (the *snapshot*) is recorded; every request sent, every answer, the read-back verification
+and the outcome follow, each line flushed and fsynced before the next step runs, so that a power cut
+or a killed process leaves a journal that says exactly how far the change got.
+
+Layout: one JSON Lines file per tenant in ``Paths.journal_dir`` (``tenant-<id>.jsonl``). An *entry*
+is all the records sharing one ``op`` id, from ``begin`` to ``end``. An entry without ``end`` is *in
+progress*: the process died; the next run that takes the tenant's lock reconciles it by re-reading
+the tenant (see ``core.operations.reconcile``) and closes it with an ``end`` record.
+
+A cross-process lock per tenant (``tenant-<id>.lock``, an OS file lock: ``fcntl.flock`` on POSIX,
+``msvcrt.locking`` on Windows) stops two Federator processes from changing the same tenant at once;
+the OS drops it when its holder dies, so a killed process never leaves a stale lock behind.
+
+A damaged last line (a write cut short) is moved aside to ``<file>.corrupt-<timestamp>`` and
+reported; it is never silently dropped. Damaged lines elsewhere are left in place, skipped and
+reported. Records never hold tokens: callers pass request descriptions (method, path, body), and
+every text is passed through :func:`core.logs.scrub` on the way in as a last line of defence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import secrets
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import FederatorError, InputError, RefusedError
+from core.logs import scrub
+
+FORMAT_VERSION = 1
+RECORD_TYPES = ("begin", "step", "request", "response", "verify", "end")
+# Outcomes an entry can end with.
+OUTCOME_SUCCEEDED = "succeeded"      # written and read back as planned
+OUTCOME_FAILED = "failed"            # a write failed or verification disagreed; state re-read
+OUTCOME_RECONCILED = "reconciled"    # the process died mid-change; a later run re-read the tenant
+OUTCOME_NO_CHANGE = "no-change"      # nothing needed writing
+_LOCK_BYTE_OFFSET = 1 << 20          # Windows locks one byte far past the holder text
+
+
+def now_iso() -> str:
+    """UTC time as ISO 8601 with seconds, the journal's time format."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _safe_name(tenant: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", tenant.strip())
+    if not cleaned:
+        raise InputError("A tenant id is needed to open its journal.")
+    return cleaned
+
+
+def _scrub_value(value: Any) -> Any:
+    """Scrub every string inside ``value`` (tokens must never reach the journal)."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {str(k): _scrub_value(v) for k, v in value.items()
+                if str(k).lower() not in ("authorization", "access_token", "refresh_token")}
+    if isinstance(value, list | tuple):
+        return [_scrub_value(v) for v in value]
+    return value
+
+
+class JournalLockedError(RefusedError):
+    """Another Federator process is changing this tenant right now."""
+
+    code = "tenant_locked"
+
+
+class JournalError(FederatorError):
+    """The journal cannot be written (disk full, permissions); no change is attempted."""
+
+    code = "journal_unwritable"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The state of one domain at one moment, addressable by id for ``restore``.
+
+    ``domain`` is the Graph domain resource as read (``authenticationType``, ``isDefault``...);
+    ``federation`` is the ``internalDomainFederation`` object as read, or None when there was none;
+    ``readable`` is False when Graph could not say (e.g. a half-federated domain whose configuration
+    cannot be read).
+    """
+
+    id: str
+    tenant: str
+    domain_name: str
+    taken_at: str
+    domain: dict[str, Any]
+    federation: dict[str, Any] | None
+    readable: bool = True
+    note: str = ""
+
+    @property
+    def authentication_type(self) -> str:
+        return str(self.domain.get("authenticationType") or "Unknown")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "tenant": self.tenant, "domain_name": self.domain_name,
+                "taken_at": self.taken_at, "domain": self.domain,
+                "federation": self.federation, "readable": self.readable, "note": self.note}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Snapshot:
+        fed = data.get("federation")
+        return cls(id=str(data["id"]), tenant=str(data.get("tenant", "")),
+                   domain_name=str(data.get("domain_name", "")),
+                   taken_at=str(data.get("taken_at", "")),
+                   domain=dict(data.get("domain") or {}),
+                   federation=dict(fed) if isinstance(fed, dict) else None,
+                   readable=bool(data.get("readable", True)), note=str(data.get("note", "")))
+
+
+@dataclass
+class JournalEntry:
+    """One change as read back from the journal: every record sharing one operation id."""
+
+    op: str
+    kind: str
+    tenant: str
+    domain: str
+    who: str
+    started_at: str
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def end(self) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = None
+        for rec in self.records:
+            if rec.get("type") == "end":
+                found = rec
+        return found
+
+    @property
+    def in_progress(self) -> bool:
+        return self.end is None
+
+    @property
+    def outcome(self) -> str:
+        end = self.end
+        return str(end.get("outcome")) if end else "in-progress"
+
+    @property
+    def finished_at(self) -> str | None:
+        end = self.end
+        return str(end.get("at")) if end else None
+
+    @property
+    def snapshot_before(self) -> Snapshot | None:
+        begin = self.records[0] if self.records else {}
+        snap = begin.get("snapshot")
+        return Snapshot.from_json(snap) if isinstance(snap, dict) else None
+
+    @property
+    def snapshot_after(self) -> Snapshot | None:
+        end = self.end
+        snap = end.get("snapshot") if end else None
+        return Snapshot.from_json(snap) if isinstance(snap, dict) else None
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        return [r for r in self.records if r.get("type") == "request"]
+
+    @property
+    def responses(self) -> list[dict[str, Any]]:
+        return [r for r in self.records if r.get("type") == "response"]
+
+    @property
+    def request_ids(self) -> list[str]:
+        return [str(r["request_id"]) for r in self.responses if r.get("request_id")]
+
+    @property
+    def verification(self) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = None
+        for rec in self.records:
+            if rec.get("type") == "verify":
+                found = rec
+        return found
+
+    @property
+    def plan(self) -> dict[str, Any] | None:
+        begin = self.records[0] if self.records else {}
+        plan = begin.get("plan")
+        return plan if isinstance(plan, dict) else None
+
+    @property
+    def summary(self) -> str:
+        end = self.end
+        if end and end.get("summary"):
+            return str(end["summary"])
+        begin = self.records[0] if self.records else {}
+        return str(begin.get("summary", ""))
+
+    @property
+    def way_back(self) -> str:
+        end = self.end
+        return str(end.get("way_back", "")) if end else ""
+
+    def to_json(self) -> dict[str, Any]:
+        before = self.snapshot_before
+        after = self.snapshot_after
+        return {
+            "op": self.op, "kind": self.kind, "tenant": self.tenant, "domain": self.domain,
+            "who": self.who, "started_at": self.started_at, "finished_at": self.finished_at,
+            "outcome": self.outcome, "summary": self.summary, "way_back": self.way_back,
+            "snapshot_before": before.id if before else None,
+            "snapshot_after": after.id if after else None,
+            "request_ids": self.request_ids,
+            "requests": [{k: r.get(k) for k in ("method", "path", "at")} for r in self.requests],
+            "records": self.records,
+        }
+
+
+@dataclass
+class JournalProblem:
+    """Something found wrong in a journal file, reported to the user, never hidden."""
+
+    path: Path
+    line: int
+    message: str
+    kept_at: Path | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path.name} line {self.line}"
+        kept = f"; the damaged text is kept in {self.kept_at}" if self.kept_at else ""
+        return f"{where}: {self.message}{kept}"
+
+
+@dataclass
+class JournalContents:
+    """What reading a journal file gave: its entries (oldest first) and any problems found."""
+
+    entries: list[JournalEntry]
+    problems: list[JournalProblem]
+
+
+def _parse_lines(path: Path, data: bytes) -> tuple[list[dict[str, Any]], list[JournalProblem],
+                                                   int | None]:
+    """Records, problems, and the byte offset where a damaged tail starts (None if intact)."""
+    records: list[dict[str, Any]] = []
+    problems: list[JournalProblem] = []
+    offset = 0
+    lines = data.split(b"\n")
+    tail_start: int | None = None
+    for number, raw in enumerate(lines, start=1):
+        is_last = number == len(lines)
+        if is_last and raw == b"":
+            break  # the file ends with a newline, as it should
+        try:
+            if is_last:
+                raise ValueError("the line is not finished (no newline)")
+            record = json.loads(raw.decode("utf-8"))
+            if not isinstance(record, dict) or "op" not in record or "type" not in record:
+                raise ValueError("not a journal record")
+            records.append(record)
+        except ValueError as exc:
+            # A damaged tail: this line and nothing readable after it.
+            rest = lines[number:]
+            if is_last or all(not r.strip() for r in rest):
+                tail_start = offset
+                problems.append(JournalProblem(path, number, f"damaged last line ({exc})"))
+                break
+            problems.append(JournalProblem(path, number, f"unreadable line skipped ({exc})"))
+        offset += len(raw) + 1
+    return records, problems, tail_start
+
+
+def _group(records: list[dict[str, Any]]) -> list[JournalEntry]:
+    entries: dict[str, JournalEntry] = {}
+    for record in records:
+        op = str(record["op"])
+        entry = entries.get(op)
+        if entry is None:
+            entry = JournalEntry(op=op, kind=str(record.get("kind", "")),
+                                 tenant=str(record.get("tenant", "")),
+                                 domain=str(record.get("domain", "")),
+                                 who=str(record.get("who", "")),
+                                 started_at=str(record.get("at", "")))
+            entries[op] = entry
+        entry.records.append(record)
+    return list(entries.values())
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a new file's directory entry durable (POSIX; Windows has no directory fsync)."""
+    if sys.platform == "win32":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class TenantLock:
+    """An OS-level exclusive lock on one tenant, released when the holder exits or dies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def holder(self) -> dict[str, Any]:
+        """Who holds (or last held) the lock, as its holder wrote it."""
+        try:
+            text = self.path.read_text(encoding="utf-8").strip()
+            data = json.loads(text) if text else {}
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def acquire(self, purpose: str, *, timeout_s: float = 0.0) -> None:
+        """Take the lock or raise :class:`JournalLockedError` after ``timeout_s`` seconds."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+        deadline = time.monotonic() + max(0.0, timeout_s)
+        delay = 0.05
+        while not _try_lock(fd):
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                info = self.holder()
+                who = (f"process {info.get('pid', '?')} on {info.get('host', '?')}, "
+                       f"since {info.get('since', '?')}, doing: {info.get('purpose', '?')}")
+                raise JournalLockedError(
+                    "Another Federator is changing this tenant right now "
+                    f"({who}).",
+                    remedy="Wait for it to finish, then try again.",
+                    details={"holder": info})
+            time.sleep(delay)  # polling an OS lock: there is no portable wait-for-unlock
+            delay = min(delay * 2, 0.5)
+        info = {"pid": os.getpid(), "host": _host(), "since": now_iso(), "purpose": purpose}
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, json.dumps(info).encode("utf-8"))
+        self._fd = fd
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        with suppress(OSError):
+            os.ftruncate(fd, 0)
+        _unlock(fd)
+        os.close(fd)
+
+
+def _host() -> str:
+    import socket
+
+    try:
+        return socket.gethostname()
+    except OSError:
+        return "?"
+
+
+def _try_lock(fd: int) -> bool:
+    if sys.platform == "win32":
+        import msvcrt
+
+        os.lseek(fd, _LOCK_BYTE_OFFSET, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        finally:
+            os.lseek(fd, 0, os.SEEK_SET)
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    try:
+        if sys.platform == "win32":
+            import msvcrt
+
+            os.lseek(fd, _LOCK_BYTE_OFFSET, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    except OSError:
+        pass
+
+
+class Journal:
+    """One tenant's journal: read it any time; write to it only through :meth:`writing`."""
+
+    def __init__(self, journal_dir: Path, tenant: str) -> None:
+        self.journal_dir = journal_dir
+        self.tenant = tenant
+        key = _safe_name(tenant)
+        self.path = journal_dir / f"tenant-{key}.jsonl"
+        self.lock_path = journal_dir / f"tenant-{key}.lock"
+
+    def read(self) -> JournalContents:
+        """Every entry, oldest first, and the problems met. Never changes the file."""
+        return read_journal_file(self.path)
+
+    def entries(self, *, domain: str | None = None) -> list[JournalEntry]:
+        found = self.read().entries
+        if domain:
+            found = [e for e in found if e.domain.lower() == domain.lower()]
+        return found
+
+    @contextmanager
+    def writing(self, purpose: str, *, timeout_s: float = 0.0) -> Iterator[JournalWriter]:
+        """Hold the tenant's lock and append to its journal; repairs a damaged tail first."""
+        lock = TenantLock(self.lock_path)
+        try:
+            lock.acquire(purpose, timeout_s=timeout_s)
+        except OSError as exc:
+            raise JournalError(
+                f"Federator cannot write its journal in {self.journal_dir} "
+                f"({exc.strerror or type(exc).__name__}); nothing was changed.",
+                remedy="Free disk space or fix the folder's permissions, or use --home with a "
+                       "writable folder.") from exc
+        try:
+            try:
+                writer = JournalWriter(self)
+            except OSError as exc:
+                raise JournalError(
+                    f"Federator cannot write its journal {self.path} "
+                    f"({exc.strerror or type(exc).__name__}); nothing was changed.",
+                    remedy="Free disk space or fix the folder's permissions.") from exc
+            try:
+                yield writer
+            finally:
+                writer.close()
+        finally:
+            lock.release()
+
+
+def read_journal_file(path: Path) -> JournalContents:
+    """Parse one journal file without changing it (a damaged tail is reported, not moved)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return JournalContents([], [])
+    except OSError as exc:
+        raise JournalError(f"The journal {path} cannot be read: {exc.strerror}.") from exc
+    records, problems, _ = _parse_lines(path, data)
+    return JournalContents(_group(records), problems)
+
+
+def all_journals(journal_dir: Path) -> list[Path]:
+    """Every tenant journal file in ``journal_dir``."""
+    if not journal_dir.is_dir():
+        return []
+    return sorted(journal_dir.glob("tenant-*.jsonl"))
+
+
+def read_all(journal_dir: Path, *, domain: str | None = None,
+             tenant: str | None = None) -> JournalContents:
+    """Entries from every tenant's journal (oldest first), optionally for one domain/tenant."""
+    entries: list[JournalEntry] = []
+    problems: list[JournalProblem] = []
+    paths = [Journal(journal_dir, tenant).path] if tenant else all_journals(journal_dir)
+    for path in paths:
+        contents = read_journal_file(path)
+        entries.extend(contents.entries)
+        problems.extend(contents.problems)
+    if domain:
+        entries = [e for e in entries if e.domain.lower() == domain.lower()]
+    entries.sort(key=lambda e: e.started_at)  # stable: file order within the same second
+    return JournalContents(entries, problems)
+
+
+def find_snapshot(journal_dir: Path, snapshot_id: str) -> tuple[Snapshot, JournalEntry]:
+    """The snapshot with this id (or unique id prefix) and the entry that recorded it."""
+    wanted = snapshot_id.strip()
+    matches: list[tuple[Snapshot, JournalEntry]] = []
+    for entry in read_all(journal_dir).entries:
+        for snap in (entry.snapshot_before, entry.snapshot_after):
+            if snap is not None and (snap.id == wanted or
+                                     (len(wanted) >= 6 and snap.id.startswith(wanted))):
+                matches.append((snap, entry))
+    exact = [m for m in matches if m[0].id == wanted]
+    if exact:
+        return exact[0]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise InputError(f"No snapshot {wanted!r} in the journal.",
+                         remedy="`federator history` lists the snapshots (before/after columns).")
+    raise InputError(f"{wanted!r} matches several snapshots; give more characters.")
+
+
+def new_id() -> str:
+    """A short random id (8 hex digits): operation ids; snapshot ids add ``-before``/``-after``."""
+    return secrets.token_hex(4)
+
+
+class JournalWriter:
+    """Appends records while the tenant's lock is held. Each append is fsynced before returning."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+        self.problems: list[JournalProblem] = []
+        journal.journal_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._repair_tail()
+        existed = journal.path.exists()
+        try:
+            fd = os.open(journal.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT
+                         | getattr(os, "O_BINARY", 0), 0o600)
+            self._file = os.fdopen(fd, "ab")
+        except OSError as exc:
+            raise JournalError(f"The journal {journal.path} cannot be written: {exc.strerror}.",
+                               remedy="Free disk space or fix the folder's permissions; "
+                                      "nothing was changed.") from exc
+        if not existed:
+            _fsync_dir(journal.journal_dir)
+
+    def _repair_tail(self) -> None:
+        path = self.journal.path
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return
+        _, problems, tail_start = _parse_lines(path, data)
+        if tail_start is None:
+            self.problems.extend(problems)
+            return
+        self.problems.extend(problems[:-1])  # the last one is the damaged tail, handled here
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+        with open(aside, "wb") as out:
+            out.write(data[tail_start:])
+            out.flush()
+            os.fsync(out.fileno())
+        _fsync_dir(path.parent)
+        with open(path, "r+b") as f:
+            f.truncate(tail_start)
+            f.flush()
+            os.fsync(f.fileno())
+        line = data[:tail_start].count(b"\n") + 1
+        self.problems.append(JournalProblem(
+            path, line, "the last line was damaged (a write was cut short) and was moved aside",
+            kept_at=aside))
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+
+    def append(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Write one record and make it durable (flush + fsync) before returning it."""
+        if "op" not in record or record.get("type") not in RECORD_TYPES:
+            raise ValueError(f"not a journal record: {record!r}")
+        full = {"v": FORMAT_VERSION, "at": now_iso(), **_scrub_value(record)}
+        line = json.dumps(full, ensure_ascii=False, separators=(",", ":"), default=str)
+        try:
+            self._file.write(line.encode("utf-8") + b"\n")
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            raise JournalError(f"The journal {self.journal.path} could not be written: "
+                               f"{exc.strerror}.",
+                               remedy="Free disk space; the tenant state is re-read next run.") \
+                from exc
+        return full
+
+    def in_progress(self) -> list[JournalEntry]:
+        """Entries begun but never ended (the process that made them died)."""
+        return [e for e in self.journal.read().entries if e.in_progress]
+
+    def begin(self, *, kind: str, domain: str, who: str, snapshot: Snapshot,
+              plan: dict[str, Any] | None = None, summary: str = "",
+              op: str | None = None, **extra: Any) -> EntryWriter:
+        """Start an entry with the snapshot taken before any write (``extra``: e.g. the target
+        state the change intends, which reconciliation compares with what it finds)."""
+        op_id = op or new_id()
+        self.append({"op": op_id, "type": "begin", "kind": kind, "tenant": self.journal.tenant,
+                     "domain": domain, "who": who, "summary": summary,
+                     "snapshot": snapshot.to_json(), "plan": plan, **extra})
+        return EntryWriter(self, op_id, kind, domain)
+
+    def resume(self, entry: JournalEntry) -> EntryWriter:
+        """Continue an in-progress entry (reconciliation closes it)."""
+        return EntryWriter(self, entry.op, entry.kind, entry.domain)
+
+
+class EntryWriter:
+    """Appends the records of one entry; :meth:`end` closes it."""
+
+    def __init__(self, writer: JournalWriter, op: str, kind: str, domain: str) -> None:
+        self.writer = writer
+        self.op = op
+        self.kind = kind
+        self.domain = domain
+        self.ended = False
+
+    def _base(self, type_: str) -> dict[str, Any]:
+        return {"op": self.op, "type": type_, "kind": self.kind, "domain": self.domain}
+
+    def step(self, name: str, message: str = "", **detail: Any) -> None:
+        self.writer.append({**self._base("step"), "step": name, "message": message, **detail})
+
+    def request(self, method: str, path: str, body: Any = None) -> None:
+        """Record a write *before* it is sent."""
+        self.writer.append({**self._base("request"), "method": method, "path": path,
+                            "body": body})
+
+    def response(self, method: str, path: str, *, status: int | None,
+                 request_id: str | None = None, error: str | None = None,
+                 certain: bool = True) -> None:
+        """Record what came back (``certain=False``: the write may or may not have landed)."""
+        self.writer.append({**self._base("response"), "method": method, "path": path,
+                            "status": status, "request_id": request_id, "error": error,
+                            "certain": certain})
+
+    def verify(self, ok: bool, *, differences: list[str], state: Snapshot) -> None:
+        self.writer.append({**self._base("verify"), "ok": ok, "differences": differences,
+                            "state": state.to_json()})
+
+    def end(self, outcome: str, *, summary: str, way_back: str,
+            snapshot: Snapshot | None, changed: bool | None = None, **detail: Any) -> None:
+        self.writer.append({**self._base("end"), "outcome": outcome, "summary": summary,
+                            "way_back": way_back, "changed": changed,
+                            "snapshot": snapshot.to_json() if snapshot else None, **detail})
+        self.ended = True

@@ -1,0 +1,156 @@
+"""The findings a careful admin should know about one IdP's metadata (ids are stable: tests,
+``--json`` consumers and the GUI rely on them).
+
+Pure functions over already-extracted values: no XML, no network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from core.certificates import CertificateInfo
+from core.findings import Finding
+from core.metadata.model import Endpoint
+
+EXPIRY_WARNING_DAYS = 30
+MIN_RSA_BITS = 2048
+_PLACEHOLDER = re.compile(r"\{[^}]*\}|<[^>]*>|\$\{|%[A-Za-z_]+%|\[[A-Za-z_ -]+\]")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def entity_id_findings(entity_id: str) -> list[Finding]:
+    findings: list[Finding] = []
+    if not entity_id.strip():
+        return [Finding("entity_id_missing", "error",
+                        "The metadata's entityID is empty.",
+                        "Set the IdP Entity ID in the IdP's SAML application, then export the "
+                        "metadata again.")]
+    if _PLACEHOLDER.search(entity_id):
+        findings.append(Finding(
+            "entity_id_placeholder", "error",
+            f"The entityID '{entity_id}' contains a placeholder (such as {{tenantid}}) that was "
+            "never filled in.",
+            "Use the metadata of the IdP's actual application, or replace the placeholder with "
+            "the real value in the IdP's settings."))
+    elif entity_id != entity_id.strip():
+        findings.append(Finding(
+            "entity_id_whitespace", "warning",
+            "The entityID starts or ends with spaces; Entra compares it exactly.",
+            "Remove the spaces from the IdP Entity ID in the IdP, then export again."))
+    elif not _SCHEME.match(entity_id) or (
+            urlsplit(entity_id).scheme.lower() in ("http", "https")
+            and not urlsplit(entity_id).netloc):
+        findings.append(Finding(
+            "entity_id_not_uri", "warning",
+            f"The entityID '{entity_id}' is not an absolute URI. SAML requires one; Entra may "
+            "accept it, but it must then match the Issuer of every SAML response exactly.",
+            "Prefer a URI such as https://<your-domain>/saml (set it as the IdP Entity ID in the "
+            "IdP, and export the metadata again)."))
+    return findings
+
+
+def endpoint_findings(sso: Sequence[Endpoint], slo: Sequence[Endpoint]) -> list[Finding]:
+    findings: list[Finding] = []
+    for endpoint in sso:
+        if urlsplit(endpoint.location).scheme.lower() != "https":
+            findings.append(Finding(
+                "sso_not_https", "error",
+                f"The sign-in URL {endpoint.location or '(empty)'} ({endpoint.binding_name}) is "
+                "not https.",
+                "Use the IdP's https:// sign-in URL; Entra sends users' sign-in requests there."))
+    for endpoint in slo:
+        if urlsplit(endpoint.location).scheme.lower() != "https":
+            findings.append(Finding(
+                "slo_not_https", "warning",
+                f"The sign-out URL {endpoint.location or '(empty)'} ({endpoint.binding_name}) is "
+                "not https.",
+                "Use an https:// sign-out URL."))
+    return findings
+
+
+def validity_findings(valid_until: dt.datetime | None, unreadable: Sequence[str],
+                      now: dt.datetime) -> list[Finding]:
+    findings = [Finding("valid_until_unreadable", "warning",
+                        f"The metadata's validUntil '{text}' is not a valid date and time.",
+                        "Export the metadata again.") for text in unreadable]
+    if valid_until is not None and valid_until < now:
+        findings.append(Finding(
+            "metadata_expired", "warning",
+            f"The metadata itself expired on {valid_until:%Y-%m-%d %H:%M} UTC (validUntil); "
+            "its certificates may still be valid.",
+            "Download fresh metadata from the IdP: expired metadata may hold outdated values."))
+    elif valid_until is not None and valid_until - now < dt.timedelta(days=EXPIRY_WARNING_DAYS):
+        findings.append(Finding(
+            "metadata_expiring_soon", "info",
+            f"The metadata's validUntil is {valid_until:%Y-%m-%d %H:%M} UTC, within "
+            f"{EXPIRY_WARNING_DAYS} days.",
+            "Nothing to do now; Entra keeps the values it was given. Watch for a new "
+            "signing certificate from the IdP."))
+    return findings
+
+
+def certificate_findings(certs: Sequence[CertificateInfo], now: dt.datetime) -> list[Finding]:
+    """Per-certificate findings; an expired signing certificate is an error only when no other
+    signing certificate is valid (a rollover that already happened is merely untidy)."""
+    findings: list[Finding] = []
+    signing = [c for c in certs if c.use in (None, "signing")]
+    valid_signers = {c.sha256 for c in signing if c.is_valid_at(now)}
+    seen: dict[tuple[str, str | None], int] = {}
+    for index, cert in enumerate(certs, start=1):
+        label = _label(cert, index)
+        is_signer = cert.use in (None, "signing")
+        key = (cert.sha256, cert.use)
+        if key in seen:
+            findings.append(Finding(
+                "certificate_duplicate", "warning",
+                f"{label} is listed twice (same as certificate {seen[key]}).",
+                "Harmless, but a sign the metadata was assembled by hand; export it again."))
+            continue
+        seen[key] = index
+        if now > cert.not_after:
+            severe = is_signer and not valid_signers
+            findings.append(Finding(
+                "certificate_expired", "error" if severe else "warning",
+                f"{label} expired on {cert.not_after:%Y-%m-%d} ({-cert.days_left} days ago).",
+                "Renew the certificate in the IdP and export the metadata again."
+                if severe else "Remove the expired certificate from the IdP's metadata."))
+        elif now < cert.not_before:
+            findings.append(Finding(
+                "certificate_not_yet_valid", "warning",
+                f"{label} is not valid before {cert.not_before:%Y-%m-%d %H:%M} UTC.",
+                "Check the IdP server's clock, or wait until then before using it."))
+        elif cert.days_left < EXPIRY_WARNING_DAYS:
+            successor = any(c.sha256 != cert.sha256 and c.not_after > cert.not_after
+                            and c.is_valid_at(now) for c in signing)
+            findings.append(Finding(
+                "certificate_expiring_soon", "warning",
+                f"{label} expires on {cert.not_after:%Y-%m-%d}, in {cert.days_left} days"
+                + (" (a newer certificate is already listed)." if successor else "."),
+                "Plan the rollover: set the new certificate as nextSigningCertificate before "
+                "this one expires." if is_signer else "Renew it in the IdP."))
+        if cert.key_type == "RSA" and cert.key_size is not None and cert.key_size < MIN_RSA_BITS:
+            findings.append(Finding(
+                "certificate_weak_key", "warning",
+                f"{label} has a {cert.key_size}-bit RSA key; {MIN_RSA_BITS} bits is the minimum "
+                "considered safe.",
+                "Create a new certificate with an RSA key of at least 2048 bits in the IdP."))
+        if cert.signature_hash in ("sha1", "md5"):
+            findings.append(Finding(
+                "certificate_sha1", "warning",
+                f"{label} is signed with {cert.signature_hash.upper()}, a weak hash.",
+                "Create a new certificate signed with SHA-256 in the IdP when convenient."))
+        if cert.serial <= 0:
+            findings.append(Finding(
+                "certificate_serial_not_positive", "warning",
+                f"{label} has serial number {cert.serial}; RFC 5280 requires a positive serial "
+                "and some software refuses such certificates.",
+                "Create a new certificate in the IdP when convenient."))
+    return findings
+
+
+def _label(cert: CertificateInfo, index: int) -> str:
+    use = cert.use or "signing/encryption"
+    return f"Certificate {index} ({use}, {cert.common_name})"

@@ -1,0 +1,122 @@
+"""``read_metadata``'s work: load, parse safely, pick the IdP, decode certificates, check, report.
+
+Kept apart from ``core.metadata``'s package module so that importing the package stays cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import replace
+from pathlib import Path
+
+from core.certificates import (
+    CertificateError,
+    CertificateInfo,
+    parse_certificate_text,
+    read_certificate,
+)
+from core.findings import Finding, merge_findings
+from core.metadata import checks, extract, signature, xmlsafe
+from core.metadata.fetch import check_url, fetch
+from core.metadata.model import MAX_METADATA_BYTES, IdpMetadata, MetadataError
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def load_source(source: str | Path | bytes, *, ca_bundle: str | Path | None = None
+                ) -> tuple[bytes, str | None]:
+    """The raw bytes of ``source`` and a name to show for it."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+        if len(data) > MAX_METADATA_BYTES:
+            raise xmlsafe.too_large(len(data))
+        return data, None
+    if isinstance(source, str) and _URL.match(source.strip()):
+        url = source.strip()
+        check_url(url)
+        return fetch(url, ca_bundle=ca_bundle), url
+    path = Path(source)
+    return xmlsafe.read_file(path), str(path)
+
+
+def read(source: str | Path | bytes, *, entity: str | None = None,
+         signer_certificate: bytes | None = None, now: dt.datetime | None = None,
+         ca_bundle: str | Path | None = None) -> IdpMetadata:
+    now = now or dt.datetime.now(dt.UTC)
+    trusted = _trusted(signer_certificate, now)
+    data, name = load_source(source, ca_bundle=ca_bundle)
+    root = xmlsafe.parse(data)
+    idps = extract.find_idps(root)
+    if not idps:
+        raise extract.no_idp_error(root)
+    element = extract.choose(root, idps, entity)
+    raw = extract.extract(element)
+
+    findings: list[Finding] = []
+    certificates: list[CertificateInfo] = []
+    wrong_namespace = 0
+    for found in raw.certificates:
+        try:
+            der, cert_findings = parse_certificate_text(found.text)
+            certificates.append(CertificateInfo.from_der(der, use=found.use, now=now))
+        except CertificateError as exc:
+            raise MetadataError(
+                f"Certificate {found.position} ({found.use or 'no use'}) of '{raw.entity_id}' "
+                f"cannot be read: {exc.message}", code="bad_certificate",
+                remedy="Export the metadata from the IdP again; if it was edited by hand, "
+                       "copy the certificate again.") from exc
+        findings.extend(cert_findings)
+        if found.namespace != extract.DS:
+            wrong_namespace += 1
+    if wrong_namespace:
+        findings.append(Finding(
+            "certificate_wrong_namespace", "warning",
+            f"{wrong_namespace} certificate(s) are not in the XML-signature namespace "
+            "(ds:X509Certificate); Federator read them by name, but stricter software will not "
+            "see them.",
+            "Ask the IdP owner to fix the metadata, or export it again."))
+
+    valid_until: dt.datetime | None = None
+    unreadable: list[str] = []
+    for _, text in raw.valid_until:
+        value = extract.parse_datetime(text)
+        if value is None:
+            unreadable.append(text)
+        elif valid_until is None or value < valid_until:
+            valid_until = value
+
+    sig = signature.check(element, trusted=trusted, now=now)
+    findings += checks.entity_id_findings(raw.entity_id)
+    findings += checks.endpoint_findings(raw.sso, raw.slo)
+    findings += checks.validity_findings(valid_until, unreadable, now)
+    findings += checks.certificate_findings(certificates, now)
+    findings += sig.findings
+
+    md = IdpMetadata(
+        entity_id=raw.entity_id,
+        sso=raw.sso,
+        slo=raw.slo,
+        name_id_formats=raw.name_id_formats,
+        valid_until=valid_until,
+        cache_duration=raw.cache_duration,
+        certificates=certificates,
+        signed=sig.signed,
+        signature_valid=sig.valid,
+        signature_detail=sig.detail,
+        entities_in_source=idps,
+        want_authn_requests_signed=raw.want_authn_requests_signed,
+        source_name=name,
+    )
+    return replace(md, findings=merge_findings(findings))
+
+
+def _trusted(signer_certificate: bytes | None, now: dt.datetime) -> CertificateInfo | None:
+    if signer_certificate is None:
+        return None
+    try:
+        cert, _ = read_certificate(signer_certificate, now=now)
+    except CertificateError as exc:
+        raise MetadataError(f"The signer certificate you supplied cannot be read: {exc.message}",
+                            code="bad_certificate", remedy=exc.remedy) from exc
+    return cert

@@ -1,0 +1,81 @@
+"""Changing a tenant safely: federate, roll the certificate, revert, restore, reconcile.
+
+Every operation is a small state machine (confirm, lock, reconcile, snapshot, write, verify,
+record) that emits :class:`OperationEvent` s to a plain callback and returns an
+:class:`OperationResult` with the state left and the way back. No Qt here: the CLI prints the
+events, the GUI turns them into signals.
+
+Public API (import from ``core.operations``)::
+
+    ctx = context_from_session(session, paths, on_event=print_event)
+    federate(ctx, domain, settings, confirm=domain, preflight=result, accept_warnings=ids)
+    update_certificate(ctx, domain, new_certificate_b64, confirm=domain, promote=False)
+    revert(ctx, domain, confirm=domain)
+    restore(ctx, snapshot_id, confirm=domain)
+    reconcile(ctx)   # close entries a killed run left open
+
+Reading without changing: :func:`read_snapshot`, :func:`password_impact`,
+:func:`accepted_certificates`, :func:`describe`.
+"""
+
+from __future__ import annotations
+
+from core.operations.actions import (
+    check_preflight,
+    federate,
+    reconcile,
+    restore,
+    revert,
+    update_certificate,
+)
+from core.operations.model import (
+    FAILED_OUTCOME,
+    NO_CHANGE,
+    SUCCEEDED,
+    UNKNOWN,
+    AcceptedCertificate,
+    ConfirmationError,
+    EventCallback,
+    OperationEvent,
+    OperationResult,
+    PasswordImpact,
+    PreflightRefusedError,
+    ReconcileResult,
+)
+from core.operations.runner import KILL_HOOK_ENV, OperationContext, context_from_session
+from core.operations.state import (
+    accepted_certificates,
+    describe,
+    password_impact,
+    read_snapshot,
+)
+
+FAILED = FAILED_OUTCOME  # a change that failed (its state and way back are in the result)
+
+__all__ = [
+    "FAILED",
+    "KILL_HOOK_ENV",
+    "NO_CHANGE",
+    "SUCCEEDED",
+    "UNKNOWN",
+    "AcceptedCertificate",
+    "ConfirmationError",
+    "EventCallback",
+    "OperationContext",
+    "OperationEvent",
+    "OperationResult",
+    "PasswordImpact",
+    "PreflightRefusedError",
+    "ReconcileResult",
+    "accepted_certificates",
+    "check_preflight",
+    "context_from_session",
+    "describe",
+    "federate",
+    "password_impact",
+    "read_snapshot",
+    "reconcile",
+    "restore",
+    "revert",
+    "update_certificate",
+]

@@ -1,0 +1,862 @@
+"""The preflight checks: plain functions from gathered data to a :class:`CheckResult`.
+
+Why they are pure: every check must be testable without a network and must say the same thing in
+the CLI, the GUI and a report. No function here does I/O; the tenant arrives as a
+:class:`TenantSnapshot` (``core.preflight.gather``), the journal probe as a :class:`JournalProbe`.
+
+Statuses: ``fail`` blocks the change; ``warn`` needs reading; ``manual`` means Federator cannot
+see it and says how to check by hand; ``skipped`` means an earlier failure makes the check
+meaningless; ``pass``. The catalogue follows admin-pain-points.md §10.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from core.certificates import CertificateInfo
+from core.errors import FederatorError
+from core.findings import Finding
+from core.metadata.model import BINDING_POST, BINDING_REDIRECT, BINDING_SOAP, IdpMetadata
+from core.plan import DomainState, PlanOptions, build_plan, display_value
+from core.preflight.model import CheckAction, CheckResult, Status, TenantSnapshot
+from core.settings import FederationSettings
+
+# Role template ids (reference §2.2).
+GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
+WRITE_ROLES: dict[str, str] = {
+    GLOBAL_ADMIN: "Global Administrator",
+    "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2": "Hybrid Identity Administrator",
+    "8329153b-31d0-4727-b945-745eb3bc5f31": "Domain Name Administrator",
+    "be2f45a1-457d-42af-a067-6ec1fa63bc45": "External Identity Provider Administrator",
+    "194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
+}
+
+TITLES: dict[str, str] = {
+    "metadata.readable": "IdP metadata can be read",
+    "metadata.issuer": "Issuer (entity ID) is usable",
+    "metadata.endpoints": "Sign-in and sign-out URLs",
+    "cert.valid": "Signing certificate is valid now",
+    "cert.expiry": "Signing certificate is not about to expire",
+    "cert.strength": "Signing certificate is strong enough",
+    "domain.exists": "Domain is in this tenant",
+    "domain.verified": "Domain is verified",
+    "domain.not_initial": "Domain is not the initial .onmicrosoft.com domain",
+    "domain.not_default": "Domain is not the tenant's default domain",
+    "domain.subdomain": "Parent domain and subdomains",
+    "domain.current_state": "How the domain signs in today",
+    "tenant.issuer_unique": "Issuer is not used by another domain",
+    "tenant.dirsync": "Directory synchronization",
+    "access.permissions": "Federator's permissions (token scopes)",
+    "access.role": "Your admin role may change federation",
+    "access.lockout": "No admin lock-out",
+    "users.immutable_id": "Users have an ImmutableID",
+    "users.blast_radius": "Who is affected",
+    "exchange.modern_auth": "Exchange Online modern authentication",
+    "local.journal": "Federator can record a way back",
+}
+CHECK_IDS: tuple[str, ...] = tuple(TITLES)
+
+# Reader findings that a dedicated check below reports (so metadata.readable does not repeat them).
+COVERED_FINDINGS = frozenset({
+    "certificate_expired", "certificate_expiring_soon", "certificate_not_yet_valid",
+    "certificate_weak_key", "entity_id_missing", "entity_id_not_uri", "entity_id_placeholder",
+    "entity_id_whitespace", "slo_missing", "slo_not_https", "sso_missing", "sso_not_https",
+    "sso_post_missing", "no_valid_signing_certificate",
+})
+EXPIRY_WARN_DAYS = 30
+MIN_RSA_BITS = 2048
+MICROSOFT_SP = "urn:federation:microsoftonline"
+# Values copied from guides and samples; each has caused outages when used for real (PRE-11).
+SAMPLE_ISSUERS = frozenset({
+    "urn:uri:o365", "https://idp.example.com/entity", "http://www.example.com",
+    "https://www.example.com", "urn:example:idp", "http://any.sts/",
+})
+PLACEHOLDER_MARKERS = ("example.com", "example.org", "example.net", "changeme", "placeholder",
+                       "your-", "yourdomain", "<", ">", "{", "}", "xxx")
+
+# Delegated scopes (reference §2.1); comparisons ignore case.
+WRITE_SCOPE = "Domain-InternalFederation.ReadWrite.All"
+LEGACY_WRITE_SCOPES = ("Domain.ReadWrite.All", "Directory.AccessAsUser.All")
+READ_SCOPE_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
+    "domains": (("Domain.Read.All", "Domain.ReadWrite.All", "Directory.Read.All",
+                 "Directory.ReadWrite.All", "Directory.AccessAsUser.All"),
+                "read the tenant's domains"),
+    "users": (("User.Read.All", "User.ReadWrite.All", "Directory.Read.All",
+               "Directory.ReadWrite.All", "Directory.AccessAsUser.All"),
+              "read users' ImmutableIDs"),
+    "roles": (("RoleManagement.Read.Directory", "RoleManagement.ReadWrite.Directory",
+               "RoleManagement.Read.All", "Directory.Read.All", "Directory.ReadWrite.All",
+               "Directory.AccessAsUser.All"),
+              "list Global Administrators (break-glass check)"),
+}
+
+EXCHANGE_CHECK_PS = ("Connect-ExchangeOnline\n"
+                     "Get-OrganizationConfig | Format-List Name,OAuth2ClientProfileEnabled\n"
+                     "# if False: Set-OrganizationConfig -OAuth2ClientProfileEnabled $true")
+
+
+@dataclass(frozen=True)
+class JournalProbe:
+    """Whether Federator could write in its journal folder (probed by ``run``, not here)."""
+
+    path: str
+    writable: bool
+    error: str | None = None
+
+
+@dataclass
+class PreflightInput:
+    """Everything the checks read. ``tenant`` is ``None`` when no tenant was consulted (then
+    ``tenant_error`` says why, and tenant checks are skipped)."""
+
+    domain: str
+    metadata: IdpMetadata | None = None
+    metadata_error: FederatorError | None = None
+    settings: FederationSettings | None = None
+    settings_findings: list[Finding] = field(default_factory=list)
+    tenant: TenantSnapshot | None = None
+    tenant_error: str | None = None
+    journal: JournalProbe | None = None
+    options: PlanOptions = field(default_factory=PlanOptions)
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+def _r(check_id: str, status: Status, found: str, why: str, remedy: str | None = None, *,
+       action: CheckAction | None = None, items: Iterable[str] = ()) -> CheckResult:
+    return CheckResult(check_id, TITLES[check_id], status, found, why, remedy, action,
+                       tuple(items))
+
+
+def _skip(check_id: str, reason: str) -> CheckResult:
+    return _r(check_id, "skipped", reason, "It cannot be checked until that is resolved.")
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _date(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d")
+
+
+# ---------------------------------------------------------------------------------------------
+# Metadata and certificate
+
+
+def check_metadata_readable(inp: PreflightInput) -> CheckResult:
+    cid = "metadata.readable"
+    why = "Everything Microsoft needs (issuer, sign-in URL, certificate) comes from this file."
+    if inp.metadata is None:
+        err = inp.metadata_error
+        found = err.message if err else "No metadata was given."
+        remedy = (err.remedy if err and err.remedy else
+                  "Export the SAML metadata of the IdP's Microsoft 365 application again and "
+                  "give Federator that file or URL.")
+        return _r(cid, "fail", found, why, remedy)
+    md = inp.metadata
+    notes = [f for f in md.findings
+             if f.severity in ("error", "warning") and f.id not in COVERED_FINDINGS]
+    found = (f"Read {md.source_name or 'the metadata'}: entity {md.entity_id}, "
+             f"{_plural(len(md.sso), 'sign-in endpoint')}, "
+             f"{_plural(len(md.certificates), 'certificate')}.")
+    if notes:
+        return _r(cid, "warn", found + " The reader noted " + _plural(len(notes), "problem") + ".",
+                  why, "Read each note; most mean the IdP's export should be corrected.",
+                  items=[f"{f.message}" + (f" {f.remedy}" if f.remedy else "") for f in notes])
+    return _r(cid, "pass", found, why)
+
+
+def issuer_problems(issuer: str) -> tuple[list[str], list[str]]:
+    """(failures, warnings) for an issuerUri value (PRE-10, PRE-11)."""
+    fails: list[str] = []
+    warns: list[str] = []
+    text = issuer.strip()
+    if not text:
+        return ["The metadata has no entity ID."], []
+    if text != issuer:
+        fails.append("The entity ID has leading or trailing spaces.")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if not scheme or not scheme[0].isalpha() or (scheme in ("http", "https")
+                                                 and not parts.netloc):
+        fails.append(f"'{text}' is not an absolute URI (Microsoft requires one, such as "
+                     "https://… or urn:…).")
+    lowered = text.lower()
+    if lowered.rstrip("/") == MICROSOFT_SP:
+        fails.append(f"'{text}' is Microsoft's own identifier, not the IdP's.")
+    if lowered in SAMPLE_ISSUERS or any(m in lowered for m in PLACEHOLDER_MARKERS):
+        fails.append(f"'{text}' looks like a sample or placeholder value copied from a guide.")
+    if scheme == "http":
+        warns.append("It uses http, not https; it works as a name, but an https value shows "
+                     "that the IdP owns it.")
+    host = parts.hostname or ""
+    if host[:1].isdigit():
+        warns.append(f"The host '{host}' starts with a digit; some tools reject such issuers.")
+    return fails, warns
+
+
+def check_metadata_issuer(inp: PreflightInput) -> CheckResult:
+    cid = "metadata.issuer"
+    if inp.metadata is None:
+        return _skip(cid, "The metadata could not be read.")
+    issuer = inp.metadata.entity_id
+    why = ("Microsoft finds the IdP by this value: it must be an absolute URI, unique to this "
+           "domain, and exactly what the IdP puts in every sign-in (else AADSTS50107).")
+    fails, warns = issuer_problems(issuer)
+    remedy = (f"In the IdP's Microsoft 365 application, set the entity ID (IdP Entity ID) to an "
+              f"absolute URI unique to this domain, for example https://{inp.domain}/idp, then "
+              "export the metadata again.")
+    if fails:
+        return _r(cid, "fail", " ".join(fails + warns), why, remedy)
+    if warns:
+        return _r(cid, "warn", f"Issuer {issuer}. " + " ".join(warns), why,
+                  "You may keep it; or change the IdP's entity ID and export the metadata again.")
+    return _r(cid, "pass", f"Issuer {issuer} is an absolute URI.", why)
+
+
+def check_metadata_endpoints(inp: PreflightInput) -> CheckResult:
+    cid = "metadata.endpoints"
+    if inp.metadata is None:
+        return _skip(cid, "The metadata could not be read.")
+    md = inp.metadata
+    why = ("Microsoft sends users to the sign-in URL with an HTTP-POST request and needs HTTPS; "
+           "the sign-out URL is where users land after signing out.")
+    post = md.sso_for(BINDING_POST)
+    redirect = md.sso_for(BINDING_REDIRECT)
+    chosen = (inp.settings.passive_sign_in_uri if inp.settings else None) or (
+        post.location if post else (redirect.location if redirect else None))
+    if chosen is None:
+        return _r(cid, "fail", "The metadata has no HTTP-POST or HTTP-Redirect sign-in URL.", why,
+                  "Export the metadata of the IdP's SAML application again; check that SAML "
+                  "sign-in is enabled for it.")
+    if urlsplit(chosen).scheme.lower() != "https":
+        return _r(cid, "fail", f"The sign-in URL {chosen} does not use HTTPS.", why,
+                  "Configure the IdP to publish its sign-in endpoint over HTTPS.")
+    sign_out = inp.settings.sign_out_uri if inp.settings else None
+    warns = []
+    if post is None:
+        warns.append("The IdP advertises no HTTP-POST sign-in binding; Federator uses the "
+                      "HTTP-Redirect URL, which must also accept POST.")
+    if sign_out is None:
+        warns.append("There is no sign-out URL: users stay signed in at the IdP after signing "
+                      "out of Microsoft 365.")
+    elif urlsplit(sign_out).scheme.lower() != "https":
+        warns.append(f"The sign-out URL {sign_out} does not use HTTPS.")
+    found = f"Sign-in URL {chosen}" + (f"; sign-out URL {sign_out}." if sign_out else ".")
+    if warns:
+        return _r(cid, "warn", found + " " + " ".join(warns), why,
+                  "Enable HTTP-POST and single logout in the IdP's application if it offers "
+                  "them, or give a sign-out URL (for example the IdP's user portal).")
+    return _r(cid, "pass", found + " HTTPS, HTTP-POST binding.", why)
+
+
+def _chosen_certificate(inp: PreflightInput) -> CertificateInfo | None:
+    if inp.metadata is None or inp.settings is None or not inp.settings.signing_certificate:
+        return None
+    return next((c for c in inp.metadata.signing_certificates
+                 if c.der_base64 == inp.settings.signing_certificate), None)
+
+
+def _next_certificate(inp: PreflightInput) -> CertificateInfo | None:
+    if inp.metadata is None or inp.settings is None or not inp.settings.next_signing_certificate:
+        return None
+    return next((c for c in inp.metadata.signing_certificates
+                 if c.der_base64 == inp.settings.next_signing_certificate), None)
+
+
+def _describe(cert: CertificateInfo) -> str:
+    return (f"'{cert.common_name}' ({cert.key_description}, SHA-1 thumbprint {cert.sha1}), "
+            f"valid {_date(cert.not_before)} to {_date(cert.not_after)}")
+
+
+def check_cert_valid(inp: PreflightInput) -> CheckResult:
+    cid = "cert.valid"
+    if inp.metadata is None:
+        return _skip(cid, "The metadata could not be read.")
+    why = ("Microsoft checks every sign-in's signature with this certificate; an expired or "
+           "not-yet-valid one means no user can sign in.")
+    remedy = ("Renew the signing certificate in the IdP (or activate the new one), then export "
+              "the metadata again.")
+    certs = inp.metadata.signing_certificates
+    if not certs:
+        return _r(cid, "fail", "The metadata has no signing certificate.", why, remedy)
+    chosen = _chosen_certificate(inp)
+    if chosen is None or not chosen.is_valid_at(inp.now):
+        return _r(cid, "fail", "None of the metadata's signing certificates is valid now.", why,
+                  remedy, items=[_describe(c) for c in certs])
+    found = "Signing certificate " + _describe(chosen) + "."
+    nxt = _next_certificate(inp)
+    if nxt is not None:
+        found += f" Next certificate (staged for rollover): {_describe(nxt)}."
+    return _r(cid, "pass", found, why)
+
+
+def check_cert_expiry(inp: PreflightInput) -> CheckResult:
+    cid = "cert.expiry"
+    chosen = _chosen_certificate(inp)
+    if chosen is None or not chosen.is_valid_at(inp.now):
+        return _skip(cid, "There is no valid signing certificate.")
+    days = (chosen.not_after - inp.now).days
+    why = ("Microsoft does not renew a third-party IdP's certificate by itself: when it expires, "
+           "every user of the domain is locked out until someone updates it.")
+    found = f"The signing certificate expires on {_date(chosen.not_after)}, in {days} days."
+    if days < EXPIRY_WARN_DAYS:
+        nxt = _next_certificate(inp)
+        remedy = ("Renew the certificate in the IdP now and federate with the new one, or plan "
+                  f"'federator update-certificate' before {_date(chosen.not_after)}.")
+        if nxt is not None:
+            found += (f" A next certificate valid to {_date(nxt.not_after)} is staged, so "
+                      "Microsoft will accept the IdP's switch to it.")
+        return _r(cid, "warn", found, why, remedy)
+    return _r(cid, "pass", found + " Put a reminder in your calendar a month before.", why)
+
+
+def check_cert_strength(inp: PreflightInput) -> CheckResult:
+    cid = "cert.strength"
+    chosen = _chosen_certificate(inp)
+    if chosen is None:
+        return _skip(cid, "There is no valid signing certificate.")
+    why = "Weak keys and SHA-1 signatures can be forged; Microsoft is retiring SHA-1."
+    remedy = ("Create a new signing certificate in the IdP with an RSA key of at least 2048 bits "
+              "(or an EC key) and SHA-256, then export the metadata again.")
+    found = f"{chosen.key_description} key, signed with {chosen.signature_hash or 'unknown'}."
+    if chosen.key_type in ("RSA", "DSA") and (chosen.key_size or 0) < MIN_RSA_BITS:
+        return _r(cid, "fail", found + f" Keys under {MIN_RSA_BITS} bits are too weak.", why,
+                  remedy)
+    if (chosen.signature_hash or "").lower() == "md5":
+        return _r(cid, "fail", found + " MD5 signatures are broken.", why, remedy)
+    if (chosen.signature_hash or "").lower() == "sha1":
+        return _r(cid, "warn", found + " SHA-1 is deprecated.", why, remedy)
+    return _r(cid, "pass", found, why)
+
+
+# ---------------------------------------------------------------------------------------------
+# Domain
+
+
+def _no_tenant(inp: PreflightInput, cid: str) -> CheckResult | None:
+    if inp.tenant is None:
+        return _skip(cid, inp.tenant_error or "Federator did not sign in to the tenant.")
+    if inp.tenant.domains is None:
+        return _r(cid, "manual", "Federator could not read the tenant's domains: "
+                  + inp.tenant.errors.get("domains", "no answer") + ".",
+                  "The domain's state decides whether it can be federated.",
+                  "Check in the Microsoft 365 admin center (Settings > Domains), or grant "
+                  "Domain.Read.All and run preflight again.")
+    return None
+
+
+def _target(inp: PreflightInput, cid: str) -> tuple[dict[str, Any] | None, CheckResult | None]:
+    early = _no_tenant(inp, cid)
+    if early is not None:
+        return None, early
+    assert inp.tenant is not None
+    dom = inp.tenant.domain(inp.domain)
+    if dom is None and cid != "domain.exists":
+        return None, _skip(cid, f"{inp.domain} is not a domain of this tenant.")
+    return dom, None
+
+
+def check_domain_exists(inp: PreflightInput) -> CheckResult:
+    cid = "domain.exists"
+    dom, early = _target(inp, cid)
+    if early is not None:
+        return early
+    assert inp.tenant is not None
+    why = "Only a domain added to this tenant can be federated."
+    if dom is None:
+        candidates = [str(d["id"]) for d in inp.tenant.domains or []
+                      if d.get("isVerified") and not d.get("isInitial")]
+        return _r(cid, "fail", f"{inp.domain} is not a domain of "
+                  f"{inp.tenant.tenant_name or 'this tenant'}.", why,
+                  "Check the spelling, or add and verify the domain in the Microsoft 365 admin "
+                  "center (Settings > Domains). Domains that can be federated: "
+                  + (", ".join(candidates) or "none") + ".", items=candidates)
+    return _r(cid, "pass", f"{dom['id']} is a domain of {inp.tenant.tenant_name or 'the tenant'}.",
+              why)
+
+
+def check_domain_verified(inp: PreflightInput) -> CheckResult:
+    cid = "domain.verified"
+    dom, early = _target(inp, cid)
+    if early is not None or dom is None:
+        return early or _skip(cid, "No domain.")
+    why = "Microsoft only federates domains whose ownership was proven with a DNS record."
+    if not dom.get("isVerified"):
+        return _r(cid, "fail", f"{dom['id']} is not verified.", why,
+                  "In the Microsoft 365 admin center, open Settings > Domains > "
+                  f"{dom['id']}, add the TXT record it shows to your DNS, and select Verify.")
+    return _r(cid, "pass", f"{dom['id']} is verified.", why)
+
+
+def check_domain_not_initial(inp: PreflightInput) -> CheckResult:
+    cid = "domain.not_initial"
+    dom, early = _target(inp, cid)
+    if early is not None or dom is None:
+        return early or _skip(cid, "No domain.")
+    why = ("The initial .onmicrosoft.com domain is the tenant's permanent fallback; Microsoft "
+           "never lets it be federated.")
+    if dom.get("isInitial"):
+        return _r(cid, "fail", f"{dom['id']} is the tenant's initial domain.", why,
+                  "Federate one of your own verified domains instead.")
+    return _r(cid, "pass", f"{dom['id']} is not the initial domain.", why)
+
+
+def make_default_candidate(tenant: TenantSnapshot, target: str) -> str | None:
+    """The domain to make default instead of ``target``: the initial domain when usable, else
+    another verified, managed root domain."""
+    usable = [d for d in tenant.domains or [] if d.get("isVerified")
+              and str(d.get("authenticationType", "Managed")).lower() == "managed"
+              and str(d.get("id", "")).lower() != target.lower()]
+    initial = [d for d in usable if d.get("isInitial")]
+    chosen = initial or [d for d in usable if d.get("isRoot")]
+    return str(chosen[0]["id"]) if chosen else None
+
+
+def check_domain_not_default(inp: PreflightInput) -> CheckResult:
+    cid = "domain.not_default"
+    dom, early = _target(inp, cid)
+    if early is not None or dom is None:
+        return early or _skip(cid, "No domain.")
+    assert inp.tenant is not None
+    why = ("Microsoft requires the default domain to use managed sign-in, and new users get its "
+           "suffix; a federated domain cannot be the default.")
+    if dom.get("isDefault"):
+        other = make_default_candidate(inp.tenant, inp.domain)
+        if other is None:
+            return _r(cid, "fail", f"{dom['id']} is the tenant's default domain.", why,
+                      "Add and verify another domain, make it the default, then federate.")
+        command = f"federator make-default {other} --confirm {other}"
+        return _r(cid, "fail", f"{dom['id']} is the tenant's default domain.", why,
+                  f"Make {other} the default domain first. It only changes the suffix offered "
+                  "for new users: existing users, addresses and mail flow stay as they are. "
+                  f"Federator can do it: {command} (this needs Domain.ReadWrite.All and Domain "
+                  "Name Administrator or Global Administrator), or use the Microsoft 365 admin "
+                  f"center: Settings > Domains > {other} > Set as default.",
+                  action=CheckAction("make_default", f"Make {other} the default domain",
+                                     command, {"domain": other}))
+    return _r(cid, "pass", f"{dom['id']} is not the default domain.", why)
+
+
+def check_domain_subdomain(inp: PreflightInput) -> CheckResult:
+    cid = "domain.subdomain"
+    dom, early = _target(inp, cid)
+    if early is not None or dom is None:
+        return early or _skip(cid, "No domain.")
+    assert inp.tenant is not None
+    if not dom.get("isVerified"):
+        return _skip(cid, f"{dom['id']} is not verified.")
+    why = ("A subdomain always signs in the way its root domain does; federating a root "
+           "federates its subdomains too, with the same issuer.")
+    parent = inp.tenant.parent_of(inp.domain)
+    if not dom.get("isRoot", True):
+        root = parent or "its root domain"
+        return _r(cid, "fail", f"{dom['id']} is a subdomain of {root}: it follows {root}'s "
+                  "sign-in and cannot be federated on its own.", why,
+                  f"Federate {root} instead (its subdomains follow), or promote {dom['id']} to a "
+                  f"root domain first (Update-MgDomain is not enough: POST /domains/{dom['id']}"
+                  "/promote, Microsoft Graph PowerShell Invoke-MgPromoteDomain). Microsoft "
+                  "refuses to promote a subdomain with users while its root is federated.")
+    subs = inp.tenant.subdomains_of(inp.domain)
+    if subs:
+        return _r(cid, "warn", f"{_plural(len(subs), 'subdomain')} will follow {dom['id']}: "
+                  + ", ".join(subs) + ".", why,
+                  "Make sure the IdP can sign in users of these subdomains too (their users get "
+                  "the same issuer); test one user per subdomain after the change.", items=subs)
+    return _r(cid, "pass", f"{dom['id']} is a root domain without subdomains.", why)
+
+
+def check_domain_current_state(inp: PreflightInput) -> CheckResult:
+    cid = "domain.current_state"
+    dom, early = _target(inp, cid)
+    if early is not None or dom is None:
+        return early or _skip(cid, "No domain.")
+    assert inp.tenant is not None
+    why = ("A domain has one federation configuration; if it is already federated, Federator "
+           "updates that configuration in place rather than reverting first (which would leave "
+           "users without a way to sign in in between).")
+    if str(dom.get("authenticationType", "Managed")).lower() != "federated":
+        return _r(cid, "pass", f"{dom['id']} uses managed (cloud) sign-in today; federating will "
+                  "create its federation configuration.", why)
+    name = str(dom["id"])
+    key = f"federation:{name.lower()}"
+    if key in inp.tenant.errors:
+        return _r(cid, "manual", f"{name} is federated, but Federator could not read its "
+                  "configuration: " + inp.tenant.errors[key],
+                  why, f"Run Get-MgDomainFederationConfiguration -DomainId {name} | Format-List * "
+                  "and keep a copy before any change.")
+    config = inp.tenant.federation.get(name.lower())
+    if config is None:
+        return _r(cid, "fail", f"{name} is marked federated but Microsoft Graph shows no "
+                  "federation configuration (a half-finished change).", why,
+                  "Revert it to managed sign-in first (federator revert --domain "
+                  f"{name} --confirm {name}, or "
+                  f"Update-MgDomain -DomainId {name} -AuthenticationType Managed), then federate.")
+    current = (f"{name} is already federated with '{config.get('displayName') or '?'}' "
+               f"(issuer {config.get('issuerUri')}, sign-in {config.get('passiveSignInUri')}).")
+    if inp.settings is None:
+        return _r(cid, "warn", current, why,
+                  "Federator will update this configuration in place; it keeps a snapshot "
+                  "so the old values can be restored.")
+    try:
+        plan = build_plan(inp.domain, inp.settings, DomainState.from_graph(dom, config),
+                          inp.options)
+    except FederatorError as exc:
+        return _r(cid, "warn", current + " " + exc.message, why, exc.remedy)
+    changed = plan.changed
+    if not changed:
+        return _r(cid, "pass", current + " It already has exactly these settings: nothing "
+                  "would change.", why)
+    items = [f"{c.name}: {display_value(c.name, c.current)} -> {display_value(c.name, c.new)}"
+             for c in changed]
+    return _r(cid, "warn", current + f" The change will update {_plural(len(changed), 'value')} "
+              "in place (PATCH).", why,
+              "Check that replacing the current IdP is intended: its users will sign in at the "
+              "new IdP. Federator keeps a snapshot of the current values to restore them.",
+              items=items)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tenant
+
+
+def check_tenant_issuer_unique(inp: PreflightInput) -> CheckResult:
+    cid = "tenant.issuer_unique"
+    early = _no_tenant(inp, cid)
+    if early is not None:
+        return early
+    if inp.metadata is None:
+        return _skip(cid, "The metadata could not be read.")
+    assert inp.tenant is not None
+    issuer = inp.settings.issuer_uri if inp.settings else inp.metadata.entity_id
+    why = ("Microsoft allows each issuer URI on one domain only (409 "
+           "Request_MultipleObjectsWithSameKeyValue); a second domain needs its own issuer, "
+           "usually its own application in the IdP.")
+    own = {inp.domain.lower(), *(s.lower() for s in inp.tenant.subdomains_of(inp.domain))}
+    clashes = sorted(d for d, cfg in inp.tenant.federation.items()
+                     if d.lower() not in own and cfg
+                     and str(cfg.get("issuerUri") or "").strip().lower()
+                     == issuer.strip().lower())
+    unread = sorted(k.split(":", 1)[1] for k in inp.tenant.errors if k.startswith("federation:")
+                    and k.split(":", 1)[1].lower() not in own)
+    federated = [d for d in inp.tenant.federation if d.lower() not in own]
+    if clashes:
+        return _r(cid, "fail", f"Issuer {issuer} is already used by " + ", ".join(clashes) + ".",
+                  why, f"Create a separate application for {inp.domain} in the IdP with its own "
+                  "entity ID (for example https://" + inp.domain + "/idp), export its metadata "
+                  "and use that.", items=clashes)
+    if unread:
+        return _r(cid, "manual", "Federator could not read the configuration of "
+                  + ", ".join(unread) + ", so it cannot tell whether they use this issuer.", why,
+                  "Run Get-MgDomainFederationConfiguration -DomainId <domain> for each and "
+                  f"compare its IssuerUri with {issuer}.", items=unread)
+    return _r(cid, "pass", f"No other domain uses issuer {issuer} "
+              f"({_plural(len(federated), 'other federated domain')} checked).", why)
+
+
+def check_tenant_dirsync(inp: PreflightInput) -> CheckResult:
+    cid = "tenant.dirsync"
+    early = _no_tenant(inp, cid)
+    if early is not None:
+        return early
+    assert inp.tenant is not None
+    org = inp.tenant.organization
+    why = ("With directory synchronization (Entra Connect or Cloud Sync), users' ImmutableIDs "
+           "come from on-premises Active Directory; the IdP must send that same value.")
+    if org is None:
+        return _r(cid, "manual", "Federator could not read the tenant's synchronization setting: "
+                  + inp.tenant.errors.get("organization", "no answer") + ".", why,
+                  "Check Entra admin center > Identity > Hybrid management > Microsoft Entra "
+                  "Connect: is sync enabled?")
+    if org.get("onPremisesSyncEnabled"):
+        return _r(cid, "warn", "Directory synchronization is on for this tenant.", why,
+                  "Configure the IdP to send each user's synchronized ImmutableID (the base64 "
+                  "objectGUID or ms-DS-ConsistencyGuid) as the persistent NameID. Federator does "
+                  "not touch synchronization; do not turn it off to federate.")
+    return _r(cid, "pass", "Directory synchronization is off: ImmutableIDs are set in the cloud.",
+              why)
+
+
+# ---------------------------------------------------------------------------------------------
+# Access
+
+
+def _has(scopes: frozenset[str], *names: str) -> bool:
+    lowered = {s.lower() for s in scopes}
+    return any(n.lower() in lowered for n in names)
+
+
+def check_access_permissions(inp: PreflightInput) -> CheckResult:
+    cid = "access.permissions"
+    if inp.tenant is None:
+        return _skip(cid, inp.tenant_error or "Federator did not sign in to the tenant.")
+    why = ("Microsoft refuses federation changes unless Federator's sign-in was granted "
+           f"{WRITE_SCOPE} (or, in tenants set up before October 2025, Domain.ReadWrite.All "
+           "together with Directory.AccessAsUser.All).")
+    scopes = inp.tenant.scopes
+    if scopes is None:
+        return _r(cid, "manual", "Federator could not read the scopes of its access token.", why,
+                  "Check Entra admin center > Enterprise applications > Federator > "
+                  "Permissions.")
+    granted = ", ".join(sorted(scopes)) or "none"
+    missing_reads = [label for _, (names, label) in READ_SCOPE_NEEDS.items()
+                     if not _has(scopes, *names)]
+    consent = ("Ask a Global Administrator to grant admin consent to Federator for "
+               f"{WRITE_SCOPE}, Domain.Read.All, User.Read.All and RoleManagement.Read.Directory, "
+               "then sign in again.")
+    if not _has(scopes, WRITE_SCOPE) and not all(_has(scopes, s) for s in LEGACY_WRITE_SCOPES):
+        if _has(scopes, "Domain.ReadWrite.All"):
+            return _r(cid, "warn", f"Granted: {granted}. Domain.ReadWrite.All without "
+                      "Directory.AccessAsUser.All: Microsoft has refused creating and deleting "
+                      "federation with only that.", why, consent)
+        return _r(cid, "fail", f"Granted: {granted}. Missing {WRITE_SCOPE}: Federator could "
+                  "read but not change federation.", why, consent)
+    if missing_reads:
+        return _r(cid, "warn", f"Granted: {granted}. Without more, Federator cannot "
+                  + "; ".join(missing_reads) + ".", why, consent, items=missing_reads)
+    return _r(cid, "pass", f"Granted: {granted}.", why)
+
+
+def _held_roles(tenant: TenantSnapshot) -> dict[str, str] | None:
+    if tenant.my_roles is not None:
+        return {str(r.get("roleTemplateId", "")): str(r.get("displayName") or "")
+                for r in tenant.my_roles}
+    if tenant.token_roles is not None:
+        return {r: WRITE_ROLES.get(r, r) for r in tenant.token_roles}
+    return None
+
+
+def check_access_role(inp: PreflightInput) -> CheckResult:
+    cid = "access.role"
+    if inp.tenant is None:
+        return _skip(cid, inp.tenant_error or "Federator did not sign in to the tenant.")
+    who = inp.tenant.signed_in_as or "The signed-in account"
+    why = ("Only these roles may write federation: " + ", ".join(WRITE_ROLES.values())
+           + ". A role assigned through PIM must be activated first.")
+    held = _held_roles(inp.tenant)
+    if held is None:
+        return _r(cid, "manual", "Federator could not read your directory roles: "
+                  + inp.tenant.errors.get("roles", "no answer") + ".", why,
+                  "Check Entra admin center > Identity > Users > you > Assigned roles.")
+    allowed = sorted(WRITE_ROLES[r] for r in held if r in WRITE_ROLES)
+    names = sorted(n or i for i, n in held.items())
+    if allowed:
+        return _r(cid, "pass", f"{who} holds " + ", ".join(allowed) + ".", why)
+    return _r(cid, "fail", f"{who} holds " + (", ".join(names) if names else "no admin role")
+              + ", which cannot change federation.", why,
+              "Sign in with an account holding Hybrid Identity Administrator (least privilege) "
+              "or Global Administrator, or have one assigned (activate it in PIM if eligible).",
+              items=names)
+
+
+def _domain_of(upn: str) -> str:
+    return upn.rsplit("@", 1)[-1].lower() if "@" in upn else ""
+
+
+def break_glass_accounts(tenant: TenantSnapshot, affected: set[str]) -> list[str] | None:
+    """UPNs of enabled, cloud-only member Global Administrators whose domain is managed and
+    outside ``affected``; ``None`` when the administrators could not be read."""
+    if tenant.global_admins is None:
+        return None
+    found = []
+    for p in tenant.global_admins:
+        kind = str(p.get("@odata.type", "#microsoft.graph.user"))
+        upn = str(p.get("userPrincipalName") or "")
+        if not kind.endswith(".user") or not upn:
+            continue
+        if p.get("accountEnabled") is False or p.get("onPremisesSyncEnabled"):
+            continue
+        if str(p.get("userType") or "Member") == "Guest" or "#EXT#" in upn.upper():
+            continue
+        suffix = _domain_of(upn)
+        if suffix in affected:
+            continue
+        dom = tenant.domain(suffix)
+        if dom is None or str(dom.get("authenticationType", "Managed")).lower() != "managed":
+            continue
+        parent = tenant.parent_of(suffix)
+        parent_dom = tenant.domain(parent) if parent else None
+        if parent_dom is not None and not dom.get("isRoot", True) and \
+                str(parent_dom.get("authenticationType", "")).lower() == "federated":
+            continue
+        found.append(upn)
+    return sorted(found)
+
+
+def check_access_lockout(inp: PreflightInput) -> CheckResult:
+    cid = "access.lockout"
+    early = _no_tenant(inp, cid)
+    if early is not None:
+        return early
+    assert inp.tenant is not None
+    t = inp.tenant
+    affected = {inp.domain.lower(), *(s.lower() for s in t.subdomains_of(inp.domain))}
+    why = ("Once federated, every account in the domain signs in at the IdP. If that is your "
+           "account, or if every Global Administrator is in the domain, one IdP mistake locks "
+           "all admins out; Microsoft's recovery takes days.")
+    problems: list[str] = []
+    remedies: list[str] = []
+    me = t.signed_in_as
+    if me is None:
+        problems.append("Federator could not read who is signed in.")
+    elif _domain_of(me) in affected:
+        problems.append(f"You are signed in as {me}, an account in {_domain_of(me)}: after the "
+                        "change you would sign in at the IdP too.")
+        remedies.append("Sign in to Federator with an account outside the domain, ideally a "
+                        "cloud-only Global Administrator in the .onmicrosoft.com domain.")
+    glass = break_glass_accounts(t, affected)
+    if glass is None:
+        problems.append("Federator could not list the Global Administrators: "
+                        + t.errors.get("global_admins", "no answer") + ".")
+        remedies.append("Make sure at least one enabled, cloud-only Global Administrator signs "
+                        "in with a managed domain (such as .onmicrosoft.com).")
+    elif not glass:
+        problems.append("No enabled, cloud-only Global Administrator signs in with a managed "
+                        "domain outside " + inp.domain + ".")
+        remedies.append("Create an emergency-access (break-glass) Global Administrator in the "
+                        ".onmicrosoft.com domain, without synchronization, before federating.")
+    blocking = (me is not None and _domain_of(me) in affected) or glass == []
+    if blocking:
+        if glass:
+            problems.append("Break-glass Global Administrators outside " + inp.domain + ": "
+                            + ", ".join(glass) + ".")
+        return _r(cid, "fail", " ".join(problems), why, " ".join(remedies),
+                  items=glass or [])
+    if problems:
+        return _r(cid, "manual", " ".join(problems), why, " ".join(remedies) or None)
+    assert glass
+    found = (f"You are signed in as {me}, outside {inp.domain}. Break-glass Global "
+             f"Administrators outside it: {', '.join(glass)}.")
+    if len(glass) == 1:
+        found += " Microsoft recommends keeping two."
+    return _r(cid, "pass", found, why, items=glass)
+
+
+# ---------------------------------------------------------------------------------------------
+# Users
+
+
+def _users(inp: PreflightInput, cid: str) -> tuple[list[dict[str, Any]] | None,
+                                                   CheckResult | None]:
+    dom, early = _target(inp, cid)
+    if early is not None or dom is None:
+        return None, early or _skip(cid, "No domain.")
+    assert inp.tenant is not None
+    if inp.tenant.users is None:
+        return None, _r(cid, "manual", "Federator could not read the domain's users: "
+                        + inp.tenant.errors.get("users", "no answer") + ".",
+                        "Every user of the domain is affected by the change.",
+                        "Run: Get-MgUser -Filter \"endswith(userPrincipalName,'@" + inp.domain
+                        + "')\" -ConsistencyLevel eventual -CountVariable n -All -Property "
+                        "UserPrincipalName,OnPremisesImmutableId,AccountEnabled")
+    return inp.tenant.users, None
+
+
+def _scope_text(inp: PreflightInput) -> str:
+    assert inp.tenant is not None
+    subs = inp.tenant.subdomains_of(inp.domain)
+    return inp.domain + (" and " + ", ".join(subs) if subs else "")
+
+
+def check_users_immutable_id(inp: PreflightInput) -> CheckResult:
+    cid = "users.immutable_id"
+    users, early = _users(inp, cid)
+    if early is not None or users is None:
+        return early or _skip(cid, "No users.")
+    why = ("Microsoft finds a federated user only by the ImmutableID (onPremisesImmutableId) "
+           "matching the NameID the IdP sends; a user without one gets AADSTS51004 and cannot "
+           "sign in.")
+    missing = sorted((u for u in users if not u.get("onPremisesImmutableId")),
+                     key=lambda u: str(u.get("userPrincipalName", "")).lower())
+    where = _scope_text(inp)
+    if not users:
+        return _r(cid, "pass", f"{where} has no users yet.", why)
+    if missing:
+        items = [str(u.get("userPrincipalName")) + ("" if u.get("accountEnabled", True)
+                                                    else " (disabled)") for u in missing]
+        return _r(cid, "warn", f"{len(missing)} of {_plural(len(users), 'user')} in {where} "
+                  "have no ImmutableID: they will not be able to sign in.", why,
+                  "Before federating, set each one to the value the IdP sends as NameID (for "
+                  "JumpCloud and Google, usually the email address): Update-MgUser -UserId "
+                  "<upn> -OnPremisesImmutableId '<value>'. Changing it after federation is "
+                  "harder.", items=items)
+    return _r(cid, "pass", f"All {_plural(len(users), 'user')} in {where} have an ImmutableID.",
+              why)
+
+
+def check_users_blast_radius(inp: PreflightInput) -> CheckResult:
+    cid = "users.blast_radius"
+    users, early = _users(inp, cid)
+    if early is not None or users is None:
+        return early or _skip(cid, "No users.")
+    assert inp.tenant is not None
+    why = ("Federation applies to the whole domain, never to some users: everyone in it loses "
+           "password sign-in with Microsoft and signs in at the IdP.")
+    enabled = sum(1 for u in users if u.get("accountEnabled", True))
+    where = _scope_text(inp)
+    found = (f"{_plural(len(users), 'user')} in {where} ({enabled} enabled) will sign in at the "
+             "IdP instead of with their Microsoft password.")
+    upns = {str(u.get("userPrincipalName", "")).lower() for u in users}
+    admins = sorted(str(a.get("userPrincipalName")) for a in inp.tenant.global_admins or []
+                    if str(a.get("userPrincipalName", "")).lower() in upns)
+    if admins:
+        return _r(cid, "warn", found + " Global Administrators among them: "
+                  + ", ".join(admins) + ".", why,
+                  "Make sure these administrators have accounts at the IdP, or keep their admin "
+                  "work on an account outside the domain. Pilot on a domain without real users "
+                  "if you can.", items=admins)
+    return _r(cid, "pass", found, why,
+              "Tell the users before the change; pilot on a domain without real users if you "
+              "can.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Exchange and local
+
+
+def check_exchange_modern_auth(inp: PreflightInput) -> CheckResult:
+    cid = "exchange.modern_auth"
+    why = ("Outlook and other rich clients can only sign in federated users through a third-party "
+           "SAML IdP when Exchange Online has modern authentication on (off by default in "
+           "tenants created before August 2017). Microsoft Graph cannot read this setting.")
+    found = "Graph cannot read Exchange Online's modern-authentication setting."
+    if inp.metadata is not None and inp.metadata.sso_for(BINDING_SOAP) is None:
+        found += (" The IdP has no active (ECP) endpoint, so clients using basic authentication "
+                  "(IMAP, POP, old ActiveSync) will fail for federated users.")
+    return _r(cid, "manual", found, why,
+              "Check it in Exchange Online PowerShell:\n" + EXCHANGE_CHECK_PS)
+
+
+def check_local_journal(inp: PreflightInput) -> CheckResult:
+    cid = "local.journal"
+    why = ("Before any change Federator writes a snapshot of the current settings and a journal "
+           "of every step: without them there is no reliable way back.")
+    probe = inp.journal
+    if probe is None:
+        return _skip(cid, "The journal folder was not probed.")
+    if not probe.writable:
+        return _r(cid, "fail", f"Federator cannot write in {probe.path}: {probe.error}.", why,
+                  "Free disk space or fix the folder's permissions, or run Federator with "
+                  "--home pointing to a writable folder.")
+    return _r(cid, "pass", f"Federator can write its journal in {probe.path}.", why)
+
+
+CHECKS: tuple[Callable[[PreflightInput], CheckResult], ...] = (
+    check_metadata_readable, check_metadata_issuer, check_metadata_endpoints,
+    check_cert_valid, check_cert_expiry, check_cert_strength,
+    check_domain_exists, check_domain_verified, check_domain_not_initial,
+    check_domain_not_default, check_domain_subdomain, check_domain_current_state,
+    check_tenant_issuer_unique, check_tenant_dirsync,
+    check_access_permissions, check_access_role, check_access_lockout,
+    check_users_immutable_id, check_users_blast_radius,
+    check_exchange_modern_auth, check_local_journal,
+)
+
+
+def run_checks(inp: PreflightInput) -> list[CheckResult]:
+    """Every check, in catalogue order."""
+    return [check(inp) for check in CHECKS]

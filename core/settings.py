@@ -1,0 +1,197 @@
+"""The values Graph will receive: an ``internalDomainFederation`` body derived from IdP metadata.
+
+Field names mirror Graph's properties (graph-federation.md §1.1) in snake_case so that the mapping
+to the camelCase body is mechanical and reviewable. The choice rules (which SSO endpoint, which
+certificate) live here and nowhere else: the GUI, the plan and the sandbox all call
+:func:`settings_from_metadata`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from typing import Any
+
+from core.findings import Finding
+from core.metadata.model import BINDING_POST, BINDING_REDIRECT, BINDING_SOAP, IdpMetadata
+
+MFA_BEHAVIORS = ("acceptIfMfaDoneByFederatedIdp", "enforceMfaByFederatedIdp",
+                 "rejectMfaByFederatedIdp")
+PROMPT_LOGIN_BEHAVIORS = ("translateToFreshPasswordAuthentication", "nativeSupport", "disabled")
+
+# Graph's property names, in the order a reviewer expects to read them.
+_GRAPH_NAMES = {
+    "display_name": "displayName",
+    "issuer_uri": "issuerUri",
+    "passive_sign_in_uri": "passiveSignInUri",
+    "active_sign_in_uri": "activeSignInUri",
+    "sign_out_uri": "signOutUri",
+    "signing_certificate": "signingCertificate",
+    "next_signing_certificate": "nextSigningCertificate",
+    "preferred_authentication_protocol": "preferredAuthenticationProtocol",
+    "federated_idp_mfa_behavior": "federatedIdpMfaBehavior",
+    "prompt_login_behavior": "promptLoginBehavior",
+    "is_signed_authentication_request_required": "isSignedAuthenticationRequestRequired",
+}
+
+# The six values §4 of the design derives from metadata (``inspect`` shows exactly these).
+METADATA_PROPERTIES = ("issuerUri", "passiveSignInUri", "activeSignInUri", "signOutUri",
+                       "signingCertificate", "nextSigningCertificate")
+
+
+@dataclass(frozen=True)
+class FederationSettings:
+    """One domain's federation settings, as Graph's ``internalDomainFederation`` names them.
+
+    Defaults of the options (graph-federation.md §1.1): ``federated_idp_mfa_behavior`` is
+    ``acceptIfMfaDoneByFederatedIdp`` (what Graph does when neither it nor SupportsMfa is set);
+    ``prompt_login_behavior`` ``None`` is omitted, and Graph then behaves as
+    ``translateToFreshPasswordAuthentication``; ``display_name`` ``None`` is omitted;
+    ``is_signed_authentication_request_required`` is Graph's default ``False``.
+    Certificates are single-line base64 of DER. ``issuer_uri`` is the entityID, verbatim.
+    """
+
+    issuer_uri: str
+    passive_sign_in_uri: str | None
+    active_sign_in_uri: str | None
+    sign_out_uri: str | None
+    signing_certificate: str | None
+    next_signing_certificate: str | None = None
+    preferred_authentication_protocol: str = "saml"
+    display_name: str | None = None
+    federated_idp_mfa_behavior: str = "acceptIfMfaDoneByFederatedIdp"
+    prompt_login_behavior: str | None = None
+    is_signed_authentication_request_required: bool = False
+
+    def to_graph_json(self) -> dict[str, Any]:
+        """The camelCase body for ``POST /domains/{d}/federationConfiguration``.
+
+        The six metadata-derived properties and ``preferredAuthenticationProtocol`` are always
+        present (``null`` when unknown); the options only when set.
+        """
+        body: dict[str, Any] = {}
+        for f in fields(self):
+            name = _GRAPH_NAMES[f.name]
+            value = getattr(self, f.name)
+            if name in METADATA_PROPERTIES or name == "preferredAuthenticationProtocol":
+                body[name] = value
+            elif name == "isSignedAuthenticationRequestRequired":
+                if value:
+                    body[name] = True
+            elif value is not None:
+                body[name] = value
+        return body
+
+    def federation_json(self) -> dict[str, Any]:
+        """Only the six metadata-derived values plus the protocol (``inspect``'s ``federation``)."""
+        body = self.to_graph_json()
+        return {k: body[k] for k in (*METADATA_PROPERTIES, "preferredAuthenticationProtocol")}
+
+    @classmethod
+    def from_graph_json(cls, body: dict[str, Any]) -> FederationSettings:
+        """Read Graph's camelCase object back (unknown properties are ignored)."""
+        reverse = {v: k for k, v in _GRAPH_NAMES.items()}
+        values: dict[str, Any] = {}
+        for key, value in body.items():
+            if key in reverse:
+                values[reverse[key]] = value
+        values.setdefault("issuer_uri", "")
+        for required in ("passive_sign_in_uri", "active_sign_in_uri", "sign_out_uri",
+                         "signing_certificate"):
+            values.setdefault(required, None)
+        if values.get("preferred_authentication_protocol") is None:
+            values["preferred_authentication_protocol"] = "saml"
+        if values.get("federated_idp_mfa_behavior") is None:
+            values["federated_idp_mfa_behavior"] = "acceptIfMfaDoneByFederatedIdp"
+        if values.get("is_signed_authentication_request_required") is None:
+            values["is_signed_authentication_request_required"] = False
+        return cls(**values)
+
+
+def settings_from_metadata(md: IdpMetadata, *, sign_out_uri_override: str | None = None,
+                           now: dt.datetime | None = None,
+                           ) -> tuple[FederationSettings, list[Finding]]:
+    """Derive Graph's values from ``md`` (rules in issue 2 §4) and say what needs attention.
+
+    - ``issuerUri``: the entityID verbatim (a trailing slash matters: AADSTS50107).
+    - ``passiveSignInUri``: the HTTP-POST SSO location, else HTTP-Redirect (warning).
+    - ``activeSignInUri``: the SOAP (ECP) SSO location, else the passive URI.
+    - ``signOutUri``: the override, else SLO HTTP-Redirect, else HTTP-POST, else ``None`` (warning).
+    - ``signingCertificate``: among signing certificates valid ``now``, the one valid first;
+      ``nextSigningCertificate``: the newest other one. None valid: both ``None`` and an error.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    findings: list[Finding] = []
+
+    post = md.sso_for(BINDING_POST)
+    redirect = md.sso_for(BINDING_REDIRECT)
+    passive: str | None = None
+    if post is not None:
+        passive = post.location
+    elif redirect is not None:
+        passive = redirect.location
+        findings.append(Finding(
+            "sso_post_missing", "warning",
+            "The IdP offers no HTTP-POST sign-in endpoint; Federator uses the HTTP-Redirect one "
+            f"({redirect.location}).",
+            "Check that the IdP accepts Entra's sign-in requests at that URL, or enable the "
+            "HTTP-POST binding in the IdP's SAML application."))
+    else:
+        findings.append(Finding(
+            "sso_missing", "error",
+            "The metadata has no HTTP-POST or HTTP-Redirect sign-in (SingleSignOnService) URL.",
+            "Export the metadata of the IdP's SAML application again; users could not sign in."))
+
+    soap = md.sso_for(BINDING_SOAP)
+    active = soap.location if soap is not None else passive
+
+    sign_out: str | None = sign_out_uri_override
+    if sign_out is None:
+        slo = md.slo_for(BINDING_REDIRECT) or md.slo_for(BINDING_POST)
+        sign_out = slo.location if slo is not None else None
+    if sign_out is None:
+        findings.append(Finding(
+            "slo_missing", "warning",
+            "The metadata has no sign-out (SingleLogoutService) URL with a usable binding.",
+            "Type a sign-out URL (for example the IdP's user portal), or leave it empty: users "
+            "then stay signed in at the IdP after signing out of Microsoft 365."))
+
+    current, following = choose_signing_certificates(md, now=now)
+    if current is None:
+        if md.signing_certificates:
+            finding_id = "no_valid_signing_certificate"
+            message = "None of the metadata's signing certificates is valid now."
+        else:
+            finding_id = "no_signing_certificate"
+            message = "The metadata has no signing certificate."
+        findings.append(Finding(
+            finding_id, "error", message,
+            "Renew or add the signing certificate in the IdP, then export its metadata again. "
+            "Entra cannot check sign-ins without a valid certificate."))
+
+    settings = FederationSettings(
+        issuer_uri=md.entity_id,
+        passive_sign_in_uri=passive,
+        active_sign_in_uri=active,
+        sign_out_uri=sign_out,
+        signing_certificate=current,
+        next_signing_certificate=following,
+    )
+    return settings, findings
+
+
+def choose_signing_certificates(md: IdpMetadata, *, now: dt.datetime
+                                ) -> tuple[str | None, str | None]:
+    """(signingCertificate, nextSigningCertificate) as base64 DER, by the §4 rule."""
+    seen: set[str] = set()
+    valid = []
+    for cert in md.signing_certificates:
+        if cert.is_valid_at(now) and cert.sha256 not in seen:
+            seen.add(cert.sha256)
+            valid.append(cert)
+    if not valid:
+        return None, None
+    oldest = min(valid, key=lambda c: (c.not_before, c.not_after))
+    others = [c for c in valid if c is not oldest]
+    newest = max(others, key=lambda c: (c.not_before, c.not_after)) if others else None
+    return oldest.der_base64, newest.der_base64 if newest else None

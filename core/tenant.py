@@ -1,0 +1,305 @@
+"""THE seam between Federator and a tenant: every command and the GUI get their Graph client here.
+
+``open_session(options)`` returns a :class:`TenantSession`: a ready :class:`GraphClient`, the
+signed-in account, the tenant id (and, lazily, its name) and, in sandbox mode, the running
+in-process sandbox. Which tenant:
+
+* ``--sandbox`` (``options.sandbox``), or no real tenant configured yet: the sandbox tenant on the
+  persisted state under Federator's home, signed in as ops@contoso.com (``--as UPN`` for another
+  seed user). Faults and latency can be injected into any command with environment variables:
+
+  - ``FEDERATOR_SANDBOX_FAULTS=SPEC`` (the SPEC grammar is in ``core/sandbox/faults.py`` and the
+    README, e.g. ``429:3@0.5,503:0.1,drop:1,expire-token``),
+  - ``FEDERATOR_SANDBOX_LATENCY_MS=MS`` (added to every request),
+  - ``FEDERATOR_SANDBOX_PROPAGATION_S=SECONDS`` (home realm discovery delay),
+  - ``FEDERATOR_SANDBOX_SEED=N`` (seed for the tenant and the fault dice).
+
+  ``SessionOptions`` has the same knobs for code (tests, GUI demo settings).
+* otherwise the configured real tenant (``core.config``), with the signed-in account from the
+  persisted msal cache; no account means :class:`SignInRequiredError` ("federator signin").
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from core.auth import (
+    Authenticator,
+    CacheProtection,
+    SignedInAccount,
+    SignInRequiredError,
+    graph_scopes,
+    open_token_cache,
+)
+from core.clouds import GLOBAL, Cloud, custom_cloud, get_cloud
+from core.config import TenantConfig, load_tenant_config
+from core.errors import FederatorError, InputError
+from core.graph.client import GraphClient, RetryPolicy
+from core.paths import Paths
+
+if TYPE_CHECKING:
+    from core.graph.api import Organization
+    from core.sandbox import Sandbox
+
+log = logging.getLogger(__name__)
+
+ENV_FAULTS = "FEDERATOR_SANDBOX_FAULTS"
+ENV_LATENCY = "FEDERATOR_SANDBOX_LATENCY_MS"
+ENV_PROPAGATION = "FEDERATOR_SANDBOX_PROPAGATION_S"
+ENV_SEED = "FEDERATOR_SANDBOX_SEED"
+DEFAULT_SANDBOX_USER = "ops@contoso.com"
+SANDBOX_CLIENT_ID = "federator-sandbox"
+
+
+class _HasOptions(Protocol):
+    """What a CLI ``Context`` offers (duck-typed, so core.tenant does not import commands)."""
+
+    paths: Paths
+    sandbox: bool
+    sandbox_user: str | None
+
+
+@dataclass
+class SessionOptions:
+    """How to open a session; the CLI's Context converts to this, the GUI builds one."""
+
+    paths: Paths
+    sandbox: bool = False
+    sandbox_user: str | None = None
+    sandbox_faults: str | None = None       # None: take FEDERATOR_SANDBOX_FAULTS
+    sandbox_latency_ms: float | None = None  # None: take FEDERATOR_SANDBOX_LATENCY_MS
+    sandbox_propagation_s: float | None = None
+    sandbox_seed: int | None = None
+    policy: RetryPolicy | None = None
+    sleep: Callable[[float], None] | None = None
+
+    @classmethod
+    def from_context(cls, ctx: _HasOptions | SessionOptions) -> SessionOptions:
+        if isinstance(ctx, SessionOptions):
+            return ctx
+        return cls(paths=ctx.paths, sandbox=bool(ctx.sandbox), sandbox_user=ctx.sandbox_user)
+
+
+@dataclass
+class TenantSession:
+    """A ready connection to one tenant. Close it (or use ``with``) to stop a sandbox."""
+
+    client: GraphClient
+    account: SignedInAccount
+    tenant_id: str
+    cloud: Cloud
+    sandbox: Sandbox | None = None
+    sandbox_is_default: bool = False   # sandbox because no real tenant is configured
+    authenticator: Authenticator | None = None
+    cache: CacheProtection | None = None
+    _organization: Organization | None = field(default=None, repr=False)
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.sandbox is not None
+
+    def organization(self) -> Organization:
+        """The tenant object (fetched once)."""
+        if self._organization is None:
+            from core.graph import api
+
+            self._organization = api.organization(self.client)
+        return self._organization
+
+    @property
+    def tenant_name(self) -> str:
+        return str(self.organization().get("displayName") or self.tenant_id)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.sandbox is not None:
+            self.sandbox.stop()
+            self.sandbox = None
+
+    def __enter__(self) -> TenantSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_session(ctx_or_options: _HasOptions | SessionOptions) -> TenantSession:
+    """A session on the sandbox (``--sandbox`` or nothing configured) or the configured tenant."""
+    options = SessionOptions.from_context(ctx_or_options)
+    config = load_tenant_config(options.paths)
+    if options.sandbox or not config.configured:
+        return open_sandbox_session(options, is_default=not options.sandbox)
+    if options.sandbox_user:
+        raise InputError("--as only applies to the sandbox tenant", code="as_needs_sandbox",
+                         remedy="Add --sandbox, or sign in as that user with: federator signin")
+    return open_real_session(options, config)
+
+
+def cloud_for(config: TenantConfig) -> Cloud:
+    """The configured cloud, or the custom endpoints standing in for it."""
+    if config.custom_endpoints:
+        return custom_cloud(str(config.graph_url), str(config.login_url))
+    return get_cloud(config.cloud)
+
+
+def _tls(config: TenantConfig) -> dict[str, Any]:
+    """TLS trust for GraphClient: the environment for Microsoft (proxies and corporate CAs live
+    there); exactly the given CA bundle, environment ignored, for custom endpoints."""
+    if config.custom_endpoints and config.ca_bundle:
+        return {"verify": config.ca_bundle, "trust_env": False}
+    return {}
+
+
+def build_authenticator(paths: Paths, config: TenantConfig) -> tuple[Authenticator,
+                                                                      CacheProtection]:
+    """The msal authenticator for the configured real tenant, on the persisted token cache."""
+    from core.graph.client import make_session
+
+    cloud = cloud_for(config)
+    cache, protection = open_token_cache(paths.token_cache_file)
+    scopes = graph_scopes(cloud, legacy=config.legacy_scopes)
+    extra: dict[str, Any] = {}
+    if config.custom_endpoints:
+        extra = {"instance_discovery": False, "enable_broker": False,
+                 "http_client": make_session(**_tls(config)) if config.ca_bundle else None}
+    else:
+        extra = {"enable_broker": config.use_broker}
+    auth = Authenticator(config.client_id or "", scopes=scopes,
+                         authority=cloud.authority(config.tenant), token_cache=cache, **extra)
+    return auth, protection
+
+
+def open_real_session(options: SessionOptions, config: TenantConfig) -> TenantSession:
+    cloud = cloud_for(config)
+    auth, protection = build_authenticator(options.paths, config)
+    account = auth.current_account()
+    if account is None:
+        raise SignInRequiredError(f"Not signed in to the tenant {config.tenant}.")
+    client = GraphClient(cloud.graph_url, auth.token_provider(account.upn),
+                         policy=options.policy, **_tls(config), **_sleep_kw(options))
+    return TenantSession(client=client, account=account, tenant_id=account.tenant_id or "",
+                         cloud=cloud, authenticator=auth, cache=protection)
+
+
+# -- sandbox --------------------------------------------------------------------------------------
+
+def _env_float(name: str) -> float | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise InputError(f"{name}={raw!r} is not a number", code="bad_environment") from None
+
+
+def start_sandbox(options: SessionOptions) -> Sandbox:
+    """The in-process sandbox on the persisted state, with faults/latency from options or env."""
+    from core.sandbox import Sandbox
+
+    faults = options.sandbox_faults
+    if faults is None:
+        faults = os.environ.get(ENV_FAULTS) or None
+    latency = options.sandbox_latency_ms
+    if latency is None:
+        latency = _env_float(ENV_LATENCY) or 0
+    propagation = options.sandbox_propagation_s
+    if propagation is None:
+        propagation = _env_float(ENV_PROPAGATION) or 0.0
+    seed = options.sandbox_seed
+    if seed is None:
+        seed_value = _env_float(ENV_SEED)
+        seed = int(seed_value) if seed_value is not None else 0
+    sandbox = Sandbox(options.paths.sandbox_dir, seed=seed, latency_ms=int(latency),
+                      faults=faults, propagation_s=propagation)
+    sandbox.start()
+    if faults or latency:
+        log.info("sandbox started with faults %r and latency %s ms", faults, latency)
+    return sandbox
+
+
+class SandboxTokens:
+    """Token provider for a sandbox session: a token for one seed user, re-issued when it nears
+    expiry or when the client forces a refresh (e.g. after the ``expire-token`` fault)."""
+
+    def __init__(self, sandbox: Sandbox, upn: str, *, lifetime_s: int = 3600) -> None:
+        self._sandbox = sandbox
+        self._upn = upn
+        self._lifetime_s = lifetime_s
+        self._token: str | None = None
+        self._expires = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self, *, force_refresh: bool = False) -> str:
+        with self._lock:
+            if force_refresh or self._token is None or time.monotonic() > self._expires - 60:
+                self._token = self._sandbox.issue_token(upn=self._upn,
+                                                        lifetime_s=self._lifetime_s)
+                self._expires = time.monotonic() + self._lifetime_s
+            return self._token
+
+
+def token_claims(token: str) -> dict[str, Any]:
+    """The (unverified) claims of a JWT access token: for display only, never for trust."""
+    try:
+        payload = token.split(".")[1]
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def open_sandbox_session(options: SessionOptions, *, is_default: bool = False) -> TenantSession:
+    sandbox = start_sandbox(options)
+    try:
+        upn = (options.sandbox_user or DEFAULT_SANDBOX_USER).strip()
+        tokens = SandboxTokens(sandbox, upn)
+        try:
+            claims = token_claims(tokens())
+        except FederatorError:
+            raise
+        except Exception as exc:  # the sandbox refuses unknown users
+            raise InputError(f"the sandbox tenant has no user {upn!r} ({_short(exc)})",
+                             code="unknown_sandbox_user",
+                             remedy="Use a seed user, e.g. ops@contoso.com, "
+                                    "breakglass@contoso.onmicrosoft.com, admin@fabrikam.com.",
+                             ) from None
+        account = SignedInAccount(upn=str(claims.get("upn") or upn),
+                                  display_name=claims.get("name"),
+                                  tenant_id=claims.get("tid") or sandbox.tenant_id,
+                                  object_id=claims.get("oid"))
+        client = GraphClient(sandbox.graph_url, tokens, verify=str(sandbox.ca_bundle),
+                             trust_env=False, policy=options.policy, **_sleep_kw(options))
+    except BaseException:
+        sandbox.stop()
+        raise
+    return TenantSession(client=client, account=account, tenant_id=sandbox.tenant_id,
+                         cloud=GLOBAL, sandbox=sandbox, sandbox_is_default=is_default)
+
+
+def sandbox_authenticator(sandbox: Sandbox, *, token_cache: Any = None,
+                          client_id: str = SANDBOX_CLIENT_ID) -> Authenticator:
+    """A real msal Authenticator pointed at the sandbox's login endpoints (tests, demo)."""
+    from core.graph.client import make_session
+
+    session = make_session(verify=str(sandbox.ca_bundle), trust_env=False)
+    return Authenticator(client_id, scopes=graph_scopes(GLOBAL),
+                         oidc_authority=f"{sandbox.login_url}/{sandbox.tenant_id}/v2.0",
+                         token_cache=token_cache, http_client=session)
+
+
+def _sleep_kw(options: SessionOptions) -> dict[str, Any]:
+    return {"sleep": options.sleep} if options.sleep is not None else {}
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) <= 120 else text[:117] + "..."

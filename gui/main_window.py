@@ -1,0 +1,313 @@
+"""The one main window: a tenant header, the step navigation, and the step views.
+
+The steps follow the order an admin walks (Metadata, Domain, Preflight, Review & apply, History),
+but each is reachable directly, by mouse or by Ctrl+1..5; nothing here decides anything about
+federation, it only arranges the views and the header.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import settings as gui_settings
+from gui import theme
+from gui.state import AppState
+from gui.widgets import label
+
+if TYPE_CHECKING:
+    from gui.views.base import StepView
+    from gui.views.domain_view import DomainView
+    from gui.views.history_view import HistoryView
+    from gui.views.metadata_view import MetadataView
+    from gui.views.preflight_view import PreflightView
+    from gui.views.review_view import ReviewView
+
+STEPS = ("Metadata", "Domain", "Preflight", "Review & apply", "History")
+
+
+class TenantHeader(QFrame):
+    """Who is signed in to which tenant, and an unmistakable SANDBOX badge in demo mode."""
+
+    sign_in_requested = Signal()
+    sign_out_requested = Signal()
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.setObjectName("header")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(16, 8, 16, 8)
+        layout.setSpacing(12)
+        title = label("Federator", name="appTitle")
+        layout.addWidget(title)
+        self.badge = label("SANDBOX  ·  demo tenant, nothing real changes", name="sandboxBadge")
+        self.badge.setAccessibleName("Sandbox mode: a demo tenant, nothing real changes")
+        self.badge.setToolTip("Federator is connected to its built-in sandbox tenant. "
+                              "No Microsoft account is used and nothing real changes.")
+        layout.addWidget(self.badge)
+        layout.addStretch(1)
+        column = QVBoxLayout()
+        column.setSpacing(0)
+        self.tenant = label("Not signed in", selectable=True)
+        self.tenant.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.account = label("", name="muted", selectable=True)
+        self.account.setAlignment(Qt.AlignmentFlag.AlignRight)
+        column.addWidget(self.tenant)
+        column.addWidget(self.account)
+        layout.addLayout(column)
+        self.sign_in = QPushButton("Sign in…")
+        self.sign_in.setAccessibleName("Sign in to a Microsoft 365 tenant")
+        self.sign_out = QPushButton("Sign out")
+        self.sign_in.clicked.connect(self.sign_in_requested)
+        self.sign_out.clicked.connect(self.sign_out_requested)
+        layout.addWidget(self.sign_in)
+        layout.addWidget(self.sign_out)
+        state.session_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        info = self.state.tenant_info
+        self.badge.setVisible(self.state.sandbox or bool(info and info.sandbox))
+        if info is None or self.state.session is None:
+            self.tenant.setText("Not signed in")
+            self.account.setText("Sign in to see the tenant's domains" if not self.state.sandbox
+                                 else "")
+            self.sign_in.show()
+            self.sign_out.hide()
+        else:
+            self.tenant.setText(f"<b>{info.tenant}</b>")
+            roles = ", ".join(info.roles) if info.roles else "no admin role found"
+            self.account.setText(f"{info.user}  ·  {roles}")
+            self.sign_in.hide()
+            self.sign_out.show()
+
+
+class MainWindow(QMainWindow):
+    """Header, step list and step pages; remembers its geometry and the last step."""
+
+    first_painted = Signal()  # the self-test and the startup benchmark wait for it
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from gui.views.metadata_view import MetadataView
+
+        self.state = state
+        self.settings = gui_settings.load(state.paths)
+        self.setWindowTitle("Federator (sandbox)" if state.sandbox else "Federator")
+        self.setWindowIcon(theme.app_icon())
+        self.setMinimumSize(QSize(900, 600))
+
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        self.header = TenantHeader(state)
+        self.header.sign_in_requested.connect(self.sign_in)
+        self.header.sign_out_requested.connect(self.sign_out)
+        outer.addWidget(self.header)
+
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        self.steps = QListWidget()
+        self.steps.setObjectName("steps")
+        self.steps.setAccessibleName("Steps")
+        self.steps.setFixedWidth(210)
+        self.steps.setIconSize(QSize(18, 18))
+        self.stack = QStackedWidget()
+        # The first step is built now; the others right after the first paint (or when first
+        # opened), so the window appears as fast as a bare Qt window.
+        self._views: list[StepView | None] = [MetadataView(state, self.settings), None, None,
+                                              None, None]
+        for index, name in enumerate(STEPS):
+            item = QListWidgetItem(f"{index + 1}   {name}")
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"Step {index + 1}: {name}")
+            item.setSizeHint(QSize(190, 40))
+            self.steps.addItem(item)
+            self.stack.addWidget(self._views[index] or QWidget())
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
+            shortcut.activated.connect(lambda i=index: self.go_to(i))
+        self.metadata_view.next_requested.connect(lambda: self.go_to(1))
+        self.steps.currentRowChanged.connect(self._show_step)
+        state.show_history_requested.connect(lambda: self.go_to(4))
+        body.addWidget(self.steps)
+        body.addWidget(self.stack, 1)
+        outer.addLayout(body, 1)
+        self.setCentralWidget(central)
+
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.setAccessibleName("Working")
+        self.busy.hide()
+        self.status_text = QLabel("")
+        self.statusBar().addWidget(self.status_text, 1)
+        self.statusBar().addPermanentWidget(self.busy)
+        state.busy_changed.connect(self.busy.setVisible)
+        state.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.metadata_view.try_sandbox.connect(self.start_sandbox)
+        for signal in (state.metadata_changed, state.domain_changed, state.preflight_changed,
+                       state.plan_changed, state.session_changed):
+            signal.connect(self.update_step_hints)
+
+        if self.settings.geometry:
+            self.restoreGeometry(QByteArray.fromBase64(self.settings.geometry.encode("ascii")))
+        else:
+            self.resize(1180, 780)
+        self.go_to(0)
+        self.update_step_hints()
+        central.installEventFilter(self)
+        self.first_painted.connect(lambda: QTimer.singleShot(0, self.build_all_views))
+        self.first_painted.connect(lambda: QTimer.singleShot(300, self.state.warm_up))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and watched is self.centralWidget():
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self.first_painted.emit)
+        return False
+
+    # -- views ------------------------------------------------------------------------------
+
+    def view(self, index: int) -> StepView:
+        """The step view at ``index``, built on first use."""
+        existing = self._views[index]
+        if existing is not None:
+            return existing
+        from gui.views.domain_view import DomainView
+        from gui.views.history_view import HistoryView
+        from gui.views.preflight_view import PreflightView
+        from gui.views.review_view import ReviewView
+
+        view: StepView
+        if index == 1:
+            domain_view = DomainView(self.state)
+            domain_view.open_history.connect(lambda: self.go_to(4))
+            view = domain_view
+        elif index == 2:
+            view = PreflightView(self.state)
+        elif index == 3:
+            view = ReviewView(self.state)
+        else:
+            history_view = HistoryView(self.state)
+            history_view.go_to_review.connect(lambda: self.go_to(3))
+            view = history_view
+        view.next_requested.connect(lambda i=index: self.go_to(i + 1))
+        self._views[index] = view
+        placeholder = self.stack.widget(index)
+        current = self.stack.currentIndex()
+        self.stack.insertWidget(index, view)
+        if placeholder is not None:
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+        self.stack.setCurrentIndex(current)
+        self.update_step_hints()
+        return view
+
+    def build_all_views(self) -> None:
+        for index in range(len(STEPS)):
+            self.view(index)
+
+    @property
+    def views(self) -> list[StepView]:
+        return [self.view(i) for i in range(len(STEPS))]
+
+    @property
+    def metadata_view(self) -> MetadataView:
+        return cast("MetadataView", self._views[0])
+
+    @property
+    def domain_view(self) -> DomainView:
+        return cast("DomainView", self.view(1))
+
+    @property
+    def preflight_view(self) -> PreflightView:
+        return cast("PreflightView", self.view(2))
+
+    @property
+    def review_view(self) -> ReviewView:
+        return cast("ReviewView", self.view(3))
+
+    @property
+    def history_view(self) -> HistoryView:
+        return cast("HistoryView", self.view(4))
+
+    # -- navigation -------------------------------------------------------------------------
+
+    def _show_step(self, index: int) -> None:
+        if index < 0:
+            return
+        self.view(index)
+        self.stack.setCurrentIndex(index)
+
+    def go_to(self, index: int) -> None:
+        index = max(0, min(index, len(STEPS) - 1))
+        self.steps.setCurrentRow(index)
+        self.view(index).entered()
+
+    def current_step(self) -> int:
+        return self.stack.currentIndex()
+
+    def update_step_hints(self) -> None:
+        """Each step's line in the list says where it stands, so the admin sees progress."""
+        hints = [view.step_hint() if view is not None else (None, "")
+                 for view in self._views]
+        for index, (name, hint) in enumerate(zip(STEPS, hints, strict=True)):
+            item = self.steps.item(index)
+            status, text = hint
+            item.setText(f"{index + 1}   {name}" + (f"\n      {text}" if text else ""))
+            item.setIcon(theme.status_icon(status) if status else theme.icon("status-todo"))
+            item.setSizeHint(QSize(190, 52 if text else 40))
+            item.setData(Qt.ItemDataRole.AccessibleTextRole,
+                         f"Step {index + 1}: {name}" + (f", {text}" if text else ""))
+
+    # -- tenant -----------------------------------------------------------------------------
+
+    def start_sandbox(self) -> None:
+        """The first-start "Try it on a sandbox tenant": switch to demo mode and sign in."""
+        self.state.enter_sandbox()
+        self.setWindowTitle("Federator (sandbox)")
+        self.settings.first_start_done = True
+        gui_settings.save(self.state.paths, self.settings)
+
+    def sign_in(self) -> None:
+        """Real tenant sign-in; with no app registration configured, explain and offer demo."""
+        if self.state.needs_tenant_setup():
+            from gui.dialogs import TenantSetupDialog
+
+            dialog = TenantSetupDialog(self.state.paths, self)
+            result = dialog.exec()
+            if dialog.chose_sandbox:
+                self.start_sandbox()
+                return
+            if not result:
+                return
+        self.state.sign_in(parent_window=int(self.winId()))
+
+    def sign_out(self) -> None:
+        self.state.sign_out()
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.geometry = bytes(self.saveGeometry().toBase64().data()).decode("ascii")
+        self.settings.last_step = self.current_step()
+        self.settings.first_start_done = True
+        gui_settings.save(self.state.paths, self.settings)
+        self.state.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,72 @@
+"""The desktop app's own remembered state: window geometry, recent metadata files, first start.
+
+Kept in a small JSON file beside core's ``settings.json`` (``gui.json`` in the config folder), so it
+is an ordinary per-user file rather than the registry, follows ``--home``/``FEDERATOR_HOME``, and
+never holds anything secret.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from core.paths import Paths
+
+log = logging.getLogger(__name__)
+
+MAX_RECENT = 8
+
+
+@dataclass
+class GuiSettings:
+    """What the window remembers between runs."""
+
+    geometry: str = ""  # base64 of QWidget.saveGeometry()
+    splitter: str = ""
+    recent_files: list[str] = field(default_factory=list)
+    first_start_done: bool = False
+    last_step: int = 0
+
+    def remember_file(self, path: str) -> None:
+        entries = [p for p in self.recent_files if p != path]
+        self.recent_files = [path, *entries][:MAX_RECENT]
+
+
+def settings_path(paths: Paths) -> Path:
+    return paths.config / "gui.json"
+
+
+def load(paths: Paths) -> GuiSettings:
+    """Read the settings; a missing or damaged file gives the defaults (and a log line)."""
+    try:
+        raw = json.loads(settings_path(paths).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return GuiSettings()
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s: %s", settings_path(paths), exc)
+        return GuiSettings()
+    if not isinstance(raw, dict):
+        return GuiSettings()
+    defaults = GuiSettings()
+    known = {k: raw[k] for k in asdict(defaults) if k in raw
+             and isinstance(raw[k], type(getattr(defaults, k)))}
+    result = GuiSettings(**known)
+    result.recent_files = [p for p in result.recent_files if isinstance(p, str)][:MAX_RECENT]
+    return result
+
+
+def save(paths: Paths, settings: GuiSettings) -> None:
+    """Write atomically (temp file + rename) so a crash never leaves half a file."""
+    target = settings_path(paths)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".gui-", suffix=".json", dir=target.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(asdict(settings), handle, indent=2)
+        Path(tmp).replace(target)
+    except OSError as exc:
+        log.warning("could not save %s: %s", target, exc)

@@ -1,0 +1,521 @@
+"""What the window is working on, shared by every view: the one adapter between core and Qt.
+
+``AppState`` holds the current tenant session, metadata, chosen domain, preflight results and plan,
+and announces each change with a Qt signal. Its methods call core through a :class:`Runner` (so the
+window never freezes and tests can run them synchronously); they hold no federation logic: every
+decision is core's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from core.errors import FederatorError
+from core.paths import Paths
+from gui.tenant_info import TenantInfo, gather_tenant_info
+from gui.workers import Cancelled, Runner, Task, TaskControl
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SANDBOX_USER = "ops@contoso.com"
+# Operation steps before anything is written or recorded: a cancel is honoured only there.
+SAFE_TO_CANCEL_STEPS = frozenset({"confirm", "lock", "reconcile", "read", "preflight", "plan",
+                                  "users"})
+
+
+class AppState(QObject):
+    """The app's working set and the core calls that change it."""
+
+    session_changed = Signal()
+    metadata_changed = Signal()
+    domains_changed = Signal()
+    domain_changed = Signal()
+    preflight_changed = Signal()
+    plan_changed = Signal()
+    history_changed = Signal()
+    busy_changed = Signal(bool)
+    operation_progress = Signal(object)  # core.operations.OperationEvent
+    operation_finished = Signal(object, object)  # (OperationResult or None, error or None)
+    propagation_changed = Signal(object)  # core.status.DomainStatus
+    password_impact_changed = Signal()
+    show_history_requested = Signal()
+    error = Signal(str, object)  # (where, exception): views show it in their banner
+    message = Signal(str)  # a short status-bar note
+
+    def __init__(self, paths: Paths, runner: Runner, *, sandbox: bool = False,
+                 sandbox_user: str | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.paths = paths
+        self.runner = runner
+        self.sandbox = sandbox
+        self.sandbox_user = sandbox_user or DEFAULT_SANDBOX_USER
+        self.session: Any = None
+        self.metadata: Any = None
+        self.metadata_source: str | None = None
+        self.federation: Any = None
+        self.federation_findings: list[Any] = []
+        self.sign_out_override: str | None = None
+        self.domains: list[Any] = []
+        self.domain: str | None = None
+        self.preflight: Any = None
+        self.plan: Any = None
+        self.accepted_warnings: set[str] = set()
+        self.last_result: Any = None
+        self.last_error: BaseException | None = None
+        self.last_events: list[Any] = []
+        self.password_impact: Any = None
+        self.tenant_info: TenantInfo | None = None
+        self.sandbox_latency_ms: float | None = None  # benchmarks and tests inject these
+        self.sandbox_faults: str | None = None
+        self._busy = 0
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self._busy > 0
+
+    def run(self, fn: Callable[..., Any], *, name: str,
+            on_result: Callable[[Any], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None,
+            on_progress: Callable[[object], None] | None = None,
+            progress: bool = False) -> Task:
+        """Submit ``fn``; busy state is counted so the status bar can show a spinner."""
+        self._busy += 1
+        if self._busy == 1:
+            self.busy_changed.emit(True)
+
+        def finished() -> None:
+            self._busy -= 1
+            if self._busy == 0:
+                self.busy_changed.emit(False)
+
+        def failed(exc: BaseException) -> None:
+            log.info("%s failed: %s", name, exc)
+            if on_error is not None:
+                on_error(exc)
+            else:
+                self.error.emit(name, exc)
+
+        task = self.runner.submit(fn, name=name, on_result=on_result, on_error=failed,
+                                  on_progress=on_progress, progress=progress)
+        if task.done:
+            finished()
+        else:
+            task.finished.connect(finished)
+        return task
+
+    # -- tenant -----------------------------------------------------------------------------
+
+    def enter_sandbox(self) -> None:
+        """Demo mode: the built-in sandbox tenant, signed in as the default seed admin."""
+        if self.session is not None:
+            self.sign_out()
+        self.sandbox = True
+        self.session_changed.emit()
+        self.sign_in()
+
+    def needs_tenant_setup(self) -> bool:
+        """True when there is no real tenant configured (no app client id) and not in demo mode."""
+        if self.sandbox:
+            return False
+        from core.config import load_tenant_config
+
+        return not load_tenant_config(self.paths).configured
+
+    def session_options(self) -> Any:
+        from core.tenant import SessionOptions
+
+        return SessionOptions(paths=self.paths, sandbox=self.sandbox,
+                              sandbox_user=self.sandbox_user if self.sandbox else None,
+                              sandbox_latency_ms=self.sandbox_latency_ms,
+                              sandbox_faults=self.sandbox_faults)
+
+    def sign_in(self, *, parent_window: int | None = None, interactive: bool = True) -> Task:
+        """Open a tenant session: the sandbox at once; a real tenant from the token cache, else
+        the system browser or the Windows broker (given this window's handle)."""
+        options = self.session_options()
+
+        def work() -> tuple[Any, TenantInfo]:
+            from core.auth import SignInRequiredError
+            from core.tenant import build_authenticator, open_session
+
+            try:
+                session = open_session(options)
+            except SignInRequiredError:
+                if not interactive:
+                    raise
+                from core.config import load_tenant_config
+
+                auth, _protection = build_authenticator(self.paths,
+                                                        load_tenant_config(self.paths))
+                auth.sign_in_interactive(parent_window_handle=parent_window)
+                session = open_session(options)
+            try:
+                info = gather_tenant_info(session)
+            except BaseException:
+                session.close()
+                raise
+            return session, info
+
+        def done(result: tuple[Any, TenantInfo]) -> None:
+            old = self.session
+            self.session, self.tenant_info = result
+            if old is not None and old is not self.session:
+                old.close()
+            self.session_changed.emit()
+            self.refresh_domains()
+            self.refresh_history()
+
+        return self.run(work, name="sign in", on_result=done)
+
+    def sign_out(self) -> None:
+        """Forget the session; for a real tenant also remove the account and its tokens."""
+        session, self.session = self.session, None
+        self.tenant_info = None
+        self.domains = []
+        self.domain = None
+        self._invalidate_checks()
+        self.session_changed.emit()
+        self.domains_changed.emit()
+        self.domain_changed.emit()
+        if session is None:
+            return
+
+        def work() -> None:
+            try:
+                auth = getattr(session, "authenticator", None)
+                if auth is not None:
+                    auth.sign_out(session.account.upn)
+            finally:
+                session.close()
+
+        self.run(work, name="sign out")
+
+    def refresh_domains(self) -> Task | None:
+        session = self.session
+        if session is None:
+            return None
+
+        def work() -> list[Any]:
+            from core.graph import api
+
+            domains = [dict(d) for d in api.list_domains(session.client)]
+            for domain in domains:  # the table shows each federated domain's issuer
+                if domain.get("authenticationType") == "Federated":
+                    try:
+                        config = api.find_federation_configuration(session.client,
+                                                                   str(domain["id"]))
+                    except FederatorError:
+                        config = None
+                    if config:
+                        domain["issuerUri"] = config.get("issuerUri")
+            return domains
+
+        def done(domains: list[Any]) -> None:
+            if session is not self.session:
+                return
+            self.domains = domains
+            self.domains_changed.emit()
+
+        return self.run(work, name="list domains", on_result=done)
+
+    def refresh_history(self) -> None:
+        self.history_changed.emit()
+
+    def warm_up(self) -> None:
+        """Import the core modules the steps will need, in a worker, while the admin is still
+        reading the first page: the first preflight or apply then starts without a pause
+        (PySide6's import hook inspects the source of every module imported after Qt)."""
+        def work() -> None:
+            import core.metadata.reader
+            import core.operations
+            import core.preflight.run
+            import core.report
+            import core.settings
+            import core.status
+            import core.tenant  # noqa: F401 - imported for the side effect of loading
+
+        self.runner.submit(work, name="warm up", on_error=lambda _e: None)
+
+    def shutdown(self) -> None:
+        """Let running work finish (never abandon a write half way) and stop the sandbox."""
+        self.runner.wait_idle(30_000)
+        session, self.session = self.session, None
+        if session is not None:
+            session.close()
+
+    # -- metadata ---------------------------------------------------------------------------
+
+    def load_metadata(self, source: str, *, entity: str | None = None,
+                      on_error: Callable[[BaseException], None] | None = None) -> Task:
+        """Read metadata from a path or https URL; fills ``metadata`` and ``federation``."""
+        def work() -> tuple[Any, Any, list[Any]]:
+            from core.metadata import read_metadata
+            from core.settings import settings_from_metadata
+
+            md = read_metadata(source, entity=entity)  # a path or an https:// URL
+            federation, findings = settings_from_metadata(md)
+            return md, federation, list(findings)
+
+        def done(result: tuple[Any, Any, list[Any]]) -> None:
+            self.metadata, self.federation, self.federation_findings = result
+            self.metadata_source = source
+            self.sign_out_override = None
+            self._invalidate_checks()
+            self.metadata_changed.emit()
+
+        return self.run(work, name="read metadata", on_result=done, on_error=on_error)
+
+    def load_sample_metadata(self) -> Task:
+        """Demo mode: the sandbox's sample IdP (JumpCloud-like) instead of a file."""
+        def work() -> tuple[Any, Any, list[Any]]:
+            from core.idp_sample import jumpcloud_sample
+            from core.metadata import read_metadata
+            from core.settings import settings_from_metadata
+
+            xml, _issued = jumpcloud_sample()
+            md = read_metadata(xml)
+            federation, findings = settings_from_metadata(md)
+            return md, federation, list(findings)
+
+        def done(result: tuple[Any, Any, list[Any]]) -> None:
+            self.metadata, self.federation, self.federation_findings = result
+            self.metadata_source = "sandbox sample IdP"
+            self.sign_out_override = None
+            self._invalidate_checks()
+            self.metadata_changed.emit()
+
+        return self.run(work, name="read sample metadata", on_result=done)
+
+    def set_sign_out_override(self, uri: str | None) -> None:
+        """The admin typed a sign-out URL because the metadata has none; core recomputes values."""
+        from core.settings import settings_from_metadata
+
+        if self.metadata is None:
+            return
+        self.sign_out_override = uri or None
+        federation, findings = settings_from_metadata(
+            self.metadata, sign_out_uri_override=self.sign_out_override)
+        self.federation, self.federation_findings = federation, list(findings)
+        self._invalidate_checks()
+        self.metadata_changed.emit()
+
+    # -- selection --------------------------------------------------------------------------
+
+    def choose_domain(self, name: str | None) -> None:
+        if name == self.domain:
+            return
+        self.domain = name
+        self._invalidate_checks()
+        self.domain_changed.emit()
+
+    def _invalidate_checks(self) -> None:
+        self.preflight = None
+        self.plan = None
+        self.accepted_warnings = set()
+        self.preflight_changed.emit()
+        self.plan_changed.emit()
+
+    # -- preflight and plan -----------------------------------------------------------------
+
+    def graph_url(self) -> str:
+        """The Graph root the requests go to (the sandbox's in demo mode), for display."""
+        client = getattr(self.session, "client", None)
+        url = getattr(client, "base_url", None) or getattr(client, "graph_url", None)
+        return str(url) if url else "https://graph.microsoft.com/v1.0"
+
+    def run_preflight(self) -> Task | None:
+        """Run every check for the current metadata and domain (reads only)."""
+        session, md, domain = self.session, self.metadata, self.domain
+        if session is None or md is None or domain is None:
+            return None
+        metadata = self.metadata_input()
+        sandbox = self.sandbox
+
+        def work() -> Any:
+            from core.preflight.run import run_preflight
+
+            return run_preflight(domain, metadata, client=session.client, paths=self.paths,
+                                 sandbox=sandbox)
+
+        def done(result: Any) -> None:
+            if domain != self.domain:
+                return
+            self.preflight = result
+            self.plan = getattr(result, "plan", None)
+            self.accepted_warnings = set()
+            self.preflight_changed.emit()
+            self.plan_changed.emit()
+
+        return self.run(work, name="preflight", on_result=done)
+
+    def metadata_input(self) -> Any:
+        """What the window read, in the shape preflight takes (no second read of the file)."""
+        from core.preflight.run import MetadataInput
+
+        return MetadataInput(self.metadata_source, self.metadata, self.federation,
+                             list(self.federation_findings))
+
+    def export_report(self, path: Path) -> Task | None:
+        result = self.preflight
+        if result is None:
+            return None
+
+        def work() -> Path:
+            from core.report import write_html_report
+
+            return Path(write_html_report(result, path))
+
+        return self.run(work, name="export report",
+                        on_result=lambda p: self.message.emit(f"Report saved to {p}"))
+
+    def make_default(self, domain: str) -> Task | None:
+        """The remedy for ``domain.not_default``: make ``domain`` the tenant's default."""
+        session = self.session
+        if session is None:
+            return None
+
+        def work() -> Any:
+            import core.operations as operations
+
+            # NOTE: core has no make-default operation yet (issue 4); until it lands the GUI
+            # says which command does it rather than writing to Graph itself.
+            make_default = getattr(operations, "make_default", None)
+            if make_default is None:
+                raise FederatorError(
+                    "This build cannot change the default domain from the app yet.",
+                    code="not_available",
+                    remedy=f"Run: federator make-default {domain} --confirm {domain}")
+            return make_default(self._operation_context(session, None), domain, confirm=domain)
+
+        def done(_result: Any) -> None:
+            self.message.emit(f"{domain} is now the default domain")
+            self.refresh_domains()
+            self.run_preflight()
+
+        return self.run(work, name="make default", on_result=done)
+
+    # -- changes ----------------------------------------------------------------------------
+
+    def _operation_context(self, session: Any, control: TaskControl | None) -> Any:
+        from core.operations import OperationContext
+
+        def on_event(event: Any) -> None:
+            if control is None:
+                return
+            # Cancelling is honoured only before the snapshot: never between write and verify.
+            if control.cancelled and event.step in SAFE_TO_CANCEL_STEPS:
+                raise Cancelled("cancelled before any change")
+            control.report(event)
+
+        return OperationContext(client=session.client, tenant_id=session.tenant_id,
+                                who=session.account.upn, journal_dir=self.paths.journal_dir,
+                                on_event=on_event)
+
+    def _operation(self, name: str, call: Callable[[Any], Any]) -> Task | None:
+        session = self.session
+        if session is None:
+            return None
+
+        def work(control: TaskControl) -> Any:
+            return call(self._operation_context(session, control))
+
+        def progress(event: object) -> None:
+            self.last_events.append(event)
+            self.operation_progress.emit(event)
+
+        def finish(result: Any, error: BaseException | None) -> None:
+            self.last_result, self.last_error = result, error
+            self.password_impact = None
+            if result is not None or not isinstance(error, Cancelled):
+                self._invalidate_checks()  # the domain may have changed: check it afresh
+            self.operation_finished.emit(result, error)
+            self.refresh_domains()
+            self.history_changed.emit()
+
+        self.last_result, self.last_error, self.last_events = None, None, []
+        return self.run(work, name=name, on_result=lambda r: finish(r, None),
+                        on_error=lambda e: finish(None, e), on_progress=progress,
+                        progress=True)
+
+    def apply_plan(self, *, confirm: str, accepted: list[str]) -> Task | None:
+        """Federate (or update) the chosen domain as planned; progress arrives as events."""
+        domain, federation, preflight = self.domain, self.federation, self.preflight
+        if domain is None or federation is None or preflight is None:
+            return None
+
+        def call(ctx: Any) -> Any:
+            from core.operations import federate
+
+            return federate(ctx, domain, federation, confirm=confirm, preflight=preflight,
+                            accept_warnings=accepted)
+
+        return self._operation("federate", call)
+
+    def revert(self, domain: str, *, confirm: str) -> Task | None:
+        def call(ctx: Any) -> Any:
+            from core.operations import revert
+
+            return revert(ctx, domain, confirm=confirm)
+
+        return self._operation("revert", call)
+
+    def restore(self, snapshot_id: str, *, confirm: str) -> Task | None:
+        def call(ctx: Any) -> Any:
+            from core.operations import restore
+
+            return restore(ctx, snapshot_id, confirm=confirm)
+
+        return self._operation("restore", call)
+
+    def update_certificate(self, domain: str, *, confirm: str, promote: bool) -> Task | None:
+        md = self.metadata
+        certificates = [c.der_base64 for c in md.signing_certificates] if md is not None else []
+
+        def call(ctx: Any) -> Any:
+            from core.operations import update_certificate
+
+            return update_certificate(ctx, domain, certificates, confirm=confirm,
+                                      promote=promote)
+
+        return self._operation("update certificate", call)
+
+    def load_password_impact(self, domain: str) -> Task | None:
+        session = self.session
+        if session is None:
+            return None
+
+        def work() -> Any:
+            from core.operations import password_impact
+
+            return password_impact(session.client, domain)
+
+        def done(impact: Any) -> None:
+            self.password_impact = impact
+            self.password_impact_changed.emit()
+
+        return self.run(work, name="count users", on_result=done, on_error=lambda _e: None)
+
+    def check_propagation(self, domain: str) -> Task | None:
+        """Graph's view beside sign-in's (realm discovery), for the live indicator."""
+        session = self.session
+        if session is None:
+            return None
+
+        def work() -> Any:
+            from core.status import StatusReader
+
+            reader = StatusReader.for_session(session)
+            try:
+                return reader.read(domain)
+            finally:
+                reader.close()
+
+        return self.run(work, name="propagation", on_result=self.propagation_changed.emit,
+                        on_error=lambda _e: None)

@@ -1,0 +1,165 @@
+"""Step 2: the tenant's domains in a table, to choose the one to federate (or to manage).
+
+Shows what Graph says about each domain (verified, default, initial, authentication, issuer). It
+does not judge which domain can be federated: that is preflight's job, one step later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from gui import theme
+from gui.state import AppState
+from gui.views.base import StepView
+from gui.widgets import label, text_button
+
+COLUMNS = ("Domain", "Verified", "Default", "Authentication", "Issuer (IdP)")
+
+
+def _field(domain: Any, *names: str) -> Any:
+    for name in names:
+        if isinstance(domain, dict) and name in domain:
+            return domain[name]
+        if hasattr(domain, name):
+            return getattr(domain, name)
+    return None
+
+
+def domain_name(domain: Any) -> str:
+    return str(_field(domain, "id", "name") or "")
+
+
+class DomainView(StepView):
+    """The domains table; selecting a row chooses the target domain."""
+
+    open_history = Signal()
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(state, "Domain",
+                         "Choose the custom domain whose users will sign in at your identity "
+                         "provider. Preflight checks it next.",
+                         next_label="Next: run preflight checks  →", parent=parent)
+        self.not_signed_in = label("Sign in (top right) or try the sandbox tenant to see the "
+                                   "domains.", wrap=True)
+        self.content.addWidget(self.not_signed_in)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setAccessibleName("Domains in the tenant")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setTabKeyNavigation(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.itemSelectionChanged.connect(self._selected)
+        self.table.setMinimumHeight(260)
+        self.content.addWidget(self.table, 1)
+        self.selection = label("", wrap=True)
+        self.content.addWidget(self.selection)
+        row = QHBoxLayout()
+        self.refresh_button = QPushButton(theme.icon("refresh"), "Refresh")
+        self.refresh_button.setAccessibleName("Refresh the list of domains")
+        self.refresh_button.clicked.connect(self.state.refresh_domains)
+        self.history_button = text_button("Manage this federated domain (history, revert)…")
+        self.history_button.clicked.connect(self.open_history)
+        row.addWidget(self.refresh_button)
+        row.addStretch(1)
+        row.addWidget(self.history_button)
+        self.content.addLayout(row)
+        self.content.addStretch(1)
+        state.domains_changed.connect(self.refresh_view)
+        state.session_changed.connect(self.refresh_view)
+        state.domain_changed.connect(self._sync_selection)
+        self.refresh_view()
+
+    def step_hint(self) -> tuple[str | None, str]:
+        if self.state.domain:
+            return "pass", self.state.domain
+        return None, "none chosen"
+
+    def entered(self) -> None:
+        if self.state.session is not None and not self.state.domains:
+            self.state.refresh_domains()
+
+    def refresh_view(self) -> None:
+        signed_in = self.state.session is not None
+        self.not_signed_in.setVisible(not signed_in)
+        self.table.setVisible(signed_in)
+        self.refresh_button.setVisible(signed_in)
+        self.table.blockSignals(True)
+        self.table.setRowCount(0)
+        for domain in self.state.domains:
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            name = domain_name(domain)
+            verified = bool(_field(domain, "isVerified", "is_verified"))
+            default = bool(_field(domain, "isDefault", "is_default"))
+            initial = bool(_field(domain, "isInitial", "is_initial"))
+            auth = str(_field(domain, "authenticationType", "authentication_type") or "")
+            issuer = str(_field(domain, "issuerUri", "issuer_uri") or "")
+            cells = [
+                QTableWidgetItem(name + ("  (initial)" if initial else "")),
+                QTableWidgetItem("Yes" if verified else "No"),
+                QTableWidgetItem("Default" if default else ""),
+                QTableWidgetItem(auth),
+                QTableWidgetItem(issuer or ("—" if auth != "Federated" else "")),
+            ]
+            cells[0].setData(Qt.ItemDataRole.UserRole, name)
+            cells[1].setIcon(theme.status_icon("pass" if verified else "warn"))
+            if auth == "Federated":
+                cells[3].setIcon(theme.status_icon("info"))
+            for col, cell in enumerate(cells):
+                self.table.setItem(row, col, cell)
+        self.table.blockSignals(False)
+        self._sync_selection()
+
+    def _sync_selection(self) -> None:
+        chosen = self.state.domain
+        self.table.blockSignals(True)
+        self.table.clearSelection()
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == chosen:
+                self.table.selectRow(row)
+        self.table.blockSignals(False)
+        domain = self.chosen_domain()
+        federated = domain is not None and _field(domain, "authenticationType",
+                                                   "authentication_type") == "Federated"
+        self.history_button.setVisible(federated)
+        if self.next_button is not None:
+            self.next_button.setEnabled(chosen is not None)
+        self.selection.setText(f"Chosen: <b>{chosen}</b>" if chosen else "")
+
+    def chosen_domain(self) -> Any:
+        for domain in self.state.domains:
+            if domain_name(domain) == self.state.domain:
+                return domain
+        return None
+
+    def _selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return
+        item = self.table.item(rows[0].row(), 0)
+        if item is not None:
+            self.state.choose_domain(str(item.data(Qt.ItemDataRole.UserRole)))
+
+    def select(self, name: str) -> None:
+        """Choose ``name`` (tests and keyboard users land here the same way)."""
+        self.state.choose_domain(name)

@@ -1,0 +1,317 @@
+"""Step 5: every change Federator made, and the way back from each.
+
+For the chosen domain, when it is federated: a prominent "Revert to managed authentication" (with
+how many users will need a cloud password and how to give them one) and the certificate rollover
+(stage the new certificate as next, then promote it). Below, the journal as a table; selecting an
+entry shows its snapshots, request ids and the way back, and can restore a snapshot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from gui import theme
+from gui.state import AppState
+from gui.views.base import StepView
+from gui.widgets import Card, KeyValues, StatusLabel, clear_layout, label, text_button
+
+OUTCOME_STATUS = {"succeeded": "pass", "no-change": "pass", "failed": "fail",
+                  "unknown": "warn", "in-progress": "warn", "reconciled": "info"}
+KIND_WORDS = {"federate": "Federate", "update": "Update federation", "revert": "Revert to managed",
+              "restore": "Restore", "certificate_update": "Update certificate",
+              "update_certificate": "Update certificate", "promote_certificate":
+              "Promote certificate", "make_default": "Make default"}
+
+
+class HistoryView(StepView):
+    """Revert / rollover for the chosen domain, and the journal."""
+
+    go_to_review = Signal()
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(state, "History and the way back",
+                         "Every change Federator made, with the state before and after it. "
+                         "Any of them can be undone from here.", parent=parent)
+        self.domain_area = QWidget()
+        self.domain_layout = QHBoxLayout(self.domain_area)
+        self.domain_layout.setContentsMargins(0, 0, 0, 0)
+        self.domain_layout.setSpacing(12)
+        self.content.addWidget(self.domain_area)
+
+        journal = Card("Journal")
+        head = QHBoxLayout()
+        self.only_domain = QCheckBox("Only the chosen domain")
+        self.only_domain.toggled.connect(self.load_journal)
+        refresh = QPushButton(theme.icon("refresh"), "Refresh")
+        refresh.setAccessibleName("Refresh the journal")
+        refresh.clicked.connect(self.load_journal)
+        head.addWidget(self.only_domain)
+        head.addStretch(1)
+        head.addWidget(refresh)
+        journal.body.addLayout(head)
+        self.problems = label("", wrap=True)
+        self.problems.hide()
+        journal.body.addWidget(self.problems)
+        self.table = QTableWidget(0, 6)
+        self.table.setHorizontalHeaderLabels(["When (UTC)", "Domain", "Change", "Who", "Outcome",
+                                              "Summary"])
+        self.table.setAccessibleName("Journal of changes")
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setTabKeyNavigation(False)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        for col in range(5):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(200)
+        self.table.itemSelectionChanged.connect(self.show_entry)
+        journal.body.addWidget(self.table)
+        self.content.addWidget(journal)
+        self.entry_card = Card("Selected change")
+        self.entry_body = self.entry_card.body
+        self.entry_card.hide()
+        self.content.addWidget(self.entry_card)
+        self.content.addStretch(1)
+
+        self.entries: list[Any] = []
+        self.revert_confirm: QLineEdit | None = None
+        # Hidden, this page only notes that it is stale: reading the journal and counting users
+        # happen when the admin opens it (never a stall elsewhere, never a needless request).
+        self._stale = True
+        state.history_changed.connect(self._changed)
+        state.domain_changed.connect(self._changed)
+        state.domains_changed.connect(self._changed)
+        state.session_changed.connect(self._changed)
+        state.password_impact_changed.connect(self._changed)
+
+    def _changed(self) -> None:
+        if self.isVisible():
+            self.load_journal()
+            self.refresh_domain()
+        else:
+            self._stale = True
+
+    def entered(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.load_journal()
+            self.refresh_domain()
+
+    def step_hint(self) -> tuple[str | None, str]:
+        return None, f"{len(self.entries)} changes" if self.entries else ""
+
+    # -- the chosen domain --------------------------------------------------------------------
+
+    def chosen(self) -> dict[str, Any] | None:
+        for domain in self.state.domains:
+            if str(domain.get("id")) == self.state.domain:
+                return dict(domain)
+        return None
+
+    def refresh_domain(self) -> None:
+        clear_layout(self.domain_layout)
+        self.revert_confirm = None
+        domain = self.chosen()
+        if domain is None:
+            self.domain_layout.addWidget(label(
+                "Choose a domain in step 2 to revert it or roll its certificate.",
+                name="muted", wrap=True))
+            return
+        name = str(domain["id"])
+        federated = domain.get("authenticationType") == "Federated"
+        if not federated:
+            card = Card(f"{name} uses managed (cloud password) sign-in")
+            card.body.addWidget(StatusLabel("pass", "Managed"))
+            card.body.addWidget(label("Nothing to revert. To federate it, go through the steps "
+                                      "1 to 4.", name="muted", wrap=True))
+            self.domain_layout.addWidget(card, 1)
+            return
+        self.domain_layout.addWidget(self._revert_card(name), 3)
+        self.domain_layout.addWidget(self._rollover_card(name, domain), 2)
+
+    def _revert_card(self, name: str) -> QWidget:
+        card = Card(f"Revert {name} to managed authentication")
+        card.body.addWidget(StatusLabel("info", f"{name} is federated"
+                                        + (f" with {self.chosen_issuer()}"
+                                           if self.chosen_issuer() else "")))
+        impact = self.state.password_impact
+        if impact is not None and impact.domain == name:
+            text = (f"<b>{impact.users} users</b> in {', '.join(impact.domains_counted)} will "
+                    "sign in with a Microsoft 365 password after this. Unless password hash sync "
+                    "is running, most of them have no cloud password yet.")
+            card.body.addWidget(StatusLabel("warn", f"{impact.users} users will need a cloud "
+                                                    f"password"))
+            card.body.addWidget(label(text, wrap=True))
+            for option in impact.options:
+                card.body.addWidget(label(f"• {option}", wrap=True, name="muted"))
+        else:
+            card.body.addWidget(StatusLabel("warn", "Users will need a cloud password"))
+            card.body.addWidget(label("Counting the users who will need one…", name="muted"))
+            # Asked after this page is drawn: the answer redraws the page, never in the middle.
+            QTimer.singleShot(0, lambda: self.state.load_password_impact(name))
+        row = QHBoxLayout()
+        self.revert_confirm = QLineEdit()
+        self.revert_confirm.setPlaceholderText(name)
+        self.revert_confirm.setAccessibleName(f"Type {name} to confirm the revert")
+        self.revert_confirm.setMinimumWidth(160)
+        confirm_label = label(f"Type {name} to confirm:")
+        confirm_label.setBuddy(self.revert_confirm)
+        self.revert_button = text_button("Revert to managed authentication", danger=True)
+        self.revert_button.setEnabled(False)
+        self.revert_confirm.textChanged.connect(
+            lambda text: self.revert_button.setEnabled(text.strip().lower() == name.lower()
+                                                       and not self.state.busy))
+        self.revert_button.clicked.connect(lambda: self.revert(name))
+        row.addWidget(confirm_label)
+        row.addWidget(self.revert_confirm, 1)
+        row.addWidget(self.revert_button)
+        card.body.addLayout(row)
+        return card
+
+    def chosen_issuer(self) -> str:
+        domain = self.chosen()
+        return str(domain.get("issuerUri") or "") if domain else ""
+
+    def _rollover_card(self, name: str, domain: dict[str, Any]) -> QWidget:
+        card = Card("Certificate rollover")
+        card.body.addWidget(label(
+            "Roll the IdP's signing certificate without downtime: first add the new one as the "
+            "next certificate (Entra accepts both), then, once the IdP signs with it, promote "
+            "it.", wrap=True, name="muted"))
+        stage = QPushButton("1. Add the new certificate from the open metadata")
+        stage.setEnabled(self.state.metadata is not None)
+        stage.setToolTip("Uses the certificate of the metadata opened in step 1"
+                         if self.state.metadata is not None else "Open the new metadata in "
+                                                                 "step 1 first")
+        stage.clicked.connect(lambda: self.roll_certificate(name, promote=False))
+        promote = QPushButton("2. Promote the next certificate to current")
+        promote.clicked.connect(lambda: self.roll_certificate(name, promote=True))
+        card.body.addWidget(stage)
+        card.body.addWidget(promote)
+        return card
+
+    def _typed(self, title: str, domain: str) -> bool:
+        typed, ok = QInputDialog.getText(self, title, f"Type {domain} to confirm:")
+        return bool(ok and typed.strip().lower() == domain.lower())
+
+    def revert(self, name: str) -> None:
+        if self.revert_confirm is None:
+            return
+        self.banner.hide()
+        self.state.revert(name, confirm=self.revert_confirm.text().strip())
+
+    def roll_certificate(self, name: str, *, promote: bool) -> None:
+        title = "Promote the next certificate" if promote else "Add the new certificate"
+        if self._typed(title, name):
+            self.state.update_certificate(name, confirm=name, promote=promote)
+
+    # -- the journal --------------------------------------------------------------------------
+
+    def load_journal(self) -> None:
+        from core.journal import read_all
+
+        domain = self.state.domain if self.only_domain.isChecked() else None
+        try:
+            contents = read_all(self.state.paths.journal_dir, domain=domain)
+        except OSError as exc:
+            self.problems.setText(f"The journal could not be read: {exc}")
+            self.problems.show()
+            return
+        self.entries = list(reversed(contents.entries))  # newest first
+        if contents.problems:
+            self.problems.setText("Problems in the journal (kept, never dropped):\n"
+                                  + "\n".join(str(p) for p in contents.problems))
+            self.problems.show()
+        else:
+            self.problems.hide()
+        self.table.blockSignals(True)
+        self.table.setRowCount(0)
+        for entry in self.entries:
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            status = OUTCOME_STATUS.get(entry.outcome, "info")
+            outcome = QTableWidgetItem(theme.status_icon(status), entry.outcome)
+            cells = [QTableWidgetItem(_when(entry.started_at)), QTableWidgetItem(entry.domain),
+                     QTableWidgetItem(KIND_WORDS.get(entry.kind, entry.kind)),
+                     QTableWidgetItem(entry.who), outcome, QTableWidgetItem(entry.summary)]
+            cells[0].setData(Qt.ItemDataRole.UserRole, entry.op)
+            for col, cell in enumerate(cells):
+                self.table.setItem(row, col, cell)
+        self.table.blockSignals(False)
+        self.entry_card.hide()
+
+    def selected_entry(self) -> Any:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.entries[rows[0].row()]
+
+    def show_entry(self) -> None:
+        from core.plan import display_value
+
+        entry = self.selected_entry()
+        clear_layout(self.entry_body)
+        if entry is None:
+            self.entry_card.hide()
+            return
+        self.entry_card.title.setText(f"{KIND_WORDS.get(entry.kind, entry.kind)} "
+                                      f"{entry.domain}, {_when(entry.started_at)}")
+        status = OUTCOME_STATUS.get(entry.outcome, "info")
+        self.entry_body.addWidget(StatusLabel(status, f"{entry.outcome}: {entry.summary}"))
+        kv = KeyValues()
+        kv.add("Who", entry.who)
+        kv.add("Operation id", entry.op, mono=True)
+        if entry.request_ids:
+            kv.add("Graph request ids", "\n".join(entry.request_ids), mono=True)
+        if entry.way_back:
+            kv.add("Way back", entry.way_back)
+        self.entry_body.addWidget(kv)
+        snaps = QHBoxLayout()
+        for title, snap in (("Before", entry.snapshot_before), ("After", entry.snapshot_after)):
+            if snap is None:
+                continue
+            card = Card(f"{title}: {snap.authentication_type}")
+            skv = KeyValues()
+            skv.add("Snapshot", snap.id, mono=True)
+            skv.add("Taken", _when(snap.taken_at))
+            for key, value in (snap.federation or {}).items():
+                if key.startswith("@") or key == "id" or value in (None, ""):
+                    continue
+                skv.add(key, display_value(key, value), mono=True)
+            if not snap.readable:
+                skv.add("Note", snap.note or "Graph could not read this state")
+            card.body.addWidget(skv)
+            restore = QPushButton(f"Restore this state ({snap.authentication_type})")
+            restore.setAccessibleName(f"Restore the state {title.lower()} this change")
+            restore.clicked.connect(lambda _c=False, s=snap: self.restore(s))
+            card.body.addWidget(restore)
+            snaps.addWidget(card, 1)
+        self.entry_body.addLayout(snaps)
+        self.entry_card.show()
+
+    def restore(self, snapshot: Any) -> None:
+        if self._typed(f"Restore {snapshot.domain_name} to {snapshot.authentication_type}",
+                       snapshot.domain_name):
+            self.banner.hide()
+            self.state.restore(snapshot.id, confirm=snapshot.domain_name)
+
+
+def _when(stamp: str) -> str:
+    return stamp.replace("T", " ").replace("Z", "")[:19] if stamp else ""

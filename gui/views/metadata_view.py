@@ -1,0 +1,495 @@
+"""Step 1: open the IdP's metadata and see everything it says, as an admin would want to read it.
+
+A drop zone, Open…, From URL… and recent files; a picker when the file is an aggregate of several
+IdPs; then cards for the IdP, its endpoints, its certificates, the values Graph will receive, the
+signature status and the findings with their remedies. All reading and judging is core's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QInputDialog,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import settings as gui_settings
+from gui import theme
+from gui.settings import GuiSettings
+from gui.state import AppState
+from gui.views.base import StepView
+from gui.widgets import (
+    Card,
+    DropZone,
+    KeyValues,
+    StatusLabel,
+    ValidityBar,
+    clear_layout,
+    copy_button,
+    label,
+    text_button,
+)
+
+GRAPH_LABELS = {
+    "issuerUri": "Issuer URI",
+    "passiveSignInUri": "Passive sign-in URI",
+    "activeSignInUri": "Active sign-in URI",
+    "signOutUri": "Sign-out URI",
+    "signingCertificate": "Signing certificate",
+    "nextSigningCertificate": "Next signing certificate",
+    "preferredAuthenticationProtocol": "Preferred protocol",
+    "displayName": "Display name",
+    "federatedIdpMfaBehavior": "MFA behaviour",
+    "promptLoginBehavior": "Prompt login behaviour",
+}
+
+
+def short_certificate(text: str) -> str:
+    """``MIIC…(1,024 characters)…Q==``: enough to recognise, short enough to read."""
+    if len(text) <= 48:
+        return text
+    return f"{text[:24]}…({len(text):,} characters)…{text[-12:]}"
+
+
+def graph_values(federation: Any) -> dict[str, Any]:
+    """Core's federation settings as Graph property names -> values (whatever core's shape)."""
+    if federation is None:
+        return {}
+    for method in ("to_graph_json", "to_json"):
+        fn = getattr(federation, method, None)
+        if callable(fn):
+            data = fn()
+            if isinstance(data, dict):
+                return {k: v for k, v in data.items() if not k.startswith("@")}
+    if isinstance(federation, dict):
+        return dict(federation)
+    return {}
+
+
+class MetadataView(StepView):
+    """Open metadata and show it."""
+
+    try_sandbox = Signal()
+
+    def __init__(self, state: AppState, settings: GuiSettings,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(state, "Identity provider metadata",
+                         "Open the SAML 2.0 metadata your identity provider (JumpCloud, Okta, "
+                         "Google, AD FS…) exports. Nothing is sent anywhere by reading it.",
+                         next_label="Next: choose the domain  →", parent=parent)
+        self.settings = settings
+        self.pending_source: str | None = None
+        # Toolbar shown once something is loaded.
+        self.toolbar = QHBoxLayout()
+        self.source_label = label("", name="muted", selectable=True)
+        self.open_button = QPushButton(theme.icon("open"), "Open file…")
+        self.open_button.setShortcut("Ctrl+O")
+        self.open_button.clicked.connect(self.choose_file)
+        self.url_button = QPushButton("From URL…")
+        self.url_button.clicked.connect(self.choose_url)
+        self.recent_button = QToolButton()
+        self.recent_button.setText("Recent")
+        self.recent_button.setAccessibleName("Recent metadata files")
+        self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.recent_menu = QMenu(self.recent_button)
+        self.recent_button.setMenu(self.recent_menu)
+        self.toolbar.addWidget(self.source_label, 1)
+        self.toolbar.addWidget(self.open_button)
+        self.toolbar.addWidget(self.url_button)
+        self.toolbar.addWidget(self.recent_button)
+        self.content.addLayout(self.toolbar)
+
+        self.empty = self._build_empty()
+        self.content.addWidget(self.empty)
+        self.picker = self._build_picker()
+        self.content.addWidget(self.picker)
+        self.cards = QWidget()
+        self.cards_layout = QVBoxLayout(self.cards)
+        self.cards_layout.setContentsMargins(0, 0, 0, 0)
+        self.cards_layout.setSpacing(12)
+        self.content.addWidget(self.cards)
+        self.content.addStretch(1)
+        state.metadata_changed.connect(self.refresh_view)
+        state.session_changed.connect(self._update_sandbox_actions)
+        self.refresh_view()
+
+    # -- building -----------------------------------------------------------------------------
+
+    def _build_empty(self) -> QWidget:
+        zone = DropZone()
+        zone.dropped.connect(self.open_source)
+        layout = QVBoxLayout(zone)
+        layout.setContentsMargins(28, 24, 28, 24)
+        layout.setSpacing(10)
+        layout.addWidget(label("Drop a metadata file here", name="cardTitle"),
+                         0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(label("…or open it from disk or from your IdP's metadata URL.",
+                               name="muted"), 0, Qt.AlignmentFlag.AlignHCenter)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        open_big = text_button("Open metadata file…", primary=True)
+        open_big.clicked.connect(self.choose_file)
+        url_big = text_button("From URL…")
+        url_big.clicked.connect(self.choose_url)
+        row.addWidget(open_big)
+        row.addWidget(url_big)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.recent_list = QListWidget()
+        self.recent_list.setAccessibleName("Recent metadata files")
+        self.recent_list.setMaximumHeight(150)
+        self.recent_list.itemActivated.connect(
+            lambda item: self.open_source(item.data(Qt.ItemDataRole.UserRole)))
+        self.recent_title = label("Recent files", name="muted")
+        layout.addWidget(self.recent_title)
+        layout.addWidget(self.recent_list)
+        # First start / demo: two clear ways to try the whole flow without a real tenant.
+        sandbox_row = QHBoxLayout()
+        sandbox_row.addStretch(1)
+        self.sandbox_hint = label("New here? Walk the whole flow on a demo tenant, no Microsoft "
+                                  "account needed.", name="muted")
+        self.try_button = text_button("Try it on a sandbox tenant", primary=True)
+        self.try_button.clicked.connect(self.try_sandbox)
+        self.sample_button = text_button("Use the sandbox's sample IdP", primary=True)
+        self.sample_button.setToolTip("Load a JumpCloud-style IdP that the sandbox tenant trusts")
+        self.sample_button.clicked.connect(self.use_sample)
+        sandbox_row.addWidget(self.sandbox_hint)
+        sandbox_row.addWidget(self.try_button)
+        sandbox_row.addWidget(self.sample_button)
+        sandbox_row.addStretch(1)
+        layout.addSpacing(8)
+        layout.addLayout(sandbox_row)
+        return zone
+
+    def _build_picker(self) -> QWidget:
+        card = Card("This file describes several identity providers")
+        card.body.addWidget(label("Pick the one you are federating with. Type to filter.",
+                                  wrap=True))
+        self.picker_filter = QLineEdit()
+        self.picker_filter.setPlaceholderText("Filter entity IDs")
+        self.picker_filter.setAccessibleName("Filter entity IDs")
+        self.picker_filter.textChanged.connect(self._filter_entities)
+        self.picker_list = QListWidget()
+        self.picker_list.setAccessibleName("Identity providers in this file")
+        self.picker_list.setMinimumHeight(180)
+        self.picker_list.itemActivated.connect(lambda _i: self.use_picked())
+        use = text_button("Use this identity provider", primary=True)
+        use.clicked.connect(self.use_picked)
+        card.body.addWidget(self.picker_filter)
+        card.body.addWidget(self.picker_list)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(use)
+        card.body.addLayout(row)
+        card.hide()
+        return card
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def choose_file(self) -> None:
+        start = str(Path(self.settings.recent_files[0]).parent) if self.settings.recent_files \
+            else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open IdP metadata", start,
+                                              "SAML metadata (*.xml);;All files (*)")
+        if path:
+            self.open_source(path)
+
+    def choose_url(self) -> None:
+        url, ok = QInputDialog.getText(self, "Metadata from URL",
+                                       "Your IdP's metadata URL (https://…):")
+        if ok and url.strip():
+            self.open_source(url.strip())
+
+    def use_sample(self) -> None:
+        self.banner.hide()
+        self.state.load_sample_metadata()
+
+    def open_source(self, source: str, entity: str | None = None) -> None:
+        self.banner.hide()
+        self.pending_source = source
+        self.state.load_metadata(source, entity=entity, on_error=self._load_failed)
+
+    def _load_failed(self, error: BaseException) -> None:
+        code = getattr(error, "code", "")
+        details = getattr(error, "details", {}) or {}
+        if code == "multiple_identity_providers" and details.get("entity_ids"):
+            self._show_picker([str(e) for e in details["entity_ids"]])
+            return
+        self.picker.hide()
+        self.banner.show_error(error)
+
+    def _show_picker(self, entity_ids: list[str]) -> None:
+        self.picker_list.clear()
+        for entity in entity_ids:
+            item = QListWidgetItem(entity)
+            self.picker_list.addItem(item)
+        self.picker_list.setCurrentRow(0)
+        self.picker_filter.clear()
+        self.empty.hide()
+        self.picker.show()
+        self.picker_filter.setFocus()
+
+    def _filter_entities(self, text: str) -> None:
+        needle = text.lower()
+        first_visible = None
+        for row in range(self.picker_list.count()):
+            item = self.picker_list.item(row)
+            hidden = needle not in item.text().lower()
+            item.setHidden(hidden)
+            if not hidden and first_visible is None:
+                first_visible = row
+        if first_visible is not None:
+            self.picker_list.setCurrentRow(first_visible)
+
+    def use_picked(self) -> None:
+        item = self.picker_list.currentItem()
+        if item is not None and self.pending_source:
+            self.open_source(self.pending_source, entity=item.text())
+
+    def _update_sandbox_actions(self) -> None:
+        self.try_button.setVisible(not self.state.sandbox)
+        self.sandbox_hint.setVisible(not self.state.sandbox)
+        self.sample_button.setVisible(self.state.sandbox)
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        self.recent_list.clear()
+        for path in self.settings.recent_files:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _c=False, p=path: self.open_source(p))
+            item = QListWidgetItem(theme.icon("open"), path)
+            item.setData(Qt.ItemDataRole.UserRole, path)
+            self.recent_list.addItem(item)
+        has_recent = bool(self.settings.recent_files)
+        self.recent_button.setEnabled(has_recent)
+        self.recent_list.setVisible(has_recent)
+        self.recent_title.setVisible(has_recent)
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def step_hint(self) -> tuple[str | None, str]:
+        md = self.state.metadata
+        if md is None:
+            return None, "not opened yet"
+        findings = list(md.findings) + list(self.state.federation_findings)
+        if any(f.severity == "error" for f in findings):
+            return "fail", "has errors"
+        if any(f.severity == "warning" for f in findings):
+            return "warn", _short_host(md.entity_id)
+        return "pass", _short_host(md.entity_id)
+
+    def refresh_view(self) -> None:
+        md = self.state.metadata
+        source = self.state.metadata_source
+        if (md is not None and source and source == self.pending_source
+                and not source.lower().startswith("https://")):
+            self.settings.remember_file(source)
+            gui_settings.save(self.state.paths, self.settings)
+        self._refresh_recent()
+        self._update_sandbox_actions()
+        clear_layout(self.cards_layout)
+        loaded = md is not None
+        self.empty.setVisible(not loaded)
+        self.picker.setVisible(False)
+        self.cards.setVisible(loaded)
+        for widget in (self.source_label, self.open_button, self.url_button, self.recent_button):
+            widget.setVisible(loaded)
+        if self.next_button is not None:
+            self.next_button.setEnabled(loaded)
+        if md is None:
+            return
+        self.banner.hide()
+        self.source_label.setText(f"Read from {source}")
+        self.cards_layout.addWidget(self._idp_card(md))
+        self.cards_layout.addWidget(self._findings_card(md))
+        row = QHBoxLayout()
+        row.setSpacing(12)
+        self.cards_layout.addWidget(self._endpoints_card(md))
+        self.cards_layout.addWidget(self._certificates_card(md))
+        self.cards_layout.addWidget(self._graph_card())
+        del row
+
+    def _idp_card(self, md: Any) -> QWidget:
+        card = Card("Identity provider")
+        kv = KeyValues()
+        kv.add("Entity ID (issuer)", md.entity_id, mono=True,
+               extra=copy_button(lambda: md.entity_id, "Copy the entity ID"))
+        if len(md.entities_in_source) > 1:
+            kv.add("In this file", f"{len(md.entities_in_source)} identity providers; showing "
+                                   "the one you picked")
+        if md.valid_until is not None:
+            kv.add("Metadata valid until", md.valid_until.strftime("%Y-%m-%d %H:%M UTC"))
+        if md.name_id_formats:
+            kv.add("NameID formats", "\n".join(f.rsplit(":", 1)[-1] for f in md.name_id_formats))
+        card.body.addWidget(kv)
+        if md.signed and md.signature_valid:
+            status, word = "pass", "Signed, signature verifies"
+        elif md.signed:
+            status, word = "fail", "Signed, but the signature does NOT verify"
+        else:
+            status, word = "info", "Not signed"
+        sig = QHBoxLayout()
+        sig.addWidget(label("Metadata signature", name="muted"))
+        sig.addWidget(StatusLabel(status, word), 1)
+        card.body.addLayout(sig)
+        if md.signature_detail:
+            card.body.addWidget(label(md.signature_detail, name="muted", wrap=True))
+        return card
+
+    def _endpoints_card(self, md: Any) -> QWidget:
+        card = Card("Endpoints")
+        kv = KeyValues()
+        for endpoint in md.sso:
+            kv.add(f"Sign-in ({endpoint.binding_name})", endpoint.location, mono=True)
+        if not md.sso:
+            kv.add("Sign-in", "none in this metadata")
+        for endpoint in md.slo:
+            kv.add(f"Sign-out ({endpoint.binding_name})", endpoint.location, mono=True)
+        card.body.addWidget(kv)
+        if not md.slo:
+            card.body.addWidget(label(
+                "This metadata has no sign-out URL. Microsoft needs one to sign users out of the "
+                "IdP; type your IdP's logout URL if it has one (optional).", wrap=True))
+            row = QHBoxLayout()
+            self.sign_out_edit = QLineEdit(self.state.sign_out_override or "")
+            self.sign_out_edit.setPlaceholderText("https://idp.example.com/logout")
+            self.sign_out_edit.setAccessibleName("Sign-out URL")
+            apply = QPushButton("Use this sign-out URL")
+            apply.clicked.connect(
+                lambda: self.state.set_sign_out_override(self.sign_out_edit.text().strip()))
+            self.sign_out_edit.returnPressed.connect(apply.click)
+            row.addWidget(self.sign_out_edit, 1)
+            row.addWidget(apply)
+            card.body.addLayout(row)
+        return card
+
+    def _certificates_card(self, md: Any) -> QWidget:
+        certs = list(md.certificates)
+        card = Card(f"Certificates ({len(certs)})")
+        if not certs:
+            card.body.addWidget(StatusLabel("fail", "No certificate in this metadata"))
+        for index, cert in enumerate(certs):
+            if index:
+                line = QFrame()
+                line.setFrameShape(QFrame.Shape.HLine)
+                line.setFrameShadow(QFrame.Shadow.Sunken)
+                card.body.addWidget(line)
+            card.body.addWidget(self._certificate_block(cert))
+        return card
+
+    def _certificate_block(self, cert: Any) -> QWidget:
+        block = QWidget()
+        layout = QVBoxLayout(block)
+        layout.setContentsMargins(0, 4, 0, 4)
+        head = QHBoxLayout()
+        use = cert.use or "signing and encryption"
+        head.addWidget(label(f"<b>{_escape(cert.common_name)}</b>  ·  {use}"), 1)
+        bar = ValidityBar(cert.not_before, cert.not_after)
+        days = cert.days_left
+        if days < 0:
+            word = f"Expired {-days} days ago"
+        elif bar.status() == "fail":
+            word = "Not yet valid"
+        else:
+            word = f"{days} days left"
+        head.addWidget(StatusLabel(bar.status(), word))
+        head.addWidget(copy_button(lambda: cert.der_base64,
+                                   "Copy certificate as one line"))
+        layout.addLayout(head)
+        bar.setMinimumWidth(200)
+        layout.addWidget(bar)
+        kv = KeyValues()
+        kv.add("Valid", f"{cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d}")
+        kv.add("Key", f"{cert.key_description}" + (f", signed with {cert.signature_hash}"
+                                                   if cert.signature_hash else ""))
+        kv.add("Subject", cert.subject, mono=False)
+        if cert.issuer != cert.subject:
+            kv.add("Issuer", cert.issuer)
+        kv.add("SHA-1 thumbprint", cert.sha1, mono=True,
+               extra=copy_button(lambda: cert.sha1, "Copy the SHA-1 thumbprint"))
+        kv.add("SHA-256 thumbprint", cert.sha256, mono=True,
+               extra=copy_button(lambda: cert.sha256, "Copy the SHA-256 thumbprint"))
+        layout.addWidget(kv)
+        return block
+
+    def _graph_card(self) -> QWidget:
+        card = Card("What Microsoft Graph will receive")
+        values = graph_values(self.state.federation)
+        card.body.addWidget(label("These are the domain federation settings Federator will "
+                                  "send, named as Graph names them.", name="muted", wrap=True))
+        kv = KeyValues()
+        for key, value in values.items():
+            shown = "—" if value in (None, "") else str(value)
+            text = shown
+            if key in ("signingCertificate", "nextSigningCertificate") and value:
+                text = short_certificate(shown)
+            kv.add(f"{GRAPH_LABELS.get(key, key)}\n{key}", text, mono=True,
+                   extra=copy_button(_constant(shown), f"Copy {key}") if value else None)
+        card.body.addWidget(kv)
+        return card
+
+    def _findings_card(self, md: Any) -> QWidget:
+        from core.findings import sort_findings
+
+        findings = sort_findings(list(md.findings) + list(self.state.federation_findings))
+        seen: set[tuple[str, str]] = set()
+        unique = []
+        for finding in findings:
+            key = (finding.id, finding.message)
+            if key not in seen:
+                seen.add(key)
+                unique.append(finding)
+        errors = sum(1 for f in unique if f.severity == "error")
+        warnings = sum(1 for f in unique if f.severity == "warning")
+        card = Card(f"Findings: {errors} errors, {warnings} warnings" if unique
+                    else "Findings")
+        if not unique:
+            card.body.addWidget(StatusLabel("pass", "Nothing to report: this metadata looks "
+                                                    "complete"))
+        for finding in unique:
+            row = QHBoxLayout()
+            icon = label()
+            icon.setPixmap(theme.status_icon(finding.severity).pixmap(QSize(18, 18)))
+            icon.setFixedWidth(22)
+            icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+            row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+            text = QVBoxLayout()
+            text.setSpacing(2)
+            word = theme.STATUS_WORDS.get(finding.severity, finding.severity)
+            head = label(f"<b>{word}:</b> {_escape(finding.message)}", wrap=True,
+                         selectable=True)
+            head.setAccessibleName(f"{word}: {finding.message}")
+            text.addWidget(head)
+            if finding.remedy:
+                text.addWidget(label(f"What to do: {finding.remedy}", name="muted", wrap=True,
+                                     selectable=True))
+            row.addLayout(text, 1)
+            card.body.addLayout(row)
+        return card
+
+
+def _constant(text: str) -> Callable[[], str]:
+    return lambda: text
+
+
+def _short_host(entity_id: str) -> str:
+    text = entity_id.split("://", 1)[-1]
+    return text[:22] + "…" if len(text) > 23 else text
+
+
+def _escape(text: str) -> str:
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))

@@ -1,0 +1,258 @@
+"""Step 3: the preflight checklist, so nothing about the change is a surprise.
+
+Each check shows icon + word + colour (never colour alone), its title and what was found; expanding
+it shows why it matters, the remedy, the names involved and, where core offers one, a fix action
+(make another domain the default). Run again and Export the HTML report for a change ticket.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QInputDialog,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import theme
+from gui.state import AppState
+from gui.views.base import StepView
+from gui.widgets import StatusLabel, clear_layout, label, text_button
+
+ROWS_PER_TURN = 4
+CHECK_WORDS = {"pass": "Pass", "warn": "Warning", "fail": "Fail", "manual": "Check by hand",
+               "skipped": "Skipped"}
+
+
+class CheckRow(QFrame):
+    """One check: a header that expands (mouse or keyboard) to the details."""
+
+    action_requested = Signal(object)
+
+    def __init__(self, check: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.check = check
+        self.setObjectName("card")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setSpacing(4)
+        head = QHBoxLayout()
+        self.toggle = QToolButton()
+        self.toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.toggle.setAutoRaise(True)
+        self.toggle.setCheckable(True)
+        word = CHECK_WORDS.get(check.status, check.status)
+        self.toggle.setAccessibleName(f"{word}: {check.title}. Show details")
+        self.toggle.setToolTip("Show details")
+        self.toggle.toggled.connect(self.set_expanded)
+        head.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignTop)
+        status = StatusLabel(check.status, word)
+        status.setFixedWidth(128)
+        head.addWidget(status, 0, Qt.AlignmentFlag.AlignTop)
+        text = QVBoxLayout()
+        text.setSpacing(1)
+        self.title = label(f"<b>{_escape(check.title)}</b>", wrap=True)
+        self.found = label(check.found, wrap=True, selectable=True, name="muted")
+        text.addWidget(self.title)
+        text.addWidget(self.found)
+        head.addLayout(text, 1)
+        self.action_button: QPushButton | None = None
+        if check.action is not None:
+            self.action_button = text_button(check.action.label, primary=check.status == "fail")
+            self.action_button.clicked.connect(lambda: self.action_requested.emit(check.action))
+            head.addWidget(self.action_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(head)
+        self.details = QWidget()
+        details = QVBoxLayout(self.details)
+        details.setContentsMargins(36, 2, 4, 4)
+        details.setSpacing(4)
+        details.addWidget(label(f"<b>Why it matters:</b> {_escape(check.why)}", wrap=True,
+                                selectable=True))
+        if check.remedy:
+            details.addWidget(label(f"<b>What to do:</b> {_escape(check.remedy)}", wrap=True,
+                                    selectable=True))
+        if check.items:
+            shown = list(check.items)[:50]
+            more = len(check.items) - len(shown)
+            details.addWidget(label(f"<b>Found ({len(check.items)}):</b>", wrap=True))
+            listing = label("\n".join(shown) + (f"\n…and {more} more" if more > 0 else ""),
+                            selectable=True, wrap=True)
+            listing.setContentsMargins(12, 0, 0, 0)
+            listing.setAccessibleName(f"{len(check.items)} names")
+            details.addWidget(listing)
+        details.addWidget(label(f"Check id: {check.id}", name="muted", selectable=True))
+        self.details.hide()
+        layout.addWidget(self.details)
+        # Failures and warnings open by default: they are what the admin must read.
+        if check.status in ("fail",):
+            self.toggle.setChecked(True)
+
+    def set_expanded(self, expanded: bool) -> None:
+        self.details.setVisible(expanded)
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
+        self.toggle.setToolTip("Hide details" if expanded else "Show details")
+
+    def mousePressEvent(self, event: Any) -> None:
+        self.toggle.toggle()
+        super().mousePressEvent(event)
+
+
+class PreflightView(StepView):
+    """The checklist for the chosen metadata and domain."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(state, "Preflight checks",
+                         "Everything Federator can check before it changes anything: the "
+                         "metadata, the domain, the tenant, your access and the users.",
+                         next_label="Next: review and apply  →", parent=parent)
+        top = QHBoxLayout()
+        self.summary = QHBoxLayout()
+        self.summary.setSpacing(16)
+        top.addLayout(self.summary)
+        top.addStretch(1)
+        self.run_button = QPushButton(theme.icon("refresh"), "Run checks")
+        self.run_button.setAccessibleName("Run the preflight checks")
+        self.run_button.clicked.connect(self.run_checks)
+        self.export_button = QPushButton("Export HTML report…")
+        self.export_button.clicked.connect(self.export_report)
+        top.addWidget(self.run_button)
+        top.addWidget(self.export_button)
+        self.content.addLayout(top)
+        self.missing = label("", wrap=True)
+        self.content.addWidget(self.missing)
+        self.list_widget = QWidget()
+        self.rows = QVBoxLayout(self.list_widget)
+        self.rows.setContentsMargins(0, 0, 0, 0)
+        self.rows.setSpacing(6)
+        self.content.addWidget(self.list_widget)
+        self.content.addStretch(1)
+        self.check_rows: dict[str, CheckRow] = {}
+        self._generation = 0
+        for signal in (state.preflight_changed, state.session_changed, state.metadata_changed,
+                       state.domain_changed):
+            signal.connect(self.refresh_view)
+        self.refresh_view()
+
+    # -- state --------------------------------------------------------------------------------
+
+    def missing_inputs(self) -> str:
+        missing = []
+        if self.state.metadata is None:
+            missing.append("open the IdP metadata (step 1)")
+        if self.state.session is None:
+            missing.append("sign in (top right) or try the sandbox")
+        if self.state.domain is None:
+            missing.append("choose a domain (step 2)")
+        return "; ".join(missing)
+
+    def entered(self) -> None:
+        if self.state.preflight is None and not self.missing_inputs() and not self.state.busy:
+            self.run_checks()
+
+    def run_checks(self) -> None:
+        self.banner.hide()
+        self.state.run_preflight()
+
+    def step_hint(self) -> tuple[str | None, str]:
+        result = self.state.preflight
+        if result is None:
+            return None, "not run yet"
+        fails, warns = result.count("fail"), result.count("warn")
+        if fails:
+            return "fail", f"{fails} failed"
+        if warns:
+            return "warn", f"{warns} warnings"
+        return "pass", "all passed"
+
+    def refresh_view(self) -> None:
+        result = self.state.preflight
+        missing = self.missing_inputs()
+        self.missing.setText(f"Before the checks can run: {missing}." if missing else
+                             ("" if result is not None else
+                              "Press Run checks (it only reads the tenant)."))
+        self.missing.setVisible(bool(self.missing.text()))
+        self.run_button.setEnabled(not missing)
+        self.run_button.setText("Run again" if result is not None else "Run checks")
+        self.export_button.setEnabled(result is not None)
+        if self.next_button is not None:
+            self.next_button.setEnabled(result is not None)
+        clear_layout(self.summary)
+        clear_layout(self.rows)
+        self.check_rows = {}
+        if result is None:
+            return
+        for status in ("fail", "warn", "manual", "pass", "skipped"):
+            count = result.count(status)
+            if count:
+                self.summary.addWidget(StatusLabel(status, f"{count} {CHECK_WORDS[status]}"))
+        order = {"fail": 0, "warn": 1, "manual": 2, "pass": 3, "skipped": 4}
+        checks = sorted(result.checks, key=lambda c: order.get(c.status, 5))
+        self._generation += 1
+        self._add_rows(checks, self._generation)
+        if result.failed:
+            self.banner.show_message(
+                "fail", f"{len(result.failed)} check(s) failed: Federator will not change the "
+                        f"domain until they pass. Each one says what to do.")
+        else:
+            self.banner.hide()
+
+    def _add_rows(self, checks: list[Any], generation: int) -> None:
+        """A few rows per event-loop turn (failures first), so the window never stalls."""
+        if generation != self._generation:
+            return  # a newer result replaced this one
+        for check in checks[:ROWS_PER_TURN]:
+            row = CheckRow(check)
+            row.action_requested.connect(self.run_action)
+            self.rows.addWidget(row)
+            self.check_rows[check.id] = row
+        rest = checks[ROWS_PER_TURN:]
+        if rest:
+            QTimer.singleShot(0, lambda: self._add_rows(rest, generation))
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def run_action(self, action: Any) -> None:
+        if action.kind == "make_default":
+            domains = [str(d.get("id")) for d in self.state.domains
+                       if d.get("isVerified") and not d.get("isDefault")
+                       and d.get("authenticationType") == "Managed"
+                       and d.get("id") != self.state.domain]
+            suggested = str(action.arguments.get("domain") or (domains[0] if domains else ""))
+            options = domains or [suggested]
+            current = options.index(suggested) if suggested in options else 0
+            choice, ok = QInputDialog.getItem(
+                self, "Make another domain the default",
+                "The default domain cannot be federated. New users get the default domain in "
+                "their names.\nMake this domain the default instead:", options, current, False)
+            if not ok or not choice:
+                return
+            typed, ok = QInputDialog.getText(self, "Confirm",
+                                             f"Type {choice} to make it the default domain:")
+            if not ok or typed.strip().lower() != choice.lower():
+                return
+            self.state.make_default(choice)
+        else:
+            self.state.message.emit(f"Run this from a terminal: {action.command}")
+
+    def export_report(self) -> None:
+        result = self.state.preflight
+        if result is None:
+            return
+        default = self.state.paths.reports_dir / f"preflight-{result.domain}.html"
+        path, _ = QFileDialog.getSaveFileName(self, "Export the preflight report", str(default),
+                                              "HTML report (*.html)")
+        if path:
+            self.state.export_report(Path(path))
+
+
+def _escape(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+

@@ -1,0 +1,470 @@
+"""Step 4: see exactly what will change, accept the warnings, type the domain, apply, watch it land.
+
+The plan (core's) as a diff of every federation property, the requests that will be sent, the
+PowerShell equivalent to copy; each preflight warning must be ticked and the domain typed before
+Apply is enabled. During the change each step shows as it happens; afterwards the result, its
+verification, the way back, and a live indicator of when sign-in itself sees the change.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import theme
+from gui.state import AppState
+from gui.views.base import StepView
+from gui.widgets import Card, StatusLabel, clear_layout, copy_button, label, text_button
+
+STEP_NAMES = {
+    "confirm": "Confirmation", "lock": "Lock the tenant's journal", "reconcile": "Journal check",
+    "read": "Read the domain", "preflight": "Preflight", "plan": "Plan", "users": "Users",
+    "snapshot": "Snapshot (the way back)", "write": "Write to Microsoft Graph",
+    "verify": "Read back and verify", "certificates": "Certificates", "record": "Journal",
+    "wait": "Wait", "journal": "Journal",
+}
+EVENT_STATUS = {"started": "skipped", "ok": "pass", "failed": "fail", "warning": "warn",
+                "info": "info"}
+POLL_INTERVAL_MS = 5000
+
+
+def code_box(text: str, name: str) -> QPlainTextEdit:
+    box = QPlainTextEdit(text)
+    box.setObjectName("code")
+    box.setReadOnly(True)
+    box.setAccessibleName(name)
+    box.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+    font = QFont()
+    font.setFamilies(["Cascadia Mono", "Consolas", "DejaVu Sans Mono", "monospace"])
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    box.setFont(font)
+    lines = max(3, min(14, text.count("\n") + 2))
+    box.setFixedHeight(box.fontMetrics().lineSpacing() * lines + 14)
+    return box
+
+
+class ReviewView(StepView):
+    """Plan, acceptance, confirmation, Apply, progress and result."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(state, "Review and apply",
+                         "Exactly what will be sent to Microsoft, before anything is sent.",
+                         parent=parent)
+        self.missing = label("", wrap=True)
+        self.content.addWidget(self.missing)
+        self.body = QWidget()
+        self.body_layout = QVBoxLayout(self.body)
+        self.body_layout.setContentsMargins(0, 0, 0, 0)
+        self.body_layout.setSpacing(12)
+        self.content.addWidget(self.body)
+
+        # Confirmation and apply, always at the bottom of the page (not scrolled away).
+        self.confirm_edit = QLineEdit()
+        self.confirm_edit.setAccessibleName("Type the domain name to confirm")
+        self.confirm_edit.setMaximumWidth(260)
+        self.confirm_edit.textChanged.connect(self._update_gate)
+        self.confirm_label = label("Type the domain to confirm:")
+        self.confirm_label.setBuddy(self.confirm_edit)
+        self.apply_button = text_button("Apply", primary=True)
+        self.apply_button.clicked.connect(self.apply)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stops before the write; a write in flight is never "
+                                      "abandoned")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.hide()
+        self.gate_reason = label("", wrap=True, name="muted")
+        self.footer.addWidget(self.gate_reason, 1)
+        self.footer.addWidget(self.confirm_label)
+        self.footer.addWidget(self.confirm_edit)
+        self.footer.addWidget(self.cancel_button)
+        self.footer.addWidget(self.apply_button)
+
+        self.warning_boxes: dict[str, QCheckBox] = {}
+        self.progress_list: QListWidget | None = None
+        self.result_card: Card | None = None
+        self.propagation: StatusLabel | None = None
+        self.task: Any = None
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(POLL_INTERVAL_MS)
+        self.poll_timer.timeout.connect(self.poll_propagation)
+        for signal in (state.preflight_changed, state.plan_changed, state.domain_changed,
+                       state.session_changed, state.metadata_changed):
+            signal.connect(self.refresh_view)
+        state.operation_progress.connect(self.on_progress)
+        state.operation_finished.connect(self.on_finished)
+        state.propagation_changed.connect(self.on_propagation)
+        self.refresh_view()
+
+    # -- inputs -------------------------------------------------------------------------------
+
+    def step_hint(self) -> tuple[str | None, str]:
+        result = self.state.last_result
+        if result is not None and result.domain == self.state.domain:
+            return ("pass" if result.ok else "fail"), result.outcome
+        preflight = self.state.preflight
+        if preflight is not None and preflight.failed:
+            return "fail", "blocked by preflight"
+        if self.state.plan is not None:
+            return None, "ready to review"
+        return None, ""
+
+    def plan(self) -> Any:
+        result = self.state.preflight
+        return getattr(result, "plan", None) if result is not None else None
+
+    def warnings(self) -> list[Any]:
+        result = self.state.preflight
+        return [c for c in result.checks if c.status == "warn"] if result is not None else []
+
+    def gate(self) -> str:
+        """Why Apply is disabled ('' when it is enabled): the admin always sees the reason."""
+        if self.state.busy and self.task is not None:
+            return "Applying…"
+        result = self.state.preflight
+        if result is None:
+            return "Run the preflight checks first (step 3)."
+        if result.failed:
+            first = result.failed[0]
+            more = f" (and {len(result.failed) - 1} more)" if len(result.failed) > 1 else ""
+            return f"Apply is disabled: the check “{first.title}” failed{more}. See step 3."
+        plan = self.plan()
+        if plan is None:
+            return f"No plan: {result.plan_error or 'the change could not be planned.'}"
+        if plan.is_noop:
+            return "Nothing to apply: the tenant already holds these values."
+        unaccepted = [cid for cid, box in self.warning_boxes.items() if not box.isChecked()]
+        if unaccepted:
+            return f"Tick the {len(unaccepted)} warning(s) above to accept them."
+        if self.confirm_edit.text().strip().lower() != (self.state.domain or "").lower():
+            return f"Type {self.state.domain} to confirm."
+        return ""
+
+    def _update_gate(self) -> None:
+        reason = self.gate()
+        self.apply_button.setEnabled(not reason)
+        self.gate_reason.setText(reason)
+        self.apply_button.setAccessibleDescription(reason or "Apply the change")
+
+    # -- rendering ----------------------------------------------------------------------------
+
+    def refresh_view(self) -> None:
+        if self.state.busy and self.task is not None:
+            return  # never redraw under a running change
+        clear_layout(self.body_layout)
+        self.warning_boxes = {}
+        self.progress_list = None
+        self.result_card = None
+        self.propagation = None
+        result = self.state.preflight
+        plan = self.plan()
+        has_plan = plan is not None
+        last = self.state.last_result
+        if last is not None and last.domain != self.state.domain:
+            last = None
+        self.missing.setVisible(not has_plan)
+        if result is not None:
+            self.missing.setText(f"No plan: {getattr(result, 'plan_error', '') or ''}")
+        elif last is not None:
+            self.missing.setText(f"To change {last.domain} again, run the preflight checks "
+                                 "again (step 3): they read the domain's new state.")
+        else:
+            self.missing.setText("Run the preflight checks (step 3): the plan is made from the "
+                                 "metadata and the domain's current state.")
+        for widget in (self.confirm_edit, self.confirm_label, self.apply_button):
+            widget.setVisible(has_plan)
+        if plan is not None:
+            self.confirm_edit.setPlaceholderText(plan.domain)
+            self.apply_button.setText(_apply_label(plan))
+            self.body_layout.addWidget(self._summary(plan))
+            self.body_layout.addWidget(self._diff_card(plan))
+            if self.warnings():
+                self.body_layout.addWidget(self._warnings_card())
+            self.body_layout.addWidget(self._requests_card(plan))
+            self.body_layout.addWidget(self._powershell_card(plan))
+        if self.state.last_events and (last is not None or self.state.last_error is not None):
+            self.body_layout.insertWidget(0, self._progress_card(self.state.last_events))
+        if last is not None:
+            self._show_result(last)
+        self._update_gate()
+
+    def _summary(self, plan: Any) -> QWidget:
+        card = Card(_title(plan))
+        for note in plan.notes:
+            card.body.addWidget(label(f"• {note}", wrap=True))
+        if plan.is_noop:
+            card.body.addWidget(StatusLabel("pass", "Nothing to change: the tenant already "
+                                                    "holds these values"))
+        return card
+
+    def _diff_card(self, plan: Any) -> QWidget:
+        from core.plan import display_value
+
+        changed = [c for c in plan.changes if c.changed]
+        card = Card(f"What changes ({len(changed)} of {len(plan.changes)} properties)")
+        table = QTableWidget(len(plan.changes), 3)
+        table.setHorizontalHeaderLabels(["Property", "Now", "After"])
+        table.setAccessibleName("Federation properties: now and after the change")
+        table.verticalHeader().hide()
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setTabKeyNavigation(False)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        bold = QFont()
+        bold.setBold(True)
+        for row, change in enumerate(plan.changes):
+            name = QTableWidgetItem(change.name)
+            now = QTableWidgetItem(display_value(change.name, change.current) or "—")
+            after = QTableWidgetItem(display_value(change.name, change.new) or "—")
+            if change.changed:
+                name.setIcon(theme.status_icon("info"))
+                name.setToolTip("changes")
+                after.setFont(bold)
+                after.setForeground(theme.colour("manual"))
+                name.setData(Qt.ItemDataRole.AccessibleTextRole, f"{change.name} (changes)")
+            for col, item in enumerate((name, now, after)):
+                table.setItem(row, col, item)
+        table.resizeRowsToContents()
+        height = table.horizontalHeader().height() + sum(
+            table.rowHeight(r) for r in range(table.rowCount())) + 4
+        table.setFixedHeight(min(height, 420))
+        card.body.addWidget(table)
+        card.body.addWidget(label("Changed properties are marked and shown in bold; "
+                                  "certificates are shortened on screen only.", name="muted"))
+        return card
+
+    def _warnings_card(self) -> QWidget:
+        card = Card("Warnings to accept")
+        card.body.addWidget(label("Preflight found these. Tick each one to say you have read it "
+                                  "and accept it.", wrap=True, name="muted"))
+        for check in self.warnings():
+            # A short checkbox text (checkbox labels do not wrap) and the details beside it.
+            box = QCheckBox(f"I accept: {check.title}")
+            box.setAccessibleName(f"Accept warning: {check.title}")
+            box.setAccessibleDescription(check.found)
+            box.setChecked(check.id in self.state.accepted_warnings)
+            box.toggled.connect(lambda on, cid=check.id: self._accept(cid, on))
+            row = QHBoxLayout()
+            icon = label()
+            icon.setPixmap(theme.status_icon("warn").pixmap(18, 18))
+            row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+            column = QVBoxLayout()
+            column.setSpacing(2)
+            column.addWidget(box)
+            column.addWidget(label(check.found, wrap=True, selectable=True))
+            if check.remedy:
+                column.addWidget(label(check.remedy, wrap=True, name="muted"))
+            row.addLayout(column, 1)
+            card.body.addLayout(row)
+            self.warning_boxes[check.id] = box
+        return card
+
+    def _accept(self, check_id: str, accepted: bool) -> None:
+        if accepted:
+            self.state.accepted_warnings.add(check_id)
+        else:
+            self.state.accepted_warnings.discard(check_id)
+        self._update_gate()
+
+    def _requests_card(self, plan: Any) -> QWidget:
+        from core.plan import display_body
+
+        graph_url = self.state.graph_url()
+        text = "\n\n".join(f"{r.method} {r.url(graph_url)}\n{display_body(r.body)}".rstrip()
+                           for r in plan.requests) or "(no request)"
+        full = "\n\n".join(f"{r.method} {r.url(graph_url)}\n"
+                           f"{json.dumps(r.body, indent=2) if r.body else ''}".rstrip()
+                           for r in plan.requests)
+        card = Card("Requests Federator will send")
+        card.add_head_widget(copy_button(lambda: full, "Copy the requests (full values)"))
+        card.body.addWidget(code_box(text, "Requests"))
+        return card
+
+    def _powershell_card(self, plan: Any) -> QWidget:
+        from core.plan import display_powershell
+
+        shown = "\n".join(display_powershell(c) for c in plan.powershell)
+        full = "\n".join(plan.powershell)
+        card = Card("The same change in Microsoft Graph PowerShell")
+        card.add_head_widget(copy_button(lambda: full, "Copy the PowerShell commands"))
+        card.body.addWidget(code_box(shown, "PowerShell commands"))
+        return card
+
+    # -- applying -----------------------------------------------------------------------------
+
+    def apply(self) -> None:
+        if self.gate():
+            return
+        self.banner.hide()
+        card = self._progress_card([])
+        self.body_layout.insertWidget(0, card)
+        self.cancel_button.show()
+        self.cancel_button.setEnabled(True)
+        self.apply_button.setEnabled(False)
+        self.confirm_edit.setEnabled(False)
+        self.task = self.state.apply_plan(confirm=self.confirm_edit.text().strip(),
+                                          accepted=sorted(self.state.accepted_warnings))
+        self.scroll_area.ensureWidgetVisible(card)
+
+    def _progress_card(self, events: list[Any]) -> Card:
+        self.progress_list = QListWidget()
+        self.progress_list.setAccessibleName("Progress")
+        self.progress_list.setMinimumHeight(200)
+        self.progress_list.setWordWrap(True)
+        card = Card("Progress")
+        card.body.addWidget(self.progress_list)
+        for event in events:
+            self._add_event(event)
+        return card
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.cancel_button.setEnabled(False)
+            self.gate_reason.setText("Cancelling before the next safe point…")
+
+    def on_progress(self, event: Any) -> None:
+        if self.progress_list is None:
+            return
+        self._add_event(event)
+        if event.step in ("snapshot", "write", "verify", "record"):
+            self.cancel_button.setEnabled(False)  # past the point where stopping is safe
+
+    def _add_event(self, event: Any) -> None:
+        """One line per step: a step's "started" line is replaced by how it ended."""
+        assert self.progress_list is not None
+        status = EVENT_STATUS.get(event.status, "info")
+        name = STEP_NAMES.get(event.step, event.step)
+        text = f"{name}: {event.message}"
+        last = self.progress_list.item(self.progress_list.count() - 1)
+        if (last is not None and last.data(Qt.ItemDataRole.UserRole) == (event.step, "started")):
+            item = last
+        else:
+            item = QListWidgetItem()
+            self.progress_list.addItem(item)
+        item.setIcon(theme.icon("refresh") if event.status == "started"
+                     else theme.status_icon(status))
+        item.setText(text)
+        item.setToolTip(event.message)
+        item.setData(Qt.ItemDataRole.UserRole, (event.step, event.status))
+        item.setData(Qt.ItemDataRole.AccessibleTextRole,
+                     f"{theme.STATUS_WORDS.get(status, status)}: {text}"
+                     if event.status != "started" else f"In progress: {text}")
+        self.progress_list.scrollToBottom()
+
+    def on_finished(self, result: Any, error: Any) -> None:
+        """Add the result above the progress, in place: rebuilding the page here would stall
+        the window right when the admin is reading the outcome."""
+        self.task = None
+        self.cancel_button.hide()
+        self.confirm_edit.setEnabled(True)
+        self.confirm_edit.clear()
+        for widget in (self.confirm_edit, self.confirm_label, self.apply_button):
+            widget.hide()
+        for box in self.warning_boxes.values():
+            box.setEnabled(False)
+        self.warning_boxes = {}
+        if result is not None:
+            self._show_result(result)
+            self.missing.setText(f"To change {result.domain} again, run the preflight checks "
+                                 "again (step 3): they read the domain's new state.")
+            self.missing.show()
+        if error is not None:
+            self.banner.show_error(error)
+        self._update_gate()
+
+    def _show_result(self, result: Any) -> None:
+        if self.result_card is not None:
+            self.result_card.hide()
+            self.result_card.deleteLater()
+        ok = bool(result.ok)
+        card = Card("Result")
+        card.body.addWidget(StatusLabel("pass" if ok else "fail",
+                                        ("Done: " if ok else "Not done: ") + result.summary))
+        after = result.after
+        if after is not None:
+            auth = after.authentication_type
+            card.body.addWidget(label(f"Microsoft Graph now reports {result.domain} as "
+                                      f"<b>{auth}</b> (read back after the change).", wrap=True))
+        for cert in getattr(result, "certificates_after", []) or []:
+            card.body.addWidget(label(f"Entra accepts: {cert.describe()}", wrap=True,
+                                      name="muted"))
+        for note in getattr(result, "notes", []) or []:
+            card.body.addWidget(label(f"• {note}", wrap=True))
+        if result.way_back:
+            card.body.addWidget(label(f"<b>Way back:</b> {result.way_back}", wrap=True,
+                                      selectable=True))
+        row = QHBoxLayout()
+        self.propagation = StatusLabel("skipped", "Sign-in propagation: not checked yet")
+        row.addWidget(self.propagation, 1)
+        history = QPushButton("Open History")
+        history.clicked.connect(self.state.show_history_requested)
+        row.addWidget(history)
+        card.body.addLayout(row)
+        self.result_card = card
+        self.body_layout.insertWidget(0, card)
+        if ok and after is not None:
+            self.poll_propagation()
+            self.poll_timer.start()
+
+    def poll_propagation(self) -> None:
+        if self.state.last_result is None or self.state.session is None:
+            self.poll_timer.stop()
+            return
+        self.state.check_propagation(self.state.last_result.domain)
+
+    def on_propagation(self, status: Any) -> None:
+        if self.propagation is None:
+            return
+        agreed = bool(status.agree)
+        realm = status.realm.namespace_type
+        if agreed:
+            text = (f"Sign-in sees the change: Graph and sign-in (home realm discovery) both say "
+                    f"{status.graph_type} (checked {_clock(status.checked_at)}).")
+        else:
+            text = (f"Waiting for sign-in to see the change: {status.disagreement}. Microsoft "
+                    f"can take minutes to hours; checking every {POLL_INTERVAL_MS // 1000} s "
+                    f"(last {_clock(status.checked_at)}, sign-in says {realm}).")
+        self.propagation.set_status("pass" if agreed else "manual", text)
+        if agreed:
+            self.poll_timer.stop()
+
+
+def _clock(stamp: str) -> str:
+    return stamp[11:19] if len(stamp) >= 19 else stamp
+
+
+def _title(plan: Any) -> str:
+    action = str(plan.action)
+    return {
+        "federate": f"Federate {plan.domain}",
+        "update": f"Update the federation of {plan.domain}",
+        "certificate_update": f"Update the signing certificate of {plan.domain}",
+        "revert": f"Revert {plan.domain} to managed sign-in",
+        "make_default": f"Make {plan.domain} the default domain",
+    }.get(action, f"{action} {plan.domain}")
+
+
+def _apply_label(plan: Any) -> str:
+    return {"federate": f"Federate {plan.domain}", "update": f"Update {plan.domain}"}.get(
+        str(plan.action), "Apply")

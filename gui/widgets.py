@@ -1,0 +1,362 @@
+"""Small building blocks every view shares: cards, status labels, banners, copy buttons, pages.
+
+They exist so the views read as "what is shown" rather than layout code, and so that status always
+looks the same everywhere: an icon, a word and a colour (never colour alone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.errors import FederatorError
+from gui import theme
+
+
+def label(text: str = "", *, name: str | None = None, wrap: bool = False,
+          selectable: bool = False) -> QLabel:
+    widget = QLabel(text)
+    if name:
+        widget.setObjectName(name)
+    widget.setWordWrap(wrap)
+    if selectable:
+        widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                       | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+    return widget
+
+
+def clear_layout(layout: QVBoxLayout | QGridLayout | QHBoxLayout) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        if item is None:
+            break
+        widget = item.widget()
+        if widget is not None:
+            widget.hide()
+            widget.deleteLater()
+        child = item.layout()
+        if child is not None:
+            clear_layout(child)  # type: ignore[arg-type]
+
+
+class Card(QFrame):
+    """A titled, bordered panel holding one topic (the IdP, its endpoints, a certificate...)."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.setAccessibleName(title)
+        # Never squeeze a card below its natural height: the page scrolls instead.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(14, 10, 14, 12)
+        outer.setSpacing(6)
+        head = QHBoxLayout()
+        self.title = label(title, name="cardTitle")
+        head.addWidget(self.title)
+        head.addStretch(1)
+        self.head = head
+        outer.addLayout(head)
+        self.body = QVBoxLayout()
+        self.body.setSpacing(6)
+        outer.addLayout(self.body)
+        outer.addStretch(1)  # when a row makes the card taller, content stays at the top
+
+    def add_head_widget(self, widget: QWidget) -> None:
+        self.head.addWidget(widget)
+
+
+class KeyValues(QWidget):
+    """Label/value rows with selectable values (admins copy these into tickets)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setHorizontalSpacing(14)
+        self.grid.setVerticalSpacing(4)
+        self.grid.setColumnStretch(1, 1)
+        self._rows = 0
+
+    def add(self, key: str, value: str, *, mono: bool = False,
+            extra: QWidget | None = None) -> QLabel:
+        key_label = label(key, name="muted")
+        key_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        value_label = label(value or "—", wrap=True, selectable=True)
+        value_label.setAccessibleName(key)
+        if mono:
+            font = QGuiApplication.font()
+            font.setFamilies(["Cascadia Mono", "Consolas", "DejaVu Sans Mono", "monospace"])
+            value_label.setFont(font)
+        self.grid.addWidget(key_label, self._rows, 0)
+        self.grid.addWidget(value_label, self._rows, 1)
+        if extra is not None:
+            self.grid.addWidget(extra, self._rows, 2, Qt.AlignmentFlag.AlignTop)
+        self._rows += 1
+        return value_label
+
+
+class StatusLabel(QWidget):
+    """Icon + word, coloured: the one way a status is shown."""
+
+    def __init__(self, status: str, word: str | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        self.icon = QLabel()
+        self.icon.setFixedSize(18, 18)
+        self.word = QLabel()
+        self.word.setWordWrap(True)
+        self.word.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.word, 1)
+        self.set_status(status, word)
+
+    def set_status(self, status: str, word: str | None = None) -> None:
+        self.status = status
+        text = word or theme.STATUS_WORDS.get(status, status.title())
+        self.icon.setPixmap(theme.status_icon(status).pixmap(QSize(18, 18)))
+        self.word.setText(text)
+        self.word.setStyleSheet(f"color: {theme.colour(status).name()}; font-weight: 600;")
+        self.setAccessibleName(text)
+
+
+def copy_button(get_text: Callable[[], str], accessible_name: str,
+                parent: QWidget | None = None) -> QToolButton:
+    """An icon-only copy button; the accessible name and tooltip say what it copies."""
+    button = QToolButton(parent)
+    button.setIcon(theme.icon("copy"))
+    button.setAccessibleName(accessible_name)
+    button.setToolTip(accessible_name)
+    button.setAutoRaise(True)
+
+    def copy() -> None:
+        QGuiApplication.clipboard().setText(get_text())
+        button.setToolTip(f"{accessible_name} (copied)")
+
+    button.clicked.connect(copy)
+    return button
+
+
+def text_button(text: str, *, primary: bool = False, danger: bool = False,
+                accessible: str | None = None) -> QPushButton:
+    button = QPushButton(text)
+    if primary:
+        button.setProperty("primary", True)
+    if danger:
+        button.setProperty("danger", True)
+    if accessible:
+        button.setAccessibleName(accessible)
+    button.setMinimumHeight(30)
+    return button
+
+
+def describe_error(error: BaseException) -> tuple[str, str]:
+    """(the sentence to show, the details for "Show details"): never a traceback."""
+    if isinstance(error, FederatorError):
+        message = error.message
+        if error.remedy:
+            message += f"\n{error.remedy}"
+        details = [f"code: {error.code}"]
+        # HTTP status, Graph code, request-id and date are what Microsoft support asks for.
+        for key, value in error.details.items():
+            details.append(f"{key}: {value}")
+        for attr in ("status", "graph_code", "request_id", "date"):
+            value = getattr(error, attr, None)
+            if value and not any(line.startswith(f"{attr}:") for line in details):
+                details.append(f"{attr}: {value}")
+        return message, "\n".join(details)
+    return (f"Unexpected error ({type(error).__name__}). Nothing was changed by this message "
+            f"itself; the log has the details.", f"{type(error).__name__}: {error}")
+
+
+class Banner(QFrame):
+    """A message strip: an icon, a sentence, and optional details on demand."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        self.icon = QLabel()
+        self.icon.setFixedSize(20, 20)
+        self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        column = QVBoxLayout()
+        column.setSpacing(4)
+        self.text = label(wrap=True, selectable=True)
+        self.details = label(wrap=True, selectable=True, name="muted")
+        self.details.hide()
+        self.toggle = QPushButton("Show details")
+        self.toggle.setFlat(True)
+        self.toggle.clicked.connect(self._toggle)
+        self.toggle.hide()
+        column.addWidget(self.text)
+        column.addWidget(self.details)
+        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(column, 1)
+        layout.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignTop)
+        self.hide()
+
+    def show_message(self, status: str, text: str, details: str = "") -> None:
+        names = {"fail": "banner", "warn": "bannerWarn", "pass": "bannerOk"}
+        self.setObjectName(names.get(status, "bannerWarn" if status == "info" else "banner"))
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.icon.setPixmap(theme.status_icon(status).pixmap(QSize(20, 20)))
+        self.text.setText(text)
+        self.details.setText(details)
+        self.details.hide()
+        self.toggle.setText("Show details")
+        self.toggle.setVisible(bool(details))
+        self.setAccessibleName(text.split("\n", 1)[0])
+        self.show()
+
+    def show_error(self, error: BaseException) -> None:
+        message, details = describe_error(error)
+        self.show_message("fail", message, details)
+
+    def _toggle(self) -> None:
+        visible = not self.details.isVisible()
+        self.details.setVisible(visible)
+        self.toggle.setText("Hide details" if visible else "Show details")
+
+
+class ValidityBar(QWidget):
+    """How far through its validity a certificate is, coloured by how much time is left."""
+
+    def __init__(self, not_before: datetime | None, not_after: datetime | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.not_before = not_before
+        self.not_after = not_after
+        self.setMinimumHeight(10)
+        self.setMaximumHeight(10)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAccessibleName("Certificate validity")
+        self.setAccessibleDescription(self.describe())
+
+    def fraction(self) -> float:
+        if self.not_before is None or self.not_after is None:
+            return 0.0
+        total = (self.not_after - self.not_before).total_seconds()
+        if total <= 0:
+            return 1.0
+        used = (datetime.now(UTC) - self.not_before).total_seconds()
+        return min(1.0, max(0.0, used / total))
+
+    def days_left(self) -> int | None:
+        if self.not_after is None:
+            return None
+        return (self.not_after - datetime.now(UTC)).days
+
+    def status(self) -> str:
+        days = self.days_left()
+        if days is None:
+            return "skipped"
+        if days < 0 or (self.not_before and self.not_before > datetime.now(UTC)):
+            return "fail"
+        if days < 30:
+            return "warn"
+        return "pass"
+
+    def describe(self) -> str:
+        days = self.days_left()
+        if days is None:
+            return "validity unknown"
+        return f"{days} days left" if days >= 0 else f"expired {-days} days ago"
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        painter.setPen(Qt.PenStyle.NoPen)
+        track = self.palette().color(QPalette.ColorRole.Mid)
+        painter.setBrush(track)
+        painter.drawRoundedRect(rect, 4, 4)
+        remaining = 1.0 - self.fraction()
+        if remaining > 0:
+            filled = QRectF(rect)
+            filled.setWidth(max(8.0, rect.width() * remaining))
+            painter.setBrush(QColor(theme.colour(self.status())))
+            painter.drawRoundedRect(filled, 4, 4)
+        painter.end()
+
+
+class DropZone(QFrame):
+    """Where a metadata file can be dropped; emits the local path."""
+
+    dropped = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dropZone")
+        self.setAcceptDrops(True)
+        self.setAccessibleName("Drop an IdP metadata file here")
+        self.setMinimumHeight(120)
+
+    def dragEnterEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.mimeData().hasUrls():
+            self.setProperty("hover", True)
+            self.style().polish(self)
+            event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        self.setProperty("hover", False)
+        self.style().polish(self)
+
+    def dropEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        self.setProperty("hover", False)
+        self.style().polish(self)
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.dropped.emit(url.toLocalFile())
+                event.acceptProposedAction()
+                return
+
+
+class Page(QWidget):
+    """One step's page: a title, a one-line intro, scrollable content, and a footer for actions."""
+
+    def __init__(self, title: str, intro: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 18, 24, 14)
+        outer.setSpacing(8)
+        self.title = label(title, name="viewTitle")
+        self.intro = label(intro, name="viewIntro", wrap=True)
+        outer.addWidget(self.title)
+        outer.addWidget(self.intro)
+        self.banner = Banner()
+        outer.addWidget(self.banner)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        # Pages reflow to the window's width (labels wrap); only vertical scrolling.
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        inner = QWidget()
+        inner.setAutoFillBackground(False)
+        self.content = QVBoxLayout(inner)
+        self.content.setContentsMargins(0, 6, 8, 6)
+        self.content.setSpacing(12)
+        self.scroll_area.setWidget(inner)
+        outer.addWidget(self.scroll_area, 1)
+        self.footer = QHBoxLayout()
+        self.footer.setSpacing(8)
+        outer.addLayout(self.footer)

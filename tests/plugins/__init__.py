@@ -1,0 +1,1 @@
+"""Shared pytest fixture modules, listed in tests/conftest.py pytest_plugins."""

@@ -1,0 +1,181 @@
+"""The whole job in the window, against the sandbox tenant, as an admin would click it.
+
+Open a metadata file, pick fabrikam.com, see the ImmutableID warning, accept it, type the domain,
+apply, see Federated and its verification, revert, see Managed; and the ways it can go wrong: a
+fault in the middle of the write, a lock-out check that disables Apply.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from tests.gui_helpers import settle
+
+
+def walk_to_review(window: Any, qtbot: Any, idp_file: Path, domain: str = "fabrikam.com") -> Any:
+    """Metadata -> domain -> preflight -> review, through the widgets."""
+    window.metadata_view.open_source(str(idp_file))
+    assert window.state.metadata is not None
+    window.go_to(1)
+    table = window.domain_view.table
+    row = next(r for r in range(table.rowCount())
+               if table.item(r, 0).data(Qt.ItemDataRole.UserRole) == domain)
+    table.selectRow(row)
+    assert window.state.domain == domain
+    qtbot.mouseClick(window.domain_view.next_button, Qt.MouseButton.LeftButton)
+    assert window.current_step() == 2
+    assert window.state.preflight is not None  # entering preflight runs it
+    qtbot.mouseClick(window.preflight_view.next_button, Qt.MouseButton.LeftButton)
+    assert window.current_step() == 3
+    settle(qtbot)
+    return window.review_view
+
+
+def accept_and_confirm(review: Any, qtbot: Any, domain: str) -> None:
+    for box in review.warning_boxes.values():
+        box.setChecked(True)
+    review.confirm_edit.clear()
+    qtbot.keyClicks(review.confirm_edit, domain)
+
+
+def test_federate_then_revert_fabrikam(make_window: Any, qtbot: Any, idp_file: Path) -> None:
+    window = make_window(sandbox=True)
+    assert window.header.badge.isVisible()
+    assert "Contoso" in window.header.tenant.text()
+    review = walk_to_review(window, qtbot, idp_file)
+
+    # The ImmutableID warning is there, must be accepted, and Apply waits for it and the domain.
+    assert "users.immutable_id" in review.warning_boxes
+    immutable = review.warning_boxes["users.immutable_id"]
+    assert "ImmutableID" in immutable.text()
+    assert not review.apply_button.isEnabled()
+    assert "warning" in review.gate_reason.text()
+    for box in review.warning_boxes.values():
+        box.setChecked(True)
+    assert not review.apply_button.isEnabled()
+    qtbot.keyClicks(review.confirm_edit, "fabrikam.co")
+    assert not review.apply_button.isEnabled()
+    qtbot.keyClicks(review.confirm_edit, "m")
+    assert review.apply_button.isEnabled()
+    assert review.apply_button.text() == "Federate fabrikam.com"
+
+    qtbot.mouseClick(review.apply_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    result = window.state.last_result
+    assert result is not None and result.ok, result and result.summary
+    assert result.after.authentication_type == "Federated"
+    assert review.result_card is not None and review.result_card.isVisible()
+    shown = review.result_card.findChildren(type(review.gate_reason))
+    assert any("Federated" in label.text() for label in shown)
+    steps = [review.progress_list.item(i).text() for i in range(review.progress_list.count())]
+    assert any(s.startswith("Read back and verify") for s in steps)
+    # The propagation indicator has been asked at least once.
+    assert review.propagation is not None
+    assert "Sign-in" in review.propagation.word.text()
+    fabrikam = next(d for d in window.state.domains if d["id"] == "fabrikam.com")
+    assert fabrikam["authenticationType"] == "Federated"
+
+    # History: the entry, then the prominent revert with the password warning and the count.
+    window.go_to(4)
+    history = window.history_view
+    settle(qtbot)
+    assert history.table.rowCount() >= 1
+    assert history.table.item(0, 2).text() == "Federate"
+    assert history.revert_confirm is not None
+    assert not history.revert_button.isEnabled()
+    texts = " ".join(w.text() for w in history.domain_area.findChildren(type(review.gate_reason)))
+    assert "users will need a cloud password" in texts
+    impact = window.state.password_impact
+    assert impact is not None and impact.users > 0 and str(impact.users) in texts
+    qtbot.keyClicks(history.revert_confirm, "fabrikam.com")
+    assert history.revert_button.isEnabled()
+    qtbot.mouseClick(history.revert_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    result = window.state.last_result
+    assert result.kind == "revert" and result.ok, result.summary
+    assert result.after.authentication_type == "Managed"
+    fabrikam = next(d for d in window.state.domains if d["id"] == "fabrikam.com")
+    assert fabrikam["authenticationType"] == "Managed"
+    assert history.table.rowCount() >= 2
+    assert history.table.item(0, 2).text() == "Revert to managed"
+    cards = [c.title.text() for c in history.domain_area.findChildren(type(history.entry_card))]
+    assert any("managed" in title for title in cards)
+
+
+def test_fault_mid_apply_shows_state_and_way_back(make_window: Any, qtbot: Any,
+                                                  idp_file: Path) -> None:
+    window = make_window(sandbox=True)
+    review = walk_to_review(window, qtbot, idp_file)
+    accept_and_confirm(review, qtbot, "fabrikam.com")
+
+    def break_the_write(event: Any) -> None:
+        # Right after the snapshot is journaled, the next Graph request (the POST) fails.
+        if event.step == "snapshot" and event.status == "ok":
+            window.state.session.sandbox.set_faults("500:1")
+
+    window.state.operation_progress.connect(break_the_write)
+    qtbot.mouseClick(review.apply_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    result = window.state.last_result
+    error = window.state.last_error
+    assert (result is not None and not result.ok) or error is not None
+    if result is not None:
+        text = review.result_card.findChildren(type(review.gate_reason))
+        joined = " ".join(label.text() for label in text)
+        assert "Not done" in review.result_card.findChildren(
+            type(review.propagation))[0].word.text()
+        assert "Managed" in joined  # the state the domain was left in, read back
+        assert result.after.authentication_type == "Managed"
+    # The failed write is in the progress list and the way back is History.
+    steps = [review.progress_list.item(i).text() for i in range(review.progress_list.count())]
+    assert any("500" in s for s in steps)
+    assert window.review_view.step_hint()[0] == "fail"
+    window.go_to(4)
+    assert window.history_view.table.rowCount() >= 1
+    assert window.history_view.table.item(0, 4).text() == "failed"
+
+
+def test_lockout_disables_apply_with_the_reason(make_window: Any, qtbot: Any,
+                                                idp_file: Path) -> None:
+    window = make_window(sandbox=True, user="admin@fabrikam.com")
+    review = walk_to_review(window, qtbot, idp_file)
+    result = window.state.preflight
+    assert result.check("access.lockout").status == "fail"
+    row = window.preflight_view.check_rows["access.lockout"]
+    assert row.toggle.isChecked() and not row.details.isHidden()  # a failure opens by itself
+    assert "Fail" in row.toggle.accessibleName()
+    assert not review.apply_button.isEnabled()
+    qtbot.keyClicks(review.confirm_edit, "fabrikam.com")
+    assert not review.apply_button.isEnabled()
+    assert "failed" in review.gate_reason.text()
+    assert any(c.title in review.gate_reason.text() for c in result.failed)
+
+
+def test_flow_with_the_thread_pool_never_blocks(make_window: Any, qtbot: Any,
+                                                idp_file: Path) -> None:
+    """The production runner: the same flow, results arriving through queued signals."""
+    from gui.workers import ThreadPoolRunner
+
+    window = make_window(runner=ThreadPoolRunner())
+    state = window.state
+    with qtbot.waitSignal(state.session_changed, timeout=10_000):
+        window.start_sandbox()
+    qtbot.waitUntil(lambda: bool(state.domains), timeout=10_000)
+    with qtbot.waitSignal(state.metadata_changed, timeout=10_000):
+        window.metadata_view.open_source(str(idp_file))
+    state.choose_domain("fabrikam.com")
+    with qtbot.waitSignal(state.preflight_changed, timeout=15_000,
+                          check_params_cb=lambda: state.preflight is not None):
+        state.run_preflight()
+    qtbot.waitUntil(lambda: state.preflight is not None, timeout=15_000)
+    window.go_to(3)
+    accept_and_confirm(window.review_view, qtbot, "fabrikam.com")
+    assert window.review_view.apply_button.isEnabled()
+    with qtbot.waitSignal(state.operation_finished, timeout=30_000):
+        qtbot.mouseClick(window.review_view.apply_button, Qt.MouseButton.LeftButton)
+        assert window.busy.isVisible() or state.last_result is not None
+    assert state.last_result is not None and state.last_result.ok
+    qtbot.waitUntil(lambda: not state.busy, timeout=10_000)

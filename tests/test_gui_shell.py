@@ -1,0 +1,215 @@
+"""The app shell: workers, remembered settings, the crash report, the window's frame, self-test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWidget
+
+from core.errors import FederatorError
+from core.paths import resolve_paths
+from gui import settings as gui_settings
+from gui.workers import Cancelled, ImmediateRunner, ThreadPoolRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# -- workers ----------------------------------------------------------------------------------
+
+def test_thread_pool_runs_off_the_gui_thread_and_reports_back_on_it(qtbot: Any) -> None:
+    runner = ThreadPoolRunner()
+    seen: dict[str, Any] = {}
+
+    def work(control: Any) -> str:
+        seen["worker_thread"] = threading.current_thread()
+        control.report("halfway")
+        return "done"
+
+    progress: list[object] = []
+
+    def on_result(value: str) -> None:
+        seen["result"] = value
+        seen["result_thread"] = threading.current_thread()
+
+    task = runner.submit(work, progress=True, on_result=on_result, on_progress=progress.append)
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        pass
+    assert seen["result"] == "done"
+    assert seen["worker_thread"] is not threading.main_thread()
+    assert seen["result_thread"] is threading.main_thread()
+    assert progress == ["halfway"]
+    assert runner.wait_idle(5000)
+
+
+def test_errors_come_back_as_objects_never_lost(qtbot: Any) -> None:
+    runner = ThreadPoolRunner()
+    errors: list[BaseException] = []
+
+    def fail() -> None:
+        raise FederatorError("the tenant said no", code="refused", remedy="ask an admin")
+
+    task = runner.submit(fail, on_error=errors.append)
+    with qtbot.waitSignal(task.failed, timeout=5000):
+        pass
+    assert isinstance(errors[0], FederatorError) and errors[0].code == "refused"
+
+
+def test_immediate_runner_is_synchronous_and_honours_cancel() -> None:
+    runner = ImmediateRunner()
+    results: list[object] = []
+    runner.submit(lambda: 42, on_result=results.append)
+    assert results == [42]
+
+    errors: list[BaseException] = []
+
+    def cancelled_before(control: Any) -> None:
+        control.cancel()
+        control.check()
+
+    runner.submit(cancelled_before, progress=True, on_error=errors.append)
+    assert isinstance(errors[0], Cancelled)
+
+
+# -- settings and crash reports ---------------------------------------------------------------
+
+def test_settings_round_trip_and_survive_a_damaged_file(federator_home: Path) -> None:
+    paths = resolve_paths(federator_home)
+    settings = gui_settings.load(paths)
+    assert settings.recent_files == []
+    for n in range(12):
+        settings.remember_file(f"/tmp/idp-{n}.xml")
+    settings.remember_file("/tmp/idp-3.xml")
+    gui_settings.save(paths, settings)
+    again = gui_settings.load(paths)
+    assert again.recent_files[0] == "/tmp/idp-3.xml"
+    assert len(again.recent_files) == gui_settings.MAX_RECENT
+    assert again.recent_files.count("/tmp/idp-3.xml") == 1
+    gui_settings.settings_path(paths).write_text("{not json", encoding="utf-8")
+    assert gui_settings.load(paths).recent_files == []
+
+
+def test_crash_report_names_the_error_and_holds_no_token(federator_home: Path) -> None:
+    from gui.crash import write_crash_report
+
+    token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJvcHNAY29udG9zby5jb20ifQ.c2lnbmF0dXJlc2lnbmF0dXJl"
+    try:
+        raise RuntimeError(f"boom with Authorization: Bearer {token}")
+    except RuntimeError as exc:
+        path = write_crash_report(resolve_paths(federator_home).crash_dir, RuntimeError, exc,
+                                  exc.__traceback__)
+    text = path.read_text(encoding="utf-8")
+    assert path.parent == resolve_paths(federator_home).crash_dir
+    assert "RuntimeError" in text and "test_gui_shell.py" in text
+    assert token not in text and "c2lnbmF0dXJl" not in text
+
+
+# -- the window -------------------------------------------------------------------------------
+
+def test_first_start_offers_the_sandbox_and_steps_are_reachable(make_window: Any,
+                                                                qtbot: Any) -> None:
+    window = make_window()
+    assert not window.header.badge.isVisible()
+    assert window.header.tenant.text() == "Not signed in"
+    view = window.metadata_view
+    assert view.try_button.isVisible() and not view.sample_button.isVisible()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    for index in range(5):
+        key = Qt.Key(Qt.Key.Key_1.value + index)
+        qtbot.keyClick(window, key, Qt.KeyboardModifier.ControlModifier)
+        assert window.current_step() == index
+    window.steps.setFocus()
+    qtbot.keyClick(window.steps, Qt.Key.Key_Up)
+    assert window.current_step() == 3
+
+    qtbot.mouseClick(view.try_button, Qt.MouseButton.LeftButton)
+    assert window.state.sandbox and window.state.session is not None
+    assert window.header.badge.isVisible() and "SANDBOX" in window.header.badge.text()
+    assert "Hybrid Identity Administrator" in window.header.account.text()
+    assert not view.sample_button.isHidden() and view.try_button.isHidden()
+    assert window.state.domains  # the domain table filled itself
+    assert gui_settings.load(window.state.paths).first_start_done
+
+
+def test_every_control_without_text_has_an_accessible_name(make_window: Any, qtbot: Any,
+                                                           idp_file: Path) -> None:
+    window = make_window(sandbox=True)
+    window.metadata_view.open_source(str(idp_file))
+    window.state.choose_domain("fabrikam.com")
+    window.go_to(2)
+    window.go_to(3)
+    window.go_to(4)
+    missing = []
+    for widget in window.findChildren(QWidget):
+        if widget.focusPolicy() == Qt.FocusPolicy.NoFocus or widget.isHidden():
+            continue
+        text = widget.text() if isinstance(widget, QAbstractButton) else "x"
+        if isinstance(widget, QLineEdit):
+            text = ""
+        if not text and not widget.accessibleName():
+            missing.append(f"{type(widget).__name__} {widget.objectName()} {widget.toolTip()}")
+    assert not missing, missing
+
+
+def test_window_geometry_is_remembered(make_window: Any, qtbot: Any) -> None:
+    window = make_window()
+    window.resize(1000, 700)
+    window.go_to(2)
+    window.close()
+    stored = gui_settings.load(window.state.paths)
+    assert stored.geometry and stored.last_step == 2
+    second = make_window()
+    # Restored, not the 1180x780 first-start default (offscreen clamps it to its small screen).
+    assert (second.width(), second.height()) != (1180, 780)
+
+
+def test_dark_scheme_gives_a_dark_palette(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtGui import QPalette
+
+    from gui import theme
+    from gui.app import create_app
+
+    monkeypatch.setenv(theme.THEME_ENV, "dark")
+    app = create_app()
+    theme.apply_theme(app)  # what the colorSchemeChanged signal does when Windows switches
+    try:
+        assert app.palette().color(QPalette.ColorRole.Window).lightness() < 80
+        assert not theme.status_icon("fail").isNull()
+    finally:
+        monkeypatch.setenv(theme.THEME_ENV, "light")
+        theme.apply_theme(app)
+    assert QApplication.instance().palette().color(QPalette.ColorRole.Window).lightness() > 200
+
+
+# -- entry points -----------------------------------------------------------------------------
+
+def _env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    env.pop("QT_QPA_PLATFORM", None)  # the self-test must choose offscreen by itself
+    env["FEDERATOR_HOME"] = str(home)
+    return env
+
+
+def test_self_test_paints_the_main_window_and_exits_zero(federator_home: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "gui", "--self-test"], cwd=ROOT,
+                          env=_env(federator_home), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "self-test ok: first paint after" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_launch_stays_free_of_qt() -> None:
+    code = ("import sys, gui.launch, gui; "
+            "assert not any(m.startswith('PySide6') for m in sys.modules), 'Qt imported'")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr

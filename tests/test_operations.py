@@ -1,0 +1,591 @@
+"""Operations against the sandbox: every change from every state, with the journal leading back."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.errors import RefusedError
+from core.graph.client import GraphClient, RetryPolicy
+from core.journal import Journal, JournalLockedError, read_all
+from core.metadata import read_metadata
+from core.operations import (
+    NO_CHANGE,
+    SUCCEEDED,
+    ConfirmationError,
+    OperationContext,
+    OperationEvent,
+    PreflightRefusedError,
+    federate,
+    read_snapshot,
+    reconcile,
+    restore,
+    revert,
+    update_certificate,
+)
+from core.operations.state import writable
+from core.preflight import CheckResult, PreflightResult
+from core.sandbox import Sandbox
+from core.settings import FederationSettings, settings_from_metadata
+from core.tenant import SandboxTokens
+from tests import factories
+
+CERT = factories.cert()  # one certificate for every "same settings" comparison
+FAST = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05, max_total_s=10)
+
+
+@dataclass
+class Env:
+    """A sandbox tenant, a client on it, an operation context recording every event."""
+
+    sandbox: Sandbox
+    client: GraphClient
+    ctx: OperationContext
+    events: list[OperationEvent] = field(default_factory=list)
+    hooks: list[Callable[[OperationEvent], None]] = field(default_factory=list)
+    baseline: int = 0  # journal entries made while setting up a test
+
+    @property
+    def journal(self) -> Journal:
+        return self.ctx.journal
+
+    def state(self, domain: str) -> Any:
+        return read_snapshot(self.client, self.ctx.tenant_id, domain, "probe")
+
+    def on(self, step: str, status: str, action: Callable[[], None]) -> None:
+        """Run ``action`` once, when the operation reports (step, status)."""
+        done = False
+
+        def hook(event: OperationEvent) -> None:
+            nonlocal done
+            if not done and event.step == step and event.status == status:
+                done = True
+                action()
+        self.hooks.append(hook)
+
+    def on_nth(self, n: int, step: str, status: str, action: Callable[[], None]) -> None:
+        """Run ``action`` when the operation reports (step, status) for the ``n``-th time."""
+        seen = 0
+
+        def hook(event: OperationEvent) -> None:
+            nonlocal seen
+            if event.step == step and event.status == status:
+                seen += 1
+                if seen == n:
+                    action()
+        self.hooks.append(hook)
+
+    def writes(self) -> list[str]:
+        return [f"{r.method} {r.path}" for r in self.sandbox.request_log
+                if r.method in ("POST", "PATCH", "DELETE") and "/v1.0/" in r.path]
+
+
+@pytest.fixture
+def env(sandbox: Sandbox, tmp_path: Path) -> Iterator[Env]:
+    client = GraphClient(sandbox.graph_url, SandboxTokens(sandbox, "ops@contoso.com"),
+                         verify=str(sandbox.ca_bundle), trust_env=False, policy=FAST)
+    holder: list[Env] = []
+
+    def on_event(event: OperationEvent) -> None:
+        holder[0].events.append(event)
+        for hook in list(holder[0].hooks):
+            hook(event)
+
+    ctx = OperationContext(client, sandbox.tenant_id, "ops@contoso.com", tmp_path / "journal",
+                           on_event=on_event)
+    holder.append(Env(sandbox, client, ctx))
+    yield holder[0]
+    client.close()
+
+
+def _settings(entity: str = factories.ENTITY, cert_der: bytes | None = None) -> FederationSettings:
+    xml = factories.metadata(entity, signing=[cert_der or CERT.der])
+    settings, _ = settings_from_metadata(read_metadata(xml))
+    return settings
+
+
+def _preflight(domain: str, *statuses: tuple[str, str]) -> PreflightResult:
+    checks = [CheckResult(cid, cid, status, "found", "why")  # type: ignore[arg-type]
+              for cid, status in statuses]
+    return PreflightResult(domain=domain,
+                           checks=checks or [CheckResult("ok", "ok", "pass", "", "")],
+                           started_at=dt.datetime.now(dt.UTC))
+
+
+def _federate(env: Env, domain: str = "fabrikam.com", **kw: Any) -> Any:
+    settings = kw.pop("settings", None) or _settings()
+    return federate(env.ctx, domain, settings, confirm=kw.pop("confirm", domain),
+                    preflight=kw.pop("preflight", _preflight(domain)), **kw)
+
+
+def _b64(der: bytes) -> str:
+    return base64.b64encode(der).decode()
+
+
+def _make_half_federated(env: Env, domain: str = "fabrikam.com") -> None:
+    """The documented failure (API-02): a create without certificate answers 500 yet flips the
+    domain Federated with no readable configuration."""
+    from core.graph.errors import UncertainWriteError
+
+    with pytest.raises(UncertainWriteError):
+        env.client.request("POST", f"/domains/{domain}/federationConfiguration",
+                           json={"issuerUri": "https://half.example.com", "passiveSignInUri":
+                                 "https://half.example.com/sso",
+                                 "preferredAuthenticationProtocol": "saml"})
+    assert not env.state(domain).readable
+
+
+def _assert_journal_leads_back(env: Env) -> None:
+    """Every entry is closed exactly once, and the last one's recorded state is the real one."""
+    contents = env.journal.read()
+    assert contents.problems == []
+    for entry in contents.entries:
+        types = [r["type"] for r in entry.records]
+        assert types.count("begin") == 1 and types.count("end") == 1, types
+        assert entry.snapshot_before is not None
+        if entry.end and entry.end.get("changed"):
+            assert entry.way_back
+    ops = [e.op for e in contents.entries]
+    assert len(ops) == len(set(ops))
+
+
+# -- federate -------------------------------------------------------------------------------------
+
+def test_federate_a_managed_domain_posts_verifies_and_journals(env: Env) -> None:
+    result = _federate(env)
+    assert result.outcome == SUCCEEDED and result.changed
+    assert env.writes() == ["POST /v1.0/domains/fabrikam.com/federationConfiguration"]
+    after = env.state("fabrikam.com")
+    assert after.authentication_type == "Federated"
+    assert after.federation["issuerUri"] == factories.ENTITY
+    [entry] = env.journal.entries()
+    assert entry.kind == "federate" and entry.who == "ops@contoso.com"
+    assert entry.snapshot_before.authentication_type == "Managed"
+    assert entry.snapshot_after.authentication_type == "Federated"
+    assert entry.request_ids and entry.request_ids == result.request_ids
+    assert entry.verification["ok"] is True
+    assert result.way_back == f"federator restore {entry.op}-before --confirm fabrikam.com"
+    steps = [e.step for e in env.events if e.status == "ok"]
+    assert steps.index("snapshot") < steps.index("write") < steps.index("verify") \
+        < steps.index("record")
+
+
+def test_the_snapshot_and_the_request_are_on_disk_before_the_write_is_sent(env: Env) -> None:
+    seen: list[list[str]] = []
+
+    def read_journal_from_disk() -> None:
+        lines = env.journal.path.read_text(encoding="utf-8").splitlines()
+        seen.append([json.loads(line)["type"] for line in lines])
+
+    env.on("write", "started", read_journal_from_disk)
+    _federate(env)
+    assert seen == [["begin", "request"]]
+    begin = env.journal.entries()[0].records[0]
+    assert begin["snapshot"]["domain"]["authenticationType"] == "Managed"
+    assert begin["target"]["authenticationType"] == "Federated"
+
+
+def test_a_callback_can_cancel_before_the_snapshot_but_not_after(env: Env) -> None:
+    class Cancelled(Exception):
+        pass
+
+    def cancel() -> None:
+        raise Cancelled
+
+    env.on("plan", "ok", cancel)
+    with pytest.raises(Cancelled):
+        _federate(env)
+    assert env.writes() == [] and env.journal.entries() == []
+
+    env.hooks.clear()
+    env.on("write", "ok", cancel)  # a GUI bug after the write must not lose the outcome
+    result = _federate(env)
+    assert result.outcome == SUCCEEDED
+    [entry] = env.journal.entries()
+    assert entry.outcome == SUCCEEDED and not entry.in_progress
+
+
+def test_a_failed_preflight_check_refuses_before_anything_is_sent(env: Env) -> None:
+    with pytest.raises(PreflightRefusedError) as info:
+        _federate(env, preflight=_preflight("fabrikam.com", ("domain.not_default", "fail")))
+    assert "domain.not_default" in info.value.message
+    assert env.writes() == [] and env.journal.entries() == []
+
+
+def test_warnings_must_be_accepted_by_id(env: Env) -> None:
+    pf = _preflight("fabrikam.com", ("users.immutable_id", "warn"), ("tenant.dirsync", "warn"))
+    with pytest.raises(PreflightRefusedError) as info:
+        _federate(env, preflight=pf, accept_warnings=["tenant.dirsync"])
+    assert info.value.details["unaccepted_warnings"] == ["users.immutable_id"]
+    assert env.writes() == []
+    result = _federate(env, preflight=pf, accept_warnings=["tenant.dirsync", "users.immutable_id"])
+    assert result.outcome == SUCCEEDED
+
+
+def test_a_preflight_for_another_domain_is_refused(env: Env) -> None:
+    with pytest.raises(PreflightRefusedError):
+        _federate(env, preflight=_preflight("contoso.com"))
+
+
+def test_the_typed_confirmation_must_match(env: Env) -> None:
+    with pytest.raises(ConfirmationError):
+        _federate(env, confirm="fabrikam.co")
+    assert env.writes() == [] and env.journal.entries() == []
+
+
+def test_federating_an_already_federated_domain_patches_only_what_differs(env: Env) -> None:
+    _federate(env)
+    sso_changed = factories.metadata(sso_post="https://idp.example.com/saml/sso2",
+                                     signing=[CERT.der])
+    settings, _ = settings_from_metadata(read_metadata(sso_changed))
+    result = _federate(env, settings=settings)
+    assert result.outcome == SUCCEEDED
+    patch = env.journal.entries()[-1].requests
+    assert [r["method"] for r in patch] == ["PATCH"]
+    assert set(patch[0]["body"]) == {"passiveSignInUri", "activeSignInUri"}
+    assert env.state("fabrikam.com").federation["passiveSignInUri"].endswith("sso2")
+
+
+def test_same_settings_again_changes_nothing_and_journals_nothing(env: Env) -> None:
+    _federate(env)
+    result = _federate(env)
+    assert result.outcome == NO_CHANGE and result.changed is False
+    assert len(env.journal.entries()) == 1
+
+
+def test_a_refused_patch_falls_back_to_delete_and_recreate_in_one_operation(env: Env) -> None:
+    _federate(env)
+    settings = _settings(cert_der=factories.cert("other.example.com", slot=3).der)
+    env.on("write", "started", lambda: env.sandbox.set_faults("500"))
+    result = _federate(env, settings=settings)
+    assert result.outcome == SUCCEEDED
+    methods = [r["method"] for r in env.journal.entries()[-1].requests]
+    assert methods == ["PATCH", "DELETE", "POST"]
+    after = env.state("fabrikam.com")
+    assert after.authentication_type == "Federated"
+    assert after.federation["signingCertificate"] == settings.signing_certificate
+    _assert_journal_leads_back(env)
+
+
+def test_an_uncertain_recreate_is_reported_with_the_way_back(env: Env) -> None:
+    first = _federate(env)
+    settings = _settings(cert_der=factories.cert("other.example.com", slot=3).der)
+    env.on_nth(1, "write", "started", lambda: env.sandbox.set_faults("500"))  # PATCH
+    env.on_nth(3, "write", "started", lambda: env.sandbox.set_faults("500"))  # the re-create
+    result = _federate(env, settings=settings)
+    assert result.outcome == "failed" and result.changed is True
+    assert env.state("fabrikam.com").authentication_type == "Managed"
+    assert result.way_back == f"federator restore {result.before.id} --confirm fabrikam.com"
+    back = restore(env.ctx, result.before.id, confirm="fabrikam.com")
+    assert back.outcome == SUCCEEDED
+    assert writable(env.state("fabrikam.com").federation) == writable(first.after.federation)
+    _assert_journal_leads_back(env)
+
+
+def test_a_refused_recreate_puts_the_previous_configuration_back(env: Env) -> None:
+    first = _federate(env)
+    settings = _settings(cert_der=factories.cert("other.example.com", slot=3).der)
+    env.on_nth(1, "write", "started", lambda: env.sandbox.set_faults("500"))  # PATCH
+    env.on_nth(3, "write", "started", lambda: env.sandbox.set_faults("429:5@0.01"))  # throttled
+    result = _federate(env, settings=settings)
+    assert result.outcome == "failed" and result.changed is False
+    methods = [r["method"] for r in env.journal.entries()[-1].requests]
+    assert methods == ["PATCH", "DELETE", "POST", "POST"]
+    assert writable(env.state("fabrikam.com").federation) == writable(first.after.federation)
+    _assert_journal_leads_back(env)
+
+
+@pytest.mark.parametrize(("domain", "why"), [
+    ("contoso.com", "default"),
+    ("sales.fabrikam.com", "subdomain"),
+    ("contoso.onmicrosoft.com", "initial"),
+])
+def test_graph_refusals_leave_the_domain_unchanged_and_say_so(env: Env, domain: str,
+                                                               why: str) -> None:
+    before = env.state(domain)
+    result = _federate(env, domain)
+    assert result.outcome == "failed" and result.changed is False
+    assert "nothing was changed" in result.summary
+    assert env.state(domain).authentication_type == before.authentication_type
+    [entry] = env.journal.entries()
+    assert entry.outcome == "failed" and entry.end["error"]["status"] == 400
+    _assert_journal_leads_back(env)
+
+
+def test_an_issuer_used_by_another_domain_is_refused_by_graph(env: Env) -> None:
+    from core.sandbox.seed import TAILSPIN_ISSUER
+
+    result = _federate(env, settings=_settings(entity=TAILSPIN_ISSUER))
+    assert result.outcome == "failed" and result.changed is False
+    assert "issuer" in result.summary.lower()
+    assert env.state("fabrikam.com").authentication_type == "Managed"
+
+
+def test_half_federated_domain_is_refused_with_the_way_out(env: Env) -> None:
+    _make_half_federated(env)
+    with pytest.raises(RefusedError) as info:
+        _federate(env)
+    assert info.value.code == "half_federated" and "revert" in (info.value.remedy or "")
+    with pytest.raises(RefusedError):
+        update_certificate(env.ctx, "fabrikam.com", _b64(factories.cert().der),
+                           confirm="fabrikam.com")
+
+
+def test_a_write_that_leaves_the_domain_half_federated_says_so_and_how_out(env: Env) -> None:
+    # Another admin's failed create lands between our snapshot and our write.
+    env.on("write", "started", lambda: _make_half_federated(env))
+    result = _federate(env)
+    assert result.outcome == "failed" and result.changed is True
+    assert result.after is not None and result.after.readable is False
+    assert "half-federated" in result.summary
+    assert result.way_back.startswith("federator revert --domain fabrikam.com")
+    entry = env.journal.entries()[-1]
+    assert entry.snapshot_after.readable is False and entry.way_back == result.way_back
+    assert revert(env.ctx, "fabrikam.com", confirm="fabrikam.com").outcome == SUCCEEDED
+
+
+# -- revert ---------------------------------------------------------------------------------------
+
+def test_revert_counts_users_patches_managed_and_verifies_the_configuration_is_gone(
+        env: Env) -> None:
+    result = revert(env.ctx, "tailspin.io", confirm="tailspin.io")
+    assert result.outcome == SUCCEEDED
+    assert env.writes() == ["PATCH /v1.0/domains/tailspin.io"]
+    assert result.password_impact is not None and result.password_impact.users == 5
+    assert len(result.password_impact.options) >= 3
+    after = env.state("tailspin.io")
+    assert after.authentication_type == "Managed" and after.federation is None
+    users_event = next(e for e in env.events if e.step == "users" and e.status == "warning")
+    assert "5 user(s)" in users_event.message
+
+
+def test_revert_of_a_managed_domain_changes_nothing(env: Env) -> None:
+    result = revert(env.ctx, "fabrikam.com", confirm="fabrikam.com")
+    assert result.outcome == NO_CHANGE and env.writes() == []
+
+
+def test_revert_clears_a_half_federated_domain(env: Env) -> None:
+    _make_half_federated(env)
+    result = revert(env.ctx, "fabrikam.com", confirm="fabrikam.com")
+    assert result.outcome == SUCCEEDED
+    assert env.state("fabrikam.com").authentication_type == "Managed"
+    assert env.journal.entries()[-1].snapshot_before.readable is False
+
+
+def test_revert_of_a_subdomain_is_refused_by_graph_and_nothing_changes(env: Env) -> None:
+    _federate(env)
+    result = revert(env.ctx, "sales.fabrikam.com", confirm="sales.fabrikam.com")
+    assert result.outcome == "failed" and result.changed is False
+    assert env.state("sales.fabrikam.com").authentication_type == "Federated"  # follows root
+
+
+# -- certificate ----------------------------------------------------------------------------------
+
+def test_certificate_rollover_stages_then_promotes_showing_accepted_certificates(env: Env) -> None:
+    old = factories.cert("old-signing.example.com", slot=4)
+    new = factories.cert("new-signing.example.com", slot=5)
+    _federate(env, settings=_settings(cert_der=old.der))
+    staged = update_certificate(env.ctx, "fabrikam.com", [_b64(new.der), _b64(old.der)],
+                                confirm="fabrikam.com")
+    assert staged.outcome == SUCCEEDED
+    assert [c.slot for c in staged.certificates_before] == ["signingCertificate"]
+    assert [(c.slot, "new-signing" in c.subject) for c in staged.certificates_after] == \
+        [("signingCertificate", False), ("nextSigningCertificate", True)]
+    fed = env.state("fabrikam.com").federation
+    assert fed["signingCertificate"] == _b64(old.der)
+    assert fed["nextSigningCertificate"] == _b64(new.der)
+
+    with pytest.raises(RefusedError):  # staging the current one is pointless
+        update_certificate(env.ctx, "fabrikam.com", _b64(old.der), confirm="fabrikam.com")
+
+    promoted = update_certificate(env.ctx, "fabrikam.com", _b64(new.der),
+                                  confirm="fabrikam.com", promote=True)
+    assert promoted.outcome == SUCCEEDED
+    assert [c.slot for c in promoted.certificates_after] == ["signingCertificate"]
+    fed = env.state("fabrikam.com").federation
+    assert fed["signingCertificate"] == _b64(new.der) and not fed["nextSigningCertificate"]
+    again = update_certificate(env.ctx, "fabrikam.com", _b64(new.der), confirm="fabrikam.com",
+                               promote=True)
+    assert again.outcome == NO_CHANGE
+
+
+def test_the_newest_certificate_of_the_metadata_is_the_one_staged(env: Env) -> None:
+    current, following = factories.rollover_pair()
+    _federate(env, settings=_settings(cert_der=current.der))
+    result = update_certificate(env.ctx, "fabrikam.com", [_b64(current.der), _b64(following.der)],
+                                confirm="fabrikam.com")
+    assert result.outcome == SUCCEEDED
+    assert env.state("fabrikam.com").federation["nextSigningCertificate"] == _b64(following.der)
+
+
+def test_certificate_update_of_a_managed_domain_is_refused(env: Env) -> None:
+    with pytest.raises(RefusedError):
+        update_certificate(env.ctx, "fabrikam.com", _b64(factories.cert().der),
+                           confirm="fabrikam.com")
+    assert env.writes() == []
+
+
+# -- restore --------------------------------------------------------------------------------------
+
+def test_federate_revert_restore_returns_an_identical_configuration(env: Env) -> None:
+    _federate(env)
+    first = writable(env.state("fabrikam.com").federation)
+    reverted = revert(env.ctx, "fabrikam.com", confirm="fabrikam.com")
+    restored = restore(env.ctx, reverted.before.id, confirm="fabrikam.com")
+    assert restored.outcome == SUCCEEDED
+    assert writable(env.state("fabrikam.com").federation) == first
+    # ...and restoring the very first snapshot puts it back to managed.
+    first_entry = env.journal.entries()[0]
+    back = restore(env.ctx, first_entry.snapshot_before.id, confirm="fabrikam.com")
+    assert back.outcome == SUCCEEDED
+    assert env.state("fabrikam.com").authentication_type == "Managed"
+    _assert_journal_leads_back(env)
+
+
+def test_restore_of_a_federated_snapshot_over_different_settings_patches(env: Env) -> None:
+    first = _federate(env)
+    _federate(env, settings=_settings(entity="https://idp.example.com/other"))
+    restored = restore(env.ctx, first.after.id, confirm="fabrikam.com")
+    assert restored.outcome == SUCCEEDED
+    assert env.state("fabrikam.com").federation["issuerUri"] == factories.ENTITY
+
+
+def test_restore_over_a_half_federated_domain_clears_it_then_recreates(env: Env) -> None:
+    federated = _federate(env)
+    revert(env.ctx, "fabrikam.com", confirm="fabrikam.com")
+    _make_half_federated(env)
+    result = restore(env.ctx, federated.after.id, confirm="fabrikam.com")
+    assert result.outcome == SUCCEEDED
+    assert [r["method"] for r in env.journal.entries()[-1].requests] == ["PATCH", "POST"]
+    assert env.state("fabrikam.com").federation["issuerUri"] == factories.ENTITY
+
+
+def test_restore_needs_the_snapshot_domain_typed(env: Env) -> None:
+    result = _federate(env)
+    with pytest.raises(ConfirmationError):
+        restore(env.ctx, result.before.id, confirm="tailspin.io")
+
+
+# -- faults at every step -------------------------------------------------------------------------
+
+FAULTS = ["429:2@0.01", "503:1@0.01", "drop", "drop-after", "500", "expire-token"]
+STEPS = [("read", "started"), ("write", "started"), ("verify", "started")]
+
+
+def _setup_and_run(env: Env, kind: str, fault: str, step: tuple[str, str]) -> tuple[str, Any]:
+    """Bring the tenant to the state ``kind`` starts from, then run it with ``fault`` injected
+    when the operation reaches ``step``. Returns the domain and the result."""
+    if kind == "federate":
+        domain, run = "fabrikam.com", lambda: _federate(env)
+    elif kind == "revert":
+        domain, run = "tailspin.io", lambda: revert(env.ctx, "tailspin.io", confirm="tailspin.io")
+    elif kind == "stage-certificate":
+        domain = "tailspin.io"
+        run = lambda: update_certificate(env.ctx, domain, _b64(CERT.der),  # noqa: E731
+                                         confirm=domain)
+    else:  # restore tailspin.io's federation after a revert
+        domain = "tailspin.io"
+        snapshot = revert(env.ctx, domain, confirm=domain).before.id
+        env.sandbox.request_log.clear()
+        run = lambda: restore(env.ctx, snapshot, confirm=domain)  # noqa: E731
+    env.baseline = len(env.journal.entries())
+    env.on(*step, lambda: env.sandbox.set_faults(fault))
+    try:
+        return domain, run()
+    finally:
+        env.sandbox.set_faults(None)
+
+
+EXPECTED = {"federate": "Federated", "revert": "Managed", "stage-certificate": "Federated",
+            "restore": "Federated"}
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("step", STEPS, ids=[s for s, _ in STEPS])
+@pytest.mark.parametrize("kind", list(EXPECTED))
+def test_no_injected_fault_leaves_a_change_without_a_journal_entry_that_leads_back(
+        env: Env, fault: str, step: tuple[str, str], kind: str) -> None:
+    from core.graph.errors import GraphError
+
+    try:
+        domain, result = _setup_and_run(env, kind, fault, step)
+    except RefusedError:
+        pytest.fail("a transient fault must not refuse the operation")
+    except GraphError:  # a read failed before the snapshot: nothing may have been sent
+        assert step[0] == "read" and env.writes() == []
+        assert len(env.journal.entries()) == env.baseline
+        return
+    actual = env.state(domain)
+    entries = env.journal.entries()
+    assert len(entries) == env.baseline + 1
+    entry = entries[-1]
+    if result.outcome == "unknown":
+        assert entry.in_progress  # left open for reconciliation, never silently closed
+        [rec] = reconcile(env.ctx)
+        assert rec.op == entry.op
+        entry = env.journal.entries()[-1]
+    assert not entry.in_progress
+    recorded = entry.snapshot_after
+    assert recorded is not None
+    assert recorded.authentication_type == actual.authentication_type
+    assert writable(recorded.federation) == writable(actual.federation)
+    if result.outcome == SUCCEEDED:
+        assert actual.authentication_type == EXPECTED[kind]
+    else:
+        assert result.outcome in ("failed", "unknown")
+        if result.changed:
+            assert "restore" in result.way_back or "revert" in result.way_back
+    _assert_journal_leads_back(env)
+
+
+def test_dropped_post_is_never_repeated_blindly(env: Env) -> None:
+    env.on("write", "started", lambda: env.sandbox.set_faults("drop-after"))
+    result = _federate(env)
+    assert result.outcome == SUCCEEDED  # the re-read found the change applied
+    assert env.writes().count("POST /v1.0/domains/fabrikam.com/federationConfiguration") == 1
+
+
+# -- lock and reconciliation ----------------------------------------------------------------------
+
+def test_a_held_tenant_lock_refuses_a_second_change(env: Env) -> None:
+    with env.journal.writing("someone else"), pytest.raises(JournalLockedError):
+        revert(env.ctx, "tailspin.io", confirm="tailspin.io")
+    assert env.writes() == []
+
+
+def test_no_change_is_attempted_when_the_journal_cannot_be_written(env: Env,
+                                                                    tmp_path: Path) -> None:
+    from core.journal import JournalError
+
+    blocker = tmp_path / "blocked"
+    blocker.write_text("not a folder")
+    env.ctx.journal_dir = blocker
+    with pytest.raises(JournalError):
+        revert(env.ctx, "tailspin.io", confirm="tailspin.io")
+    assert env.writes() == []
+    assert env.state("tailspin.io").authentication_type == "Federated"
+
+
+def test_an_open_entry_is_reconciled_before_the_next_change(env: Env) -> None:
+    before = env.state("tailspin.io")
+    with env.journal.writing("crashed run") as w:
+        w.begin(kind="revert", domain="tailspin.io", who="ops@contoso.com",
+                snapshot=before, op="deadbeef",
+                target={"authenticationType": "Managed", "federation": None})
+    # The crashed run's write did land:
+    env.client.request("PATCH", "/domains/tailspin.io", json={"authenticationType": "Managed"})
+    result = _federate(env)
+    assert [r.op for r in result.reconciled] == ["deadbeef"]
+    assert "had been applied" in result.reconciled[0].summary
+    entry = env.journal.entries()[0]
+    assert entry.outcome == "reconciled" and entry.snapshot_after.authentication_type == "Managed"
+    assert entry.way_back == "federator restore " + before.id + " --confirm tailspin.io"
+    assert read_all(env.ctx.journal_dir).problems == []
+    _assert_journal_leads_back(env)

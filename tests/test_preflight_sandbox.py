@@ -1,0 +1,341 @@
+"""Preflight against the sandbox tenant: the seed scenarios an admin meets, end to end, and the
+promise that the tenant part takes at most two Graph round trips (counted by the sandbox)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.cli import main
+from core.graph.client import GraphClient
+from core.idp_sample import jumpcloud_sample
+from core.paths import Paths, resolve_paths
+from core.preflight.model import PreflightResult
+from core.preflight.remedies import make_default
+from core.preflight.run import MetadataInput, read_metadata_input, run_preflight
+from core.sandbox import Sandbox
+from core.sandbox.seed import TAILSPIN_ISSUER
+
+JUMPCLOUD_ENTITY = "https://sso.jumpcloud.com/saml2/fabrikam"
+
+
+@pytest.fixture
+def jumpcloud_file(tmp_path: Path) -> Path:
+    xml, _ = jumpcloud_sample("fabrikam", JUMPCLOUD_ENTITY, with_slo=True)
+    path = tmp_path / "jumpcloud-fabrikam.xml"
+    path.write_bytes(xml)
+    return path
+
+
+@pytest.fixture
+def paths(federator_home: Path) -> Paths:
+    return resolve_paths(federator_home)
+
+
+def client_for(sandbox: Sandbox, upn: str = "ops@contoso.com",
+               scopes: Sequence[str] | None = None) -> GraphClient:
+    token = sandbox.issue_token(upn, scopes=scopes)
+
+    def provide(*, force_refresh: bool = False) -> str:
+        return token
+
+    return GraphClient(sandbox.graph_url, provide, verify=str(sandbox.ca_bundle), trust_env=False)
+
+
+def logged_since(sandbox: Sandbox, since: float, expected: int) -> int:
+    """Requests that arrived at the sandbox after ``since`` (epoch seconds). The sandbox logs a
+    request just after answering it, so poll (with a deadline) until the expected count shows."""
+    deadline = time.monotonic() + 5
+
+    def count() -> int:
+        return sum(1 for r in list(sandbox.request_log) if r.at >= since)
+
+    while count() < expected and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return count()
+
+
+def change_tenant(sandbox: Sandbox, edit: Callable[[dict[str, Any]], None]) -> None:
+    with sandbox.store.lock:
+        sandbox.store.refresh()
+        edit(sandbox.store.data)
+        sandbox.store.save()
+
+
+@pytest.fixture
+def preflight(sandbox: Sandbox, jumpcloud_file: Path,
+              paths: Paths) -> Iterator[Callable[..., PreflightResult]]:
+    clients: list[GraphClient] = []
+
+    def run(domain: str, *, upn: str = "ops@contoso.com", metadata: MetadataInput | None = None,
+            scopes: Sequence[str] | None = None) -> PreflightResult:
+        client = client_for(sandbox, upn, scopes)
+        clients.append(client)
+        since = time.time()
+        result = run_preflight(domain, metadata or read_metadata_input(jumpcloud_file),
+                               client=client, paths=paths, sandbox=True)
+        # The tenant part: at most 2 round trips, as the sandbox saw them.
+        assert logged_since(sandbox, since, result.round_trips) == result.round_trips <= 2
+        return result
+
+    yield run
+    for c in clients:
+        c.close()
+
+
+def statuses(result: PreflightResult) -> dict[str, str]:
+    return {c.id: c.status for c in result.checks}
+
+
+def test_fabrikam_happy_path(preflight: Callable[..., PreflightResult],
+                             sandbox: Sandbox) -> None:
+    result = preflight("fabrikam.com")
+    got = statuses(result)
+    assert result.ok, [c.to_json() for c in result.failed]
+    assert result.round_trips == 2
+    assert all(r.path.startswith("/v1.0/$batch") for r in sandbox.request_log[-2:])
+    assert got["users.immutable_id"] == "warn"
+    assert result.check("users.immutable_id").items == (
+        "admin@fabrikam.com", "contractor@fabrikam.com", "new.hire@fabrikam.com")
+    assert got["domain.subdomain"] == "warn"  # sales.fabrikam.com follows
+    assert got["access.lockout"] == "pass"
+    assert result.check("access.lockout").items == ("breakglass@contoso.onmicrosoft.com",)
+    assert got["exchange.modern_auth"] == "manual"
+    assert {got[i] for i in ("domain.exists", "domain.verified", "domain.not_initial",
+                             "domain.not_default", "domain.current_state",
+                             "tenant.issuer_unique", "tenant.dirsync", "access.permissions",
+                             "access.role", "cert.valid", "local.journal")} == {"pass"}
+    assert result.plan is not None and result.plan.requests[0].method == "POST"
+    assert result.tenant_name == "Contoso (sandbox)"
+    assert result.signed_in_as == "ops@contoso.com"
+
+
+@pytest.mark.parametrize(("domain", "check_id"), [
+    ("contoso.com", "domain.not_default"),
+    ("contoso.onmicrosoft.com", "domain.not_initial"),
+    ("example-unverified.com", "domain.verified"),
+    ("sales.fabrikam.com", "domain.subdomain"),
+    ("nowhere.example", "domain.exists"),
+])
+def test_domains_that_cannot_be_federated(preflight: Callable[..., PreflightResult], domain: str,
+                                          check_id: str) -> None:
+    result = preflight(domain)
+    assert result.check(check_id).status == "fail"
+    assert not result.ok
+
+
+def test_default_domain_remedy_is_an_action(preflight: Callable[..., PreflightResult]) -> None:
+    check = preflight("contoso.com").check("domain.not_default")
+    assert check.action is not None
+    assert check.action.command == ("federator make-default contoso.onmicrosoft.com "
+                                    "--confirm contoso.onmicrosoft.com")
+
+
+def test_already_federated_domain_shows_current_against_new(
+        preflight: Callable[..., PreflightResult]) -> None:
+    result = preflight("tailspin.io")
+    check = result.check("domain.current_state")
+    assert check.status == "warn"
+    assert TAILSPIN_ISSUER in check.found
+    assert any(i.startswith(f"issuerUri: {TAILSPIN_ISSUER} -> ") for i in check.items)
+    assert result.plan is not None and result.plan.requests[0].method == "PATCH"
+    assert result.check("users.immutable_id").status == "pass"
+
+
+def test_reused_issuer_names_the_other_domain(preflight: Callable[..., PreflightResult],
+                                              tmp_path: Path) -> None:
+    xml, _ = jumpcloud_sample("fabrikam", TAILSPIN_ISSUER)
+    (tmp_path / "reused.xml").write_bytes(xml)
+    result = preflight("fabrikam.com", metadata=read_metadata_input(tmp_path / "reused.xml"))
+    check = result.check("tenant.issuer_unique")
+    assert check.status == "fail"
+    assert check.items == ("tailspin.io",)
+
+
+def test_signing_in_as_the_fabrikam_admin_is_a_lockout(
+        preflight: Callable[..., PreflightResult]) -> None:
+    check = preflight("fabrikam.com", upn="admin@fabrikam.com").check("access.lockout")
+    assert check.status == "fail"
+    assert "admin@fabrikam.com" in check.found
+
+
+def test_no_break_glass_admin_outside_the_domain_fails(
+        preflight: Callable[..., PreflightResult], sandbox: Sandbox) -> None:
+    def disable(data: dict[str, Any]) -> None:
+        for user in data["users"]:
+            if user["userPrincipalName"] == "breakglass@contoso.onmicrosoft.com":
+                user["accountEnabled"] = False
+
+    change_tenant(sandbox, disable)
+    check = preflight("fabrikam.com").check("access.lockout")
+    assert check.status == "fail"
+    assert "No enabled, cloud-only Global Administrator" in check.found
+
+
+def test_directory_sync_warns(preflight: Callable[..., PreflightResult],
+                              sandbox: Sandbox) -> None:
+    change_tenant(sandbox, lambda d: d["organization"].update(onPremisesSyncEnabled=True))
+    assert preflight("fabrikam.com").check("tenant.dirsync").status == "warn"
+
+
+def test_reader_role_and_missing_scopes(preflight: Callable[..., PreflightResult]) -> None:
+    assert preflight("fabrikam.com", upn="reader@contoso.com").check(
+        "access.role").status == "fail"
+    limited = preflight("fabrikam.com", scopes=["Domain.Read.All", "User.Read"])
+    got = statuses(limited)
+    assert got["access.permissions"] == "fail"
+    # What Graph refused is reported as "check by hand", not guessed.
+    assert got["users.immutable_id"] == "manual"
+    assert got["access.lockout"] == "manual"
+    assert "Domain-InternalFederation.ReadWrite.All" in limited.check("access.permissions").found
+
+
+# -- the command line ------------------------------------------------------------------------
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_preflight_happy_path_writes_json_and_report(
+        capsys: pytest.CaptureFixture[str], jumpcloud_file: Path, tmp_path: Path) -> None:
+    report = tmp_path / "ticket" / "fabrikam.html"
+    code, out, _ = run_cli(capsys, "--sandbox", "preflight", "--metadata", str(jumpcloud_file),
+                           "--domain", "fabrikam.com", "--json", "--report", str(report))
+    assert code == 0
+    body = json.loads(out)
+    assert body["round_trips"] <= 2
+    assert {c["id"] for c in body["checks"]} >= {"access.lockout", "users.immutable_id"}
+    assert body["plan"]["requests"][0]["method"] == "POST"
+    html = report.read_text(encoding="utf-8")
+    assert "fabrikam.com" in html and "ops@contoso.com" in html
+    assert "Bearer" not in html and "eyJ" not in html  # no token in the report
+
+
+def test_cli_preflight_text_explains_in_plain_words(
+        capsys: pytest.CaptureFixture[str], jumpcloud_file: Path) -> None:
+    code, out, _ = run_cli(capsys, "--sandbox", "preflight", "--metadata", str(jumpcloud_file),
+                           "--domain", "fabrikam.com")
+    assert code == 0
+    assert "[WARN]   Users have an ImmutableID  (users.immutable_id)" in out
+    assert "new.hire@fabrikam.com" in out
+    assert "Why it matters:" in out and "What to do:" in out
+    assert "Result: READY" in out
+
+
+def test_cli_preflight_exit_1_when_a_check_fails(
+        capsys: pytest.CaptureFixture[str], jumpcloud_file: Path) -> None:
+    code, out, _ = run_cli(capsys, "--sandbox", "--as", "admin@fabrikam.com", "preflight",
+                           "--metadata", str(jumpcloud_file), "--domain", "fabrikam.com")
+    assert code == 1
+    assert "[FAIL]   No admin lock-out  (access.lockout)" in out
+    assert "Result: NOT READY" in out
+
+
+@pytest.mark.parametrize("argv", [
+    ("--metadata", "{missing}", "--domain", "fabrikam.com"),
+    ("--metadata", "{file}", "--domain", "not a domain"),
+])
+def test_cli_preflight_exit_2_on_unusable_input(capsys: pytest.CaptureFixture[str],
+                                                jumpcloud_file: Path, tmp_path: Path,
+                                                argv: tuple[str, ...]) -> None:
+    args = [a.format(missing=tmp_path / "nope.xml", file=jumpcloud_file) for a in argv]
+    code, out, err = run_cli(capsys, "--sandbox", "preflight", *args, "--json")
+    assert code == 2
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert "code" in json.loads(out)["error"]
+
+
+def test_cli_plan_shows_requests_and_powershell(capsys: pytest.CaptureFixture[str],
+                                                jumpcloud_file: Path) -> None:
+    code, out, _ = run_cli(capsys, "--sandbox", "plan", "--metadata", str(jumpcloud_file),
+                           "--domain", "tailspin.io")
+    assert code == 0
+    assert "PATCH https://127.0.0.1:" in out
+    assert "Update-MgDomainFederationConfiguration -DomainId 'tailspin.io'" in out
+    code, out, _ = run_cli(capsys, "--sandbox", "plan", "--metadata", str(jumpcloud_file),
+                           "--domain", "fabrikam.com", "--json")
+    plan = json.loads(out)
+    assert plan["action"] == "federate"
+    assert plan["requests"][0]["body"]["displayName"] == "fabrikam.com"
+
+
+def test_cli_make_default_needs_confirmation_and_explains_a_refusal(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "--sandbox", "make-default", "contoso.onmicrosoft.com",
+                           "--confirm", "contoso.com")
+    assert code == 2 and "does not match" in err
+    # Federator's default scopes lack Domain.ReadWrite.All, which this PATCH needs.
+    code, _, err = run_cli(capsys, "--sandbox", "make-default", "contoso.onmicrosoft.com",
+                             "--confirm", "contoso.onmicrosoft.com")
+    assert code == 1
+    assert "Nothing was changed" in err and "Set as default" in err
+
+
+def test_make_default_fixes_the_default_domain_blocker(
+        sandbox: Sandbox, preflight: Callable[..., PreflightResult]) -> None:
+    client = client_for(sandbox, "breakglass@contoso.onmicrosoft.com",
+                        scopes=["Domain.ReadWrite.All", "Domain.Read.All"])
+    with client:
+        body = make_default(client, "contoso.onmicrosoft.com")
+    assert body == {
+        "domain": "contoso.onmicrosoft.com", "previous_default": "contoso.com",
+        "is_default": True, "changed": True,
+        "way_back": "federator make-default contoso.com --confirm contoso.com"}
+    assert preflight("contoso.com").check("domain.not_default").status == "pass"
+
+
+def test_real_jumpcloud_export_with_a_bare_entity_id_is_refused(
+        preflight: Callable[..., PreflightResult], corpus_dir: Path) -> None:
+    source = corpus_dir / "jumpcloud-convergent-pretty-slo.xml"
+    result = preflight("fabrikam.com", metadata=read_metadata_input(source))
+    check = result.check("metadata.issuer")
+    assert check.status == "fail"
+    assert "'JumpCloud' is not an absolute URI" in check.found
+    assert result.check("metadata.endpoints").status == "pass"
+    assert result.check("cert.valid").status == "pass"
+
+
+def test_round_trips_count_retries_too(sandbox: Sandbox, jumpcloud_file: Path,
+                                       paths: Paths) -> None:
+    sandbox.set_faults("429:1@0.01")  # the first batch is throttled once, then retried
+    since = time.time()
+    with client_for(sandbox) as client:
+        result = run_preflight("fabrikam.com", read_metadata_input(jumpcloud_file),
+                               client=client, paths=paths)
+    assert result.round_trips == 3 == logged_since(sandbox, since, 3)
+    assert result.check("users.immutable_id").status == "warn"
+
+
+@pytest.mark.slow
+def test_preflight_takes_about_two_latencies_on_a_slow_link(
+        sandbox: Sandbox, jumpcloud_file: Path, paths: Paths) -> None:
+    latency_s = 0.2
+    sandbox.set_latency(latency_s * 1000)
+    metadata = read_metadata_input(jumpcloud_file)
+    with client_for(sandbox) as client:
+        client.get("/organization")  # the TLS connection is open, as in a running app
+        began = time.perf_counter()
+        result = run_preflight("fabrikam.com", metadata, client=client, paths=paths)
+        wall = time.perf_counter() - began
+    assert result.round_trips == 2
+    assert wall / latency_s <= 3, f"preflight took {wall:.2f} s"
+
+
+def test_large_domains_are_paged_in_further_batches(sandbox: Sandbox) -> None:
+    from core.preflight.gather import gather_tenant
+
+    since = time.time()
+    with client_for(sandbox) as client:
+        snapshot = gather_tenant(client, "fabrikam.com", page_size=10)
+    assert snapshot.users is not None and len(snapshot.users) == 43
+    assert len({u["userPrincipalName"] for u in snapshot.users}) == 43
+    # 43 users in pages of 10: the first page in round 1, one more page per further round.
+    assert snapshot.round_trips == 5 == logged_since(sandbox, since, 5)
+    assert snapshot.errors == {}
