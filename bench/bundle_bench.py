@@ -77,7 +77,7 @@ def build_hello(work: Path) -> Path:
     spec = src / "hello.spec"
     spec.write_text(HELLO_SPEC.format(packaging=str(ROOT / "packaging"), script=str(script)),
                     encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level",
+    subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level",
                     "WARN", "--distpath", str(work / "hello-dist"), "--workpath",
                     str(work / "hello-build"), str(spec)], check=True)
     return work / "hello-dist" / "hello"

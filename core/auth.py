@@ -220,9 +220,11 @@ class Authenticator:
                 raise SignInError(f"Cannot use the sign-in authority: {exc}",
                                   code="bad_authority") from None
             except Exception as exc:  # discovery failed: network, TLS, unknown tenant
-                raise SignInError(f"Cannot reach the sign-in service ({type(exc).__name__}: "
-                                  f"{_short(exc)}).", code="signin_unreachable",
-                                  remedy="Check the tenant name and the network.") from None
+                reason, remedy = _network_reason(exc)
+                raise SignInError(f"Cannot reach the sign-in service ({reason}).",
+                                  code="signin_unreachable",
+                                  remedy=remedy or "Check the tenant name and the network."
+                                  ) from None
         return self._app
 
     # -- accounts -----------------------------------------------------------------------------
@@ -261,7 +263,7 @@ class Authenticator:
             for entry in self._token_cache.search(
                     msal.TokenCache.CredentialType.ID_TOKEN,
                     query={"home_account_id": account.get("home_account_id")}):
-                claims = _jwt_claims(str(entry.get("secret", "")))
+                claims = token_claims(str(entry.get("secret", "")))
                 break
         return SignedInAccount(base.upn, claims.get("name") or base.display_name,
                                claims.get("tid") or base.tenant_id,
@@ -391,9 +393,26 @@ def _network_errors(what: str) -> Iterator[None]:
             raise SignInError(f"The token cache cannot be read or written ({type(exc).__name__})"
                               ".", code="token_cache_unusable",
                               remedy="Run 'federator signout', then sign in again.") from None
-        raise SignInError(f"{what} could not reach the sign-in service "
-                          f"({type(exc).__name__}: {_short(exc)}).", code="signin_unreachable",
-                          remedy="Check the network (and proxy) and try again.") from None
+        reason, remedy = _network_reason(exc)
+        raise SignInError(f"{what} could not reach the sign-in service ({reason}).",
+                          code="signin_unreachable",
+                          remedy=remedy or "Check the network (and proxy) and try again."
+                          ) from None
+
+
+def _network_reason(exc: BaseException) -> tuple[str, str | None]:
+    """(plain reason, specific remedy or None) for a failure to talk to the sign-in service."""
+    import requests
+
+    if isinstance(exc, requests.exceptions.SSLError):
+        return ("its TLS certificate is not trusted",
+                "If it uses a private CA (a sandbox from 'federator sandbox serve'), give that "
+                "CA with --ca-bundle; on a company network, ask whether a proxy inspects TLS.")
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "no answer in time", None
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return "the server could not be reached", None
+    return f"{type(exc).__name__}: {_short(exc)}", None
 
 
 def _mute_msal_secret_logs() -> None:
@@ -415,8 +434,8 @@ def broker_available() -> bool:
     return True
 
 
-def _jwt_claims(token: str) -> dict[str, Any]:
-    """The (unverified) payload of a JWT, for display only."""
+def token_claims(token: str) -> dict[str, Any]:
+    """The (unverified) claims of a JWT access token: for display only, never for trust."""
     import base64
     import json
 

@@ -223,13 +223,18 @@ def _load(der: bytes) -> tuple[Any, list[str]]:
             cert = x509.load_der_x509_certificate(der)
             cert.serial_number  # noqa: B018 - some releases fail lazily on access
             return cert, notes
+        except x509.InvalidVersion as exc:  # not a ValueError: an unknown X.509 version number
+            raise CertificateError(
+                "A certificate cannot be decoded as X.509 (unknown version).",
+                remedy="Export the metadata (or the certificate) from the IdP again.",
+            ) from exc
         except ValueError as first:
             # Newer cryptography may refuse a serial <= 0 outright: read the rest of the facts
             # from a copy with serial 1; the real serial is reported from the original bytes.
             try:
                 patched = der_with_serial(der, 1)
                 cert = x509.load_der_x509_certificate(patched)
-            except ValueError:
+            except (ValueError, x509.InvalidVersion):
                 raise CertificateError(
                     "A certificate cannot be decoded as X.509.",
                     remedy="Export the metadata (or the certificate) from the IdP again.",
@@ -239,8 +244,12 @@ def _load(der: bytes) -> tuple[Any, list[str]]:
 
 
 def _name(name: Any) -> str:
+    from cryptography.x509.oid import NameOID
+
     try:
-        return str(name.rfc4514_string())
+        # "emailAddress=" rather than RFC 4514's dotted "1.2.840.113549.1.9.1=" (Okta, SAML
+        # toolkits): what admins see in Windows' certificate dialog and in openssl.
+        return str(name.rfc4514_string({NameOID.EMAIL_ADDRESS: "emailAddress"}))
     except (ValueError, TypeError):
         return "(unreadable name)"
 

@@ -8,48 +8,54 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
-from core import __version__
+from core.cli_options import add_global_options, make_context
 from core.commands import COMMAND_MODULES
 from core.commands.common import EXIT_BAD_INPUT, EXIT_FAILED, Context, report_error
 from core.errors import FederatorError
 from core.logs import setup_logging
-from core.paths import resolve_paths
 
 log = logging.getLogger(__name__)
 
 
+class FederatorParser(argparse.ArgumentParser):
+    """argparse, plus the CLI's error contract for ``--json``: a usage error (exit 2) also puts
+    ``{"error": {"code", "message"}}`` on stdout, so scripts parse every failure the same way.
+    Subcommand parsers are made of this class too (argparse uses the parent's class)."""
+
+    _argv: list[str] | None = None
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None
+                         ) -> tuple[argparse.Namespace, list[str]]:
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(self._argv, namespace)
+
+    def error(self, message: str) -> NoReturn:
+        if "--json" in (self._argv or []):
+            body = {"error": {"code": "bad_arguments", "message": message}}
+            sys.stdout.write(json.dumps(body, indent=2) + "\n")
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole parser: global options plus every registered subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = FederatorParser(
         prog="federator",
         description="Federate a Microsoft 365 domain with a SAML 2.0 identity provider, "
                     "and put it back to managed sign-in. With no command, opens the desktop app.",
     )
-    parser.add_argument("--version", action="version", version=f"federator {__version__}")
-    parser.add_argument("--home", metavar="DIR",
-                        help="keep settings, logs, journal and sandbox state under DIR "
-                             "(default: per-user folders; also FEDERATOR_HOME)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
-    parser.add_argument("--sandbox", action="store_true",
-                        help="work against the built-in sandbox tenant (demo mode)")
-    parser.add_argument("--as", dest="sandbox_user", metavar="UPN",
-                        help="with --sandbox: sign in as this seed user (default ops@contoso.com)")
-    parser.add_argument("--self-test", action="store_true", help=argparse.SUPPRESS)
+    add_global_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser
-
-
-def make_context(args: argparse.Namespace) -> Context:
-    paths = resolve_paths(args.home)
-    return Context(paths=paths, verbose=args.verbose, sandbox=args.sandbox,
-                   sandbox_user=args.sandbox_user)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,6 +67,18 @@ def run(args: argparse.Namespace) -> int:
         setup_logging(None, verbose=ctx.verbose)
     as_json = bool(getattr(args, "json", False))
     try:
+        return _run_handler(args, ctx, as_json=as_json)
+    except BrokenPipeError:
+        # The reader went away (``federator domains --json | head``), also while an error was
+        # being reported: not an error worth a message. Point stdout at devnull so the
+        # interpreter's final flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
+
+
+def _run_handler(args: argparse.Namespace, ctx: Context, *, as_json: bool) -> int:
+    try:
         code: int = args.handler(args, ctx)
         return code
     except FederatorError as exc:
@@ -70,11 +88,7 @@ def run(args: argparse.Namespace) -> int:
         ctx.error("interrupted")
         return 130
     except BrokenPipeError:
-        # The reader went away (``federator domains | head``): not an error worth a message.
-        # Point stdout at devnull so the interpreter's final flush does not complain either.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_FAILED
+        raise
     except Exception as exc:  # the last net: a readable line, details in the log
         log.exception("unexpected error")
         ctx.error(f"unexpected {type(exc).__name__}; details are in {ctx.paths.log_file}")

@@ -68,6 +68,8 @@ def custom_cloud(graph_url: str, login_url: str) -> Cloud:
     """Endpoints that stand in for the global cloud (the sandbox, or a test double)."""
     for url in (graph_url, login_url):
         if not url.startswith("https://"):
-            raise InputError(f"{url!r} is not an https:// URL", code="bad_endpoint")
+            raise InputError(f"{url!r} is not an https:// URL.", code="bad_endpoint",
+                             remedy="Give the https:// addresses that 'federator sandbox serve' "
+                                    "prints (graph_url and login_url).")
     return Cloud("custom", f"custom endpoints ({login_url})", GLOBAL.graph_resource,
                  login_url.rstrip("/"), api_root=graph_url.rstrip("/"))

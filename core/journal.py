@@ -135,13 +135,20 @@ class JournalEntry:
     started_at: str
     records: list[dict[str, Any]] = field(default_factory=list)
 
+    def _of_type(self, type_: str) -> list[dict[str, Any]]:
+        return [r for r in self.records if r.get("type") == type_]
+
+    def _last(self, type_: str) -> dict[str, Any] | None:
+        found = self._of_type(type_)
+        return found[-1] if found else None
+
+    @property
+    def _begin(self) -> dict[str, Any]:
+        return self.records[0] if self.records else {}
+
     @property
     def end(self) -> dict[str, Any] | None:
-        found: dict[str, Any] | None = None
-        for rec in self.records:
-            if rec.get("type") == "end":
-                found = rec
-        return found
+        return self._last("end")
 
     @property
     def in_progress(self) -> bool:
@@ -159,8 +166,7 @@ class JournalEntry:
 
     @property
     def snapshot_before(self) -> Snapshot | None:
-        begin = self.records[0] if self.records else {}
-        snap = begin.get("snapshot")
+        snap = self._begin.get("snapshot")
         return Snapshot.from_json(snap) if isinstance(snap, dict) else None
 
     @property
@@ -171,11 +177,11 @@ class JournalEntry:
 
     @property
     def requests(self) -> list[dict[str, Any]]:
-        return [r for r in self.records if r.get("type") == "request"]
+        return self._of_type("request")
 
     @property
     def responses(self) -> list[dict[str, Any]]:
-        return [r for r in self.records if r.get("type") == "response"]
+        return self._of_type("response")
 
     @property
     def request_ids(self) -> list[str]:
@@ -183,16 +189,11 @@ class JournalEntry:
 
     @property
     def verification(self) -> dict[str, Any] | None:
-        found: dict[str, Any] | None = None
-        for rec in self.records:
-            if rec.get("type") == "verify":
-                found = rec
-        return found
+        return self._last("verify")
 
     @property
     def plan(self) -> dict[str, Any] | None:
-        begin = self.records[0] if self.records else {}
-        plan = begin.get("plan")
+        plan = self._begin.get("plan")
         return plan if isinstance(plan, dict) else None
 
     @property
@@ -200,13 +201,13 @@ class JournalEntry:
         end = self.end
         if end and end.get("summary"):
             return str(end["summary"])
-        begin = self.records[0] if self.records else {}
-        return str(begin.get("summary", ""))
+        return str(self._begin.get("summary", ""))
 
     @property
     def way_back(self) -> str:
+        """The command that undoes the change; while it is in progress, the one it planned."""
         end = self.end
-        return str(end.get("way_back", "")) if end else ""
+        return str((end or self._begin).get("way_back") or "")
 
     def to_json(self) -> dict[str, Any]:
         before = self.snapshot_before

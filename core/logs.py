@@ -43,6 +43,7 @@ def setup_logging(log_file: Path | None, *, verbose: bool = False) -> None:
     for handler in list(root.handlers):
         if getattr(handler, "_federator", False):
             root.removeHandler(handler)
+            handler.close()
     formatter = SecretScrubbingFormatter(_FORMAT)
     if log_file is not None:
         try:

@@ -92,24 +92,38 @@ class GraphSettings(Protocol):
 
 @dataclass(frozen=True)
 class PlanOptions:
-    """The admin's choices that metadata cannot supply; ``None`` display name = the domain name."""
+    """The admin's choices that metadata cannot supply.
+
+    ``None`` means "not chosen": when the domain is already federated the current value is kept
+    (an update never changes what the admin did not ask to change); for a new federation
+    ``display_name`` becomes the domain name and the two behaviours get their stated defaults
+    (:data:`DEFAULT_MFA_BEHAVIOR`, :data:`DEFAULT_PROMPT_LOGIN_BEHAVIOR`).
+    """
 
     display_name: str | None = None
-    federated_idp_mfa_behavior: str = DEFAULT_MFA_BEHAVIOR
-    prompt_login_behavior: str = DEFAULT_PROMPT_LOGIN_BEHAVIOR
+    federated_idp_mfa_behavior: str | None = None
+    prompt_login_behavior: str | None = None
 
     def __post_init__(self) -> None:
-        if self.federated_idp_mfa_behavior not in MFA_BEHAVIORS:
+        if (self.federated_idp_mfa_behavior is not None
+                and self.federated_idp_mfa_behavior not in MFA_BEHAVIORS):
             raise InputError(
                 f"'{self.federated_idp_mfa_behavior}' is not a federatedIdpMfaBehavior value.",
                 code="bad_option", remedy="Use one of: " + ", ".join(MFA_BEHAVIORS) + ".")
-        if self.prompt_login_behavior not in PROMPT_LOGIN_BEHAVIORS:
+        if (self.prompt_login_behavior is not None
+                and self.prompt_login_behavior not in PROMPT_LOGIN_BEHAVIORS):
             raise InputError(
                 f"'{self.prompt_login_behavior}' is not a promptLoginBehavior value.",
                 code="bad_option", remedy="Use one of: " + ", ".join(PROMPT_LOGIN_BEHAVIORS) + ".")
         if self.display_name is not None and not self.display_name.strip():
             raise InputError("The display name is empty.", code="bad_option",
                              remedy="Give a name, or leave it out to use the domain name.")
+
+    def chosen(self) -> dict[str, str | None]:
+        """The options by Graph property name (``None``: not chosen)."""
+        return {"displayName": self.display_name,
+                "federatedIdpMfaBehavior": self.federated_idp_mfa_behavior,
+                "promptLoginBehavior": self.prompt_login_behavior}
 
 
 @dataclass(frozen=True)
@@ -234,8 +248,9 @@ def build_plan(domain: str, desired: GraphSettings | Mapping[str, Any], current:
     federated but Graph shows no configuration to update (a half-federated domain, API-02).
     """
     options = options or PlanOptions()
-    target = desired_values(domain, desired, options)
-    notes = _option_notes(options, domain)
+    keep = current.federation if current.is_federated else None
+    target = desired_values(domain, desired, options, current=keep)
+    notes = _option_notes(options, target, updating=keep is not None)
     base = _config_path(domain)
     if not current.is_federated or current.federation is None:
         if current.is_federated:
@@ -327,22 +342,34 @@ def build_make_default_plan(domain: str, current: DomainState) -> Plan:
         return Plan(PlanAction.MAKE_DEFAULT, domain, changes, [], [],
                     [f"{domain} is already the default domain: nothing to do."])
     requests = [PlannedRequest("PATCH", _domain_path(domain), {"isDefault": True})]
-    powershell = [_connect_line(), _ps_command("Update-MgDomain", [("DomainId", domain)],
-                                               {"isDefault": True})]
+    # This PATCH needs Domain.ReadWrite.All, not the federation permission (reference §2.1).
+    powershell = [_connect_line('"Domain.ReadWrite.All"'),
+                  _ps_command("Update-MgDomain", [("DomainId", domain)], {"isDefault": True})]
     notes = ["The default domain is only the suffix offered for new users and the fallback for "
              "some services; existing users, their addresses and mail flow do not change."]
     return Plan(PlanAction.MAKE_DEFAULT, domain, changes, requests, powershell, notes)
 
 
 def desired_values(domain: str, desired: GraphSettings | Mapping[str, Any],
-                   options: PlanOptions) -> dict[str, Any]:
+                   options: PlanOptions, *, current: Mapping[str, Any] | None = None
+                   ) -> dict[str, Any]:
     """Graph values to write: the metadata's settings plus the admin's options, certificates
-    normalized (base64 DER, no armour or whitespace)."""
+    normalized (base64 DER, no armour or whitespace).
+
+    ``current`` is the domain's federation configuration when it has one: an option the admin
+    did not choose then keeps its current value instead of taking the new-federation default.
+    """
     raw = dict(desired) if isinstance(desired, Mapping) else dict(desired.to_graph_json())
     values: dict[str, Any] = {name: raw.get(name) for name in FEDERATION_PROPERTIES}
-    values["displayName"] = options.display_name or domain
-    values["federatedIdpMfaBehavior"] = options.federated_idp_mfa_behavior
-    values["promptLoginBehavior"] = options.prompt_login_behavior
+    defaults = {"displayName": domain, "federatedIdpMfaBehavior": DEFAULT_MFA_BEHAVIOR,
+                "promptLoginBehavior": DEFAULT_PROMPT_LOGIN_BEHAVIOR}
+    for name, value in options.chosen().items():
+        if value is not None:
+            values[name] = value
+        elif current is not None:
+            values[name] = current.get(name)
+        else:
+            values[name] = defaults[name]
     if values["preferredAuthenticationProtocol"] is None:
         values["preferredAuthenticationProtocol"] = "saml"  # must be explicit (reference §3.5)
     if values["isSignedAuthenticationRequestRequired"] is None:
@@ -480,11 +507,18 @@ def _patch_plan(action: PlanAction, domain: str, current: DomainState,
     return Plan(action, domain, changes, requests, powershell, notes)
 
 
-def _option_notes(options: PlanOptions, domain: str) -> list[str]:
-    chosen = {"displayName": options.display_name or domain,
-              "federatedIdpMfaBehavior": options.federated_idp_mfa_behavior,
-              "promptLoginBehavior": options.prompt_login_behavior}
-    return [f"{name} = {value}: {OPTION_EXPLANATIONS[name]}" for name, value in chosen.items()]
+def _option_notes(options: PlanOptions, target: Mapping[str, Any], *,
+                  updating: bool) -> list[str]:
+    notes = []
+    for name, chosen in options.chosen().items():
+        value = target.get(name)
+        if chosen is None and updating:
+            shown = "(not set)" if value is None else value
+            notes.append(f"{name} = {shown}: kept as it is now, because no other value was "
+                         "chosen.")
+        else:
+            notes.append(f"{name} = {value}: {OPTION_EXPLANATIONS[name]}")
+    return notes
 
 
 def _domain_path(domain: str) -> str:
@@ -495,8 +529,8 @@ def _config_path(domain: str) -> str:
     return f"{_domain_path(domain)}/federationConfiguration"
 
 
-def _connect_line() -> str:
-    return f"Connect-MgGraph -Scopes {GRAPH_SCOPES_FOR_POWERSHELL}"
+def _connect_line(scopes: str = GRAPH_SCOPES_FOR_POWERSHELL) -> str:
+    return f"Connect-MgGraph -Scopes {scopes}"
 
 
 def _ps_quote(value: Any) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core import __version__
-from core.errors import FederatorError
+from core.errors import FederatorError, InputError
 from core.plan import Plan, PlanAction, display_body, display_powershell, display_value
 from core.preflight.model import STATUS_WORDS, CheckResult, PreflightResult
 
@@ -58,7 +58,7 @@ table.facts th { width: 190px; background: none; color: var(--muted); font-weigh
 .badge.fail { color: var(--fail); background: #ffebe9; }
 .badge.manual { color: var(--manual); background: #ddf4ff; }
 .badge.skipped { color: var(--skipped); background: var(--soft); }
-.checks col.status { width: 130px; } .checks col.check { width: 240px; }
+.checks col.status { width: 150px; } .checks col.check { width: 240px; }
 .id { color: var(--muted); font-size: 12px;
   font-family: Consolas, "Cascadia Mono", Menlo, monospace; }
 .why { color: var(--muted); } .remedy { margin-top: 4px; } .remedy b { color: var(--ink); }
@@ -86,15 +86,38 @@ def report_json(result: PreflightResult) -> dict[str, Any]:
     return body
 
 
-def write_html_report(result: PreflightResult, path: str | Path) -> Path:
-    """Write the self-contained HTML report to ``path``; returns the path written."""
-    return _write(Path(path).expanduser(), render_html(result))
+def write_html_report(result: PreflightResult, path: str | Path, *,
+                      graph_url: str | None = None) -> Path:
+    """Write the self-contained HTML report to ``path``; returns the path written.
+
+    ``graph_url`` is the tenant's Graph root (national clouds differ); default: global Graph."""
+    html = render_html(result, graph_url=graph_url) if graph_url else render_html(result)
+    return _write(Path(path).expanduser(), html)
 
 
 def write_json_report(result: PreflightResult, path: str | Path) -> Path:
     """Write the JSON report (:func:`report_json`) to ``path``; returns the path written."""
     text = json.dumps(report_json(result), indent=2, ensure_ascii=False, default=str)
     return _write(Path(path).expanduser(), text + "\n")
+
+
+def check_report_path(path: str | Path) -> Path:
+    """Refuse, before any work, a report path that cannot be written (``InputError``, exit 2):
+    creates its folder when missing. Returns the path as it will be written."""
+    import os
+
+    target = Path(path).expanduser()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"Cannot create the folder for the report, {target.parent}: "
+                         f"{exc.strerror or exc}.", code="report_not_writable",
+                         remedy="Choose a folder you can write to.") from None
+    if target.is_dir() or not os.access(target.parent, os.W_OK) or (
+            target.exists() and not os.access(target, os.W_OK)):
+        raise InputError(f"Cannot write the report to {target}.", code="report_not_writable",
+                         remedy="Choose a file name in a folder you can write to.")
+    return target
 
 
 def _write(target: Path, text: str) -> Path:

@@ -153,8 +153,19 @@ def settings_from_metadata(md: IdpMetadata, *, sign_out_uri_override: str | None
         findings.append(Finding(
             "slo_missing", "warning",
             "The metadata has no sign-out (SingleLogoutService) URL with a usable binding.",
-            "Type a sign-out URL (for example the IdP's user portal), or leave it empty: users "
-            "then stay signed in at the IdP after signing out of Microsoft 365."))
+            "Leave it empty (users then stay signed in at the IdP after signing out of "
+            "Microsoft 365), or type one in the desktop app's Metadata step: the IdP's user "
+            "portal, e.g. https://console.jumpcloud.com/userconsole/ for JumpCloud."))
+
+    if md.want_authn_requests_signed:
+        findings.append(Finding(
+            "authn_requests_signed_wanted", "info",
+            "The IdP asks for signed sign-in requests (WantAuthnRequestsSigned=\"true\"); Entra "
+            "sends them unsigned, as isSignedAuthenticationRequestRequired stays false (Graph's "
+            "default).",
+            "Nothing to do if the IdP accepts unsigned requests (most do). If sign-in fails at "
+            "the IdP because the request is not signed, turn that requirement off in the IdP's "
+            "SAML application."))
 
     current, following = choose_signing_certificates(md, now=now)
     if current is None:

@@ -89,6 +89,7 @@ class DomainStatus:
                           "preferredAuthenticationProtocol", "federatedIdpMfaBehavior")}
                       if fed else None},
             "realm": self.realm.to_json(),
+            "propagated": self.agree if not self.realm.error else None,
             "summary": describe(self.graph),
         }
 
@@ -150,20 +151,26 @@ class StatusReader:
                             checked_at=now_iso())
 
 
+PROPAGATION_DELAY = "Microsoft takes up to 2 hours (24 for a converted domain)"
+
+
 def describe_status(status: DomainStatus) -> list[str]:
-    """The status as lines for a terminal."""
+    """The status as lines for a terminal: the two views, then whether sign-in has caught up."""
     lines = [f"{status.domain}"]
-    lines.append(f"  Graph:          {describe(status.graph)}")
+    lines.append(f"  Graph (the setting):        {describe(status.graph)}")
     realm = status.realm
     if realm.error:
-        lines.append(f"  Sign-in (realm discovery): unavailable ({realm.error})")
+        lines.append(f"  Sign-in (realm discovery):  could not be asked ({realm.error})")
     else:
         extra = f", AuthURL {realm.auth_url}" if realm.auth_url else ""
-        lines.append(f"  Sign-in (realm discovery): NameSpaceType {realm.namespace_type}{extra}")
+        lines.append(f"  Sign-in (realm discovery):  NameSpaceType {realm.namespace_type}{extra}")
     if status.agree:
-        lines.append("  Agreement:      yes, sign-in already reflects Graph")
+        lines.append("  Propagated:                 yes, sign-in already reflects Graph")
+    elif realm.error:
+        lines.append("  Propagated:                 unknown, sign-in could not be asked")
     else:
-        lines.append(f"  Agreement:      not yet: {status.disagreement}")
+        lines.append(f"  Propagated:                 NOT YET: {status.disagreement}. "
+                     f"{PROPAGATION_DELAY}.")
     return lines
 
 

@@ -21,8 +21,6 @@ in-process sandbox. Which tenant:
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import os
 import threading
@@ -38,6 +36,7 @@ from core.auth import (
     SignInRequiredError,
     graph_scopes,
     open_token_cache,
+    token_claims,
 )
 from core.clouds import GLOBAL, Cloud, custom_cloud, get_cloud
 from core.config import TenantConfig, load_tenant_config
@@ -80,6 +79,10 @@ class SessionOptions:
     sandbox_seed: int | None = None
     policy: RetryPolicy | None = None
     sleep: Callable[[float], None] | None = None
+    # Delegated permissions one action needs beyond the sign-in's (make-default needs
+    # Domain.ReadWrite.All). The sandbox consents to them, as an admin would when asked; a real
+    # session is not changed by them: the action checks the token and says how to get them.
+    extra_scopes: tuple[str, ...] = ()
 
     @classmethod
     def from_context(cls, ctx: _HasOptions | SessionOptions) -> SessionOptions:
@@ -182,7 +185,8 @@ def open_real_session(options: SessionOptions, config: TenantConfig) -> TenantSe
     auth, protection = build_authenticator(options.paths, config)
     account = auth.current_account()
     if account is None:
-        raise SignInRequiredError(f"Not signed in to the tenant {config.tenant}.")
+        where = "" if config.tenant in ("organizations", "common") else f" to {config.tenant}"
+        raise SignInRequiredError(f"Not signed in{where}.")
     client = GraphClient(cloud.graph_url, auth.token_provider(account.upn),
                          policy=options.policy, **_tls(config), **_sleep_kw(options))
     return TenantSession(client=client, account=account, tenant_id=account.tenant_id or "",
@@ -230,10 +234,16 @@ class SandboxTokens:
     """Token provider for a sandbox session: a token for one seed user, re-issued when it nears
     expiry or when the client forces a refresh (e.g. after the ``expire-token`` fault)."""
 
-    def __init__(self, sandbox: Sandbox, upn: str, *, lifetime_s: int = 3600) -> None:
+    def __init__(self, sandbox: Sandbox, upn: str, *, lifetime_s: int = 3600,
+                 extra_scopes: tuple[str, ...] = ()) -> None:
         self._sandbox = sandbox
         self._upn = upn
         self._lifetime_s = lifetime_s
+        self._scopes: list[str] | None = None
+        if extra_scopes:
+            from core.sandbox.tokens import DEFAULT_SCOPES
+
+            self._scopes = list(dict.fromkeys((*DEFAULT_SCOPES, *extra_scopes)))
         self._token: str | None = None
         self._expires = 0.0
         self._lock = threading.Lock()
@@ -241,33 +251,23 @@ class SandboxTokens:
     def __call__(self, *, force_refresh: bool = False) -> str:
         with self._lock:
             if force_refresh or self._token is None or time.monotonic() > self._expires - 60:
-                self._token = self._sandbox.issue_token(upn=self._upn,
+                self._token = self._sandbox.issue_token(upn=self._upn, scopes=self._scopes,
                                                         lifetime_s=self._lifetime_s)
                 self._expires = time.monotonic() + self._lifetime_s
             return self._token
-
-
-def token_claims(token: str) -> dict[str, Any]:
-    """The (unverified) claims of a JWT access token: for display only, never for trust."""
-    try:
-        payload = token.split(".")[1]
-        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def open_sandbox_session(options: SessionOptions, *, is_default: bool = False) -> TenantSession:
     sandbox = start_sandbox(options)
     try:
         upn = (options.sandbox_user or DEFAULT_SANDBOX_USER).strip()
-        tokens = SandboxTokens(sandbox, upn)
+        tokens = SandboxTokens(sandbox, upn, extra_scopes=options.extra_scopes)
         try:
             claims = token_claims(tokens())
         except FederatorError:
             raise
-        except Exception as exc:  # the sandbox refuses unknown users
-            raise InputError(f"the sandbox tenant has no user {upn!r} ({_short(exc)})",
+        except Exception:  # the sandbox refuses unknown users
+            raise InputError(f"The sandbox tenant has no user {upn}.",
                              code="unknown_sandbox_user",
                              remedy="Use a seed user, e.g. ops@contoso.com, "
                                     "breakglass@contoso.onmicrosoft.com, admin@fabrikam.com.",
@@ -298,8 +298,3 @@ def sandbox_authenticator(sandbox: Sandbox, *, token_cache: Any = None,
 
 def _sleep_kw(options: SessionOptions) -> dict[str, Any]:
     return {"sleep": options.sleep} if options.sleep is not None else {}
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc)
-    return text if len(text) <= 120 else text[:117] + "..."

@@ -34,14 +34,19 @@ def create_app() -> QApplication:
     """The one QApplication, themed (Fusion, following the system light/dark scheme)."""
     from PySide6.QtWidgets import QApplication
 
-    from gui import qt_guard, theme
+    from gui import theme
+    from gui.widgets import after_first_paint
 
-    qt_guard.top_up()
     existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    qt_guard.install(app)
-    if app.property("federator_themed"):
-        return app
+    if isinstance(existing, QApplication):
+        app = existing
+        if app.property("federator_themed"):
+            return app
+        app.setStyle("Fusion")
+    else:
+        # Fusion from the start (it follows a dark palette; the old "windowsvista" style does
+        # not): cheaper than creating the platform's style and then replacing it.
+        app = QApplication([*sys.argv[:1], "-style", "Fusion"])
     app.setProperty("federator_themed", True)
     # Workers run Python (parsing, TLS, JSON); hand the GIL back to the GUI thread more often
     # than the 5 ms default so the window stays smooth while they work.
@@ -51,9 +56,15 @@ def create_app() -> QApplication:
     app.setApplicationDisplayName("Federator")
     theme.apply_theme(app)
     theme.follow_system_scheme(app)
-    icon = theme.app_icon()
-    if not icon.isNull():
-        app.setWindowIcon(icon)
+
+    def set_icon() -> None:
+        # After the first paint: loading the SVG icon engine is a few ms, and the packaged
+        # .exe already carries the icon the taskbar shows at launch.
+        icon = theme.app_icon()
+        if not icon.isNull():
+            app.setWindowIcon(icon)
+
+    after_first_paint(set_icon)
     return app
 
 
@@ -89,18 +100,22 @@ def _route_qt_messages() -> None:
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    from core.cli import make_context
-    from core.logs import setup_logging
+    from core.cli_options import make_context
 
     if (args.self_test and sys.platform.startswith("linux")
             and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     ctx = make_context(args)
-    try:
-        ctx.paths.ensure()
-        setup_logging(ctx.paths.log_file, verbose=ctx.verbose)
-    except OSError:
-        setup_logging(None, verbose=ctx.verbose)
+
+    def start_logging() -> None:
+        from core.logs import setup_logging
+
+        try:
+            ctx.paths.ensure()
+            setup_logging(ctx.paths.log_file, verbose=ctx.verbose)
+        except OSError:
+            setup_logging(None, verbose=ctx.verbose)
+
     app = create_app()
     if not args.self_test:
         from gui.crash import install_excepthook
@@ -109,7 +124,15 @@ def run_gui(args: argparse.Namespace) -> int:
         install_excepthook(ctx.paths)
     window = build_window(ctx.paths, sandbox=ctx.sandbox, sandbox_user=ctx.sandbox_user)
     window.show()
-    log.info("window shown after %.0f ms", (time.perf_counter() - _startup_t0()) * 1000)
+    shown_ms = (time.perf_counter() - _startup_t0()) * 1000
+
+    def after_paint() -> None:
+        # The log file (rotating handler, folders) is set up right after the first paint: it
+        # is a tenth of the startup time and nothing before the paint needs it.
+        start_logging()
+        log.info("window shown after %.0f ms", shown_ms)
+
+    window.first_painted.connect(after_paint)
     if args.self_test:
         from PySide6.QtCore import QTimer
 

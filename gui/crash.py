@@ -8,16 +8,14 @@ it to a bug report.
 from __future__ import annotations
 
 import logging
-import platform
 import sys
-import traceback
-from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
+from typing import TYPE_CHECKING
 
-from core import __version__
-from core.logs import scrub
-from core.paths import Paths
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from core.paths import Paths
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +23,14 @@ log = logging.getLogger(__name__)
 def write_crash_report(crash_dir: Path, exc_type: type[BaseException], exc: BaseException,
                        tb: TracebackType | None) -> Path:
     """Write ``crash-<UTC time>.txt`` into ``crash_dir`` and return its path."""
+    import platform
+    import traceback
+    from datetime import UTC, datetime
+
     from PySide6 import __version__ as pyside_version
+
+    from core import __version__
+    from core.logs import scrub
 
     crash_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
@@ -66,6 +71,8 @@ def show_crash_dialog(exc: BaseException, report: Path | None, paths: Paths) -> 
     from PySide6.QtCore import QUrl
     from PySide6.QtGui import QDesktopServices
     from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from core.logs import scrub
 
     if QApplication.instance() is None:
         return

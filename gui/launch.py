@@ -13,15 +13,20 @@ STARTED = time.perf_counter()  # the self-test and the startup benchmark measure
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from core.cli import build_parser, run
+    from core.cli_options import parse_app_options
 
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is not None:
-        return run(args)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    app_args = parse_app_options(arguments)
+    if app_args is None:
+        from core.cli import build_parser, run
+
+        args = build_parser().parse_args(arguments)
+        if args.command is not None:
+            return run(args)
+        app_args = args
     from gui.app import run_gui
 
-    return run_gui(args)
+    return run_gui(app_args)
 
 
 if __name__ == "__main__":

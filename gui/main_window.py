@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -28,9 +27,17 @@ from PySide6.QtWidgets import (
 from gui import settings as gui_settings
 from gui import theme
 from gui.state import AppState
-from gui.widgets import label
+from gui.widgets import (
+    ACCESSIBLE_DESCRIPTION_ROLE,
+    ACCESSIBLE_TEXT_ROLE,
+    after_first_paint,
+    first_paint_done,
+    label,
+)
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent
+
     from gui.views.base import StepView
     from gui.views.domain_view import DomainView
     from gui.views.history_view import HistoryView
@@ -64,13 +71,15 @@ class TenantHeader(QFrame):
         layout.addStretch(1)
         column = QVBoxLayout()
         column.setSpacing(0)
-        self.tenant = label("Not signed in", selectable=True)
-        self.tenant.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.account = label("", name="muted", selectable=True)
-        self.account.setAlignment(Qt.AlignmentFlag.AlignRight)
-        column.addWidget(self.tenant)
-        column.addWidget(self.account)
+        self.tenant = label("Not signed in")
+        self.account = label("", name="muted")
+        for line in (self.tenant, self.account):
+            row = QHBoxLayout()  # right-aligned: a stretch before the text
+            row.addStretch(1)
+            row.addWidget(line)
+            column.addLayout(row)
         layout.addLayout(column)
+        after_first_paint(self._make_selectable)
         self.sign_in = QPushButton("Sign in…")
         self.sign_in.setAccessibleName("Sign in to a Microsoft 365 tenant")
         self.sign_out = QPushButton("Sign out")
@@ -80,6 +89,15 @@ class TenantHeader(QFrame):
         layout.addWidget(self.sign_out)
         state.session_changed.connect(self.refresh)
         self.refresh()
+
+    def _make_selectable(self) -> None:
+        """Admins copy the tenant and account names into tickets."""
+        from PySide6.QtCore import Qt
+
+        flags = (Qt.TextInteractionFlag.TextSelectableByMouse
+                 | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.tenant.setTextInteractionFlags(flags)
+        self.account.setTextInteractionFlags(flags)
 
     def refresh(self) -> None:
         info = self.state.tenant_info
@@ -110,7 +128,6 @@ class MainWindow(QMainWindow):
         self.state = state
         self.settings = gui_settings.load(state.paths)
         self.setWindowTitle("Federator (sandbox)" if state.sandbox else "Federator")
-        self.setWindowIcon(theme.app_icon())
         self.setMinimumSize(QSize(900, 600))
 
         central = QWidget()
@@ -137,12 +154,11 @@ class MainWindow(QMainWindow):
                                               None, None]
         for index, name in enumerate(STEPS):
             item = QListWidgetItem(f"{index + 1}   {name}")
-            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"Step {index + 1}: {name}")
+            item.setData(ACCESSIBLE_TEXT_ROLE, f"Step {index + 1}: {name}")
             item.setSizeHint(QSize(190, 40))
             self.steps.addItem(item)
             self.stack.addWidget(self._views[index] or QWidget())
-            shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
-            shortcut.activated.connect(lambda i=index: self.go_to(i))
+        after_first_paint(self._add_step_shortcuts)
         self.metadata_view.next_requested.connect(lambda: self.go_to(1))
         self.steps.currentRowChanged.connect(self._show_step)
         state.show_history_requested.connect(lambda: self.go_to(4))
@@ -175,11 +191,21 @@ class MainWindow(QMainWindow):
         central.installEventFilter(self)
         self.first_painted.connect(lambda: QTimer.singleShot(0, self.build_all_views))
         self.first_painted.connect(lambda: QTimer.singleShot(300, self.state.warm_up))
+        self.first_painted.connect(self.state.resume_session)
+
+    def _add_step_shortcuts(self) -> None:
+        """Ctrl+1..5 open the steps (made after the first paint: QKeySequence costs 3 ms)."""
+        from PySide6.QtGui import QKeySequence, QShortcut
+
+        for index in range(len(STEPS)):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
+            shortcut.activated.connect(lambda i=index: self.go_to(i))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and watched is self.centralWidget():
             watched.removeEventFilter(self)
             QTimer.singleShot(0, self.first_painted.emit)
+            QTimer.singleShot(0, first_paint_done)
         return False
 
     # -- views ------------------------------------------------------------------------------
@@ -270,11 +296,16 @@ class MainWindow(QMainWindow):
         for index, (name, hint) in enumerate(zip(STEPS, hints, strict=True)):
             item = self.steps.item(index)
             status, text = hint
-            item.setText(f"{index + 1}   {name}" + (f"\n      {text}" if text else ""))
+            number = index + 1
+            item.setText(f"{number}   {name}\n      {text}"
+                         if text else f"{number}   {name}")
             item.setIcon(theme.status_icon(status) if status else theme.icon("status-todo"))
             item.setSizeHint(QSize(190, 52 if text else 40))
-            item.setData(Qt.ItemDataRole.AccessibleTextRole,
-                         f"Step {index + 1}: {name}" + (f", {text}" if text else ""))
+            item.setData(ACCESSIBLE_TEXT_ROLE,
+                         f"Step {number}: {name}, {text}"
+                         if text else f"Step {number}: {name}")
+            word = theme.STATUS_WORDS.get(status or "", "")
+            item.setData(ACCESSIBLE_DESCRIPTION_ROLE, word or "Not started")
 
     # -- tenant -----------------------------------------------------------------------------
 

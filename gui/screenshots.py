@@ -20,9 +20,11 @@ SIZE = (1280, 860)
 
 
 def _settle() -> None:
+    """Run queued work until the window is still: the preflight list adds its rows a few per
+    event-loop turn, and wrapped labels take another turn or two to reach their full height."""
     from PySide6.QtWidgets import QApplication
 
-    for _ in range(6):
+    for _ in range(40):
         QApplication.processEvents()
 
 
@@ -77,7 +79,7 @@ def scenes() -> list[tuple[str, Callable[[Any], None]]]:
             ("07-history", history), ("08-preflight-blocked", blocked)]
 
 
-def generate(outdir: Path, scheme: str) -> list[Path]:
+def generate(outdir: Path, scheme: str, size: tuple[int, int] = SIZE) -> list[Path]:
     from core.paths import resolve_paths
     from gui import theme
     from gui.app import build_window, create_app
@@ -89,7 +91,7 @@ def generate(outdir: Path, scheme: str) -> list[Path]:
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="federator-shots-") as home:
         window = build_window(resolve_paths(home), runner=ImmediateRunner())
-        window.resize(*SIZE)
+        window.resize(*size)
         window.show()
         try:
             for stem, action in scenes():
@@ -108,11 +110,15 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Write PNG screenshots of every step.")
     parser.add_argument("outdir", type=Path, help="folder for the PNG files")
     parser.add_argument("--scheme", choices=("light", "dark", "both"), default="both")
+    parser.add_argument("--size", default=f"{SIZE[0]}x{SIZE[1]}", metavar="WxH",
+                        help="window size (check small screens: 1024x768; and a 150%% scale "
+                             "with QT_SCALE_FACTOR=1.5)")
     args = parser.parse_args(argv)
+    width, _x, height = args.size.partition("x")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     args.outdir.mkdir(parents=True, exist_ok=True)
     for scheme in (("light", "dark") if args.scheme == "both" else (args.scheme,)):
-        generate(args.outdir, scheme)
+        generate(args.outdir, scheme, (int(width), int(height)))
     return 0
 
 

@@ -7,10 +7,7 @@ never holds anything secret.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -43,10 +40,17 @@ def settings_path(paths: Paths) -> Path:
 def load(paths: Paths) -> GuiSettings:
     """Read the settings; a missing or damaged file gives the defaults (and a log line)."""
     try:
-        raw = json.loads(settings_path(paths).read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        text = settings_path(paths).read_text(encoding="utf-8")
+    except FileNotFoundError:  # the first start: no need to load json before the first paint
         return GuiSettings()
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        log.warning("ignoring unreadable %s: %s", settings_path(paths), exc)
+        return GuiSettings()
+    import json
+
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
         log.warning("ignoring unreadable %s: %s", settings_path(paths), exc)
         return GuiSettings()
     if not isinstance(raw, dict):
@@ -61,6 +65,10 @@ def load(paths: Paths) -> GuiSettings:
 
 def save(paths: Paths, settings: GuiSettings) -> None:
     """Write atomically (temp file + rename) so a crash never leaves half a file."""
+    import json
+    import os
+    import tempfile
+
     target = settings_path(paths)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -73,6 +73,7 @@ class AppState(QObject):
         self.sandbox_latency_ms: float | None = None  # benchmarks and tests inject these
         self.sandbox_faults: str | None = None
         self._busy = 0
+        self._control: TaskControl | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -136,7 +137,14 @@ class AppState(QObject):
                               sandbox_latency_ms=self.sandbox_latency_ms,
                               sandbox_faults=self.sandbox_faults)
 
-    def sign_in(self, *, parent_window: int | None = None, interactive: bool = True) -> Task:
+    def resume_session(self) -> Task | None:
+        """At start, quietly reuse the remembered sign-in (token cache) of a configured tenant."""
+        if self.sandbox or self.session is not None or self.needs_tenant_setup():
+            return None
+        return self.sign_in(interactive=False, quiet=True)
+
+    def sign_in(self, *, parent_window: int | None = None, interactive: bool = True,
+                quiet: bool = False) -> Task:
         """Open a tenant session: the sandbox at once; a real tenant from the token cache, else
         the system browser or the Windows broker (given this window's handle)."""
         options = self.session_options()
@@ -172,7 +180,8 @@ class AppState(QObject):
             self.refresh_domains()
             self.refresh_history()
 
-        return self.run(work, name="sign in", on_result=done)
+        return self.run(work, name="sign in", on_result=done,
+                        on_error=(lambda _e: None) if quiet else None)
 
     def sign_out(self) -> None:
         """Forget the session; for a real tenant also remove the account and its tokens."""
@@ -375,27 +384,25 @@ class AppState(QObject):
         return self.run(work, name="export report",
                         on_result=lambda p: self.message.emit(f"Report saved to {p}"))
 
-    def make_default(self, domain: str) -> Task | None:
-        """The remedy for ``domain.not_default``: make ``domain`` the tenant's default."""
+    def make_default(self, domain: str, *, confirm: str) -> Task | None:
+        """The remedy for ``domain.not_default``: make ``domain`` the tenant's default (core's
+        operation: journaled, verified, with its way back), then check again."""
         session = self.session
         if session is None:
             return None
 
         def work() -> Any:
-            import core.operations as operations
+            from core.operations import make_default
 
-            # NOTE: core has no make-default operation yet (issue 4); until it lands the GUI
-            # says which command does it rather than writing to Graph itself.
-            make_default = getattr(operations, "make_default", None)
-            if make_default is None:
-                raise FederatorError(
-                    "This build cannot change the default domain from the app yet.",
-                    code="not_available",
-                    remedy=f"Run: federator make-default {domain} --confirm {domain}")
-            return make_default(self._operation_context(session, None), domain, confirm=domain)
+            return make_default(self._operation_context(session, None), domain, confirm=confirm)
 
-        def done(_result: Any) -> None:
-            self.message.emit(f"{domain} is now the default domain")
+        def done(result: Any) -> None:
+            if result.ok:
+                self.message.emit(f"{domain} is now the default domain")
+            else:
+                self.error.emit("make default", FederatorError(
+                    result.summary, code="make_default_failed", remedy=result.way_back or ""))
+            self.history_changed.emit()
             self.refresh_domains()
             self.run_preflight()
 
@@ -424,6 +431,7 @@ class AppState(QObject):
             return None
 
         def work(control: TaskControl) -> Any:
+            self._control = control
             return call(self._operation_context(session, control))
 
         def progress(event: object) -> None:
@@ -443,6 +451,11 @@ class AppState(QObject):
         return self.run(work, name=name, on_result=lambda r: finish(r, None),
                         on_error=lambda e: finish(None, e), on_progress=progress,
                         progress=True)
+
+    def cancel_operation(self) -> None:
+        """Ask the running change to stop; honoured only before its snapshot is recorded."""
+        if self._control is not None:
+            self._control.cancel()
 
     def apply_plan(self, *, confirm: str, accepted: list[str]) -> Task | None:
         """Federate (or update) the chosen domain as planned; progress arrives as events."""

@@ -13,9 +13,20 @@ import sys
 from functools import cache
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtCore import QByteArray, QRect, QSize
+from PySide6.QtGui import (
+    QColor,
+    QGuiApplication,
+    QIcon,
+    QIconEngine,
+    QPainter,
+    QPalette,
+    QPixmap,
+)
+from PySide6.QtWidgets import QApplication
+
+# Startup note: nothing here touches PySide6's ``Qt`` namespace before the first paint. Its ~100
+# Python enums are built on first use, which costs 15 ms (a tenth of a bare Qt window's start).
 
 THEME_ENV = "FEDERATOR_THEME"  # "light" / "dark": forces a scheme (screenshots, support)
 
@@ -43,15 +54,39 @@ def resources_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "resources"
 
 
+_PERSONALIZE_KEY = "Software\\Microsoft\\Windows\\CurrentVersion\\Themes\\Personalize"
+_system_scheme: str | None = None  # learnt once, then kept current by follow_system_scheme()
+
+
 def scheme() -> str:
     """``"dark"`` or ``"light"``: the forced scheme, else the system's."""
+    global _system_scheme
     forced = os.environ.get(THEME_ENV, "").lower()
     if forced in ("light", "dark"):
         return forced
+    if _system_scheme is None:
+        _system_scheme = _detect_system_scheme()
+    return _system_scheme
+
+
+def _detect_system_scheme() -> str:
+    """The system's scheme at start, read without ``QStyleHints.colorScheme()`` (whose enum
+    would build the whole ``Qt`` namespace before the first paint)."""
+    if sys.platform == "win32":
+        # The per-user "app mode" Windows itself (and Qt's Windows theme) reads.
+        try:
+            import winreg
+
+            with winreg.OpenKey(winreg.HKEY_CURRENT_USER, _PERSONALIZE_KEY) as key:
+                light, _kind = winreg.QueryValueEx(key, "AppsUseLightTheme")
+            return "light" if light else "dark"
+        except OSError:
+            return "light"
+    # Elsewhere the platform theme's palette says it (read before apply_theme sets ours).
     app = QGuiApplication.instance()
-    if (isinstance(app, QGuiApplication)
-            and app.styleHints().colorScheme() == Qt.ColorScheme.Dark):
-        return "dark"
+    if isinstance(app, QGuiApplication) and not app.property("federator_themed_palette"):
+        window = QGuiApplication.palette().color(QPalette.ColorRole.Window)
+        return "dark" if window.lightness() < 128 else "light"
     return "light"
 
 
@@ -69,43 +104,47 @@ def sandbox_colour() -> QColor:
     return QColor(_SANDBOX_COLOURS[1 if is_dark() else 0])
 
 
-def _dark_palette() -> QPalette:
+def _palette(colours: dict[str, str], disabled_text: str,
+             disabled: dict[str, str] | None = None) -> QPalette:
     p = QPalette()
-    window, base, text = QColor("#202020"), QColor("#2B2B2B"), QColor("#F3F3F3")
-    disabled = QColor("#8A8A8A")
-    roles = {
-        QPalette.ColorRole.Window: window, QPalette.ColorRole.WindowText: text,
-        QPalette.ColorRole.Base: base, QPalette.ColorRole.AlternateBase: QColor("#323232"),
-        QPalette.ColorRole.ToolTipBase: QColor("#2B2B2B"), QPalette.ColorRole.ToolTipText: text,
-        QPalette.ColorRole.PlaceholderText: QColor("#9A9A9A"), QPalette.ColorRole.Text: text,
-        QPalette.ColorRole.Button: QColor("#2D2D2D"), QPalette.ColorRole.ButtonText: text,
-        QPalette.ColorRole.BrightText: QColor("#FF99A4"),
-        QPalette.ColorRole.Light: QColor("#3A3A3A"),
-        QPalette.ColorRole.Midlight: QColor("#333333"), QPalette.ColorRole.Mid: QColor("#454545"),
-        QPalette.ColorRole.Dark: QColor("#151515"), QPalette.ColorRole.Shadow: QColor("#000000"),
-        QPalette.ColorRole.Highlight: QColor("#3E8ED0"),
-        QPalette.ColorRole.HighlightedText: QColor("#FFFFFF"),
-        QPalette.ColorRole.Link: QColor("#60CDFF"),
-        QPalette.ColorRole.LinkVisited: QColor("#C8A2FF"),
-        QPalette.ColorRole.Accent: QColor("#3E8ED0"),
-    }
-    for role, value in roles.items():
-        p.setColor(role, value)
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
-                 QPalette.ColorRole.ButtonText):
-        p.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    for role, value in colours.items():
+        p.setColor(getattr(QPalette.ColorRole, role), QColor(value))
+    for role in ("WindowText", "Text", "ButtonText"):
+        p.setColor(QPalette.ColorGroup.Disabled, getattr(QPalette.ColorRole, role),
+                   QColor(disabled_text))
+    for role, value in (disabled or {}).items():
+        p.setColor(QPalette.ColorGroup.Disabled, getattr(QPalette.ColorRole, role),
+                   QColor(value))
     return p
+
+
+def _dark_palette() -> QPalette:
+    return _palette({
+        "Window": "#202020", "WindowText": "#F3F3F3", "Base": "#2B2B2B",
+        "AlternateBase": "#323232", "ToolTipBase": "#2B2B2B", "ToolTipText": "#F3F3F3",
+        "PlaceholderText": "#9A9A9A", "Text": "#F3F3F3", "Button": "#2D2D2D",
+        "ButtonText": "#F3F3F3", "BrightText": "#FF99A4", "Light": "#3A3A3A",
+        "Midlight": "#333333", "Mid": "#454545", "Dark": "#151515", "Shadow": "#000000",
+        # White on this blue is 5.6:1 (WCAG AA); the lighter #3E8ED0 was 3.5:1.
+        "Highlight": "#1F6AB3", "HighlightedText": "#FFFFFF", "Link": "#60CDFF",
+        "LinkVisited": "#C8A2FF", "Accent": "#1F6AB3",
+    }, disabled_text="#8A8A8A")
 
 
 def _light_palette() -> QPalette:
-    style = QStyleFactory.create("Fusion")
-    p = style.standardPalette()
-    p.setColor(QPalette.ColorRole.Window, QColor("#F3F3F3"))
-    p.setColor(QPalette.ColorRole.AlternateBase, QColor("#F7F7F7"))
-    p.setColor(QPalette.ColorRole.Highlight, QColor("#005FB8"))
-    p.setColor(QPalette.ColorRole.Link, QColor("#005FB8"))
-    p.setColor(QPalette.ColorRole.Accent, QColor("#005FB8"))
-    return p
+    # Fusion's own light palette with Windows 11's window grey and accent blue, written out
+    # (asking a QStyle for its standardPalette() costs startup time), and muted text at 5:1.
+    return _palette({
+        "Window": "#F3F3F3", "WindowText": "#000000", "Base": "#FFFFFF",
+        "AlternateBase": "#F7F7F7", "ToolTipBase": "#FFFFDC", "ToolTipText": "#000000",
+        "PlaceholderText": "#646464", "Text": "#000000", "Button": "#EFEFEF",
+        "ButtonText": "#000000", "BrightText": "#FFFFFF", "Light": "#FFFFFF",
+        "Midlight": "#CACACA", "Mid": "#B8B8B8", "Dark": "#9F9F9F", "Shadow": "#767676",
+        "Highlight": "#005FB8", "HighlightedText": "#FFFFFF", "Link": "#005FB8",
+        "LinkVisited": "#6B2FBA", "Accent": "#005FB8",
+    }, disabled_text="#BEBEBE", disabled={"Base": "#EFEFEF", "Dark": "#BEBEBE",
+                                          "Shadow": "#B1B1B1", "Highlight": "#919191",
+                                          "Accent": "#919191"})
 
 
 _QSS = """
@@ -131,11 +170,13 @@ QFrame#bannerOk { border-radius: 6px; border: 1px solid %(pass)s; background: pa
 QPushButton[primary="true"] { background: palette(highlight); color: palette(highlighted-text);
                               border: 1px solid palette(highlight); border-radius: 4px;
                               padding: 6px 16px; font-weight: 600; }
-QPushButton[primary="true"]:disabled { background: palette(mid); color: palette(window);
+QPushButton[primary="true"]:disabled { background: palette(midlight);
+                                       color: palette(placeholder-text);
                                        border-color: palette(mid); }
 QPushButton[danger="true"] { background: %(fail)s; color: %(on_fail)s; border-radius: 4px;
                              border: 1px solid %(fail)s; padding: 6px 16px; font-weight: 600; }
-QPushButton[danger="true"]:disabled { background: palette(mid); color: palette(window);
+QPushButton[danger="true"]:disabled { background: palette(midlight);
+                                      color: palette(placeholder-text);
                                       border-color: palette(mid); }
 QPlainTextEdit#code, QTextEdit#code { font-family: "Cascadia Mono", "Consolas", "DejaVu Sans Mono",
                                       monospace; }
@@ -143,9 +184,10 @@ QPlainTextEdit#code, QTextEdit#code { font-family: "Cascadia Mono", "Consolas", 
 
 
 def apply_theme(app: QApplication) -> None:
-    """Fusion plus the palette and style sheet of the current scheme; call again on a change."""
-    app.setStyle("Fusion")
+    """The palette and style sheet of the current scheme (the style, Fusion, is chosen when the
+    application is created: see ``gui.app.create_app``); call again on a change."""
     dark = is_dark()
+    app.setProperty("federator_themed_palette", True)
     app.setPalette(_dark_palette() if dark else _light_palette())
     values = {k: colour(k).name() for k in ("fail", "warn", "pass")}
     values["sandbox"] = sandbox_colour().name()
@@ -156,7 +198,14 @@ def apply_theme(app: QApplication) -> None:
 
 def follow_system_scheme(app: QApplication) -> None:
     """Re-theme when Windows switches between light and dark while the app runs."""
-    app.styleHints().colorSchemeChanged.connect(lambda _s: apply_theme(app))
+    def changed(new_scheme: object) -> None:
+        from PySide6.QtCore import Qt
+
+        global _system_scheme
+        _system_scheme = "dark" if new_scheme == Qt.ColorScheme.Dark else "light"
+        apply_theme(app)
+
+    app.styleHints().colorSchemeChanged.connect(changed)
 
 
 @cache
@@ -176,21 +225,57 @@ def icon(name: str, status_colour: str | None = None) -> QIcon:
         fill = "#F3F3F3" if is_dark() else "#1B1B1B"
     inner = "#1B1B1B" if (is_dark() and status_colour in ("pass", "warn", "fail", "manual", "info")
                           ) else "#ffffff"
-    svg = svg.replace("currentColor", fill).replace("#ffffff", inner)
-    from PySide6.QtSvg import QSvgRenderer
+    svgs = {QIcon.Mode.Normal: svg.replace("currentColor", fill).replace("#ffffff", inner)}
+    if status_colour is None:
+        # Monochrome icons on a selected (highlighted) row take the highlighted-text colour.
+        svgs[QIcon.Mode.Selected] = svg.replace("currentColor", "#FFFFFF")
+    return QIcon(_SvgIconEngine(svgs))
 
-    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
-    result = QIcon()
-    if not renderer.isValid():
-        return result
-    for size in (16, 20, 24, 32, 48, 64):
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        renderer.render(painter)
-        painter.end()
-        result.addPixmap(pixmap)
-    return result
+
+class _SvgIconEngine(QIconEngine):
+    """Draws a recoloured SVG at the size and mode asked for, the first time it is asked.
+
+    Crisp at any scale, and nothing is rendered at startup for sizes no widget shows (rendering
+    every size of every icon up front was a tenth of the time to the first paint).
+    """
+
+    def __init__(self, svgs: dict[QIcon.Mode, str]) -> None:
+        super().__init__()
+        self._svgs = svgs
+        self._pixmaps: dict[tuple[int, int, QIcon.Mode], QPixmap] = {}
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        key = (size.width(), size.height(), mode)
+        cached = self._pixmaps.get(key)
+        if cached is not None:
+            return cached
+        from PySide6.QtSvg import QSvgRenderer
+
+        svg = self._svgs.get(mode) or self._svgs[QIcon.Mode.Normal]
+        pixmap = QPixmap(size)
+        pixmap.fill(QColor(0, 0, 0, 0))
+        renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
+        if renderer.isValid() and not size.isEmpty():
+            painter = QPainter(pixmap)
+            if mode == QIcon.Mode.Disabled:
+                painter.setOpacity(0.45)
+            renderer.render(painter)
+            painter.end()
+        self._pixmaps[key] = pixmap
+        return pixmap
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode,
+              state: QIcon.State) -> None:
+        ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+        pixmap = QPixmap(self.pixmap(rect.size() * ratio, mode, state))  # a copy: cache stays
+        pixmap.setDevicePixelRatio(ratio)
+        painter.drawPixmap(rect, pixmap)
+
+    def clone(self) -> QIconEngine:
+        return _SvgIconEngine(self._svgs)
+
+    def key(self) -> str:
+        return "federator-svg"
 
 
 def status_icon(status: str) -> QIcon:

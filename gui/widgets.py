@@ -6,16 +6,20 @@ looks the same everywhere: an icon, a word and a colour (never colour alone).
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 from collections.abc import Callable
-from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QRectF, QSize, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -27,6 +31,38 @@ from PySide6.QtWidgets import (
 from core.errors import FederatorError
 from gui import theme
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+# Item data roles as numbers (Qt.ItemDataRole's values, checked by the tests): the step list
+# sets them before the first paint, when touching the ``Qt`` namespace would cost 15 ms.
+ACCESSIBLE_TEXT_ROLE = 11
+ACCESSIBLE_DESCRIPTION_ROLE = 12
+USER_ROLE = 0x0100
+
+_after_paint: list[Callable[[], None]] | None = []  # None once the first window has painted
+
+
+def after_first_paint(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the first window has painted (at once if that has happened).
+
+    For finishing touches that need PySide6's ``Qt`` namespace (text selection flags, scroll bar
+    policies): the first paint then does not wait the 15 ms its ~100 Python enums take to build.
+    """
+    if _after_paint is None:
+        callback()
+    else:
+        _after_paint.append(callback)
+
+
+def first_paint_done() -> None:
+    """The main window calls this after its first paint: run what was waiting for it."""
+    global _after_paint
+    pending, _after_paint = _after_paint, None
+    for callback in pending or []:
+        with contextlib.suppress(RuntimeError):  # its widget was deleted before the paint
+            callback()
+
 
 def label(text: str = "", *, name: str | None = None, wrap: bool = False,
           selectable: bool = False) -> QLabel:
@@ -35,9 +71,19 @@ def label(text: str = "", *, name: str | None = None, wrap: bool = False,
         widget.setObjectName(name)
     widget.setWordWrap(wrap)
     if selectable:
-        widget.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                       | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        after_first_paint(lambda: widget.setTextInteractionFlags(
+            QtCore.Qt.TextInteractionFlag.TextSelectableByMouse
+            | QtCore.Qt.TextInteractionFlag.TextSelectableByKeyboard))
     return widget
+
+
+def plural(count: int, one: str, many: str, **fields: object) -> str:
+    """A whole phrase for ``count``, singular or plural: ``plural(n, "1 warning", "{n} warnings")``.
+
+    Whole phrases (not a word with an "s" glued on) so each can be translated as a sentence;
+    ``fields`` fill the phrase's other ``{placeholders}``.
+    """
+    return (one if count == 1 else many).format(n=count, **fields)
 
 
 def clear_layout(layout: QVBoxLayout | QGridLayout | QHBoxLayout) -> None:
@@ -61,8 +107,6 @@ class Card(QFrame):
         super().__init__(parent)
         self.setObjectName("card")
         self.setAccessibleName(title)
-        # Never squeeze a card below its natural height: the page scrolls instead.
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(14, 10, 14, 12)
         outer.setSpacing(6)
@@ -96,7 +140,8 @@ class KeyValues(QWidget):
     def add(self, key: str, value: str, *, mono: bool = False,
             extra: QWidget | None = None) -> QLabel:
         key_label = label(key, name="muted")
-        key_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        key_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft
+                               | QtCore.Qt.AlignmentFlag.AlignTop)
         value_label = label(value or "—", wrap=True, selectable=True)
         value_label.setAccessibleName(key)
         if mono:
@@ -106,7 +151,7 @@ class KeyValues(QWidget):
         self.grid.addWidget(key_label, self._rows, 0)
         self.grid.addWidget(value_label, self._rows, 1)
         if extra is not None:
-            self.grid.addWidget(extra, self._rows, 2, Qt.AlignmentFlag.AlignTop)
+            self.grid.addWidget(extra, self._rows, 2, QtCore.Qt.AlignmentFlag.AlignTop)
         self._rows += 1
         return value_label
 
@@ -124,8 +169,8 @@ class StatusLabel(QWidget):
         self.icon.setFixedSize(18, 18)
         self.word = QLabel()
         self.word.setWordWrap(True)
-        self.word.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        self.word.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.icon, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.word, 1)
         self.set_status(status, word)
 
@@ -135,7 +180,12 @@ class StatusLabel(QWidget):
         self.icon.setPixmap(theme.status_icon(status).pixmap(QSize(18, 18)))
         self.word.setText(text)
         self.word.setStyleSheet(f"color: {theme.colour(status).name()}; font-weight: 600;")
+        # Screen readers hear the status word even when the visible text is a sentence.
+        status_word = theme.STATUS_WORDS.get(status, status.title())
+        self.icon.setAccessibleName(status_word)
+        self.icon.setAccessibleDescription(status_word)
         self.setAccessibleName(text)
+        self.setAccessibleDescription(status_word)
 
 
 def copy_button(get_text: Callable[[], str], accessible_name: str,
@@ -170,6 +220,10 @@ def text_button(text: str, *, primary: bool = False, danger: bool = False,
 
 def describe_error(error: BaseException) -> tuple[str, str]:
     """(the sentence to show, the details for "Show details"): never a traceback."""
+    from gui.workers import Cancelled
+
+    if isinstance(error, Cancelled):
+        return ("Cancelled before anything was written: the tenant is unchanged.", "")
     if isinstance(error, FederatorError):
         message = error.message
         if error.remedy:
@@ -197,7 +251,7 @@ class Banner(QFrame):
         layout.setContentsMargins(12, 8, 12, 8)
         self.icon = QLabel()
         self.icon.setFixedSize(20, 20)
-        self.icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.icon.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
         column = QVBoxLayout()
         column.setSpacing(4)
         self.text = label(wrap=True, selectable=True)
@@ -209,9 +263,9 @@ class Banner(QFrame):
         self.toggle.hide()
         column.addWidget(self.text)
         column.addWidget(self.details)
-        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.icon, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         layout.addLayout(column, 1)
-        layout.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.toggle, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         self.hide()
 
     def show_message(self, status: str, text: str, details: str = "") -> None:
@@ -220,6 +274,9 @@ class Banner(QFrame):
         self.style().unpolish(self)
         self.style().polish(self)
         self.icon.setPixmap(theme.status_icon(status).pixmap(QSize(20, 20)))
+        word = theme.STATUS_WORDS.get(status, status.title())
+        self.icon.setAccessibleName(word)
+        self.setAccessibleDescription(word)
         self.text.setText(text)
         self.details.setText(details)
         self.details.hide()
@@ -258,19 +315,19 @@ class ValidityBar(QWidget):
         total = (self.not_after - self.not_before).total_seconds()
         if total <= 0:
             return 1.0
-        used = (datetime.now(UTC) - self.not_before).total_seconds()
+        used = (_now() - self.not_before).total_seconds()
         return min(1.0, max(0.0, used / total))
 
     def days_left(self) -> int | None:
         if self.not_after is None:
             return None
-        return (self.not_after - datetime.now(UTC)).days
+        return (self.not_after - _now()).days
 
     def status(self) -> str:
         days = self.days_left()
         if days is None:
             return "skipped"
-        if days < 0 or (self.not_before and self.not_before > datetime.now(UTC)):
+        if days < 0 or (self.not_before and self.not_before > _now()):
             return "fail"
         if days < 30:
             return "warn"
@@ -280,13 +337,14 @@ class ValidityBar(QWidget):
         days = self.days_left()
         if days is None:
             return "validity unknown"
-        return f"{days} days left" if days >= 0 else f"expired {-days} days ago"
+        return (plural(days, "1 day left", "{n} days left") if days >= 0
+                else plural(-days, "expired 1 day ago", "expired {n} days ago"))
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
-        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
         track = self.palette().color(QPalette.ColorRole.Mid)
         painter.setBrush(track)
         painter.drawRoundedRect(rect, 4, 4)
@@ -297,6 +355,12 @@ class ValidityBar(QWidget):
             painter.setBrush(QColor(theme.colour(self.status())))
             painter.drawRoundedRect(filled, 4, 4)
         painter.end()
+
+
+def _now() -> datetime:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
 
 
 class DropZone(QFrame):
@@ -343,13 +407,17 @@ class Page(QWidget):
         self.intro = label(intro, name="viewIntro", wrap=True)
         outer.addWidget(self.title)
         outer.addWidget(self.intro)
-        self.banner = Banner()
-        outer.addWidget(self.banner)
+        self._outer = outer
+        self._banner: Banner | None = None  # made on first use: most pages never need one
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        # Pages reflow to the window's width (labels wrap); only vertical scrolling.
-        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setAccessibleName(title)
+        # Pages reflow to the window's width (labels wrap); only vertical scrolling. An empty
+        # page cannot overflow, so the policy can wait for the first paint.
+        scroll_area = self.scroll_area
+        after_first_paint(lambda: scroll_area.setHorizontalScrollBarPolicy(
+            QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff))
         inner = QWidget()
         inner.setAutoFillBackground(False)
         self.content = QVBoxLayout(inner)
@@ -360,3 +428,51 @@ class Page(QWidget):
         self.footer = QHBoxLayout()
         self.footer.setSpacing(8)
         outer.addLayout(self.footer)
+
+    def order_tabs(self) -> None:
+        """Tab walks the page as it reads: the content top to bottom (rows left to right),
+        then the footer's actions (the confirmation field, Apply, Next).
+
+        Qt's default order is creation order, which put the footer (made first) before the
+        content and widgets rebuilt later (warnings to accept) after Apply. Views call this
+        whenever they rebuild their content.
+        """
+        if _after_paint is not None:  # before the first paint: Qt.FocusPolicy can wait
+            after_first_paint(self.order_tabs)
+            return
+        inner = self.scroll_area.widget()
+        chain: list[QWidget] = [self.scroll_area]
+        inner_layout = inner.layout() if inner is not None else None
+        if inner_layout is not None:
+            chain += _layout_widgets(inner_layout)
+        chain += _layout_widgets(self.footer)
+        stops = [w for w in chain if w.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus]
+        for first, second in itertools.pairwise(stops):
+            QWidget.setTabOrder(first, second)
+
+    @property
+    def banner(self) -> Banner:
+        """The page's message strip, under the intro (built the first time it is needed)."""
+        if self._banner is None:
+            self._banner = Banner()
+            self._outer.insertWidget(2, self._banner)
+        return self._banner
+
+
+def _layout_widgets(layout: QLayout) -> list[QWidget]:
+    """Every widget under ``layout`` in layout (reading) order, nested layouts included."""
+    found: list[QWidget] = []
+    for index in range(layout.count()):
+        item = layout.itemAt(index)
+        if item is None:
+            continue
+        widget = item.widget()
+        child = item.layout()
+        if widget is not None:
+            found.append(widget)
+            own = widget.layout()
+            if own is not None:
+                found += _layout_widgets(own)
+        elif child is not None:
+            found += _layout_widgets(child)
+    return found

@@ -20,10 +20,7 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from gui import qt_guard
-
 log = logging.getLogger(__name__)
-qt_guard.top_up()  # see gui/qt_guard.py: PySide6 6.12 on Python 3.11 drops None/True refs
 
 ProgressFn = Callable[[object], None]
 
@@ -92,7 +89,7 @@ class Task(QObject):
     def _on_result(self, box: _Box) -> None:
         self.done = True
         self.result = box.value
-        self.succeeded.emit(_Box(box.value) if box.value is None else box.value)
+        self.succeeded.emit(box.value)
         self.finished.emit()
 
     @Slot(object)
@@ -105,12 +102,8 @@ class Task(QObject):
 
 
 class _Box:
-    """Carries a value through a queued signal.
-
-    PySide6 6.12 drops a reference to ``None`` each time ``None`` crosses threads in a queued
-    ``Signal(object)``; after a few thousand, CPython aborts ("none_dealloc"). A box is never
-    None, so nothing of the kind reaches Qt.
-    """
+    """Carries a value through the cross-thread relay, so whatever a worker returns (``None``,
+    a tuple, an exception) crosses as one plain Python object that Qt never converts."""
 
     __slots__ = ("value",)
 

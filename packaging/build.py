@@ -61,7 +61,9 @@ def build_onedir(dist: Path, work: Path, *, trim: bool = True) -> Path:
     env = dict(os.environ)
     if not trim:
         env["FEDERATOR_NO_TRIM"] = "1"
-    _run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
+    # No --clean: it empties PyInstaller's shared cache, which would race with a build running in
+    # parallel (tests, bench); PyInstaller rebuilds whatever changed in ``work`` by itself.
+    _run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
           "--distpath", str(dist), "--workpath", str(work), str(HERE / "federator.spec")],
          env=env)
     onedir = dist / "Federator"

@@ -24,14 +24,6 @@ def settle(qtbot: Any) -> None:
         QApplication.processEvents()
 
 
-@pytest.fixture(autouse=True)
-def _qt_refcount_guard() -> None:
-    """PySide6 6.12 on Python 3.11 drops references to None/True/False (gui/qt_guard.py)."""
-    from gui import qt_guard
-
-    qt_guard.top_up()
-
-
 @pytest.fixture
 def make_window(qtbot: Any, federator_home: Path) -> Iterator[Factory]:
     from core.paths import resolve_paths

@@ -9,7 +9,7 @@ import hashlib
 import textwrap
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from core.certificates import (
@@ -172,6 +172,7 @@ def test_serial_zero_still_read_if_cryptography_starts_refusing_it(
 @settings(max_examples=300, deadline=None)
 @given(st.integers(min_value=0, max_value=2000), st.binary(max_size=6),
        st.integers(min_value=0, max_value=6))
+@example(12, b"\x01", 1)  # an X.509 version number cryptography does not know (InvalidVersion)
 def test_damaged_der_only_raises_certificate_error(position: int, insert: bytes,
                                                    delete: int) -> None:
     der = _BASE_DER
@@ -186,3 +187,22 @@ def test_damaged_der_only_raises_certificate_error(position: int, insert: bytes,
 
 
 _BASE_DER = f.cert("fuzz.example.com").der
+
+
+def test_email_in_a_subject_is_named_as_admins_know_it() -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
+    issued = f.cert("verkada")
+    name = x509.Name([x509.NameAttribute(NameOID.EMAIL_ADDRESS, "info@okta.com"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, "verkada")])
+    private = f.key("rsa", 2048, 0)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(private.public_key()).serial_number(7)
+            .not_valid_before(issued.cert.not_valid_before_utc)
+            .not_valid_after(issued.cert.not_valid_after_utc)
+            .sign(private, hashes.SHA256()))
+    info = CertificateInfo.from_der(cert.public_bytes(serialization.Encoding.DER), now=f.NOW)
+    assert info.subject == "CN=verkada,emailAddress=info@okta.com"
+    assert "1.2.840.113549" not in info.subject

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -19,8 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 WARNINGS = "metadata.endpoints,domain.subdomain,users.immutable_id,users.blast_radius"
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(["--sandbox", *argv])
+def run(capsys: pytest.CaptureFixture[str], *argv: str,
+        home: Path | None = None) -> tuple[int, str, str]:
+    """``federator [--home HOME] --sandbox ARGV`` in this process: exit code, stdout, stderr."""
+    code = main([*(["--home", str(home)] if home else []), "--sandbox", *argv])
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -49,7 +52,9 @@ def test_new_user_walkthrough_federate_status_roll_revert_restore_history(
                        "--accept-warnings", WARNINGS)
     assert code == 0, out
     assert "Result: succeeded" in out and "Verified: fabrikam.com is Federated" in out
-    assert re.search(r"Way back:\n  federator restore \w+-before --confirm fabrikam.com", out)
+    # Commands shown carry this run's global options, so they work when pasted.
+    assert re.search(r"Way back:\n  federator --sandbox restore \w+-before --confirm "
+                     r"fabrikam.com", out)
 
     code, out, _ = run(capsys, "status", "--domain", "fabrikam.com", "--wait", "--timeout", "20")
     assert code == 0
@@ -74,7 +79,7 @@ def test_new_user_walkthrough_federate_status_roll_revert_restore_history(
     assert code == 0
     kinds = re.findall(r"^\S+Z  \w+  (\S+)", out, flags=re.M)
     assert kinds == ["federate", "stage-certificate", "promote-certificate", "revert", "restore"]
-    assert out.count("way back: federator restore") == 5
+    assert out.count("way back: federator --sandbox restore") == 5
 
     code, out, _ = run(capsys, "history", "--json")
     data = json.loads(out)
@@ -162,3 +167,146 @@ def test_a_cli_killed_mid_change_is_reconciled_by_the_next_run(tmp_path: Path, p
     assert len(ends) == 1  # reconciled once, never twice
     assert len({e["op"] for e in entries}) == len(entries)
     assert history["problems"] == []
+
+
+# -- what a new user meets besides the happy path -------------------------------------------------
+
+def test_a_wrong_confirmation_is_refused_before_signing_in_or_running_the_preflight(
+        capsys: pytest.CaptureFixture[str], metadata_files: tuple[Path, Path]) -> None:
+    code, out, err = run(capsys, "federate", "--metadata", str(metadata_files[0]),
+                         "--domain", "fabrikam.com", "--confirm", "fabrikam.co")
+    assert code == 1 and out == ""  # no header: nobody signed in, no preflight ran
+    assert "does not match" in err and "--confirm fabrikam.com" in err
+    code, out, err = run(capsys, "update-certificate", "--metadata", str(metadata_files[1]),
+                         "--domain", "fabrikam.com", "--confirm", "tailspin.io", "--promote")
+    assert code == 1 and out == "" and "does not match" in err
+
+
+def test_restore_checks_the_snapshot_and_its_domain_before_signing_in(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, err = run(capsys, "restore", "0badc0de-before", "--confirm", "tailspin.io")
+    assert code == 2 and out == "" and "No snapshot '0badc0de-before'" in err
+    assert "federator --sandbox history" in err  # the remedy works when pasted
+    code, out, _ = run(capsys, "revert", "--domain", "tailspin.io", "--confirm", "tailspin.io")
+    snapshot = re.search(r"snapshot before (\w+-before)", out)
+    assert code == 0 and snapshot
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "503:50")  # a sign-in would fail loudly
+    code, out, err = run(capsys, "restore", snapshot.group(1), "--confirm", "fabrikam.com")
+    assert code == 1 and out == "" and "--confirm tailspin.io" in err
+
+
+def test_commands_shown_carry_the_home_folder_so_they_work_when_pasted(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        metadata_files: tuple[Path, Path]) -> None:
+    home = tmp_path / "my home"
+    code, out, _ = run(capsys, "revert", "--domain", "tailspin.io", "--confirm", "tailspin.io",
+                       home=home)
+    assert code == 0
+    way_back = out.split("Way back:\n  ", 1)[1].splitlines()[0]
+    assert way_back.startswith(f'federator --home "{home}" --sandbox restore ')
+    # Pasting it (as argv) restores the domain from that home's journal.
+    argv = shlex.split(way_back)[1:]
+    code = main(argv)
+    assert code == 0 and "is back as snapshot" in capsys.readouterr().out
+
+
+def test_the_journal_probe_uses_the_home_given_on_the_command_line(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        metadata_files: tuple[Path, Path]) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("FEDERATOR_HOME points at a file: no journal can be written there")
+    monkeypatch.setenv("FEDERATOR_HOME", str(blocked))
+    code, out, err = run(capsys, "federate", "--metadata", str(metadata_files[0]),
+                         "--domain", "fabrikam.com", "--confirm", "fabrikam.com",
+                         "--accept-warnings", WARNINGS, home=tmp_path / "home")
+    assert code == 0, err
+    assert "local.journal" not in out + err and "Result: succeeded" in out
+
+
+def test_certificate_roll_messages_name_the_real_metadata_and_the_staged_certificate(
+        capsys: pytest.CaptureFixture[str], metadata_files: tuple[Path, Path]) -> None:
+    first, renewed = metadata_files
+    base = ["--domain", "fabrikam.com", "--confirm", "fabrikam.com"]
+    assert run(capsys, "federate", "--metadata", str(first), *base,
+               "--accept-warnings", WARNINGS)[0] == 0
+    code, out, _ = run(capsys, "update-certificate", "--metadata", str(renewed), *base)
+    assert code == 0
+    assert (f"promote it: federator --sandbox update-certificate --metadata {renewed} "
+            "--domain fabrikam.com --promote --confirm fabrikam.com") in out
+    code, out, _ = run(capsys, "update-certificate", "--metadata", str(renewed), *base)
+    assert code == 0 and "already staged as next signing certificate" in out
+    assert "--promote" in out
+    # Promoting with the old metadata would keep the old certificate: refused, and said why.
+    code, out, err = run(capsys, "update-certificate", "--metadata", str(first), *base,
+                         "--promote")
+    assert code == 1 and "not the staged next certificate" in err
+    assert "Federator Demo (renewed)" in err
+
+
+def test_a_failed_preflight_names_the_command_that_explains_it(
+        capsys: pytest.CaptureFixture[str], metadata_files: tuple[Path, Path]) -> None:
+    code, _, err = run(capsys, "federate", "--metadata", str(metadata_files[0]),
+                       "--domain", "contoso.com", "--confirm", "contoso.com")
+    assert code == 1
+    assert (f"federator --sandbox preflight --metadata {metadata_files[0]} "
+            "--domain contoso.com") in err
+
+
+def test_status_says_plainly_when_sign_in_has_not_caught_up(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEDERATOR_SANDBOX_PROPAGATION_S", "3600")
+    assert run(capsys, "revert", "--domain", "tailspin.io", "--confirm", "tailspin.io")[0] == 0
+    code, out, _ = run(capsys, "status", "--domain", "tailspin.io")
+    assert code == 0  # read fine; not propagated yet is a fact, not a failure
+    assert "NOT YET: Graph says Managed, sign-in still says Federated" in out
+    assert "To wait for it: federator --sandbox status --domain tailspin.io --wait" in out
+    code, out, _ = run(capsys, "status", "--domain", "tailspin.io", "--json")
+    assert code == 0 and json.loads(out)["propagated"] is False
+    code, out, _ = run(capsys, "status", "--domain", "tailspin.io", "--wait", "--timeout", "0.2")
+    assert code == 1 and "Gave up" in out
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_status_records_what_became_of_a_killed_change_and_says_so(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    killed = _cli(home, "revert", "--domain", "tailspin.io", "--confirm", "tailspin.io",
+                  kill_after="write")
+    assert killed.returncode == -signal.SIGKILL
+    history = _cli(home, "history").stdout
+    assert "unfinished" in history and "federator --sandbox status --domain tailspin.io" in history
+    status = _cli(home, "status", "--domain", "tailspin.io")
+    assert status.returncode == 0, status.stderr
+    assert "did not finish" in status.stdout and "had been applied" in status.stdout
+    assert re.search(r"Way back for \w+: federator --sandbox restore \w+-before "
+                     r"--confirm tailspin.io", status.stdout)
+    data = json.loads(_cli(home, "status", "--domain", "tailspin.io", "--json").stdout)
+    assert data["reconciled"] == []  # recorded once, by the run before
+    [entry] = json.loads(_cli(home, "history", "--json").stdout)["entries"]
+    assert entry["outcome"] == "reconciled"
+
+
+def test_a_second_federator_is_refused_while_one_is_changing_the_tenant(tmp_path: Path) -> None:
+    from core.journal import Journal
+    from core.paths import resolve_paths
+
+    home = tmp_path / "home"
+    tenant = json.loads(_cli(home, "domains", "--json").stdout)["tenant_id"]
+    journal = Journal(resolve_paths(home).journal_dir, tenant)
+    with journal.writing("revert tailspin.io"):  # this process is "the first Federator"
+        second = _cli(home, "revert", "--domain", "tailspin.io", "--confirm", "tailspin.io")
+    assert second.returncode == 1
+    assert "Another Federator is changing this tenant right now" in second.stderr
+    assert "doing: revert tailspin.io" in second.stderr and "Traceback" not in second.stderr
+    status = json.loads(_cli(home, "status", "--domain", "tailspin.io", "--json").stdout)
+    assert status["graph"]["authenticationType"] == "Federated"  # nothing was changed
+    assert json.loads(_cli(home, "history", "--json").stdout)["entries"] == []
+
+
+def test_an_unknown_domain_is_unusable_input_with_a_remedy_that_helps(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "status", "--domain", "fabrikam.co")
+    assert code == 2 and out == ""
+    assert "no domain 'fabrikam.co'" in err and "`federator --sandbox domains` lists" in err
+    code, _, err = run(capsys, "revert", "--domain", "fabrikam.co", "--confirm", "fabrikam.co")
+    assert code == 2 and "no domain 'fabrikam.co'" in err
+    assert run(capsys, "history", "--json")[1].count('"op"') == 0  # nothing journaled

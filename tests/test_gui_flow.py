@@ -128,6 +128,7 @@ def test_fault_mid_apply_shows_state_and_way_back(make_window: Any, qtbot: Any,
         assert "Not done" in review.result_card.findChildren(
             type(review.propagation))[0].word.text()
         assert "Managed" in joined  # the state the domain was left in, read back
+        assert "Way back:" in joined
         assert result.after.authentication_type == "Managed"
     # The failed write is in the progress list and the way back is History.
     steps = [review.progress_list.item(i).text() for i in range(review.progress_list.count())]
@@ -179,3 +180,81 @@ def test_flow_with_the_thread_pool_never_blocks(make_window: Any, qtbot: Any,
         assert window.busy.isVisible() or state.last_result is not None
     assert state.last_result is not None and state.last_result.ok
     qtbot.waitUntil(lambda: not state.busy, timeout=10_000)
+
+
+def test_certificate_rollover_then_restore_from_history(make_window: Any, qtbot: Any,
+                                                        idp_file: Path, tmp_path: Path) -> None:
+    from core.idp_sample import jumpcloud_sample
+
+    window = make_window(sandbox=True)
+    review = walk_to_review(window, qtbot, idp_file)
+    accept_and_confirm(review, qtbot, "fabrikam.com")
+    qtbot.mouseClick(review.apply_button, Qt.MouseButton.LeftButton)
+    first = window.state.last_result
+    assert first.ok
+    old_cert = first.after.federation["signingCertificate"]
+
+    # The IdP publishes new metadata (same entity, new certificate): open it, stage, promote.
+    renewed = tmp_path / "JumpCloud-renewed.xml"
+    renewed.write_bytes(jumpcloud_sample("acme-demo")[0])
+    window.metadata_view.open_source(str(renewed))
+    new_cert = window.state.metadata.certificates[0].der_base64
+    assert new_cert != old_cert
+    window.go_to(4)
+    settle(qtbot)
+    history = window.history_view
+    assert not history.stage_button.isEnabled()
+    qtbot.keyClicks(history.rollover_confirm, "fabrikam.com")
+    assert history.stage_button.isEnabled()
+    qtbot.mouseClick(history.stage_button, Qt.MouseButton.LeftButton)
+    staged = window.state.last_result
+    assert staged.ok, staged.summary
+    assert staged.after.federation["signingCertificate"] == old_cert
+    assert staged.after.federation["nextSigningCertificate"] == new_cert
+    settle(qtbot)
+    qtbot.keyClicks(history.rollover_confirm, "fabrikam.com")
+    qtbot.mouseClick(history.promote_button, Qt.MouseButton.LeftButton)
+    promoted = window.state.last_result
+    assert promoted.ok, promoted.summary
+    assert promoted.after.federation["signingCertificate"] == new_cert
+    settle(qtbot)
+    assert [history.table.item(r, 2).text() for r in range(3)] == [
+        "Promote certificate", "Add next certificate", "Federate"]
+
+    # Restore the state before the very first change: managed again.
+    row = next(r for r in range(history.table.rowCount())
+               if history.table.item(r, 2).text() == "Federate")
+    history.table.selectRow(row)
+    settle(qtbot)
+    restore_before = history.restore_buttons[0]
+    assert not restore_before.isEnabled()
+    qtbot.keyClicks(history.restore_confirm, "fabrikam.com")
+    assert restore_before.isEnabled()
+    qtbot.mouseClick(restore_before, Qt.MouseButton.LeftButton)
+    restored = window.state.last_result
+    assert restored.ok, restored.summary
+    assert restored.kind == "restore"
+    assert restored.after.authentication_type == "Managed"
+
+
+def test_cancel_before_the_write_changes_nothing(make_window: Any, qtbot: Any,
+                                                 idp_file: Path) -> None:
+    window = make_window(sandbox=True)
+    review = walk_to_review(window, qtbot, idp_file)
+    accept_and_confirm(review, qtbot, "fabrikam.com")
+
+    def cancel_early(event: Any) -> None:
+        if event.step == "confirm":
+            assert review.cancel_button.isEnabled()
+            review.cancel()
+
+    window.state.operation_progress.connect(cancel_early)
+    qtbot.mouseClick(review.apply_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    from gui.workers import Cancelled
+
+    assert isinstance(window.state.last_error, Cancelled)
+    assert window.state.last_result is None
+    fabrikam = next(d for d in window.state.domains if d["id"] == "fabrikam.com")
+    assert fabrikam["authenticationType"] == "Managed"
+    assert "Cancelled before anything was written" in review.banner.text.text()

@@ -172,3 +172,25 @@ def test_history_shows_snapshots_of_a_selected_entry(make_window: Any, qtbot: An
     shown = texts(history.entry_card)
     assert "Before: Managed" in shown and "After: Federated" in shown
     assert "issuerUri" in shown
+
+
+def test_make_default_fix_action_runs_core_and_shows_its_answer(
+        make_window: Any, qtbot: Any, idp_file: Path) -> None:
+    window = make_window(sandbox=True)
+    window.metadata_view.open_source(str(idp_file))
+    window.state.choose_domain("contoso.com")
+    window.go_to(2)
+    before = {c.id: c.status for c in window.state.preflight.checks}
+    assert before["domain.not_default"] == "fail"
+    view = window.preflight_view
+    row = view.check_rows["domain.not_default"]
+    assert row.action_button is not None and "default" in row.action_button.text()
+    # The sandbox admin signed in without Domain.ReadWrite.All: core refuses before sending,
+    # and the page says so in words, with the way to do it instead.
+    window.state.make_default("contoso.onmicrosoft.com", confirm="contoso.onmicrosoft.com")
+    settle(qtbot)
+    assert not view.banner.isHidden()
+    assert "Domain.ReadWrite.All" in view.banner.text.text()
+    assert "admin center" in view.banner.text.text()
+    default = [d["id"] for d in window.state.domains if d.get("isDefault")]
+    assert default == ["contoso.com"]

@@ -161,3 +161,120 @@ def test_real_process_never_shows_a_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert json.loads(result.stdout)["error"]["code"] == "forbidden_dtd"
+
+
+def test_an_empty_source_says_none_was_given(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "", "--json")
+    assert code == 2
+    assert json.loads(out)["error"]["code"] == "not_found"
+    assert err == ("error: No metadata file or URL was given. Give the path of the IdP's "
+                   "metadata file, or its https:// URL.\n")
+
+
+def test_plain_text_is_called_not_xml(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "metadata.xml"
+    path.write_text("Your session has expired, please sign in again.")
+    code, _, err = run(capsys, str(path))
+    assert code == 2
+    assert err.startswith("error: This file is not XML, so it is not SAML metadata: it starts "
+                          "with 'Your session has expired, plea...'.")
+
+
+def test_missing_arguments_with_json_give_a_json_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["inspect", "--json"])
+    out, err = capsys.readouterr()
+    assert info.value.code == 2
+    assert json.loads(out) == {"error": {"code": "bad_arguments",
+                                         "message": "the following arguments are required: "
+                                                    "source"}}
+    assert "error: the following arguments are required: source" in err
+
+
+def test_long_binding_names_keep_the_urls_aligned(capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: Path) -> None:
+    xml, _ = jumpcloud_sample("o365", entity_id="https://contoso.com")
+    simple = b"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST-SimpleSign"
+    xml = xml.replace(b"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect", simple)
+    path = tmp_path / "md.xml"
+    path.write_bytes(xml)
+    code, out, _ = run(capsys, str(path))
+    assert code == 0
+    rows = [ln for ln in out.splitlines() if ln.startswith("  HTTP-")]
+    assert len(rows) >= 2
+    assert len({ln.index("https://") for ln in rows}) == 1
+
+
+def test_a_missing_relative_path_is_shown_in_full(capsys: pytest.CaptureFixture[str],
+                                                  tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "metadata.xml")
+    assert code == 2
+    assert err.startswith(f"error: No file at {tmp_path / 'metadata.xml'}.")
+
+
+class _ClosedPipe:
+    """stdout whose reader went away (``federator ... --json | head``)."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        pass
+
+    def fileno(self) -> int:
+        return self._fd
+
+
+def test_a_closed_pipe_while_reporting_an_error_is_quiet(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    fd = os.open(tmp_path / "stdout", os.O_WRONLY | os.O_CREAT)
+    try:
+        with capsys.disabled():
+            monkeypatch.setattr(sys, "stdout", _ClosedPipe(fd))
+            code = main(["inspect", str(tmp_path / "missing.xml"), "--json"])
+            monkeypatch.undo()
+    finally:
+        os.close(fd)
+    assert code == 1  # no traceback escaped: run() turned the broken pipe into an exit code
+
+
+def test_a_file_url_from_the_browser_is_read_as_the_file(
+        capsys: pytest.CaptureFixture[str], jumpcloud_file: tuple[Path, bytes],
+        tmp_path: Path) -> None:
+    path = tmp_path / "JumpCloud metadata (2).xml"
+    path.write_bytes(jumpcloud_file[0].read_bytes())
+    code, out, err = run(capsys, path.as_uri(), "--json")
+    assert code == 0, err
+    body = json.loads(out)
+    assert body["entity_id"] == "https://contoso.com"
+    assert body["source"] == str(path)
+
+
+def test_findings_are_wrapped_for_a_terminal(capsys: pytest.CaptureFixture[str],
+                                            jumpcloud_file: tuple[Path, bytes]) -> None:
+    code, out, _ = run(capsys, str(jumpcloud_file[0]))
+    assert code == 0
+    findings = out[out.index("\nFindings"):].splitlines()[2:]
+    assert findings and all(len(line) <= 100 for line in findings)
+    assert any(line.startswith("           -> ") for line in findings)
+    assert any(line.startswith("              ") for line in findings)  # a remedy goes on
+
+
+def test_findings_count_names_notes_too(capsys: pytest.CaptureFixture[str],
+                                        tmp_path: Path) -> None:
+    xml, _ = jumpcloud_sample("o365", entity_id="https://contoso.com")
+    path = tmp_path / "md.xml"
+    path.write_bytes(xml.replace(b'WantAuthnRequestsSigned="false"',
+                                 b'WantAuthnRequestsSigned="true"'))
+    code, out, _ = run(capsys, str(path))
+    assert code == 0
+    assert "Findings (0 errors, 1 warning, 1 note)" in out

@@ -179,8 +179,9 @@ def test_xml_that_is_not_metadata_is_refused() -> None:
     ({"sso_post": None}, "sso_post_missing", "warning"),
     ({"slo_redirect": None}, "slo_missing", "warning"),
     ({"signing": []}, "no_signing_certificate", "error"),
-    ({"entity_id": "JumpCloud"}, "entity_id_not_uri", "warning"),
-    ({"entity_id": "login.udem.edu"}, "entity_id_not_uri", "warning"),
+    # An error, as in preflight's metadata.issuer: the same verdict wherever an admin looks.
+    ({"entity_id": "JumpCloud"}, "entity_id_not_uri", "error"),
+    ({"entity_id": "login.udem.edu"}, "entity_id_not_uri", "error"),
     ({"entity_id": "https://sts.windows.net/{tenantid}/"}, "entity_id_placeholder", "error"),
     ({"valid_until": f.NOW - f.DAY}, "metadata_expired", "warning"),
     ({"valid_until": f.NOW + 5 * f.DAY}, "metadata_expiring_soon", "info"),
@@ -357,3 +358,10 @@ def test_the_benchmark_input_is_valid_metadata() -> None:
     data, last = inspect_bench.build(20)
     md = read(data, entity=last)
     assert md.entity_id == last and len(md.entities_in_source) == 20
+
+
+def test_expiring_signing_certificate_remedy_names_the_command() -> None:
+    md = read(f.metadata(signing=[f.expiring_soon().der]))
+    [finding] = [x for x in md.findings if x.id == "certificate_expiring_soon"]
+    assert "federator update-certificate --metadata FILE --domain DOMAIN --confirm DOMAIN" \
+        in (finding.remedy or "")

@@ -33,7 +33,8 @@ IDP_FILES: dict[str, dict[str, Any]] = {
         certs=[("signing", "JumpCloudSAMLUser", "2028-06-01")],
         passive="https://sso.jumpcloud.com/saml2/convergentbitdefender",
         sign_out="https://sso.jumpcloud.com/saml2/convergentbitdefender",
-        signing=0, next=None, signed=False, valid=None, findings={"entity_id_not_uri"}),
+        signing=0, next=None, signed=False, valid=None,
+        findings={"entity_id_not_uri", "authn_requests_signed_wanted"}),
     "okta-verkada.xml": dict(
         entity_id="http://www.okta.com/exk7r0qrje5hFQlkk2p7", sso=[POST, REDIRECT], slo=[],
         certs=[("signing", "verkada", "2027-08-05")],
@@ -61,7 +62,8 @@ IDP_FILES: dict[str, dict[str, Any]] = {
         certs=[("signing", "SpringBootKeycloak", "2030-12-10")],
         passive="https://lxapocd5.transplace.com:8443/auth/realms/SpringBootKeycloak/protocol/saml",
         sign_out="https://lxapocd5.transplace.com:8443/auth/realms/SpringBootKeycloak/protocol/saml",
-        signing=0, next=None, signed=False, valid=None, findings=set()),
+        signing=0, next=None, signed=False, valid=None,
+        findings={"authn_requests_signed_wanted"}),
     "shibboleth-testshib-idp-v2.xml": dict(
         entity_id="https://idp.testshib.org/idp/shibboleth",
         sso=["urn:mace:shibboleth:1.0:profiles:AuthnRequest", POST, REDIRECT, SOAP], slo=[],
@@ -80,7 +82,8 @@ IDP_FILES: dict[str, dict[str, Any]] = {
         passive="https://idp.example.org/sso/SingleSignOnService",
         sign_out="https://idp.example.org/sso/SingleLogoutService",
         signing=1, next=None, signed=False, valid=None,
-        findings={"certificate_wrong_namespace", "certificate_expired"}),
+        findings={"certificate_wrong_namespace", "certificate_expired",
+                  "authn_requests_signed_wanted"}),
     "simplesamlphp-idp-signed-valid.xml": dict(
         entity_id="https://idp.example.org/saml2/idp/metadata.php", sso=[REDIRECT],
         slo=[REDIRECT],
@@ -103,7 +106,8 @@ IDP_FILES: dict[str, dict[str, Any]] = {
 
 UNUSABLE_FILES = {
     "jumpcloud-convergent-broken-quote.xml": ("malformed_xml", "line 1, column 2910"),
-    "pysaml2-not-xml-at-all.xml": ("malformed_xml", "Start tag expected"),
+    "pysaml2-not-xml-at-all.xml": ("malformed_xml", "not XML, so it is not SAML metadata: it "
+                                                     "starts with 'this content is invalid'"),
     "simplesamlphp-idp-signed-undefined-prefix.xml": ("malformed_xml", "Namespace prefix s"),
     "ruby-saml-billion-laughs.xml": ("forbidden_dtd", "DOCTYPE"),
     "sp-only-aggregate-2sps.xml": ("no_identity_provider", "service provider"),

@@ -24,6 +24,7 @@ from core.operations import (
     OperationEvent,
     PreflightRefusedError,
     federate,
+    make_default,
     read_snapshot,
     reconcile,
     restore,
@@ -85,6 +86,12 @@ class Env:
     def writes(self) -> list[str]:
         return [f"{r.method} {r.path}" for r in self.sandbox.request_log
                 if r.method in ("POST", "PATCH", "DELETE") and "/v1.0/" in r.path]
+
+
+@pytest.fixture(autouse=True)
+def _quick_read_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-reads after a transient Graph error wait 0.5 s then 1.5 s; tests need not."""
+    monkeypatch.setattr("core.operations.state.READ_RETRY_DELAYS_S", (0.01, 0.01))
 
 
 @pytest.fixture
@@ -274,11 +281,25 @@ def test_a_refused_patch_falls_back_to_delete_and_recreate_in_one_operation(env:
     _assert_journal_leads_back(env)
 
 
-def test_an_uncertain_recreate_is_reported_with_the_way_back(env: Env) -> None:
+def test_a_recreate_that_does_not_take_puts_the_previous_configuration_back(env: Env) -> None:
     first = _federate(env)
     settings = _settings(cert_der=factories.cert("other.example.com", slot=3).der)
     env.on_nth(1, "write", "started", lambda: env.sandbox.set_faults("500"))  # PATCH
     env.on_nth(3, "write", "started", lambda: env.sandbox.set_faults("500"))  # the re-create
+    result = _federate(env, settings=settings)
+    assert result.outcome == "failed" and result.changed is False
+    assert "nothing was changed" in result.summary
+    methods = [r["method"] for r in env.journal.entries()[-1].requests]
+    assert methods == ["PATCH", "DELETE", "POST", "POST"]
+    assert writable(env.state("fabrikam.com").federation) == writable(first.after.federation)
+    _assert_journal_leads_back(env)
+
+
+def test_when_even_the_put_back_fails_the_way_back_restores_the_configuration(env: Env) -> None:
+    first = _federate(env)
+    settings = _settings(cert_der=factories.cert("other.example.com", slot=3).der)
+    for nth in (1, 3, 4):  # the PATCH, the re-create and the put-back all get a 500
+        env.on_nth(nth, "write", "started", lambda: env.sandbox.set_faults("500"))
     result = _federate(env, settings=settings)
     assert result.outcome == "failed" and result.changed is True
     assert env.state("fabrikam.com").authentication_type == "Managed"
@@ -286,6 +307,32 @@ def test_an_uncertain_recreate_is_reported_with_the_way_back(env: Env) -> None:
     back = restore(env.ctx, result.before.id, confirm="fabrikam.com")
     assert back.outcome == SUCCEEDED
     assert writable(env.state("fabrikam.com").federation) == writable(first.after.federation)
+    _assert_journal_leads_back(env)
+
+
+def test_a_dropped_update_is_sent_again_not_replaced(env: Env) -> None:
+    """A connection drop is not Graph refusing the update: deleting the configuration for it
+    would risk an outage for nothing."""
+    _federate(env)
+    settings = _settings(cert_der=factories.cert("other.example.com", slot=3).der)
+    env.on_nth(1, "write", "started", lambda: env.sandbox.set_faults("drop"))
+    result = _federate(env, settings=settings)
+    assert result.outcome == SUCCEEDED
+    assert [r["method"] for r in env.journal.entries()[-1].requests] == ["PATCH", "PATCH"]
+    assert env.state("fabrikam.com").federation["signingCertificate"] == \
+        settings.signing_certificate
+    _assert_journal_leads_back(env)
+
+
+def test_a_recreate_whose_answer_is_lost_is_verified_by_reading_back(env: Env) -> None:
+    _federate(env)
+    settings = _settings(cert_der=factories.cert("other.example.com", slot=3).der)
+    env.on_nth(1, "write", "started", lambda: env.sandbox.set_faults("500"))
+    env.on_nth(3, "write", "started", lambda: env.sandbox.set_faults("drop-after"))
+    result = _federate(env, settings=settings)
+    assert result.outcome == SUCCEEDED
+    assert [r["method"] for r in env.journal.entries()[-1].requests] == \
+        ["PATCH", "DELETE", "POST"]
     _assert_journal_leads_back(env)
 
 
@@ -345,10 +392,14 @@ def test_a_write_that_leaves_the_domain_half_federated_says_so_and_how_out(env: 
     assert result.outcome == "failed" and result.changed is True
     assert result.after is not None and result.after.readable is False
     assert "half-federated" in result.summary
-    assert result.way_back.startswith("federator revert --domain fabrikam.com")
+    # The way back is one command that works from the half-federated state.
+    assert result.way_back == f"federator restore {result.before.id} --confirm fabrikam.com"
     entry = env.journal.entries()[-1]
     assert entry.snapshot_after.readable is False and entry.way_back == result.way_back
-    assert revert(env.ctx, "fabrikam.com", confirm="fabrikam.com").outcome == SUCCEEDED
+    back = restore(env.ctx, result.before.id, confirm="fabrikam.com")
+    assert back.outcome == SUCCEEDED
+    after = env.state("fabrikam.com")
+    assert after.authentication_type == "Managed" and after.readable
 
 
 # -- revert ---------------------------------------------------------------------------------------
@@ -589,3 +640,86 @@ def test_an_open_entry_is_reconciled_before_the_next_change(env: Env) -> None:
     assert entry.way_back == "federator restore " + before.id + " --confirm tailspin.io"
     assert read_all(env.ctx.journal_dir).problems == []
     _assert_journal_leads_back(env)
+
+
+# -- make-default (preflight's remedy for domain.not_default) -------------------------------------
+
+@pytest.fixture
+def domain_admin(env: Env) -> Iterator[OperationContext]:
+    """A context signed in as the Domain Name Administrator, who may change the default domain."""
+    client = GraphClient(env.sandbox.graph_url,
+                         SandboxTokens(env.sandbox, "domainadmin@contoso.com",
+                                       extra_scopes=("Domain.ReadWrite.All",)),
+                         verify=str(env.sandbox.ca_bundle), trust_env=False, policy=FAST)
+    yield OperationContext(client, env.sandbox.tenant_id, "domainadmin@contoso.com",
+                           env.ctx.journal_dir, on_event=env.ctx.on_event)
+    client.close()
+
+
+def test_make_default_is_journaled_and_its_way_back_is_the_previous_default(
+        env: Env, domain_admin: OperationContext) -> None:
+    assert env.state("contoso.com").domain["isDefault"] is True
+    result = make_default(domain_admin, "contoso.onmicrosoft.com",
+                          confirm="contoso.onmicrosoft.com")
+    assert result.outcome == SUCCEEDED and result.changed
+    assert env.state("contoso.onmicrosoft.com").domain["isDefault"] is True
+    assert "default domain" in result.summary
+    assert result.way_back == "federator make-default contoso.com --confirm contoso.com"
+    [entry] = env.journal.entries()
+    assert entry.kind == "make-default" and entry.way_back == result.way_back
+    assert [r["method"] for r in entry.requests] == ["PATCH"]
+    assert entry.verification["ok"] is True
+    # The way back, run as written, puts the previous default back (journaled too).
+    back = make_default(domain_admin, "contoso.com", confirm="contoso.com")
+    assert back.outcome == SUCCEEDED
+    assert env.state("contoso.com").domain["isDefault"] is True
+    assert back.way_back == ("federator make-default contoso.onmicrosoft.com "
+                             "--confirm contoso.onmicrosoft.com")
+    # Restoring its snapshot is not how to undo it, and says which command is.
+    with pytest.raises(RefusedError) as info:
+        restore(env.ctx, entry.snapshot_before.id, confirm="contoso.onmicrosoft.com")
+    assert "make-default contoso.com" in (info.value.remedy or "")
+    _assert_journal_leads_back(env)
+
+
+def test_make_default_of_the_default_domain_changes_nothing(
+        env: Env, domain_admin: OperationContext) -> None:
+    result = make_default(domain_admin, "contoso.com", confirm="contoso.com")
+    assert result.outcome == NO_CHANGE and env.writes() == []
+    assert "already the default" in result.summary
+    assert env.journal.entries() == []
+
+
+def test_make_default_without_the_role_is_refused_recorded_and_changes_nothing(env: Env) -> None:
+    with pytest.raises(ConfirmationError):
+        make_default(env.ctx, "contoso.onmicrosoft.com", confirm="contoso.com")
+    with pytest.raises(RefusedError) as info:  # ops@contoso.com: Hybrid Identity Administrator
+        make_default(env.ctx, "contoso.onmicrosoft.com", confirm="contoso.onmicrosoft.com")
+    assert info.value.code in ("make_default_needs_role", "make_default_needs_permission")
+    assert env.writes() == []
+    assert env.state("contoso.com").domain["isDefault"] is True
+    [entry] = env.journal.entries()
+    assert entry.outcome == "failed" and entry.end["changed"] is False
+    assert "nothing was changed" in entry.summary
+    _assert_journal_leads_back(env)
+
+
+def test_make_default_whose_answer_is_lost_is_verified_by_reading_back(
+        env: Env, domain_admin: OperationContext) -> None:
+    env.on("write", "started", lambda: env.sandbox.set_faults("drop-after"))
+    result = make_default(domain_admin, "contoso.onmicrosoft.com",
+                          confirm="contoso.onmicrosoft.com")
+    env.sandbox.set_faults(None)
+    assert result.outcome == SUCCEEDED
+    assert env.state("contoso.onmicrosoft.com").domain["isDefault"] is True
+    assert env.journal.entries()[-1].way_back == \
+        "federator make-default contoso.com --confirm contoso.com"
+    _assert_journal_leads_back(env)
+
+
+def test_make_default_of_a_federated_domain_is_refused_before_anything_is_recorded(
+        env: Env, domain_admin: OperationContext) -> None:
+    with pytest.raises(RefusedError) as info:
+        make_default(domain_admin, "tailspin.io", confirm="tailspin.io")
+    assert info.value.code == "federated_default"
+    assert env.writes() == [] and env.journal.entries() == []

@@ -109,6 +109,34 @@ def test_identical_settings_plan_nothing() -> None:
     assert "Nothing to change" in format_plan(plan)
 
 
+def test_update_keeps_the_options_the_admin_did_not_choose() -> None:
+    current = dict(CURRENT, promptLoginBehavior="nativeSupport",
+                   federatedIdpMfaBehavior="enforceMfaByFederatedIdp")
+    state = DomainState.from_graph(
+        {"id": "tailspin.io", "authenticationType": "Federated", "isVerified": True}, current)
+    plan = build_plan("tailspin.io", settings(), state)
+    [request] = plan.requests
+    body = request.body or {}
+    # Not chosen: neither the display name nor the two behaviours are sent; they stay as they are.
+    assert not {"displayName", "promptLoginBehavior", "federatedIdpMfaBehavior"} & set(body)
+    kept = {c.name: c.new for c in plan.changes if not c.changed}
+    assert kept["promptLoginBehavior"] == "nativeSupport"
+    assert kept["federatedIdpMfaBehavior"] == "enforceMfaByFederatedIdp"
+    assert kept["displayName"] == "Tailspin Okta"
+    assert "-PromptLoginBehavior" not in plan.powershell[1]
+    assert any(n.startswith("promptLoginBehavior = nativeSupport: kept") for n in plan.notes)
+
+
+def test_update_writes_an_option_the_admin_chose() -> None:
+    current = dict(CURRENT, promptLoginBehavior="nativeSupport")
+    state = DomainState.from_graph(
+        {"id": "tailspin.io", "authenticationType": "Federated", "isVerified": True}, current)
+    plan = build_plan("tailspin.io", settings(), state,
+                      PlanOptions(prompt_login_behavior="disabled"))
+    assert (plan.requests[0].body or {})["promptLoginBehavior"] == "disabled"
+    assert "'disabled'" in plan.powershell[1]
+
+
 def test_half_federated_domain_is_refused_with_the_way_out() -> None:
     broken = DomainState("tailspin.io", "Federated")
     with pytest.raises(RefusedError) as info:
@@ -161,6 +189,8 @@ def test_make_default_patches_is_default() -> None:
     assert [(r.method, r.path, r.body) for r in plan.requests] == [
         ("PATCH", "/domains/contoso.onmicrosoft.com", {"isDefault": True})]
     assert "-IsDefault:$true" in plan.powershell[1]
+    # The hand-run equivalent asks for the permission this PATCH needs (reference §2.1).
+    assert plan.powershell[0] == 'Connect-MgGraph -Scopes "Domain.ReadWrite.All"'
     assert build_make_default_plan("contoso.com", DomainState("contoso.com",
                                                               is_default=True)).is_noop
     with pytest.raises(RefusedError):

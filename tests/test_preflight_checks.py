@@ -191,7 +191,9 @@ CASES: list[tuple[str, str, Callable[[], PreflightInput]]] = [
     ("cert.strength", "skipped", lambda: make(md=md_input(signing=[f.not_yet_valid().der]))),
     ("domain.exists", "pass", lambda: make()),
     ("domain.exists", "fail", lambda: make("nowhere.example")),
-    ("domain.exists", "manual", lambda: _modify(_set("domains", None))),
+    # Domains unreadable (a Graph error): not "ready"; what depends on them is skipped.
+    ("domain.exists", "fail", lambda: _modify(_set("domains", None))),
+    ("domain.verified", "skipped", lambda: _modify(_set("domains", None))),
     ("domain.exists", "skipped", lambda: make(tenant=None)),
     ("domain.verified", "pass", lambda: make()),
     ("domain.verified", "fail", lambda: make("example-unverified.com")),
@@ -263,7 +265,7 @@ EXPECTED: dict[str, set[str]] = {
     "cert.valid": {"pass", "fail", "skipped"},
     "cert.expiry": {"pass", "warn", "skipped"},
     "cert.strength": {"pass", "warn", "fail", "skipped"},
-    "domain.exists": {"pass", "fail", "manual", "skipped"},
+    "domain.exists": {"pass", "fail", "skipped"},
     "domain.verified": {"pass", "fail", "skipped"},
     "domain.not_initial": {"pass", "fail", "skipped"},
     "domain.not_default": {"pass", "fail", "skipped"},
@@ -311,6 +313,14 @@ def test_immutable_id_lists_the_three_users_who_cannot_sign_in() -> None:
                             "new.hire@fabrikam.com")
     assert "3 of 43 users" in result.found
     assert "sales.fabrikam.com" in result.found
+
+
+def test_immutable_id_grammar_for_a_single_user() -> None:
+    result = next(c for c in run_checks(make("contoso.onmicrosoft.com"))
+                  if c.id == "users.immutable_id")
+    assert result.status == "warn"
+    assert "1 of 1 user in contoso.onmicrosoft.com has no ImmutableID: this user will not" \
+        in result.found
 
 
 def test_issuer_clash_names_the_other_domain() -> None:

@@ -216,6 +216,9 @@ def test_cli_preflight_happy_path_writes_json_and_report(
     html = report.read_text(encoding="utf-8")
     assert "fabrikam.com" in html and "ops@contoso.com" in html
     assert "Bearer" not in html and "eyJ" not in html  # no token in the report
+    # A sandbox's loopback address means nothing in a change ticket: Graph's address is shown.
+    assert "127.0.0.1" not in html
+    assert "POST https://graph.microsoft.com/v1.0/domains/fabrikam.com/" in html
 
 
 def test_cli_preflight_text_explains_in_plain_words(
@@ -266,16 +269,66 @@ def test_cli_plan_shows_requests_and_powershell(capsys: pytest.CaptureFixture[st
     assert plan["requests"][0]["body"]["displayName"] == "fabrikam.com"
 
 
+def test_cli_plan_update_keeps_what_the_admin_did_not_choose(
+        capsys: pytest.CaptureFixture[str], jumpcloud_file: Path) -> None:
+    # tailspin.io is federated with promptLoginBehavior=nativeSupport and its own display name.
+    code, out, _ = run_cli(capsys, "--sandbox", "plan", "--metadata", str(jumpcloud_file),
+                           "--domain", "tailspin.io", "--json")
+    assert code == 0
+    plan = json.loads(out)
+    changes = {c["name"]: c for c in plan["changes"]}
+    assert changes["promptLoginBehavior"]["current"] == "nativeSupport"
+    assert not changes["promptLoginBehavior"]["changed"]
+    assert not changes["displayName"]["changed"]
+    body = plan["requests"][0]["body"]
+    assert "promptLoginBehavior" not in body and "displayName" not in body
+    code, out, _ = run_cli(capsys, "--sandbox", "plan", "--metadata", str(jumpcloud_file),
+                           "--domain", "tailspin.io", "--prompt-login-behavior", "disabled")
+    assert "promptLoginBehavior                    nativeSupport -> disabled" in out
+
+
 def test_cli_make_default_needs_confirmation_and_explains_a_refusal(
         capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(capsys, "--sandbox", "make-default", "contoso.onmicrosoft.com",
                            "--confirm", "contoso.com")
     assert code == 2 and "does not match" in err
-    # Federator's default scopes lack Domain.ReadWrite.All, which this PATCH needs.
-    code, _, err = run_cli(capsys, "--sandbox", "make-default", "contoso.onmicrosoft.com",
-                             "--confirm", "contoso.onmicrosoft.com")
+    # ops@contoso.com is a Hybrid Identity Administrator: allowed to federate, not to change the
+    # default domain (reference §2.2). Federator says so without sending the doomed PATCH.
+    code, out, err = run_cli(capsys, "--sandbox", "make-default", "contoso.onmicrosoft.com",
+                             "--confirm", "contoso.onmicrosoft.com", "--json")
     assert code == 1
+    assert json.loads(out)["error"]["code"] == "make_default_needs_role"
     assert "Nothing was changed" in err and "Set as default" in err
+    assert "Your role (Hybrid Identity Administrator)" in err
+    assert "Domain Name Administrator" in err
+    code, out, _ = run_cli(capsys, "--sandbox", "domains", "--json")
+    default = [d["name"] for d in json.loads(out)["domains"] if d["default"]]
+    assert default == ["contoso.com"]
+
+
+def test_cli_make_default_works_for_a_global_administrator_in_the_sandbox(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "--sandbox", "--as", "breakglass@contoso.onmicrosoft.com",
+                           "make-default", "contoso.onmicrosoft.com",
+                           "--confirm", "contoso.onmicrosoft.com")
+    assert code == 0
+    assert "contoso.onmicrosoft.com is now the tenant's default domain (was contoso.com)" in out
+    assert "Way back: federator make-default contoso.com --confirm contoso.com" in out
+    code, out, _ = run_cli(capsys, "--sandbox", "domains", "--json")
+    default = [d["name"] for d in json.loads(out)["domains"] if d["default"]]
+    assert default == ["contoso.onmicrosoft.com"]
+
+
+def test_make_default_without_the_permission_sends_nothing(sandbox: Sandbox) -> None:
+    from core.errors import RefusedError
+
+    client = client_for(sandbox, "breakglass@contoso.onmicrosoft.com")  # Federator's scopes
+    since = time.time()
+    with client, pytest.raises(RefusedError) as info:
+        make_default(client, "contoso.onmicrosoft.com")
+    assert info.value.code == "make_default_needs_permission"
+    assert "federator signin --legacy-scopes" in (info.value.remedy or "")
+    assert logged_since(sandbox, since, 1) == 1  # the domain list only, no PATCH
 
 
 def test_make_default_fixes_the_default_domain_blocker(
@@ -298,6 +351,8 @@ def test_real_jumpcloud_export_with_a_bare_entity_id_is_refused(
     check = result.check("metadata.issuer")
     assert check.status == "fail"
     assert "'JumpCloud' is not an absolute URI" in check.found
+    # Said the same way as inspect's entity_id_not_uri error (no claim beyond the reference).
+    assert "SAML requires one and Graph's issuerUri is a URI" in check.found
     assert result.check("metadata.endpoints").status == "pass"
     assert result.check("cert.valid").status == "pass"
 
@@ -339,3 +394,45 @@ def test_large_domains_are_paged_in_further_batches(sandbox: Sandbox) -> None:
     # 43 users in pages of 10: the first page in round 1, one more page per further round.
     assert snapshot.round_trips == 5 == logged_since(sandbox, since, 5)
     assert snapshot.errors == {}
+
+
+def test_cli_preflight_that_could_not_read_the_domains_is_not_ready(
+        capsys: pytest.CaptureFixture[str], jumpcloud_file: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "item:500:1")  # the domains item of the batch
+    code, out, _ = run_cli(capsys, "--sandbox", "preflight", "--metadata", str(jumpcloud_file),
+                           "--domain", "fabrikam.com")
+    assert code == 1
+    assert "[FAIL]   Domain is in this tenant  (domain.exists)" in out
+    assert "could not read the tenant's domains" in out
+    assert "Result: NOT READY" in out
+
+
+def test_cli_suggested_next_command_repeats_every_input(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from core.idp_sample import entities_aggregate
+
+    docs = [jumpcloud_sample(f"app{i}", entity_id=f"https://idp{i}.fabrikam-sso.net")[0]
+            for i in range(2)]
+    source = tmp_path / "IdP metadata (2).xml"  # spaces and brackets, as Windows downloads are
+    source.write_bytes(entities_aggregate(docs))
+    code, out, _ = run_cli(capsys, "--sandbox", "preflight", "--metadata", str(source),
+                           "--domain", "fabrikam.com", "--entity", "https://idp1.fabrikam-sso.net")
+    assert code == 0
+    assert (f'federator plan --metadata "{source}" --domain fabrikam.com '
+            "--entity https://idp1.fabrikam-sso.net") in out
+    code, out, _ = run_cli(capsys, "--sandbox", "plan", "--metadata", str(source),
+                           "--domain", "fabrikam.com", "--entity", "https://idp1.fabrikam-sso.net")
+    assert code == 0
+    assert (f'federator preflight --metadata "{source}" --domain fabrikam.com '
+            "--entity https://idp1.fabrikam-sso.net") in out
+
+
+def test_cli_preflight_refuses_an_unwritable_report_path_first(
+        capsys: pytest.CaptureFixture[str], jumpcloud_file: Path, tmp_path: Path) -> None:
+    code, out, err = run_cli(capsys, "--sandbox", "preflight", "--metadata", str(jumpcloud_file),
+                             "--domain", "fabrikam.com", "--report", str(tmp_path), "--json")
+    assert code == 2
+    assert json.loads(out)["error"]["code"] == "report_not_writable"
+    assert err == (f"error: Cannot write the report to {tmp_path}. Choose a file name in a "
+                   "folder you can write to.\n")  # and no preflight output before it

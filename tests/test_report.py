@@ -79,6 +79,9 @@ def test_reports_are_written_as_html_and_json(tmp_path: Path) -> None:
     body = json.loads(write_json_report(result, tmp_path / "r.json").read_text(encoding="utf-8"))
     assert body == json.loads(json.dumps(report_json(result)))
     assert body["round_trips"] == 2
+    # The tenant under the same key names as whoami --json and domains --json.
+    assert (body["tenant_id"], body["tenant_name"], body["sandbox"]) == (
+        "tid-1", "Contoso (sandbox)", True)
     assert body["summary"]["warn"] >= 1
     assert {c["id"] for c in body["checks"]} == set(CHECK_IDS)
     assert body["plan"]["requests"][0]["method"] == "POST"
@@ -90,3 +93,13 @@ def test_unwritable_report_path_is_a_plain_error(tmp_path: Path) -> None:
     with pytest.raises(FederatorError) as info:
         write_html_report(result_for(), blocker / "r.html")
     assert info.value.code == "report_not_written"
+
+
+def test_report_shows_the_tenant_cloud_graph_address(tmp_path: Path) -> None:
+    path = write_html_report(result_for(), tmp_path / "r.html",
+                             graph_url="https://graph.microsoft.us/v1.0")
+    html = path.read_text(encoding="utf-8")
+    assert "POST https://graph.microsoft.us/v1.0/domains/fabrikam.com/federationConfiguration" \
+        in html
+    default = write_html_report(result_for(), tmp_path / "d.html").read_text(encoding="utf-8")
+    assert "POST https://graph.microsoft.com/v1.0/domains/fabrikam.com/" in default

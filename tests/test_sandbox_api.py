@@ -79,6 +79,7 @@ def test_corrupt_state_file_falls_back_to_the_seed(tmp_path: Path) -> None:
     (folder / "tenant.json").write_text("{ half written")
     with Sandbox(folder) as sandbox:
         assert auth_type(sandbox, "tailspin.io") == "Federated"
+    assert (folder / "tenant.json.unreadable").read_text() == "{ half written"
 
 
 def test_request_log(sandbox: Sandbox, graph_session: requests.Session) -> None:

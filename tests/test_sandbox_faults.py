@@ -68,12 +68,13 @@ def test_faults_apply_in_spec_order_and_counts_are_used_when_fired(
 
 def test_drop_closes_without_processing(sandbox: Sandbox,
                                         graph_session: requests.Session) -> None:
-    sandbox.set_faults("drop:1")
     url = f"{sandbox.graph_url}/domains/tailspin.io"
+    assert graph_session.get(url).status_code == 200  # a kept-alive connection gets reused
+    sandbox.set_faults("drop:1")
     with pytest.raises(requests.ConnectionError):
         graph_session.patch(url, json={"authenticationType": "Managed"})
     assert graph_session.get(url).json()["authenticationType"] == "Federated"
-    assert sandbox.request_log[0].status == 0
+    assert [r.status for r in sandbox.request_log] == [200, 0, 200]
 
 
 def test_drop_after_processes_the_write(sandbox: Sandbox,
@@ -199,3 +200,24 @@ def test_slow_request_times_out_once(sandbox: Sandbox, graph_session: requests.S
         graph_session.get(url, timeout=0.3)
     assert time.perf_counter() - started < 1.4
     assert graph_session.get(url, timeout=5).status_code == 200
+
+
+def test_share_count_is_deterministic_under_concurrency() -> None:
+    """The k-th request to arrive gets the k-th draw: with parallel clients the order changes,
+    the number of faults does not."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(parallel: int) -> int:
+        with Sandbox(seed=11, faults="503:0.3") as sandbox:
+            token = sandbox.issue_token()
+
+            def worker(_: int) -> list[int]:
+                with sandbox_session(sandbox, token) as session:
+                    return statuses(session, f"{sandbox.graph_url}/organization", 10)
+
+            with ThreadPoolExecutor(parallel) as pool:
+                results = [s for chunk in pool.map(worker, range(6)) for s in chunk]
+            assert len(sandbox.request_log) == 60
+            return results.count(503)
+
+    assert run(1) == run(6) > 0

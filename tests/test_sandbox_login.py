@@ -251,3 +251,75 @@ def test_realm_without_propagation_is_immediate(sandbox: Sandbox,
     assert graph_session.patch(f"{sandbox.graph_url}/domains/tailspin.io",
                                json={"authenticationType": "Managed"}).status_code == 204
     assert realm(sandbox, "someone@tailspin.io")["NameSpaceType"] == "Managed"
+
+
+def test_userrealm_v2_shape(sandbox: Sandbox) -> None:
+    with sandbox_session(sandbox) as session:
+        body = session.get(f"{sandbox.login_url}/common/userrealm/", params={
+            "user": "x@tailspin.io", "api-version": "2.1",
+            "checkForMicrosoftAccount": "false"}).json()
+    assert (body["NameSpaceType"], body["federation_protocol"], body["DomainName"]) == (
+        "Federated", "SAML20", "tailspin.io")
+
+
+def test_short_token_lifetime_makes_msal_refresh(sandbox: Sandbox) -> None:
+    sandbox.set_token_lifetime(0)
+    with sandbox_session(sandbox) as session:
+        app = msal_app(sandbox, session)
+        first = app.acquire_token_by_device_flow(app.initiate_device_flow(SCOPES))
+        auth = {"Authorization": f"Bearer {first['access_token']}"}
+        expired = session.get(f"{sandbox.graph_url}/me", headers=auth)
+        assert expired.json()["error"]["message"] == \
+            "Lifetime validation failed, the token is expired."
+        sandbox.set_token_lifetime(3600)
+        again = app.acquire_token_silent(SCOPES, app.get_accounts()[0])
+        assert again is not None and again["token_source"] == "identity_provider"
+        auth = {"Authorization": f"Bearer {again['access_token']}"}
+        assert session.get(f"{sandbox.graph_url}/me", headers=auth).status_code == 200
+
+
+def test_device_code_and_refresh_token_expire(sandbox: Sandbox) -> None:
+    sandbox.auto_approve = False
+    base = f"{sandbox.login_url}/{sandbox.tenant_id}/oauth2/v2.0"
+    with sandbox_session(sandbox) as session:
+        flow = session.post(f"{base}/devicecode", data={"client_id": CLIENT_ID,
+                                                        "scope": "User.Read"}).json()
+        sandbox.approve_device_code(flow["user_code"])
+        tokens = session.post(f"{base}/token", data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+            "client_id": CLIENT_ID, "device_code": flow["device_code"]}).json()
+        late = session.post(f"{base}/devicecode", data={"client_id": CLIENT_ID,
+                                                        "scope": "User.Read"}).json()
+        sandbox.login.now = lambda: time.time() + 91 * 24 * 3600  # 91 days later
+        expired = session.post(f"{base}/token", data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+            "client_id": CLIENT_ID, "device_code": late["device_code"]}).json()
+        assert expired["error"] == "expired_token"
+        refresh = session.post(f"{base}/token", data={
+            "grant_type": "refresh_token", "client_id": CLIENT_ID,
+            "refresh_token": tokens["refresh_token"]}).json()
+        assert refresh["error"] == "invalid_grant"
+        assert refresh["error_codes"] == [700082]
+
+
+def test_device_page_approves_like_a_browser(sandbox: Sandbox) -> None:
+    sandbox.auto_approve = False
+    base = f"{sandbox.login_url}/{sandbox.tenant_id}/oauth2/v2.0"
+    with sandbox_session(sandbox) as session:
+        flow = session.post(f"{base}/devicecode", data={"client_id": CLIENT_ID,
+                                                        "scope": "User.Read"}).json()
+        assert sandbox.pending_user_codes() == [flow["user_code"]]
+        page = session.get(flow["verification_uri"])
+        assert "admin@fabrikam.com" in page.text
+        wrong = session.post(f"{sandbox.url}/sandbox/approve", headers={"Accept": "text/html"},
+                             data={"user_code": "NOPE", "upn": "ops@contoso.com"})
+        assert wrong.status_code == 400 and "unknown" in wrong.text
+        done = session.post(f"{sandbox.url}/sandbox/approve", headers={"Accept": "text/html"},
+                            data={"user_code": flow["user_code"].lower(),
+                                  "upn": "admin@fabrikam.com"})
+        assert done.status_code == 200 and "Signed in" in done.text
+        assert sandbox.pending_user_codes() == []
+        token = session.post(f"{base}/token", data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+            "client_id": CLIENT_ID, "device_code": flow["device_code"]}).json()
+        assert claims_of(token["access_token"])["upn"] == "admin@fabrikam.com"

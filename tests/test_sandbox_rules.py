@@ -535,3 +535,27 @@ def test_domains_filter_and_select(sandbox: Sandbox, graph_session: requests.Ses
     body = graph_session.get(f"{sandbox.graph_url}/domains", params={
         "$filter": "authenticationType eq 'Federated'", "$select": "id,isRoot"}).json()
     assert body["value"] == [{"id": "tailspin.io", "isRoot": True}]
+
+
+def test_patch_cannot_empty_the_issuer(sandbox: Sandbox, graph_session: requests.Session) -> None:
+    url = f"{sandbox.graph_url}/domains/tailspin.io/federationConfiguration"
+    config_id = graph_session.get(url).json()["value"][0]["id"]
+    response = graph_session.patch(f"{url}/{config_id}", json={"issuerUri": ""})
+    assert response.status_code == 400
+    assert graph_session.get(url).json()["value"][0]["issuerUri"] == TAILSPIN_ISSUER
+
+
+def test_beta_is_not_served(sandbox: Sandbox, graph_session: requests.Session) -> None:
+    response = graph_session.get(f"{sandbox.url}/beta/domains")
+    assert response.status_code == 400
+    assert "v1.0 only" in error_of(response)["message"]
+
+
+def test_domain_name_references(sandbox: Sandbox, graph_session: requests.Session) -> None:
+    refs = graph_session.get(f"{sandbox.graph_url}/domains/sales.fabrikam.com/"
+                             "domainNameReferences").json()["value"]
+    assert len(refs) == 3
+    federated = graph_session.get(f"{sandbox.graph_url}/domains/tailspin.io/domainNameReferences")
+    assert federated.status_code == 400
+    assert error_of(federated) == {**error_of(federated), "code": "Request_UnsupportedQuery",
+                                   "message": "This API is not supported for federated domains."}

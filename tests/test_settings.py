@@ -55,6 +55,15 @@ def test_sign_out_prefers_redirect_then_post_then_none() -> None:
     assert "slo_missing" in ids
 
 
+def test_missing_sign_out_url_remedy_says_where_and_what() -> None:
+    md = read_metadata(f.metadata(slo_redirect=None), now=f.NOW)
+    _, findings = settings_from_metadata(md, now=f.NOW)
+    [finding] = [x for x in findings if x.id == "slo_missing"]
+    assert "Leave it empty" in (finding.remedy or "")
+    assert "desktop app's Metadata step" in (finding.remedy or "")
+    assert "https://console.jumpcloud.com/userconsole/" in (finding.remedy or "")
+
+
 def test_sign_out_override_wins() -> None:
     settings, ids = _settings(f.metadata(slo_redirect=None),
                               sign_out_uri_override="https://portal.example.com/")
@@ -155,3 +164,16 @@ def test_builder_default_metadata_has_no_settings_errors() -> None:
                              signing_certs=[f.cert().der])
     _, ids = _settings(xml)
     assert ids == set()
+
+
+def test_idp_wanting_signed_requests_is_told_what_entra_sends() -> None:
+    xml = f.metadata()
+    assert b'WantAuthnRequestsSigned="false"' in xml
+    _, ids = _settings(xml)
+    assert "authn_requests_signed_wanted" not in ids
+    wanting = xml.replace(b'WantAuthnRequestsSigned="false"', b'WantAuthnRequestsSigned="true"')
+    md = read_metadata(wanting, now=f.NOW)
+    settings, findings = settings_from_metadata(md, now=f.NOW)
+    [finding] = [x for x in findings if x.id == "authn_requests_signed_wanted"]
+    assert finding.severity == "info" and "sends them unsigned" in finding.message
+    assert settings.is_signed_authentication_request_required is False

@@ -234,3 +234,103 @@ def test_unconsented_least_privilege_scope_points_to_the_fallback(
     assert load_tenant_config(resolve_paths()).legacy_scopes  # remembered
     code, out, err = run(capsys, "domains", "--json")
     assert code == 0, err
+
+
+def test_signout_json_says_sandbox_when_no_tenant_is_configured(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "signout", "--json")
+    assert code == 0
+    assert json.loads(out) == {"signed_out": [], "sandbox": True}
+    code, out, _ = run(capsys, "signout")
+    assert "sandbox tenant keeps no sign-in" in out
+
+
+def test_not_signed_in_does_not_name_a_placeholder_tenant(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    save_tenant_config(resolve_paths(), TenantConfig(client_id="11111111-2222-3333-4444-"
+                                                     "555555555555"))  # tenant: organizations
+    code, _, err = run(capsys, "whoami")
+    assert code == 1
+    assert err == "error: Not signed in. Run: federator signin\n"
+
+
+def test_an_unknown_sandbox_user_is_named_once(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--sandbox", "--as", "nobody@contoso.com", "whoami")
+    assert code == 2
+    assert err.startswith("error: The sandbox tenant has no user nobody@contoso.com. Use a seed "
+                          "user, e.g. ops@contoso.com")
+
+
+def test_graph_outage_says_what_to_do(capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "500:1")
+    code, out, err = run(capsys, "--sandbox", "domains", "--json")
+    assert code == 1
+    assert "Wait a few minutes and try again" in err
+    assert "request-id" in json.loads(out)["error"]["remedy"]
+
+
+def test_a_message_and_its_remedy_read_as_two_sentences(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "explode:3")
+    code, _, err = run(capsys, "--sandbox", "whoami")
+    assert code == 2
+    assert "expire-token. Example of a valid SPEC" in err
+
+
+def test_signin_to_endpoints_with_an_untrusted_certificate_says_so(
+        sandbox: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "signin", "--client-id", "federator-e2e",
+                         "--graph-url", sandbox.graph_url, "--login-url", sandbox.login_url,
+                         "--json")  # no --ca-bundle: the sandbox's CA is not trusted
+    assert code == 1
+    assert "TLS certificate is not trusted" in err and "--ca-bundle" in err
+    assert "SSLError" not in err and "HTTPSConnectionPool" not in err
+    assert json.loads(out)["error"]["code"] == "signin_unreachable"
+
+
+def test_domains_lists_for_a_role_that_cannot_read_federation(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # helpdesk@contoso.com holds no admin role: it may list domains, not read federation.
+    code, out, err = run(capsys, "--sandbox", "--as", "helpdesk@contoso.com", "domains")
+    assert code == 0, err
+    [row] = [ln for ln in out.splitlines() if ln.startswith("tailspin.io")]
+    assert row.endswith("Federated       (your role cannot read it)")
+    code, out, _ = run(capsys, "--sandbox", "--as", "helpdesk@contoso.com", "domains", "--json")
+    by_name = {d["name"]: d for d in json.loads(out)["domains"]}
+    assert by_name["tailspin.io"]["issuerUri"] is None
+    assert by_name["tailspin.io"]["issuerUriUnreadable"] is True
+
+
+def test_custom_endpoints_must_be_https_and_say_where_to_find_them(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "signin", "--client-id", "demo", "--graph-url", "http://x",
+                         "--login-url", "https://y", "--json")
+    assert code == 2
+    assert err == ("error: 'http://x' is not an https:// URL. Give the https:// addresses that "
+                   "'federator sandbox serve' prints (graph_url and login_url).\n")
+    assert json.loads(out)["error"]["code"] == "bad_endpoint"
+    assert not load_tenant_config(resolve_paths()).configured  # nothing saved
+
+
+def test_a_subdomain_of_a_federated_root_shows_what_it_follows(
+        capsys: pytest.CaptureFixture[str], federator_home: Path) -> None:
+    """sales.fabrikam.com follows fabrikam.com (reference §3.2): it is not half-federated."""
+    from core.graph import api
+    from core.idp_sample import jumpcloud_sample
+    from core.metadata import read_metadata
+    from core.settings import settings_from_metadata
+
+    settings, _ = settings_from_metadata(read_metadata(jumpcloud_sample()[0]))
+    with open_session(SessionOptions(resolve_paths(), sandbox=True)) as session:
+        api.create_federation_configuration(session.client, "fabrikam.com",
+                                            settings.to_graph_json())
+    code, out, _ = run(capsys, "--sandbox", "domains", "--json")
+    by_name = {d["name"]: d for d in json.loads(out)["domains"]}
+    sales = by_name["sales.fabrikam.com"]
+    assert code == 0 and sales["authenticationType"] == "Federated"
+    assert sales["inheritsFrom"] == "fabrikam.com"
+    assert sales["issuerUri"] == by_name["fabrikam.com"]["issuerUri"] == settings.issuer_uri
+    code, out, _ = run(capsys, "--sandbox", "domains")
+    line = next(ln for ln in out.splitlines() if ln.startswith("sales.fabrikam.com"))
+    assert "(follows fabrikam.com)" in line and "no readable" not in line

@@ -8,10 +8,15 @@ Exit 0 on success, 1 when refused or failed (state and way back printed), 2 on u
 from __future__ import annotations
 
 import argparse
-from contextlib import suppress
+import functools
+import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from core.commands.common import EXIT_FAILED, EXIT_OK, Context
+from core.commands.common import EXIT_FAILED, EXIT_OK, Context, Handler
+from core.commands.preflight import add_plan_options, options_from
+from core.errors import FederatorError
+from core.paths import Paths
 
 if TYPE_CHECKING:
     from core.operations import OperationEvent, OperationResult
@@ -20,59 +25,57 @@ if TYPE_CHECKING:
 _MARKS = {"started": "  ...", "ok": "  ok ", "warning": "  !! ", "failed": "  XX ", "info": "   - "}
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = subparsers.add_parser(
-        "federate", help="federate a domain with a SAML 2.0 IdP (snapshot, write, verify, journal)",
-        description="Federate DOMAIN with the IdP described by SOURCE. Refused while a preflight "
-                    "check fails; warnings must be accepted by id. A snapshot is journaled "
-                    "first, so `federator restore` can always put the domain back.")
-    p.add_argument("--metadata", required=True, metavar="SOURCE",
-                   help="IdP metadata file or https:// URL")
-    p.add_argument("--domain", required=True, help="the domain to federate")
+def _change_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+                   help_text: str, description: str, *, metadata: str | None = None,
+                   domain: bool = True) -> argparse.ArgumentParser:
+    """A parser for a command that changes the tenant: the arguments they all share."""
+    p = subparsers.add_parser(name, help=help_text, description=description)
+    if metadata:
+        p.add_argument("--metadata", required=True, metavar="SOURCE", help=metadata)
+    if domain:
+        p.add_argument("--domain", required=True, help="the domain to change")
     p.add_argument("--confirm", required=True, metavar="DOMAIN",
                    help="type the domain again to confirm the change")
+    if metadata:
+        p.add_argument("--entity", help="entity ID when the metadata holds several IdPs")
+    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    return p
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = _change_parser(
+        subparsers, "federate",
+        "federate a domain with a SAML 2.0 IdP (snapshot, write, verify, journal)",
+        "Federate DOMAIN with the IdP described by SOURCE. Refused while a preflight check "
+        "fails; warnings must be accepted by id. A snapshot is journaled first, so "
+        "`federator restore` can always put the domain back.",
+        metadata="IdP metadata file or https:// URL")
     p.add_argument("--accept-warnings", metavar="IDS", default="",
                    help="comma-separated preflight warning ids you accept")
-    p.add_argument("--entity", help="entity ID when the metadata holds several IdPs")
-    p.add_argument("--display-name", help="name shown for the IdP (default: the domain)")
-    p.add_argument("--mfa-behavior", dest="mfa_behavior",
-                   help="federatedIdpMfaBehavior (default acceptIfMfaDoneByFederatedIdp)")
-    p.add_argument("--prompt-login-behavior",
-                   help="promptLoginBehavior (default translateToFreshPasswordAuthentication)")
-    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    p.set_defaults(handler=handle_federate)
+    add_plan_options(p)
+    p.set_defaults(handler=_pasteable(handle_federate))
 
-    p = subparsers.add_parser(
-        "update-certificate", help="roll the IdP signing certificate without downtime",
-        description="Stage the IdP's new certificate as nextSigningCertificate (Entra then "
-                    "accepts old and new); once the IdP signs with it, run again with --promote.")
-    p.add_argument("--metadata", required=True, metavar="SOURCE",
-                   help="the IdP's new metadata (file or https:// URL)")
-    p.add_argument("--domain", required=True)
-    p.add_argument("--confirm", required=True, metavar="DOMAIN")
+    p = _change_parser(
+        subparsers, "update-certificate", "roll the IdP signing certificate without downtime",
+        "Stage the IdP's new certificate as nextSigningCertificate (Entra then accepts old and "
+        "new); once the IdP signs with it, run again with --promote.",
+        metadata="the IdP's new metadata (file or https:// URL)")
     p.add_argument("--promote", action="store_true",
                    help="the IdP now signs with the new certificate: make it the signing one")
-    p.add_argument("--entity", help="entity ID when the metadata holds several IdPs")
-    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    p.set_defaults(handler=handle_update_certificate)
+    p.set_defaults(handler=_pasteable(handle_update_certificate))
 
-    p = subparsers.add_parser(
-        "revert", help="put a domain back to managed (cloud password) sign-in",
-        description="PATCH the domain to Managed and verify its federation configuration is "
-                    "gone. Shows first how many users will need a cloud password.")
-    p.add_argument("--domain", required=True)
-    p.add_argument("--confirm", required=True, metavar="DOMAIN")
-    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    p.set_defaults(handler=handle_revert)
+    p = _change_parser(
+        subparsers, "revert", "put a domain back to managed (cloud password) sign-in",
+        "PATCH the domain to Managed and verify its federation configuration is gone. Shows "
+        "first how many users will need a cloud password.")
+    p.set_defaults(handler=_pasteable(handle_revert))
 
-    p = subparsers.add_parser(
-        "restore", help="put a domain back as a journal snapshot recorded it",
-        description="Re-apply SNAPSHOT_ID from `federator history`: federated with the recorded "
-                    "settings, or managed.")
+    p = _change_parser(
+        subparsers, "restore", "put a domain back as a journal snapshot recorded it",
+        "Re-apply SNAPSHOT_ID from `federator history`: federated with the recorded settings, "
+        "or managed. The domain is the snapshot's; type it for --confirm.", domain=False)
     p.add_argument("snapshot_id", metavar="SNAPSHOT_ID")
-    p.add_argument("--confirm", required=True, metavar="DOMAIN")
-    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    p.set_defaults(handler=handle_restore)
+    p.set_defaults(handler=_pasteable(handle_restore))
 
     p = subparsers.add_parser(
         "history", help="every change Federator made, with its snapshots and way back",
@@ -80,30 +83,77 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--domain")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--details", action="store_true", help="show every record of every entry")
-    p.set_defaults(handler=handle_history)
+    p.set_defaults(handler=_pasteable(handle_history))
 
     p = subparsers.add_parser(
         "status", help="Graph's view of a domain beside what sign-in (realm discovery) says",
         description="Compare Graph's authenticationType and configuration with home realm "
-                    "discovery; --wait polls with backoff until they agree.")
+                    "discovery; --wait polls with backoff until they agree. Exit 0 when read "
+                    "(even if sign-in has not caught up yet); with --wait, 1 if they still "
+                    "disagree at the timeout. Like every Federator run that signs in, it first "
+                    "re-reads and records any change a killed Federator left unfinished.")
     p.add_argument("--domain", required=True)
     p.add_argument("--wait", action="store_true", help="poll until sign-in agrees with Graph")
     p.add_argument("--timeout", type=float, default=7200.0, metavar="S",
                    help="with --wait: give up after S seconds (default 7200)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    p.set_defaults(handler=handle_status)
+    p.set_defaults(handler=_pasteable(handle_status))
 
 
 # -- shared ---------------------------------------------------------------------------------------
 
+_COMMAND = re.compile(r"\bfederator (?=(?:federate|update-certificate|revert|restore|status|"
+                      r"history|make-default|preflight|plan|domains)\b)")
+
+
+@functools.lru_cache(maxsize=8)
+def _global_options(paths: Paths, sandbox: bool, sandbox_user: str | None) -> str:
+    """The global options this run was given that a pasted command needs to reach the same
+    journal and tenant (``--home`` unless it is the default or FEDERATOR_HOME's)."""
+    from core.operations.runner import quote_arg as _quote
+    from core.paths import resolve_paths
+
+    parts = []
+    if paths != resolve_paths() and paths.config.parent == paths.data.parent:
+        parts += ["--home", _quote(str(paths.config.parent))]
+    if sandbox:
+        parts.append("--sandbox")
+    if sandbox_user:
+        parts += ["--as", _quote(sandbox_user)]
+    return " ".join(parts)
+
+
+def _as_typed(ctx: Context, text: str) -> str:
+    """``text`` with every ``federator <command>`` it suggests made pasteable as it is: with the
+    global options of this run (the journal records the commands without them)."""
+    options = _global_options(ctx.paths, ctx.sandbox, ctx.sandbox_user)
+    return _COMMAND.sub(f"federator {options} ", text) if options else text
+
+
+def _print(ctx: Context, text: str = "") -> None:
+    ctx.print(_as_typed(ctx, text))
+
+
+def _pasteable(handler: Handler) -> Handler:
+    """``handler``, with the commands its errors suggest made pasteable (see :func:`_as_typed`)."""
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace, ctx: Context) -> int:
+        try:
+            return handler(args, ctx)
+        except FederatorError as exc:
+            exc.message = _as_typed(ctx, exc.message)
+            if exc.remedy:
+                exc.remedy = _as_typed(ctx, exc.remedy)
+            raise
+    return run
+
+
 def _printer(ctx: Context, as_json: bool) -> Any:
     def on_event(event: OperationEvent) -> None:
-        line = f"{_MARKS.get(event.status, '   ')} {event.message}"
-        if as_json:
-            ctx.stderr.write(line + "\n")
-        else:
-            ctx.print(line)
-        (ctx.stderr if as_json else ctx.stdout).flush()
+        line = _as_typed(ctx, f"{_MARKS.get(event.status, '   ')} {event.message}")
+        out = ctx.stderr if as_json else ctx.stdout
+        out.write(line + "\n")
+        out.flush()
     return on_event
 
 
@@ -117,38 +167,38 @@ def _header(ctx: Context, session: TenantSession, title: str, as_json: bool) -> 
     if as_json:
         return
     where = "sandbox tenant" if session.sandbox is not None else "tenant"
-    ctx.print(f"{title}  ({where} {session.tenant_id}, signed in as {session.account.upn})")
+    _print(ctx, f"{title}  ({where} {session.tenant_id}, signed in as {session.account.upn})")
 
 
 def _report(ctx: Context, result: OperationResult, as_json: bool) -> int:
     if as_json:
         ctx.emit_json(result.to_json())
         return EXIT_OK if result.ok else EXIT_FAILED
-    ctx.print("")
-    ctx.print(f"Result: {result.outcome}")
-    ctx.print(f"  {result.summary}")
+    _print(ctx, "")
+    _print(ctx, f"Result: {result.outcome}")
+    _print(ctx, f"  {result.summary}")
     if result.certificates_after:
-        ctx.print("  Certificates Entra accepts now:")
+        _print(ctx, "  Certificates Entra accepts now:")
         for cert in result.certificates_after:
-            ctx.print(f"    {cert.describe()}")
+            _print(ctx, f"    {cert.describe()}")
     if result.op_id:
         before = result.before.id if result.before else "-"
         after = result.after.id if result.after else "-"
-        ctx.print(f"  Journal entry {result.op_id}: snapshot before {before}, after {after}")
+        _print(ctx, f"  Journal entry {result.op_id}: snapshot before {before}, after {after}")
     if result.request_ids:
-        ctx.print(f"  Graph request-ids: {', '.join(result.request_ids)}")
+        _print(ctx, f"  Graph request-ids: {', '.join(result.request_ids)}")
     impact = result.password_impact
     if impact is not None and impact.users:
-        ctx.print(f"  {impact.users} user(s) now need a cloud password. Options:")
+        _print(ctx, f"  {impact.users} user(s) now need a cloud password. Options:")
         for n, option in enumerate(impact.options, 1):
-            ctx.print(f"    {n}. {option}")
+            _print(ctx, f"    {n}. {option}")
     if result.way_back:
-        ctx.print("Way back:")
-        ctx.print(f"  {result.way_back}")
+        _print(ctx, "Way back:")
+        _print(ctx, f"  {result.way_back}")
     if result.notes and result.ok:
-        ctx.print("Notes:")
+        _print(ctx, "Notes:")
         for note in result.notes:
-            ctx.print(f"  - {note}")
+            _print(ctx, f"  - {note}")
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
@@ -168,14 +218,11 @@ def _read_metadata(source: str, entity: str | None) -> Any:
 # -- federate -------------------------------------------------------------------------------------
 
 def handle_federate(args: argparse.Namespace, ctx: Context) -> int:
-    from core.operations import federate
-    from core.plan import DEFAULT_MFA_BEHAVIOR, DEFAULT_PROMPT_LOGIN_BEHAVIOR, PlanOptions
+    from core.operations import federate, require_confirmation
     from core.tenant import open_session
 
-    options = PlanOptions(display_name=args.display_name,
-                          federated_idp_mfa_behavior=args.mfa_behavior or DEFAULT_MFA_BEHAVIOR,
-                          prompt_login_behavior=(args.prompt_login_behavior
-                                                 or DEFAULT_PROMPT_LOGIN_BEHAVIOR))
+    require_confirmation(args.domain, args.confirm)
+    options = options_from(args)
     metadata = _read_metadata(args.metadata, args.entity)
     accepted = [a for a in (x.strip() for x in args.accept_warnings.split(",")) if a]
     with open_session(ctx) as session:
@@ -208,44 +255,57 @@ def _run_preflight(session: TenantSession, ctx: Context, args: argparse.Namespac
 # -- update-certificate ---------------------------------------------------------------------------
 
 def handle_update_certificate(args: argparse.Namespace, ctx: Context) -> int:
-    from core.operations import update_certificate
-    from core.tenant import open_session
+    from core.operations import require_confirmation, update_certificate
 
+    require_confirmation(args.domain, args.confirm)
     metadata = _read_metadata(args.metadata, args.entity)
     md, settings = metadata.metadata, metadata.settings
     certificates = [c for c in (settings.next_signing_certificate, settings.signing_certificate)
                     if c]
-    with open_session(ctx) as session:
-        step = "Promote" if args.promote else "Stage"
-        _header(ctx, session, f"{step} {md.entity_id}'s new certificate for {args.domain}",
-                args.json)
-        result = update_certificate(_operation_context(session, ctx, args.json), args.domain,
-                                    certificates, confirm=args.confirm, promote=args.promote)
-        return _report(ctx, result, args.json)
+    step = "Promote the IdP's new signing certificate" if args.promote else \
+        "Stage the IdP's new signing certificate"
+    return run_change(
+        ctx, args, f"{step} for {args.domain} (IdP {md.entity_id})",
+        lambda op_ctx: update_certificate(op_ctx, args.domain, certificates,
+                                          confirm=args.confirm, promote=args.promote,
+                                          metadata_source=args.metadata))
 
 
 # -- revert / restore -----------------------------------------------------------------------------
 
 def handle_revert(args: argparse.Namespace, ctx: Context) -> int:
-    from core.operations import revert
-    from core.tenant import open_session
+    from core.operations import require_confirmation, revert
 
-    with open_session(ctx) as session:
-        _header(ctx, session, f"Revert {args.domain} to managed sign-in", args.json)
-        result = revert(_operation_context(session, ctx, args.json), args.domain,
-                        confirm=args.confirm)
-        return _report(ctx, result, args.json)
+    require_confirmation(args.domain, args.confirm)
+    return run_change(ctx, args, f"Revert {args.domain} to managed sign-in",
+                       lambda op_ctx: revert(op_ctx, args.domain, confirm=args.confirm))
 
 
 def handle_restore(args: argparse.Namespace, ctx: Context) -> int:
-    from core.operations import restore
+    from core.journal import find_snapshot
+    from core.operations import require_confirmation, restore
+
+    # Both checks read only the local journal: a wrong id or domain costs no sign-in.
+    snapshot, _ = find_snapshot(ctx.paths.journal_dir, args.snapshot_id)
+    require_confirmation(snapshot.domain_name, args.confirm)
+    return run_change(ctx, args, f"Restore {snapshot.domain_name} as snapshot {snapshot.id} "
+                                  f"recorded it ({snapshot.taken_at})",
+                       lambda op_ctx: restore(op_ctx, snapshot.id, confirm=args.confirm))
+
+
+def run_change(ctx: Context, args: argparse.Namespace, title: str,
+               change: Callable[[Any], OperationResult], *,
+               session_options: Any = None) -> int:
+    """Sign in, show what is being done, run ``change`` (given an ``OperationContext`` that
+    prints progress) and print its result, state left and way back; the exit code.
+
+    For every command that changes the tenant (``make-default`` too: pass its
+    ``SessionOptions``); ``args.json`` selects JSON output."""
     from core.tenant import open_session
 
-    with open_session(ctx) as session:
-        _header(ctx, session, f"Restore snapshot {args.snapshot_id}", args.json)
-        result = restore(_operation_context(session, ctx, args.json), args.snapshot_id,
-                         confirm=args.confirm)
-        return _report(ctx, result, args.json)
+    with open_session(session_options or ctx) as session:
+        _header(ctx, session, title, args.json)
+        return _report(ctx, change(_operation_context(session, ctx, args.json)), args.json)
 
 
 # -- history --------------------------------------------------------------------------------------
@@ -264,35 +324,37 @@ def handle_history(args: argparse.Namespace, ctx: Context) -> int:
         ctx.stderr.write(f"warning: journal: {problem}\n")
     if not contents.entries:
         where = f" for {args.domain}" if args.domain else ""
-        ctx.print(f"No changes recorded{where} (journal: {ctx.paths.journal_dir}).")
+        _print(ctx, f"No changes recorded{where} (journal: {ctx.paths.journal_dir}).")
         return EXIT_OK
     several_tenants = len({e.tenant for e in contents.entries}) > 1
     for entry in contents.entries:
         before = entry.snapshot_before
         after = entry.snapshot_after
-        ctx.print(f"{entry.started_at}  {entry.op}  {entry.kind:<19} {entry.domain:<22} "
+        _print(ctx, f"{entry.started_at}  {entry.op}  {entry.kind:<19} {entry.domain:<22} "
                   f"{entry.outcome}")
         where = f" in tenant {entry.tenant}" if several_tenants else ""
-        ctx.print(f"    by {entry.who}{where}; {entry.summary}")
+        _print(ctx, f"    by {entry.who}{where}; {entry.summary}")
         snaps = f"snapshot before {before.id if before else '-'}"
         if before is not None:
             snaps += f" ({before.authentication_type})"
         if after is not None:
             snaps += f", after {after.id} ({after.authentication_type})"
-        ctx.print(f"    {snaps}")
+        _print(ctx, f"    {snaps}")
         sent = ", ".join(f"{r.get('method')} {r.get('path')}" for r in entry.requests)
         if sent:
-            ctx.print(f"    sent: {sent}")
+            _print(ctx, f"    sent: {sent}")
         if entry.request_ids:
-            ctx.print(f"    request-ids: {', '.join(entry.request_ids)}")
+            _print(ctx, f"    request-ids: {', '.join(entry.request_ids)}")
         if entry.in_progress:
-            ctx.print("    in progress: the process stopped mid-change; the next change or "
-                      "`federator status` re-reads the domain and records the outcome")
+            _print(ctx, "    unfinished: not verified (the Federator making it stopped, or "
+                        "could not read the domain back); this reads the domain and records "
+                        "the outcome:")
+            _print(ctx, f"      federator status --domain {entry.domain}")
         elif entry.way_back:
-            ctx.print(f"    way back: {entry.way_back}")
+            _print(ctx, f"    way back: {entry.way_back}")
         if args.details:
             for record in entry.records:
-                ctx.print(f"      {record.get('at')} {record.get('type')}"
+                _print(ctx, f"      {record.get('at')} {record.get('type')}"
                           f" {record.get('step') or record.get('method') or ''}"
                           f" {record.get('path') or record.get('outcome') or ''}")
     return EXIT_OK
@@ -301,26 +363,19 @@ def handle_history(args: argparse.Namespace, ctx: Context) -> int:
 # -- status ---------------------------------------------------------------------------------------
 
 def handle_status(args: argparse.Namespace, ctx: Context) -> int:
-    from core.journal import JournalLockedError
-    from core.operations import reconcile
     from core.status import StatusReader, describe_status, wait_until_agree
     from core.tenant import open_session
 
     with open_session(ctx) as session:
-        op_ctx = _operation_context(session, ctx, args.json)
-        # A killed change is reconciled at the next start, this one included; if another
-        # Federator holds the lock, it reconciles by itself.
-        if _has_open_entries(ctx, session):
-            with suppress(JournalLockedError):
-                reconcile(op_ctx)
+        reconciled = _reconcile_at_start(ctx, session, args.json)
         reader = StatusReader.for_session(session)
         try:
             status = reader.read(args.domain)
             if args.wait and not status.agree:
                 if not args.json:
                     for line in describe_status(status):
-                        ctx.print(line)
-                    ctx.print("Waiting for sign-in to agree with Graph "
+                        _print(ctx, line)
+                    _print(ctx, "Waiting for sign-in to agree with Graph "
                               f"(up to {args.timeout:.0f} s):")
                 status = wait_until_agree(lambda: reader.read(args.domain),
                                           timeout_s=args.timeout,
@@ -328,13 +383,40 @@ def handle_status(args: argparse.Namespace, ctx: Context) -> int:
         finally:
             reader.close()
     if args.json:
-        ctx.emit_json(status.to_json())
+        ctx.emit_json({**status.to_json(), "reconciled": [r.to_json() for r in reconciled]})
     else:
         if args.wait:
-            ctx.print("")
+            _print(ctx, "")
         for line in describe_status(status):
-            ctx.print(line)
+            _print(ctx, line)
+        if not status.agree and not args.wait and not status.realm.error:
+            _print(ctx, f"  To wait for it: federator status --domain {args.domain} --wait")
     return EXIT_OK if (status.agree or not args.wait) else EXIT_FAILED
+
+
+def _reconcile_at_start(ctx: Context, session: TenantSession, as_json: bool) -> list[Any]:
+    """Close the journal entries a killed Federator left open (issue 5: "reconciled at the next
+    start"), saying so: which change, what became of it, and its way back."""
+    from core.journal import JournalLockedError
+    from core.operations import reconcile
+
+    if not _has_open_entries(ctx, session):
+        return []
+    if not as_json:
+        _print(ctx, "The journal has a change a stopped Federator did not finish; re-reading the "
+                  "tenant to record what became of it:")
+    try:
+        results = reconcile(_operation_context(session, ctx, as_json))
+    except JournalLockedError:
+        if not as_json:
+            _print(ctx, "  Another Federator is changing this tenant now; it records the outcome.")
+        return []
+    if not as_json:
+        for result in results:
+            if result.way_back:
+                _print(ctx, f"  Way back for {result.op}: {result.way_back}")
+        _print(ctx, "")
+    return results
 
 
 def _has_open_entries(ctx: Context, session: TenantSession) -> bool:

@@ -56,9 +56,11 @@ def exit_code_for(error: FederatorError) -> int:
 
 def report_error(error: FederatorError, ctx: Context, *, as_json: bool) -> int:
     """Print ``error`` as one ``error: ...`` line (and a JSON body with ``--json``)."""
-    line = error.message
+    line = error.message.strip()
     if error.remedy:
-        line += f" {error.remedy}"
+        if line and line[-1] not in ".!?:":
+            line += "."  # the remedy is a sentence of its own
+        line += f" {error.remedy.strip()}"
     ctx.error(line)
     if as_json:
         ctx.emit_json({"error": error.to_json()})

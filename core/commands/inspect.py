@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from core.commands.common import EXIT_OK, Context
 
+WIDTH = 100  # as preflight's text
+
 if TYPE_CHECKING:
     from core.certificates import CertificateInfo
     from core.findings import Finding
@@ -93,18 +95,19 @@ def render_text(md: IdpMetadata, settings: FederationSettings,
     else:
         add("Signature          signed, not checked")
     if md.signed and md.signature_detail:
-        add(f"                   {md.signature_detail}")
+        lines += _wrapped(md.signature_detail, " " * 19, " " * 19)
     if md.valid_until is not None:
         add(f"Valid until        {md.valid_until:%Y-%m-%d %H:%M} UTC")
     if md.cache_duration:
         add(f"Cache duration     {md.cache_duration}")
     add("")
+    width = max([16, *(len(e.binding_name) for e in (*md.sso, *md.slo))])
     add("Sign-in (SSO)" if md.sso else "Sign-in (SSO)      (none)")
     for e in md.sso:
-        add(f"  {e.binding_name:<16} {e.location}")
+        add(f"  {e.binding_name:<{width}} {e.location}")
     add("Sign-out (SLO)" if md.slo else "Sign-out (SLO)     (none)")
     for e in md.slo:
-        add(f"  {e.binding_name:<16} {e.location}")
+        add(f"  {e.binding_name:<{width}} {e.location}")
     if md.name_id_formats:
         add("NameID formats")
         for fmt in md.name_id_formats:
@@ -147,13 +150,23 @@ def render_text(md: IdpMetadata, settings: FederationSettings,
     if not findings:
         add("Findings           none")
     else:
+        notes = len(findings) - errors - warnings
         add(f"Findings ({errors} error{'s' * (errors != 1)}, "
-            f"{warnings} warning{'s' * (warnings != 1)})")
+            f"{warnings} warning{'s' * (warnings != 1)}"
+            + (f", {notes} note{'s' * (notes != 1)})" if notes else ")"))
     for f in findings:
-        add(f"  {f.severity.upper():<8} {f.message} [{f.id}]")
+        lines += _wrapped(f"{f.severity.upper():<8} {f.message} [{f.id}]", "  ", " " * 11)
         if f.remedy:
-            add(f"           -> {f.remedy}")
+            lines += _wrapped(f"-> {f.remedy}", " " * 11, " " * 14)
     return "\n".join(lines)
+
+
+def _wrapped(text: str, first: str, rest: str) -> list[str]:
+    """``text`` wrapped for a terminal; URLs and identifiers are never broken."""
+    import textwrap
+
+    return textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest,
+                         break_long_words=False, break_on_hyphens=False) or [first]
 
 
 def _now() -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import textwrap
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from core.commands.common import EXIT_FAILED, EXIT_OK, Context
@@ -21,15 +22,20 @@ WIDTH = 100
 MAX_ITEMS_SHOWN = 12
 
 
-def _plan_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--display-name", help="name shown for the IdP (default: the domain)")
+def add_plan_options(p: argparse.ArgumentParser) -> None:
+    """--display-name, --mfa-behavior, --prompt-login-behavior: for every command that plans a
+    federation (read back with :func:`options_from`)."""
+    p.add_argument("--display-name",
+                   help="name shown for the IdP (default: kept when the domain is already "
+                        "federated, else the domain name)")
     p.add_argument("--mfa-behavior", dest="mfa_behavior",
-                   help="federatedIdpMfaBehavior (default acceptIfMfaDoneByFederatedIdp: "
-                        "Microsoft accepts the IdP's MFA, and asks for its own when the IdP "
-                        "did none)")
+                   help="federatedIdpMfaBehavior (default: kept when the domain is already "
+                        "federated, else acceptIfMfaDoneByFederatedIdp: Microsoft accepts the "
+                        "IdP's MFA, and asks for its own when the IdP did none)")
     p.add_argument("--prompt-login-behavior",
-                   help="promptLoginBehavior (default translateToFreshPasswordAuthentication, "
-                        "what Microsoft does when it is empty)")
+                   help="promptLoginBehavior (default: kept when the domain is already "
+                        "federated, else translateToFreshPasswordAuthentication, what Microsoft "
+                        "does when it is empty)")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--report", metavar="FILE.html",
                    help="also write a self-contained HTML report (for a change ticket); "
                         "a name ending in .json writes the JSON instead")
-    _plan_options(p)
+    add_plan_options(p)
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(handler=handle_preflight)
 
@@ -57,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="IdP metadata file or https:// URL")
     p.add_argument("--domain", required=True, help="the domain to federate")
     p.add_argument("--entity", help="entity ID when the metadata holds several IdPs")
-    _plan_options(p)
+    add_plan_options(p)
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(handler=handle_plan)
 
@@ -74,12 +80,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def options_from(args: argparse.Namespace) -> PlanOptions:
-    from core.plan import DEFAULT_MFA_BEHAVIOR, DEFAULT_PROMPT_LOGIN_BEHAVIOR, PlanOptions
+    """The admin's choices; an option left out is ``None`` (keep current / stated default)."""
+    from core.plan import PlanOptions
 
     return PlanOptions(display_name=args.display_name,
-                       federated_idp_mfa_behavior=args.mfa_behavior or DEFAULT_MFA_BEHAVIOR,
-                       prompt_login_behavior=(args.prompt_login_behavior
-                                              or DEFAULT_PROMPT_LOGIN_BEHAVIOR))
+                       federated_idp_mfa_behavior=args.mfa_behavior or None,
+                       prompt_login_behavior=args.prompt_login_behavior or None)
+
+
+def _quote(value: str) -> str:
+    """A command-line argument as an admin can paste it (cmd, PowerShell and sh alike)."""
+    if value and not any(ch.isspace() or ch in "\"'&|;<>()$`^%!" for ch in value):
+        return value
+    return '"' + value.replace('"', '\\"') + '"'
+
+
+def same_inputs(args: argparse.Namespace, domain: str) -> str:
+    """``--metadata ... --domain ...`` plus every option given: to suggest the next command."""
+    parts = ["--metadata", _quote(args.metadata), "--domain", domain]
+    for flag, value in (("--entity", args.entity), ("--display-name", args.display_name),
+                        ("--mfa-behavior", args.mfa_behavior),
+                        ("--prompt-login-behavior", args.prompt_login_behavior)):
+        if value:
+            parts += [flag, _quote(value)]
+    return " ".join(parts)
 
 
 def _read_metadata(args: argparse.Namespace) -> Any:
@@ -99,6 +123,10 @@ def handle_preflight(args: argparse.Namespace, ctx: Context) -> int:
 
     domain = normalize_domain(args.domain)
     options = options_from(args)
+    if args.report:  # refuse an unwritable report path before reading anything
+        from core.report import check_report_path
+
+        check_report_path(args.report)
     metadata = _read_metadata(args)
     with open_session(ctx) as session:
         result = run_preflight(domain, metadata, client=session.client, paths=ctx.paths,
@@ -108,9 +136,11 @@ def handle_preflight(args: argparse.Namespace, ctx: Context) -> int:
     if args.report:
         from core.report import write_html_report, write_json_report
 
-        writer = write_json_report if args.report.lower().endswith(".json") else \
-            write_html_report
-        report_path = writer(result, args.report)
+        if args.report.lower().endswith(".json"):
+            report_path = write_json_report(result, args.report)
+        else:  # a sandbox's loopback address means nothing in a change ticket: show Graph's
+            report_path = write_html_report(
+                result, args.report, graph_url=None if result.sandbox else graph_url)
     if args.json:
         from core.report import report_json
 
@@ -119,7 +149,8 @@ def handle_preflight(args: argparse.Namespace, ctx: Context) -> int:
             body["report"] = str(report_path)
         ctx.emit_json(body)
     else:
-        ctx.print(format_result(result, graph_url=graph_url, metadata_arg=args.metadata))
+        ctx.print(format_result(result, graph_url=graph_url, metadata_arg=args.metadata,
+                                plan_args=same_inputs(args, result.domain)))
         if report_path is not None:
             ctx.print(f"Report written to {report_path}")
     return EXIT_OK if result.ok else EXIT_FAILED
@@ -161,8 +192,10 @@ def format_check(c: CheckResult) -> list[str]:
     return lines
 
 
-def format_result(result: PreflightResult, *, graph_url: str, metadata_arg: str) -> str:
-    """The whole preflight as plain, readable text for a terminal."""
+def format_result(result: PreflightResult, *, graph_url: str, metadata_arg: str,
+                  plan_args: str | None = None) -> str:
+    """The whole preflight as plain, readable text for a terminal. ``plan_args`` are the
+    arguments to suggest for ``federator plan`` (default: the metadata and the domain)."""
     when = result.started_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     tenant = (result.tenant_name or "(not read)") + (f" ({result.tenant_id})"
                                                      if result.tenant_id else "")
@@ -173,14 +206,18 @@ def format_result(result: PreflightResult, *, graph_url: str, metadata_arg: str)
            f"  Signed in as:  {result.signed_in_as or '(unknown)'}",
            f"  IdP metadata:  {result.metadata_source}"
            + (f" (entity {result.entity_id})" if result.entity_id else ""),
-           f"  Checked:       {when}, {result.round_trips} Graph round trip(s), "
+           f"  Checked:       {when}, {result.round_trips} Graph round "
+           f"trip{'s' * (result.round_trips != 1)}, "
            f"{result.elapsed_s:.2f} s", ""]
     for c in result.checks:
         out += format_check(c)
         out.append("")
     counts = result.summary()
-    tally = (f"{counts['fail']} failed, {counts['warn']} warning(s), {counts['manual']} to check "
-             f"by hand, {counts['pass']} passed, {counts['skipped']} skipped")
+    from core.preflight.checks import plural
+
+    tally = (f"{counts['fail']} failed, {plural(counts['warn'], 'warning')}, "
+             f"{counts['manual']} to check by hand, {counts['pass']} passed, "
+             f"{counts['skipped']} skipped")
     if result.ok:
         out += _wrap(f"Result: READY, no check failed ({tally}). Read the warnings and the "
                      "checks to do by hand before you federate.", "")
@@ -200,8 +237,8 @@ def format_result(result: PreflightResult, *, graph_url: str, metadata_arg: str)
             values = [k for k in (r.body or {}) if not k.startswith("@")]
             out.append(f"The change: {r.method} {r.url(graph_url)} with "
                        f"{len(values)} properties.")
-        out.append(f"See every value and the PowerShell equivalent: federator plan --metadata "
-                   f"{metadata_arg} --domain {result.domain}")
+        plan_args = plan_args or f"--metadata {_quote(metadata_arg)} --domain {result.domain}"
+        out.append(f"See every value and the PowerShell equivalent: federator plan {plan_args}")
     elif result.plan_error:
         out.append(result.plan_error)
     return "\n".join(out)
@@ -235,8 +272,8 @@ def handle_plan(args: argparse.Namespace, ctx: Context) -> int:
     else:
         ctx.print(format_plan(plan, graph_url=graph_url))
         ctx.print("")
-        ctx.print(f"Nothing was changed. Check it first: federator preflight --metadata "
-                  f"{args.metadata} --domain {domain}")
+        ctx.print(f"Nothing was changed. Check it first: federator preflight "
+                  f"{same_inputs(args, domain)}")
     return EXIT_OK
 
 
@@ -252,7 +289,13 @@ def handle_make_default(args: argparse.Namespace, ctx: Context) -> int:
         raise InputError(f"--confirm {args.confirm} does not match {domain}.",
                          code="confirmation_mismatch",
                          remedy=f"Type the domain again: --confirm {domain}")
-    with open_session(ctx) as session:
+    from core.preflight.remedies import MAKE_DEFAULT_EXTRA_SCOPES
+    from core.tenant import SessionOptions
+
+    # The sandbox consents to Domain.ReadWrite.All for this one action (as an admin would when
+    # asked); with a real tenant make_default checks the token and explains how to get it.
+    options = replace(SessionOptions.from_context(ctx), extra_scopes=MAKE_DEFAULT_EXTRA_SCOPES)
+    with open_session(options) as session:
         body = make_default(session.client, domain)
     if args.json:
         ctx.emit_json(body)

@@ -134,9 +134,10 @@ def handle_signout(args: argparse.Namespace, ctx: Context) -> int:
     if not ctx.sandbox and config.configured:
         auth, _ = build_authenticator(ctx.paths, config)
         removed = auth.sign_out()
+    on_sandbox = ctx.sandbox or not config.configured
     if args.json:
-        ctx.emit_json({"signed_out": removed, "sandbox": bool(ctx.sandbox)})
-    elif ctx.sandbox or not config.configured:
+        ctx.emit_json({"signed_out": removed, "sandbox": on_sandbox})
+    elif on_sandbox:
         ctx.print("The sandbox tenant keeps no sign-in; nothing to sign out.")
     elif removed:
         ctx.print(f"Signed out {', '.join(removed)}; their cached tokens are removed.")
@@ -196,16 +197,23 @@ def handle_whoami(args: argparse.Namespace, ctx: Context) -> int:
 
 # -- domains ------------------------------------------------------------------------------------
 
+UNREADABLE = "(your role cannot read it)"
+
+
 def domain_rows(session: Any) -> tuple[str, list[dict[str, Any]]]:
     """(tenant name, one row per domain) with issuerUri read for every federated domain.
 
     One ``GET /domains``, then one ``$batch`` with the organization and each federated domain's
-    federation configuration."""
+    federation configuration. A configuration the signed-in role may not read (403) gives
+    ``issuerUri`` null and ``issuerUriUnreadable`` true instead of failing the whole list."""
     from core.graph import api
     from core.graph.client import BatchRequest
 
     domains = api.list_domains(session.client)
-    federated = [d for d in domains if d.get("authenticationType") == "Federated"]
+    parents = inherited_from(domains)
+    # A subdomain of a federated root follows it and has no configuration of its own (ref §3.2).
+    federated = [d for d in domains if d.get("authenticationType") == "Federated"
+                 and str(d.get("id")) not in parents]
     results = session.client.batch(
         [BatchRequest("GET", "/organization")]
         + [api.federation_configuration_request(str(d.get("id"))) for d in federated])
@@ -214,9 +222,13 @@ def domain_rows(session: Any) -> tuple[str, list[dict[str, Any]]]:
     orgs = (org_res.body or {}).get("value") or [{}]
     tenant_name = str(orgs[0].get("displayName") or session.tenant_id)
     issuers: dict[str, str | None] = {}
+    unreadable: set[str] = set()
     for domain, res in zip(federated, fed_results, strict=True):
         if res.status == 404:
             issuers[str(domain.get("id"))] = None  # federated with no readable configuration
+            continue
+        if res.status == 403:  # a role that may list domains but not read federation
+            unreadable.add(str(domain.get("id")))
             continue
         res.raise_for_status()
         value = (res.body or {}).get("value") or []
@@ -234,7 +246,31 @@ def domain_rows(session: Any) -> tuple[str, list[dict[str, Any]]]:
             "authenticationType": d.get("authenticationType"),
             "issuerUri": issuers.get(name) if is_federated else None,
         })
+        if name in unreadable:
+            rows[-1]["issuerUriUnreadable"] = True
+        if is_federated and name in parents:
+            rows[-1]["inheritsFrom"] = parents[name]
+            rows[-1]["issuerUri"] = issuers.get(parents[name])
     return tenant_name, rows
+
+
+def inherited_from(domains: list[Any]) -> dict[str, str]:
+    """Subdomain -> the federated root it follows, for subdomains (isRoot false) of a federated
+    domain in the list: their sign-in is the root's, not a configuration of their own."""
+    by_name = {str(d.get("id")).lower(): d for d in domains}
+    parents: dict[str, str] = {}
+    for d in domains:
+        name = str(d.get("id"))
+        if d.get("isRoot", True):
+            continue
+        labels = name.lower().split(".")
+        for i in range(1, len(labels) - 1):
+            ancestor = by_name.get(".".join(labels[i:]))
+            if ancestor is not None:
+                if ancestor.get("authenticationType") == "Federated":
+                    parents[name] = str(ancestor.get("id"))
+                break
+    return parents
 
 
 def format_table(headers: list[str], rows: list[list[str]]) -> list[str]:
@@ -266,7 +302,11 @@ def handle_domains(args: argparse.Namespace, ctx: Context) -> int:
     table = []
     for r in rows:
         issuer = r["issuerUri"] or ""
-        if r["authenticationType"] == "Federated" and not r["issuerUri"]:
+        if r.get("issuerUriUnreadable"):
+            issuer = UNREADABLE
+        elif r.get("inheritsFrom"):
+            issuer = f"(follows {r['inheritsFrom']}) {issuer}".rstrip()
+        elif r["authenticationType"] == "Federated" and not r["issuerUri"]:
             issuer = "(no readable federation configuration)"
         table.append([r["name"], yn(r["verified"]), yn(r["default"]), yn(r["initial"]),
                       yn(r["root"]), str(r["authenticationType"] or "?"), issuer])

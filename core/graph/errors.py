@@ -73,6 +73,22 @@ _REMEDIES: dict[str, str] = {
 }
 
 
+_SERVER_REMEDY = ("Wait a few minutes and try again. If it keeps failing, check Microsoft 365 "
+                  "service health (admin center > Health) and quote the request-id to Microsoft "
+                  "support.")
+
+
+def default_remedy(status: int | None, code: str | None) -> str | None:
+    """What an admin can do about a Graph ``code`` (falling back to the HTTP status)."""
+    if code and code in _REMEDIES:
+        return _REMEDIES[code]
+    if status == 429:
+        return _REMEDIES["TooManyRequests"]
+    if status is not None and status >= 500:
+        return _SERVER_REMEDY
+    return None
+
+
 def explain(status: int | None, code: str | None) -> str:
     """The plain-language explanation for a Graph ``code`` (falling back to the HTTP status)."""
     if code and code in EXPLANATIONS:
@@ -116,8 +132,8 @@ class GraphError(FederatorError):
         details: dict[str, object] = {"status": status, "graph_code": graph_code,
                                       "raw_message": raw_message, "request_id": request_id,
                                       "date": date}
-        super().__init__(message, remedy=remedy or _REMEDIES.get(graph_code or ""),
-                         details={k: v for k, v in details.items() if v is not None})
+        super().__init__(message, remedy=remedy or default_remedy(status, graph_code),
+                         details={k: v for k, v in details.items() if v not in (None, "")})
 
 
 class BadRequestError(GraphError):

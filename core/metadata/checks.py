@@ -44,11 +44,11 @@ def entity_id_findings(entity_id: str) -> list[Finding]:
             urlsplit(entity_id).scheme.lower() in ("http", "https")
             and not urlsplit(entity_id).netloc):
         findings.append(Finding(
-            "entity_id_not_uri", "warning",
-            f"The entityID '{entity_id}' is not an absolute URI. SAML requires one; Entra may "
-            "accept it, but it must then match the Issuer of every SAML response exactly.",
-            "Prefer a URI such as https://<your-domain>/saml (set it as the IdP Entity ID in the "
-            "IdP, and export the metadata again)."))
+            "entity_id_not_uri", "error",
+            f"The entityID '{entity_id}' is not an absolute URI. SAML requires one and Graph's "
+            "issuerUri is a URI, so Federator's preflight will not federate with it.",
+            "Set the IdP Entity ID in the IdP to a URI unique to your domain, such as "
+            "https://<your-domain>/saml, and export the metadata again."))
     return findings
 
 
@@ -129,8 +129,7 @@ def certificate_findings(certs: Sequence[CertificateInfo], now: dt.datetime) -> 
                 "certificate_expiring_soon", "warning",
                 f"{label} expires on {cert.not_after:%Y-%m-%d}, in {cert.days_left} days"
                 + (" (a newer certificate is already listed)." if successor else "."),
-                "Plan the rollover: set the new certificate as nextSigningCertificate before "
-                "this one expires." if is_signer else "Renew it in the IdP."))
+                _rollover_remedy(successor) if is_signer else "Renew it in the IdP."))
         if cert.key_type == "RSA" and cert.key_size is not None and cert.key_size < MIN_RSA_BITS:
             findings.append(Finding(
                 "certificate_weak_key", "warning",
@@ -149,6 +148,17 @@ def certificate_findings(certs: Sequence[CertificateInfo], now: dt.datetime) -> 
                 "and some software refuses such certificates.",
                 "Create a new certificate in the IdP when convenient."))
     return findings
+
+
+def _rollover_remedy(successor: bool) -> str:
+    if successor:
+        return ("Nothing is lost: Federator sends the newer certificate as "
+                "nextSigningCertificate, so Microsoft accepts both. For a domain already "
+                "federated, stage it now: federator update-certificate --metadata FILE "
+                "--domain DOMAIN --confirm DOMAIN.")
+    return ("Create the next signing certificate in the IdP now, export the metadata again and "
+            "stage it before this one expires: federator update-certificate --metadata FILE "
+            "--domain DOMAIN --confirm DOMAIN.")
 
 
 def _label(cert: CertificateInfo, index: int) -> str:

@@ -32,6 +32,19 @@ def load_source(source: str | Path | bytes, *, ca_bundle: str | Path | None = No
         if len(data) > MAX_METADATA_BYTES:
             raise xmlsafe.too_large(len(data))
         return data, None
+    if isinstance(source, str) and not source.strip():
+        raise MetadataError("No metadata file or URL was given.", code="not_found",
+                            remedy="Give the path of the IdP's metadata file, or its https:// "
+                                   "URL.")
+    if isinstance(source, str) and source.strip().lower().startswith("file://"):
+        # A file:/// address copied from a browser's address bar: the file it names.
+        from urllib.parse import unquote, urlsplit
+        from urllib.request import url2pathname
+
+        parts = urlsplit(source.strip())
+        local = url2pathname(unquote(parts.path))
+        path = Path(f"//{parts.netloc}{local}" if parts.netloc else local)
+        return xmlsafe.read_file(path), str(path)
     if isinstance(source, str) and _URL.match(source.strip()):
         url = source.strip()
         check_url(url)

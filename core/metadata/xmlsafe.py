@@ -46,7 +46,8 @@ def read_file(path: Path) -> bytes:
     try:
         size = path.stat().st_size
     except FileNotFoundError as exc:
-        raise MetadataError(f"No file at {path}.", code="not_found",
+        # The full path: "No file at metadata.xml" does not say which folder was searched.
+        raise MetadataError(f"No file at {path.absolute()}.", code="not_found",
                             remedy="Check the path, or pick the file again.") from exc
     except ValueError as exc:  # e.g. a NUL character pasted into the path
         raise MetadataError(f"'{path}' is not a valid file path.", code="not_found",
@@ -155,6 +156,16 @@ def _check_prolog(data: bytes) -> None:
                        "DOCTYPE, delete that line and try again.")
         if re.match(r"<html[\s>]", rest, re.I):
             raise _not_xml("a web page (HTML)")
+        if rest and not rest.startswith("<"):
+            start = re.sub(r"\s+", " ", head[pos:pos + 30]).strip()
+            start = "".join(ch if ch.isprintable() else "?" for ch in start)
+            more = "..." if len(data) - pos > 30 else ""
+            raise MetadataError(
+                f"This file is not XML, so it is not SAML metadata: it starts with "
+                f"'{start}{more}'.",
+                code="malformed_xml",
+                remedy="Download the metadata XML from the IdP's SAML application settings "
+                       "(often called 'Export metadata' or 'Metadata URL').")
         if len(head) - pos > 20 or len(data) <= window:
             return
         window *= 4  # a long prolog (many comments): look further

@@ -12,7 +12,9 @@ Public API (import from ``core.operations``)::
     update_certificate(ctx, domain, new_certificate_b64, confirm=domain, promote=False)
     revert(ctx, domain, confirm=domain)
     restore(ctx, snapshot_id, confirm=domain)
+    make_default(ctx, domain, confirm=domain)   # preflight's remedy for domain.not_default
     reconcile(ctx)   # close entries a killed run left open
+    require_confirmation(domain, typed)   # the confirmation check alone, before slow work
 
 Reading without changing: :func:`read_snapshot`, :func:`password_impact`,
 :func:`accepted_certificates`, :func:`describe`.
@@ -23,6 +25,7 @@ from __future__ import annotations
 from core.operations.actions import (
     check_preflight,
     federate,
+    make_default,
     reconcile,
     restore,
     revert,
@@ -42,7 +45,12 @@ from core.operations.model import (
     PreflightRefusedError,
     ReconcileResult,
 )
-from core.operations.runner import KILL_HOOK_ENV, OperationContext, context_from_session
+from core.operations.runner import (
+    KILL_HOOK_ENV,
+    OperationContext,
+    context_from_session,
+    require_confirmation,
+)
 from core.operations.state import (
     accepted_certificates,
     describe,
@@ -72,9 +80,11 @@ __all__ = [
     "context_from_session",
     "describe",
     "federate",
+    "make_default",
     "password_impact",
     "read_snapshot",
     "reconcile",
+    "require_confirmation",
     "restore",
     "revert",
     "update_certificate",

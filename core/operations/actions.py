@@ -1,4 +1,5 @@
-"""The four changes: federate, update the signing certificate, revert to managed, restore.
+"""The changes: federate, update the signing certificate, revert to managed, restore, and make
+a domain the default (the remedy preflight offers for ``domain.not_default``).
 
 Each is the same state machine (``_change``): confirm -> lock -> reconcile -> read the domain ->
 plan (``core.plan``: one way to build each change) -> record the snapshot -> write -> read back
@@ -67,8 +68,10 @@ from core.operations.runner import (
     OperationContext,
     Run,
     check_confirmation,
+    quote_arg,
     reconcile_open_entries,
     report_journal_problems,
+    restore_command,
     take_lock,
     test_kill_point,
 )
@@ -90,6 +93,7 @@ from core.plan import (
     PlannedRequest,
     PlanOptions,
     build_certificate_update_plan,
+    build_make_default_plan,
     build_plan,
     build_revert_plan,
     normalize_certificate,
@@ -101,6 +105,7 @@ if TYPE_CHECKING:
     from core.preflight import PreflightResult
 
 PREFLIGHT_MAX_AGE = dt.timedelta(minutes=30)
+MAKE_DEFAULT = "make-default"  # the journal's kind for make_default
 PROPAGATION_NOTE = ("Sign-in follows Graph with a delay (up to 2 hours; 24 hours for a converted "
                     "domain): `federator status --domain {domain} --wait` shows when it has.")
 
@@ -115,6 +120,11 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     password_impact: PasswordImpact | None = None
     done: str = ""   # the success sentence, when the kind's default does not fit
+    way_back: str = ""   # when restoring the snapshot is not what undoes the change
+    unchanged: str = ""  # what to say when nothing needs sending, when the default does not fit
+    unchanged_notes: list[str] = field(default_factory=list)
+    # Sends the plans' requests itself (each recorded first) instead of the generic sender.
+    apply: Callable[[Run], None] | None = None
 
     @property
     def is_noop(self) -> bool:
@@ -138,19 +148,23 @@ def federate(ctx: OperationContext, domain: str, settings: GraphSettings | dict[
     ``preflight`` must be a run for this domain, recent, with no failed check and every warning
     listed in ``accept_warnings`` (by check id); otherwise :class:`PreflightRefusedError`.
     """
+    check_confirmation(domain, confirm, ctx)
     check_preflight(ctx, domain, preflight, accept_warnings)
 
     def prepare(run: Run, before: Snapshot) -> Prepared:
         plan = build_plan(domain, settings, domain_state(before), options)
         target = Target("Federated", {c.name: c.new for c in plan.changes})
         what = "Update the federation of" if before.federation else "Federate"
-        return Prepared([plan], target, f"{what} {domain}", notes=list(plan.notes))
+        return Prepared([plan], target, f"{what} {domain}", notes=list(plan.notes),
+                        unchanged=f"Nothing to change: {domain} is already federated with "
+                                  f"these settings: {describe(before)}.")
 
-    return _change(ctx, "federate", domain, confirm, prepare)
+    return _change(ctx, "federate", domain, prepare)
 
 
 def update_certificate(ctx: OperationContext, domain: str, certificates: str | Sequence[str], *,
-                       confirm: str | None, promote: bool = False) -> OperationResult:
+                       confirm: str | None, promote: bool = False,
+                       metadata_source: str | None = None) -> OperationResult:
     """Roll the IdP signing certificate without downtime.
 
     ``certificates``: the IdP's signing certificate(s) from its new metadata (base64 DER, any
@@ -159,7 +173,10 @@ def update_certificate(ctx: OperationContext, domain: str, certificates: str | S
     Without ``promote``: add it as ``nextSigningCertificate`` (Entra then accepts the current and
     the new one, so the IdP can switch whenever it likes). With ``promote`` (the IdP now signs
     with the new one): make it ``signingCertificate`` and clear the next slot.
+    ``metadata_source`` (the file or URL the certificates came from) makes the promote command
+    shown after staging one that can be pasted as it is.
     """
+    check_confirmation(domain, confirm, ctx)
     given = [certificates] if isinstance(certificates, str) else list(certificates)
     candidates = _newest_first([normalize_certificate(c) for c in given
                                 if c and normalize_certificate(c)])
@@ -182,6 +199,17 @@ def update_certificate(ctx: OperationContext, domain: str, certificates: str | S
         _show_certificates(run.ctx, before, "Entra accepts before the change")
         notes: list[str] = []
         if promote:
+            if new is None and staged and staged not in candidates:
+                staged_cert = next((c for c in accepted_certificates(before)
+                                    if c.slot == "nextSigningCertificate"), None)
+                which = (f" ({staged_cert.subject}, SHA-1 {staged_cert.sha1})"
+                         if staged_cert and staged_cert.readable else "")
+                raise RefusedError(
+                    f"This metadata only has the certificate {domain} already signs with, not "
+                    f"the staged next certificate{which}; nothing was changed.",
+                    code="certificate_not_in_metadata",
+                    remedy="Promote with the IdP's new metadata, the one that has the new "
+                           "certificate, once the IdP signs with it.")
             if new is None:
                 plan = build_certificate_update_plan(domain, state, current)
                 summary = f"The IdP's certificate is already the signing certificate of {domain}"
@@ -200,20 +228,32 @@ def update_certificate(ctx: OperationContext, domain: str, certificates: str | S
                     remedy="Give the IdP's new metadata (with its new certificate).")
             plan = build_certificate_update_plan(domain, state, current, new)
             summary = f"Stage the new certificate as next signing certificate of {domain}"
-            notes.append("When the IdP signs with the new certificate, promote it: federator "
-                         f"update-certificate --domain {domain} --metadata SOURCE --promote "
-                         f"--confirm {domain}")
+            notes.append(promote_note)
         target = Target("Federated", {**writable(before.federation),
                                       **{c.name: c.new for c in plan.changes}})
-        return Prepared([plan], target, summary, notes=notes + list(plan.notes))
+        prepared = Prepared([plan], target, summary, notes=notes + list(plan.notes))
+        if promote:
+            prepared.unchanged = (f"Nothing to change: the IdP's certificate already is the "
+                                  f"signing certificate of {domain}.")
+        else:
+            prepared.unchanged = (f"Nothing to change: the IdP's new certificate is already "
+                                  f"staged as next signing certificate of {domain}; Entra "
+                                  "accepts it and the current one.")
+            prepared.unchanged_notes = [promote_note]
+        return prepared
 
+    source = quote_arg(metadata_source) if metadata_source else "NEW_METADATA"
+    promote_note = ("When the IdP signs with the new certificate, promote it: federator "
+                    f"update-certificate --metadata {source} --domain {domain} --promote "
+                    f"--confirm {domain}")
     kind = "promote-certificate" if promote else "stage-certificate"
-    return _change(ctx, kind, domain, confirm, prepare, show_certificates=True)
+    return _change(ctx, kind, domain, prepare, show_certificates=True)
 
 
 def revert(ctx: OperationContext, domain: str, *, confirm: str | None) -> OperationResult:
     """Back to managed sign-in: ``PATCH authenticationType=Managed``, then check the
     configuration is gone. Counts first the users who will need a cloud password (REV-01)."""
+    check_confirmation(domain, confirm, ctx)
 
     def prepare(run: Run, before: Snapshot) -> Prepared:
         plan = build_revert_plan(domain, domain_state(before))
@@ -222,15 +262,24 @@ def revert(ctx: OperationContext, domain: str, *, confirm: str | None) -> Operat
             impact = show_password_impact(run.ctx, domain)
         return Prepared([plan], Target("Managed", None),
                         f"Revert {domain} to managed (cloud) sign-in", notes=list(plan.notes),
-                        password_impact=impact)
+                        password_impact=impact,
+                        unchanged=f"Nothing to change: {domain} already uses managed (cloud) "
+                                  "sign-in.")
 
-    return _change(ctx, "revert", domain, confirm, prepare)
+    return _change(ctx, "revert", domain, prepare)
 
 
 def restore(ctx: OperationContext, snapshot_id: str, *, confirm: str | None) -> OperationResult:
     """Put a domain back as a journal snapshot recorded it (federated with its settings, or
     managed). A half-federated current state is first reverted, then re-created."""
-    snap, _entry = find_snapshot(ctx.journal_dir, snapshot_id)
+    snap, entry = find_snapshot(ctx.journal_dir, snapshot_id)
+    check_confirmation(snap.domain_name, confirm, ctx)
+    if entry.kind == MAKE_DEFAULT:
+        raise RefusedError(
+            f"Snapshot {snap.id} was taken when {snap.domain_name} was made the default domain; "
+            "restoring sign-in settings does not undo that. Nothing was changed.",
+            code="snapshot_not_restorable",
+            remedy=f"The way back of that change: {entry.way_back or 'see federator history'}")
     if snap.tenant and snap.tenant != ctx.tenant_id:
         raise RefusedError(f"Snapshot {snap.id} belongs to another tenant ({snap.tenant}).",
                            code="snapshot_other_tenant",
@@ -244,11 +293,13 @@ def restore(ctx: OperationContext, snapshot_id: str, *, confirm: str | None) -> 
 
     def prepare(run: Run, before: Snapshot) -> Prepared:
         state = domain_state(before)
-        summary = f"Restore {domain} to snapshot {snap.id} ({describe(snap)})"
+        summary = f"Restore {domain} as snapshot {snap.id} recorded it: {describe(snap)}"
         done = f"{domain} is back as snapshot {snap.id} recorded it: "
+        unchanged = (f"Nothing to change: {domain} already is as snapshot {snap.id} recorded "
+                     f"it: {describe(before)}.")
         if snap.federation is None or snap.authentication_type.lower() != "federated":
             return Prepared([build_revert_plan(domain, state)], Target("Managed", None), summary,
-                            done=done)
+                            done=done, unchanged=unchanged)
         desired = writable(snap.federation)
         options = _options_from(desired)
         plans: list[Plan] = []
@@ -260,9 +311,58 @@ def restore(ctx: OperationContext, snapshot_id: str, *, confirm: str | None) -> 
         plan = build_plan(domain, desired, state, options)
         plans.append(plan)
         return Prepared(plans, Target("Federated", {c.name: c.new for c in plan.changes}),
-                        summary, done=done)
+                        summary, done=done, unchanged=unchanged)
 
-    return _change(ctx, "restore", domain, confirm, prepare, restoring=snap.id)
+    return _change(ctx, "restore", domain, prepare, restoring=snap.id)
+
+
+def make_default(ctx: OperationContext, domain: str, *, confirm: str | None) -> OperationResult:
+    """Make ``domain`` the tenant's default domain (``PATCH /domains/{d}`` ``isDefault``), the
+    remedy for preflight's ``domain.not_default``: a default domain cannot be federated.
+
+    Journaled like every change; its way back is making the previous default domain the default
+    again. The write is ``core.preflight.remedies.make_default`` (which refuses, before sending,
+    when the token shows the permission or role missing: that refusal is recorded, then raised).
+    """
+    check_confirmation(domain, confirm, ctx)
+
+    def prepare(run: Run, before: Snapshot) -> Prepared:
+        from core.graph import api
+
+        plan = build_make_default_plan(domain, domain_state(before))
+        previous = next((str(d.get("id")) for d in api.list_domains(run.client)
+                         if d.get("isDefault")), None)
+        way_back = ""
+        if previous and previous.lower() != domain.lower():
+            way_back = f"federator make-default {previous} --confirm {previous}"
+        was = f" (the default now is {previous})" if previous and way_back else ""
+        return Prepared([plan], Target(before.authentication_type, None, {"isDefault": True}),
+                        f"Make {domain} the default domain{was}", notes=list(plan.notes),
+                        way_back=way_back, apply=lambda r: _apply_make_default(r, plan),
+                        unchanged=f"Nothing to change: {domain} is already the default domain.")
+
+    return _change(ctx, MAKE_DEFAULT, domain, prepare)
+
+
+def _apply_make_default(run: Run, plan: Plan) -> None:
+    """The remedy's PATCH, with the request recorded before it goes and the answer after."""
+    from core.preflight.remedies import make_default as remedy
+
+    assert run.entry is not None
+    for request in plan.requests:
+        run.entry.request(request.method, request.path, request.body)
+        run.ctx.emit(STEP_WRITE, STARTED, f"Sending {request.method} {request.path}")
+    try:
+        remedy(run.client, run.domain)
+    except GraphError as exc:
+        for request in plan.requests:
+            run.entry.response(request.method, request.path, status=exc.status,
+                               request_id=exc.request_id, error=exc.message,
+                               certain=not isinstance(exc, UncertainWriteError))
+        raise
+    for request in plan.requests:
+        run.entry.response(request.method, request.path, status=None)
+        run.ctx.emit(STEP_WRITE, OK, f"{request.method} {request.path}: Graph accepted it")
 
 
 def reconcile(ctx: OperationContext) -> list[ReconcileResult]:
@@ -296,7 +396,8 @@ def check_preflight(ctx: OperationContext, domain: str, result: PreflightResult,
         raise PreflightRefusedError(
             f"Federator will not federate {domain} while preflight checks fail: "
             f"{', '.join(failed)}. Nothing was changed.",
-            remedy=f"Fix them (federator preflight --domain {domain} explains each).",
+            remedy=f"Fix them (federator preflight {_preflight_inputs(result, domain)} "
+                   "explains each).",
             details={"failed": failed})
     accepted = {a.strip() for a in accept_warnings}
     unaccepted = [c.id for c in result.checks if c.status == "warn" and c.id not in accepted]
@@ -311,6 +412,12 @@ def check_preflight(ctx: OperationContext, domain: str, result: PreflightResult,
     warned = [c.id for c in result.checks if c.status == "warn"]
     message = "Preflight passed" + (f" (warnings accepted: {', '.join(warned)})" if warned else "")
     ctx.emit(STEP_PREFLIGHT, OK, message, accepted=warned)
+
+
+def _preflight_inputs(result: PreflightResult, domain: str) -> str:
+    source = getattr(result, "metadata_source", None)
+    where = f"--metadata {quote_arg(str(source))} " if source else "--metadata SOURCE "
+    return f"{where}--domain {domain}"
 
 
 def show_password_impact(ctx: OperationContext, domain: str) -> PasswordImpact:
@@ -365,10 +472,10 @@ def _options_from(values: dict[str, Any]) -> PlanOptions:
 # The state machine
 
 
-def _change(ctx: OperationContext, kind: str, domain: str, confirm: str | None,
-            prepare: Preparer, *, show_certificates: bool = False,
-            restoring: str | None = None) -> OperationResult:
-    check_confirmation(domain, confirm, ctx)
+def _change(ctx: OperationContext, kind: str, domain: str, prepare: Preparer, *,
+            show_certificates: bool = False, restoring: str | None = None) -> OperationResult:
+    """The state machine, from the lock to the recorded outcome (the caller has checked the
+    typed confirmation)."""
     with take_lock(ctx, f"{kind} {domain}") as writer:
         ctx.emit(STEP_LOCK, OK, "Holding the tenant's change lock (no other Federator can "
                                 "change it meanwhile)")
@@ -389,14 +496,15 @@ def _change(ctx: OperationContext, kind: str, domain: str, confirm: str | None,
         if show_certificates:
             result.certificates_before = accepted_certificates(before)
         if prepared.is_noop:
-            result.summary = (f"Nothing to change: {domain} already is "
-                              f"{describe(before)}.")
+            result.summary = prepared.unchanged or (
+                f"Nothing to change: {domain} already is as asked ({describe(before)}).")
             result.after = before
             result.changed = False
+            result.notes = prepared.unchanged_notes  # the plan's are about a change not made
             ctx.emit(STEP_PLAN, OK, result.summary)
             return result
         requests = [r for p in prepared.plans for r in p.requests]
-        ctx.emit(STEP_PLAN, OK, f"{prepared.summary}: {len(requests)} request(s) to send",
+        ctx.emit(STEP_PLAN, OK, f"{prepared.summary}; {len(requests)} request(s) to send",
                  requests=[f"{r.method} {r.path}" for r in requests])
 
         ctx.recording = True
@@ -413,26 +521,33 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
     """From the journaled snapshot to the recorded outcome (no callback can interrupt it)."""
     domain, kind, before = run.domain, run.kind, result.before
     assert before is not None
+    way_back = prepared.way_back or restore_command(before.id, domain)
     run.entry = run.writer.begin(kind=kind, domain=domain, who=ctx.who, snapshot=before,
                                  plan=plan_json, summary=prepared.summary, op=op,
-                                 target=prepared.target.to_json(), restoring=restoring)
+                                 target=prepared.target.to_json(), restoring=restoring,
+                                 way_back=way_back)
     result.op_id = op
-    way_back = f"federator restore {before.id} --confirm {domain}"
     ctx.emit(STEP_SNAPSHOT, OK, f"Snapshot {before.id} recorded in the journal: the way back "
                                 f"is `{way_back}`", snapshot=before.id)
     test_kill_point("snapshot")
 
     try:
-        for request in (r for p in prepared.plans for r in p.requests):
-            _send_with_fallback(run, request, before, prepared.target)
+        if prepared.apply is not None:
+            prepared.apply(run)
+        else:
+            for request in (r for p in prepared.plans for r in p.requests):
+                _send_with_fallback(run, request, before, prepared.target)
     except GraphError as exc:
         return _after_failure(run, result, prepared.target, exc, way_back)
+    except RefusedError as exc:  # refused before anything was sent (make-default's role check)
+        _record_refusal(run, result, exc)
+        raise
 
     ctx.emit(STEP_VERIFY, STARTED, f"Reading {domain} back to verify")
     try:
         after = run.read(f"{op}-after")
     except (GraphError, FederatorError) as exc:
-        return _unknown(run, result, exc, way_back)
+        return _unknown(run, result, exc, way_back, accepted=True)
     diffs = differences(after, prepared.target)
     run.entry.verify(not diffs, differences=diffs, state=after)
     test_kill_point("verify")
@@ -459,14 +574,37 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
     result.outcome = SUCCEEDED
     result.summary = _success_summary(kind, domain, after, prepared)
     result.way_back = way_back
-    result.notes = [*prepared.notes, PROPAGATION_NOTE.format(domain=domain)]
+    result.notes = list(prepared.notes)
+    if kind != MAKE_DEFAULT:  # sign-in is what takes time to follow
+        result.notes.append(PROPAGATION_NOTE.format(domain=domain))
     run.entry.end(OUTCOME_SUCCEEDED, summary=result.summary, way_back=way_back,
                   snapshot=after, changed=result.changed, request_ids=run.request_ids)
     ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {op}", op=op)
     return result
 
 
+def _doing(kind: str, domain: str) -> str:
+    """The change as the subject of a sentence: ``Reverting contoso.com``."""
+    return {"federate": f"Federating {domain}", "revert": f"Reverting {domain}",
+            "restore": f"Restoring {domain}",
+            "stage-certificate": f"Staging the new certificate of {domain}",
+            "promote-certificate": f"Promoting the new certificate of {domain}",
+            MAKE_DEFAULT: f"Making {domain} the default domain"}.get(kind, f"{kind} {domain}")
+
+
+def _record_refusal(run: Run, result: OperationResult, exc: RefusedError) -> None:
+    """Close the entry of a change refused before it took effect (then the caller raises)."""
+    assert run.entry is not None and result.before is not None
+    summary = f"{_doing(run.kind, run.domain)} was refused; nothing was changed. {exc.message}"
+    run.entry.end(OUTCOME_FAILED, summary=summary, way_back="", snapshot=result.before,
+                  changed=False, error=exc.to_json())
+    run.ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {result.op_id}")
+
+
 def _success_summary(kind: str, domain: str, after: Snapshot, prepared: Prepared) -> str:
+    if kind == MAKE_DEFAULT:
+        return (f"{domain} is now the tenant's default domain. Only the suffix offered for new "
+                "users changed; existing users, addresses and mail flow are as before.")
     if kind == "revert":
         return (f"{domain} is back to managed (cloud) sign-in; its federation configuration is "
                 "gone.")
@@ -486,8 +624,14 @@ def _config_path(domain: str) -> str:
 
 def _send_with_fallback(run: Run, request: PlannedRequest, before: Snapshot,
                         target: Target) -> None:
-    """Send ``request``; if Graph refuses a PATCH of the configuration, delete and re-create it
-    in the same operation (and put the old one back if the re-create is refused)."""
+    """Send ``request``, making sure of its effect when its answer is uncertain.
+
+    No answer at all (a dropped connection, a timeout) and a re-read showing nothing changed:
+    the request never took effect, so it is sent once more. A 5xx to a PATCH of the
+    configuration (Graph's documented unexplained refusal, #3626): the configuration is replaced
+    instead (delete and re-create, at once; the previous one is put back if that fails). A 4xx is
+    Graph's answer and is not retried.
+    """
     is_config_patch = (request.method == "PATCH" and "/federationConfiguration/" in request.path
                        and before.federation is not None and target.federation is not None)
     try:
@@ -496,37 +640,62 @@ def _send_with_fallback(run: Run, request: PlannedRequest, before: Snapshot,
     except (PermissionDeniedError, ConflictError, ThrottledError, AuthenticationError,
             GraphConnectionError):
         raise
-    except UncertainWriteError:
-        if not is_config_patch:
-            raise
+    except UncertainWriteError as exc:
         now = run.read(f"{new_id()}-check")
         if not differences(now, target):
-            return  # the PATCH landed although its answer was lost
+            return  # it landed although its answer was lost
         if not same_state(now, before):
             raise
-    except ServerError:  # Graph's documented unexplained refusal (#3626); a 400 is not retried
+        if exc.status is None:
+            run.ctx.emit(STEP_WRITE, WARNING, "No answer came, and reading back shows the "
+                                              "request did not take effect: sending it again")
+            run.send(request)
+            return
         if not is_config_patch:
             raise
+    except ServerError:
+        if not is_config_patch:
+            raise
+    _replace_configuration(run, before, target)
+
+
+def _config_body(values: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {"@odata.type": ODATA_TYPE}
+    body.update({k: v for k, v in values.items() if v is not None})
+    return body
+
+
+def _replace_configuration(run: Run, before: Snapshot, target: Target) -> None:
+    """Delete the configuration and create the target one at once; if the create does not take,
+    put the previous configuration back, so the domain is never left without one."""
     assert before.federation is not None and target.federation is not None
     run.ctx.emit(STEP_WRITE, WARNING, "Graph refused the update; replacing the configuration "
                                       "instead (delete and re-create, at once)")
-    config_id = str(before.federation.get("id") or "")
     path = _config_path(run.domain)
-    run.send(PlannedRequest("DELETE", f"{path}/{quote(config_id, safe='')}"))
-    body: dict[str, Any] = {"@odata.type": ODATA_TYPE}
-    body.update({k: v for k, v in target.federation.items() if v is not None})
+    config_id = str(before.federation.get("id") or "")
     try:
-        run.send(PlannedRequest("POST", path, body))
+        run.send(PlannedRequest("DELETE", f"{path}/{quote(config_id, safe='')}"))
     except UncertainWriteError:
-        raise
-    except GraphError:
-        old: dict[str, Any] = {"@odata.type": ODATA_TYPE}
-        old.update({k: v for k, v in writable(before.federation).items() if v is not None})
-        run.ctx.emit(STEP_WRITE, WARNING, "The re-create was refused; putting the previous "
-                                          "configuration back")
-        with suppress(GraphError):  # the failure handler re-reads and reports the state left
-            run.send(PlannedRequest("POST", path, old))
-        raise
+        if run.read(f"{new_id()}-check").federation is not None:
+            raise  # the delete did not take: nothing changed, the failure handler says so
+    failure: GraphError
+    try:
+        run.send(PlannedRequest("POST", path, _config_body(target.federation)))
+        return
+    except UncertainWriteError as exc:
+        now = run.read(f"{new_id()}-check")
+        if not differences(now, target):
+            return  # the re-create landed although its answer was lost
+        if now.federation is not None or not now.readable:
+            raise  # something is there (half-federated?): the failure handler reports it
+        failure = exc
+    except GraphError as exc:
+        failure = exc
+    run.ctx.emit(STEP_WRITE, WARNING, "The re-create did not take; putting the previous "
+                                      "configuration back")
+    with suppress(GraphError):  # the failure handler re-reads and reports the state left
+        run.send(PlannedRequest("POST", path, _config_body(writable(before.federation))))
+    raise failure
 
 
 def _after_failure(run: Run, result: OperationResult, target: Target, exc: GraphError,
@@ -560,15 +729,13 @@ def _after_failure(run: Run, result: OperationResult, target: Target, exc: Graph
     entry.verify(False, differences=diffs, state=after)
     result.outcome = FAILED_OUTCOME
     if result.changed:
+        # Restoring also clears a half-federated state first, so it is the way back in all cases.
         result.way_back = way_back
-        if not after.readable:
-            result.way_back = (f"federator revert --domain {run.domain} --confirm {run.domain} "
-                               f"(then, if wanted, {way_back})")
         state = f"{run.domain} was changed and is now {describe(after)}"
     else:
         result.way_back = ""
         state = f"nothing was changed: {run.domain} is as it was, {describe(after)}"
-    result.summary = f"The {run.kind} failed: {exc.message} State: {state}."
+    result.summary = f"{_doing(run.kind, run.domain)} failed: {exc.message} State: {state}."
     entry.end(OUTCOME_FAILED, summary=result.summary, way_back=result.way_back, snapshot=after,
               changed=result.changed, error=exc.to_json())
     ctx.emit(STEP_VERIFY, FAILED, f"{run.domain} is {describe(after)}", state=after.to_json())
@@ -576,17 +743,20 @@ def _after_failure(run: Run, result: OperationResult, target: Target, exc: Graph
     return result
 
 
-def _unknown(run: Run, result: OperationResult, exc: FederatorError,
-             way_back: str) -> OperationResult:
+def _unknown(run: Run, result: OperationResult, exc: FederatorError, way_back: str, *,
+             accepted: bool = False) -> OperationResult:
     """The domain could not be read after a write: leave the entry open for reconciliation."""
     result.outcome = UNKNOWN
     result.request_ids = list(run.request_ids)
-    result.summary = (f"Federator could not read {run.domain} after writing ({exc.message}), so "
-                      "its state is unknown. The journal entry stays open: the next Federator run "
-                      "re-reads the domain and records what it finds.")
-    result.way_back = f"federator status --domain {run.domain}; if it changed: {way_back}"
-    run.ctx.emit(STEP_VERIFY, FAILED, result.summary)
+    what = ("Graph accepted the change, but Federator could not read it back" if accepted else
+            "The write failed and Federator could not read the domain afterwards")
+    result.summary = (f"{what} ({exc.message}): whether {run.domain} is as planned is not "
+                      "verified. The journal entry stays open: the next Federator change, or "
+                      f"`federator status --domain {run.domain}`, re-reads the domain and records "
+                      "what it finds.")
+    result.way_back = way_back  # a no-op if nothing changed: it re-reads first
+    run.ctx.emit(STEP_VERIFY, FAILED, f"Could not read {run.domain} back: {exc.message}")
     return result
 
 
-__all__ = ["federate", "reconcile", "restore", "revert", "update_certificate"]
+__all__ = ["federate", "make_default", "reconcile", "restore", "revert", "update_certificate"]

@@ -7,7 +7,7 @@ read the :class:`OperationResult` at the end: the state the domain was left in, 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from core.errors import RefusedError
@@ -109,8 +109,7 @@ class ReconcileResult:
     way_back: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"op": self.op, "kind": self.kind, "domain": self.domain, "summary": self.summary,
-                "changed": self.changed, "way_back": self.way_back}
+        return asdict(self)
 
 
 @dataclass

@@ -100,13 +100,20 @@ def test_kill_point(point: str) -> None:
     os._exit(137)  # Windows: no SIGKILL; exit without cleanup, as close as it gets
 
 
-def check_confirmation(domain: str, confirm: str | None, ctx: OperationContext) -> None:
-    """Every write needs the domain typed again, exactly (case aside)."""
+def require_confirmation(domain: str, confirm: str | None) -> None:
+    """Every write needs the domain typed again, exactly (case and a final dot aside).
+
+    Callers check it before anything slow (sign-in, preflight), so a typo costs nothing."""
     typed = (confirm or "").strip().rstrip(".").lower()
     if typed != domain.strip().rstrip(".").lower():
         raise ConfirmationError(
             f"The confirmation {confirm!r} does not match the domain {domain!r}; nothing was "
             "changed.", remedy=f"Type the domain to confirm: --confirm {domain}")
+
+
+def check_confirmation(domain: str, confirm: str | None, ctx: OperationContext) -> None:
+    """:func:`require_confirmation`, reported as the operation's first step."""
+    require_confirmation(domain, confirm)
     ctx.emit(STEP_CONFIRM, OK, f"Confirmed: {domain}")
 
 
@@ -210,12 +217,30 @@ def _reconcile_one(ctx: OperationContext, writer: JournalWriter,
         summary = (f"The interrupted {entry.kind} of {entry.domain} left it neither as before "
                    f"nor as planned: {describe(after)}.")
         changed = True
-    way_back = (f"federator restore {before.id} --confirm {entry.domain}"
-                if before is not None and changed else "")
+    recorded_way_back = str(begin.get("way_back") or "")
+    if not changed:
+        way_back = ""
+    elif recorded_way_back:
+        way_back = recorded_way_back
+    else:
+        way_back = restore_command(before.id, entry.domain) if before is not None else ""
     writer.resume(entry).end(OUTCOME_RECONCILED, summary=summary, way_back=way_back,
                              snapshot=after, changed=changed, requests_sent=sent,
                              reconciled_by=ctx.who)
     return ReconcileResult(entry.op, entry.kind, entry.domain, summary, changed, way_back)
+
+
+def quote_arg(text: str) -> str:
+    """``text`` as one argument of a suggested command that pastes into PowerShell, cmd and sh
+    alike (paths with spaces are common on Windows)."""
+    if text and all(ch.isalnum() or ch in "-_.:/\\@" for ch in text):
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def restore_command(snapshot_id: str, domain: str) -> str:
+    """The way back of a change: the exact command that puts ``domain`` back as it was."""
+    return f"federator restore {snapshot_id} --confirm {domain}"
 
 
 def context_from_session(session: Any, paths: Any, on_event: EventCallback | None = None,

@@ -8,6 +8,7 @@ one comparison rule serve them all.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from core.graph.errors import (
     GraphError,
     NotFoundError,
     PermissionDeniedError,
+    ServerError,
     ThrottledError,
 )
 from core.journal import Snapshot, now_iso
@@ -33,18 +35,36 @@ DOMAIN_FIELDS = ("id", "authenticationType", "isDefault", "isInitial", "isRoot",
                  "isAdminManaged")
 
 
+READ_ATTEMPTS = 3
+READ_RETRY_DELAYS_S = (0.5, 1.5)
+
+
 def read_snapshot(client: GraphClient, tenant: str, domain: str, snapshot_id: str) -> Snapshot:
     """The domain and its federation configuration as Graph reports them now.
 
-    A Federated domain whose configuration cannot be read (404, empty list, or a server error on
-    the read) is recorded with ``readable=False``: the documented half-federated state (API-02).
-    Throttling, sign-in and network failures are raised: they say nothing about the domain.
+    A Federated domain that Graph says has no configuration (404 or an empty list) is recorded
+    with ``readable=False``: the documented half-federated state (API-02). Server errors,
+    throttling and network failures say nothing about the domain: the read is tried again
+    (:data:`READ_ATTEMPTS` times in all, because a read after a write decides whether a change
+    is reported done) and then raised, like sign-in failures.
     """
+    for delay in (*READ_RETRY_DELAYS_S[:READ_ATTEMPTS - 1], None):
+        try:
+            return _read_snapshot_once(client, tenant, domain, snapshot_id)
+        except (ServerError, GraphConnectionError, ThrottledError):
+            if delay is None:
+                raise
+            time.sleep(delay)  # a short backoff between reads; Graph's 5xx are often transient
+    raise AssertionError("unreachable")
+
+
+def _read_snapshot_once(client: GraphClient, tenant: str, domain: str,
+                        snapshot_id: str) -> Snapshot:
     try:
         dom = dict(api.get_domain(client, domain))
     except NotFoundError as exc:
         raise InputError(f"The tenant has no domain {domain!r}.", code="unknown_domain",
-                         remedy="Check the spelling; `federator status --domain` reads it.") \
+                         remedy="Check the spelling; `federator domains` lists the tenant's domains.") \
             from exc
     fed: dict[str, Any] | None = None
     readable = True
@@ -53,7 +73,8 @@ def read_snapshot(client: GraphClient, tenant: str, domain: str, snapshot_id: st
     try:
         found = api.find_federation_configuration(client, domain)
         fed = dict(found) if found else None
-    except (ThrottledError, AuthenticationError, PermissionDeniedError, GraphConnectionError):
+    except (ThrottledError, AuthenticationError, PermissionDeniedError, GraphConnectionError,
+            ServerError):
         raise
     except GraphError as exc:
         if not federated:
@@ -86,21 +107,28 @@ def writable(federation: dict[str, Any] | None) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Target:
-    """What a change intends: the authentication type and, when federated, property values."""
+    """What a change intends: the authentication type, property values when federated, and
+    domain properties it sets (``{"isDefault": True}`` for make-default)."""
 
     authentication_type: str
     federation: dict[str, Any] | None
+    domain: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"authenticationType": self.authentication_type, "federation": self.federation}
+        data = {"authenticationType": self.authentication_type, "federation": self.federation}
+        if self.domain:
+            data["domain"] = self.domain
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Target | None:
         if not isinstance(data, dict):
             return None
         fed = data.get("federation")
+        dom = data.get("domain")
         return cls(str(data.get("authenticationType", "")),
-                   dict(fed) if isinstance(fed, dict) else None)
+                   dict(fed) if isinstance(fed, dict) else None,
+                   dict(dom) if isinstance(dom, dict) else None)
 
 
 def differences(snapshot: Snapshot, target: Target) -> list[str]:
@@ -109,6 +137,9 @@ def differences(snapshot: Snapshot, target: Target) -> list[str]:
     if snapshot.authentication_type.lower() != target.authentication_type.lower():
         found.append(f"authenticationType is {snapshot.authentication_type}, "
                      f"expected {target.authentication_type}")
+    for name, wanted in (target.domain or {}).items():
+        if snapshot.domain.get(name) != wanted:
+            found.append(f"{name} is {snapshot.domain.get(name)}, expected {wanted}")
     if target.federation is None:
         if snapshot.federation is not None:
             found.append("a federation configuration still exists")
@@ -126,7 +157,8 @@ def same_state(a: Snapshot, b: Snapshot) -> bool:
     """True when two snapshots describe the same sign-in state (ids and timestamps aside)."""
     if a.readable != b.readable:
         return False
-    target = Target(b.authentication_type, writable(b.federation) if b.federation else None)
+    target = Target(b.authentication_type, writable(b.federation) if b.federation else None,
+                    {"isDefault": b.domain.get("isDefault")} if "isDefault" in b.domain else None)
     return not differences(a, target)
 
 
@@ -139,8 +171,9 @@ def describe(snapshot: Snapshot) -> str:
         return f"{auth} ({INHERITED_NOTE})"
     if snapshot.federation:
         fed = snapshot.federation
-        return (f"{auth} with {fed.get('displayName') or 'an IdP'} "
-                f"(issuer {fed.get('issuerUri')}, sign-in {fed.get('passiveSignInUri')})")
+        shown = f', shown to users as "{fed["displayName"]}"' if fed.get("displayName") else ""
+        return (f"{auth} with the IdP {fed.get('issuerUri')} "
+                f"(sign-in {fed.get('passiveSignInUri')}{shown})")
     return f"{auth} (cloud sign-in, no federation configuration)" if auth == "Managed" else auth
 
 

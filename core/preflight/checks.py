@@ -135,8 +135,9 @@ def _skip(check_id: str, reason: str) -> CheckResult:
     return _r(check_id, "skipped", reason, "It cannot be checked until that is resolved.")
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 user', '3 users' (or ``many`` for an irregular plural)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 def _date(value: dt.datetime) -> str:
@@ -161,10 +162,10 @@ def check_metadata_readable(inp: PreflightInput) -> CheckResult:
     notes = [f for f in md.findings
              if f.severity in ("error", "warning") and f.id not in COVERED_FINDINGS]
     found = (f"Read {md.source_name or 'the metadata'}: entity {md.entity_id}, "
-             f"{_plural(len(md.sso), 'sign-in endpoint')}, "
-             f"{_plural(len(md.certificates), 'certificate')}.")
+             f"{plural(len(md.sso), 'sign-in endpoint')}, "
+             f"{plural(len(md.certificates), 'certificate')}.")
     if notes:
-        return _r(cid, "warn", found + " The reader noted " + _plural(len(notes), "problem") + ".",
+        return _r(cid, "warn", found + " The reader noted " + plural(len(notes), "problem") + ".",
                   why, "Read each note; most mean the IdP's export should be corrected.",
                   items=[f"{f.message}" + (f" {f.remedy}" if f.remedy else "") for f in notes])
     return _r(cid, "pass", found, why)
@@ -183,8 +184,8 @@ def issuer_problems(issuer: str) -> tuple[list[str], list[str]]:
     scheme = parts.scheme.lower()
     if not scheme or not scheme[0].isalpha() or (scheme in ("http", "https")
                                                  and not parts.netloc):
-        fails.append(f"'{text}' is not an absolute URI (Microsoft requires one, such as "
-                     "https://… or urn:…).")
+        fails.append(f"'{text}' is not an absolute URI (SAML requires one and Graph's "
+                     "issuerUri is a URI, such as https://… or urn:…).")
     lowered = text.lower()
     if lowered.rstrip("/") == MICROSOFT_SP:
         fails.append(f"'{text}' is Microsoft's own identifier, not the IdP's.")
@@ -342,11 +343,16 @@ def _no_tenant(inp: PreflightInput, cid: str) -> CheckResult | None:
     if inp.tenant is None:
         return _skip(cid, inp.tenant_error or "Federator did not sign in to the tenant.")
     if inp.tenant.domains is None:
-        return _r(cid, "manual", "Federator could not read the tenant's domains: "
+        # Without the domain list nothing about the target is known: one failed check (a
+        # preflight that could not look is not "ready"), the checks that depend on it skipped.
+        if cid != "domain.exists":
+            return _skip(cid, "The tenant's domains could not be read (see domain.exists).")
+        return _r(cid, "fail", "Federator could not read the tenant's domains: "
                   + inp.tenant.errors.get("domains", "no answer") + ".",
                   "The domain's state decides whether it can be federated.",
-                  "Check in the Microsoft 365 admin center (Settings > Domains), or grant "
-                  "Domain.Read.All and run preflight again.")
+                  "Run preflight again in a few minutes; if it keeps failing, make sure "
+                  "Federator's sign-in has Domain.Read.All, or check the domain in the "
+                  "Microsoft 365 admin center (Settings > Domains).")
     return None
 
 
@@ -434,9 +440,11 @@ def check_domain_not_default(inp: PreflightInput) -> CheckResult:
         return _r(cid, "fail", f"{dom['id']} is the tenant's default domain.", why,
                   f"Make {other} the default domain first. It only changes the suffix offered "
                   "for new users: existing users, addresses and mail flow stay as they are. "
-                  f"Federator can do it: {command} (this needs Domain.ReadWrite.All and Domain "
-                  "Name Administrator or Global Administrator), or use the Microsoft 365 admin "
-                  f"center: Settings > Domains > {other} > Set as default.",
+                  f"Federator can do it: {command} (this needs the Domain.ReadWrite.All "
+                  "permission and the Domain Name Administrator, Security Administrator, "
+                  "External Identity Provider Administrator or Global Administrator role), or "
+                  f"use the Microsoft 365 admin center: Settings > Domains > {other} > Set as "
+                  "default.",
                   action=CheckAction("make_default", f"Make {other} the default domain",
                                      command, {"domain": other}))
     return _r(cid, "pass", f"{dom['id']} is not the default domain.", why)
@@ -463,7 +471,7 @@ def check_domain_subdomain(inp: PreflightInput) -> CheckResult:
                   "refuses to promote a subdomain with users while its root is federated.")
     subs = inp.tenant.subdomains_of(inp.domain)
     if subs:
-        return _r(cid, "warn", f"{_plural(len(subs), 'subdomain')} will follow {dom['id']}: "
+        return _r(cid, "warn", f"{plural(len(subs), 'subdomain')} will follow {dom['id']}: "
                   + ", ".join(subs) + ".", why,
                   "Make sure the IdP can sign in users of these subdomains too (their users get "
                   "the same issuer); test one user per subdomain after the change.", items=subs)
@@ -513,7 +521,7 @@ def check_domain_current_state(inp: PreflightInput) -> CheckResult:
                   "would change.", why)
     items = [f"{c.name}: {display_value(c.name, c.current)} -> {display_value(c.name, c.new)}"
              for c in changed]
-    return _r(cid, "warn", current + f" The change will update {_plural(len(changed), 'value')} "
+    return _r(cid, "warn", current + f" The change will update {plural(len(changed), 'value')} "
               "in place (PATCH).", why,
               "Check that replacing the current IdP is intended: its users will sign in at the "
               "new IdP. Federator keeps a snapshot of the current values to restore them.",
@@ -555,7 +563,7 @@ def check_tenant_issuer_unique(inp: PreflightInput) -> CheckResult:
                   "Run Get-MgDomainFederationConfiguration -DomainId <domain> for each and "
                   f"compare its IssuerUri with {issuer}.", items=unread)
     return _r(cid, "pass", f"No other domain uses issuer {issuer} "
-              f"({_plural(len(federated), 'other federated domain')} checked).", why)
+              f"({plural(len(federated), 'other federated domain')} checked).", why)
 
 
 def check_tenant_dirsync(inp: PreflightInput) -> CheckResult:
@@ -778,13 +786,15 @@ def check_users_immutable_id(inp: PreflightInput) -> CheckResult:
     if missing:
         items = [str(u.get("userPrincipalName")) + ("" if u.get("accountEnabled", True)
                                                     else " (disabled)") for u in missing]
-        return _r(cid, "warn", f"{len(missing)} of {_plural(len(users), 'user')} in {where} "
-                  "have no ImmutableID: they will not be able to sign in.", why,
+        return _r(cid, "warn", f"{len(missing)} of {plural(len(users), 'user')} in {where} "
+                  f"{'has' if len(missing) == 1 else 'have'} no ImmutableID: "
+                  f"{'this user' if len(missing) == 1 else 'they'} will not be able to sign in.",
+                  why,
                   "Before federating, set each one to the value the IdP sends as NameID (for "
                   "JumpCloud and Google, usually the email address): Update-MgUser -UserId "
                   "<upn> -OnPremisesImmutableId '<value>'. Changing it after federation is "
                   "harder.", items=items)
-    return _r(cid, "pass", f"All {_plural(len(users), 'user')} in {where} have an ImmutableID.",
+    return _r(cid, "pass", f"All {plural(len(users), 'user')} in {where} have an ImmutableID.",
               why)
 
 
@@ -798,7 +808,7 @@ def check_users_blast_radius(inp: PreflightInput) -> CheckResult:
            "password sign-in with Microsoft and signs in at the IdP.")
     enabled = sum(1 for u in users if u.get("accountEnabled", True))
     where = _scope_text(inp)
-    found = (f"{_plural(len(users), 'user')} in {where} ({enabled} enabled) will sign in at the "
+    found = (f"{plural(len(users), 'user')} in {where} ({enabled} enabled) will sign in at the "
              "IdP instead of with their Microsoft password.")
     upns = {str(u.get("userPrincipalName", "")).lower() for u in users}
     admins = sorted(str(a.get("userPrincipalName")) for a in inp.tenant.global_admins or []

@@ -63,7 +63,7 @@ def count_round_trips(client: GraphClient) -> Iterator[dict[str, Any]]:
     """Count the HTTP exchanges made through ``client`` while the block runs, and read the
     access token's ``scp``/``wids`` claims from the first request (decoded, never verified, never
     logged). Yields a dict with ``count`` and ``claims``."""
-    from core.tenant import token_claims
+    from core.auth import token_claims
 
     seen: dict[str, Any] = {"count": 0, "claims": None}
 

@@ -115,7 +115,10 @@ class PreflightResult:
         return {
             "domain": self.domain,
             "ok": self.ok,
-            "tenant": {"name": self.tenant_name, "id": self.tenant_id, "sandbox": self.sandbox},
+            # Same names as ``whoami --json`` and ``domains --json``.
+            "tenant_id": self.tenant_id,
+            "tenant_name": self.tenant_name,
+            "sandbox": self.sandbox,
             "signed_in_as": self.signed_in_as,
             "when": self.started_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "metadata": {"source": self.metadata_source, "entity_id": self.entity_id},

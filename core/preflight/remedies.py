@@ -10,29 +10,51 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from core.errors import InputError, RefusedError
+from core.preflight.checks import WRITE_ROLES
 
 if TYPE_CHECKING:
     from core.graph.client import GraphClient
+
+# PATCH /domains/{d} (other than authenticationType), reference §2.1 and §2.2: the delegated
+# permissions that allow it, and the roles (by template id) that may do it.
+MAKE_DEFAULT_SCOPES: tuple[str, ...] = ("Domain.ReadWrite.All", "Directory.AccessAsUser.All")
+# What a session opened for make-default asks for beyond Federator's usual scopes
+# (``SessionOptions.extra_scopes``: the sandbox grants it, as an admin consenting would).
+MAKE_DEFAULT_EXTRA_SCOPES: tuple[str, ...] = ("Domain.ReadWrite.All",)
+MAKE_DEFAULT_ROLES: dict[str, str] = {
+    "8329153b-31d0-4727-b945-745eb3bc5f31": "Domain Name Administrator",
+    "194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
+    "be2f45a1-457d-42af-a067-6ec1fa63bc45": "External Identity Provider Administrator",
+    "62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
+}
 
 
 def make_default(client: GraphClient, domain: str) -> dict[str, Any]:
     """Make ``domain`` the default (plan, PATCH, read back); what happened, with the way back.
 
-    Microsoft requires Domain.ReadWrite.All and Domain Name Administrator (or Global
-    Administrator) for this PATCH; a refusal becomes a RefusedError saying so.
+    Microsoft allows this PATCH with the Domain.ReadWrite.All permission (or the older
+    Directory.AccessAsUser.All) and one of :data:`MAKE_DEFAULT_ROLES`; Federator's usual sign-in
+    does not ask for Domain.ReadWrite.All. When the token shows the permission or the role is
+    missing, nothing is sent and a RefusedError says how to get them; Graph's 403 stays the
+    final word for everything the token does not show.
     """
     from core.graph import api
     from core.graph.errors import NotFoundError, PermissionDeniedError
     from core.plan import DomainState, build_make_default_plan
+    from core.preflight.gather import count_round_trips
 
     domain = domain.strip().lower()
-    domains = api.list_domains(client)
+    with count_round_trips(client) as seen:
+        domains = api.list_domains(client)
+    claims = seen.get("claims") or {}
     previous = next((str(d["id"]) for d in domains if d.get("isDefault")), None)
     dom = next((d for d in domains if str(d.get("id", "")).lower() == domain), None)
     if dom is None:
         raise InputError(f"{domain} is not a domain of this tenant.", code="domain_not_found",
                          remedy="Check the spelling (federator domains lists them).")
     plan = build_make_default_plan(domain, DomainState.from_graph(dict(dom)))
+    if not plan.is_noop:
+        _check_token_allows_make_default(claims, domain)
     try:
         for request in plan.requests:
             api.update_domain(client, domain, request.body or {})
@@ -40,10 +62,7 @@ def make_default(client: GraphClient, domain: str) -> dict[str, Any]:
         raise RefusedError(
             f"Microsoft refused to make {domain} the default domain. Nothing was changed.",
             code="make_default_denied",
-            remedy="This change needs the Domain.ReadWrite.All permission and the Domain Name "
-                   "Administrator or Global Administrator role. Sign in with them (federator "
-                   "signin --legacy-scopes), or use the Microsoft 365 admin center: Settings > "
-                   f"Domains > {domain} > Set as default.") from None
+            remedy=f"{_ROLE_AND_PERMISSION} {_by_hand(domain)}") from None
     try:
         after = dict(api.get_domain(client, domain))
     except NotFoundError:
@@ -52,3 +71,36 @@ def make_default(client: GraphClient, domain: str) -> dict[str, Any]:
             "is_default": bool(after.get("isDefault")), "changed": not plan.is_noop,
             "way_back": (f"federator make-default {previous} --confirm {previous}"
                          if previous and previous != domain else None)}
+
+
+_ROLE_AND_PERMISSION = (
+    "Changing the default domain needs the Domain.ReadWrite.All permission and one of these "
+    "roles: " + ", ".join(MAKE_DEFAULT_ROLES.values()) + ".")
+
+
+def _by_hand(domain: str) -> str:
+    return (f"Or use the Microsoft 365 admin center: Settings > Domains > {domain} > "
+            "Set as default.")
+
+
+def _check_token_allows_make_default(claims: dict[str, Any], domain: str) -> None:
+    """Refuse before sending when the access token shows the permission or the role missing."""
+    scp = claims.get("scp")
+    if isinstance(scp, str) and not set(scp.split()) & set(MAKE_DEFAULT_SCOPES):
+        raise RefusedError(
+            "Federator's sign-in does not include the permission to change the default domain "
+            "(Domain.ReadWrite.All), so it did not try. Nothing was changed.",
+            code="make_default_needs_permission",
+            remedy="Sign in again asking for it: federator signin --legacy-scopes (an admin "
+                   "consents once). " + _by_hand(domain))
+    wids = claims.get("wids")
+    if isinstance(wids, list) and not set(map(str, wids)) & set(MAKE_DEFAULT_ROLES):
+        held = [WRITE_ROLES[r] for r in map(str, wids) if r in WRITE_ROLES]
+        yours = (f"Your role ({', '.join(held)}) may change federation but not the default "
+                 "domain." if held else "Your account holds none of them.")
+        raise RefusedError(
+            "Your account cannot change the default domain, so Federator did not try. "
+            "Nothing was changed.",
+            code="make_default_needs_role",
+            remedy=f"{_ROLE_AND_PERMISSION} {yours} Ask an administrator who holds one, or "
+                   f"sign in as one. {_by_hand(domain)}")

@@ -44,6 +44,12 @@ request; the first that fires wins; a count is used up only when its item fires;
 drawn only for items that are evaluated. Example: ``429:3@1.5,503:0.1,drop:2,expire-token``:
 the next 3 Graph requests get 429 with ``Retry-After: 1.5``; after that each gets 503 with
 probability 0.1, and the first two not given a 503 are dropped; tokens issued so far are expired.
+
+Order within one request: latency first, then the fault decision, then authentication (a faulted
+request is answered 429/5xx even without a valid token, as Graph's front door throttles before
+it authenticates), then the Graph rules. Each ``Sandbox.set_faults`` call starts a new plan:
+counts afresh, random draws from the seed again. With parallel clients the k-th request to
+arrive gets the k-th draw, so the number of faults over a run is the same, their order is not.
 """
 
 from __future__ import annotations

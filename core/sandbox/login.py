@@ -257,6 +257,12 @@ class Login:
                 known = bool(hint) and self.store.user_by_upn(hint or "") is not None
             entry.upn = hint if known else self.settings.signin_user
         with self._lock:
+            now = self.now()
+            # Forget codes nobody redeemed in time, so a long-running sandbox stays small.
+            for stale in [k for k, e in self._devices.items() if e.expires_at <= now]:
+                del self._devices[stale]
+            for stale in [k for k, c in self._codes.items() if c.expires_at <= now]:
+                del self._codes[stale]
             self._devices[entry.device_code] = entry
         uri = f"{self.base_url}/sandbox/device"
         return Response(200, {

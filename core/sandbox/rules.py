@@ -34,6 +34,20 @@ FORBIDDEN = "Insufficient privileges to complete the operation."  # documented, 
 MANAGED_TO_FEDERATED = ("Changing authenticationType from Managed to Federated is currently "
                         "not supported.")  # documented, ref §1.5
 THROTTLED = "Please retry again later."  # documented, ref §6.2
+ALREADY_CONFIGURED = "Domain already has Federation Configuration set."  # documented, API-05
+# documented, ref §3.2 (domains-verify-custom-subdomain.md: "a subdomain whose parent domain is
+# unverified", 400)
+UNVERIFIED_PROMOTE = ("Unverified domains can't be promoted. Please verify the domain before "
+                      "promotion.")
+# Only these can be added or removed through the API (ref §1.4, supportedServices).
+API_SERVICES = frozenset({"Email", "OfficeCommunicationsOnline", "Yammer"})
+ALL_SERVICES = API_SERVICES | {"Sharepoint", "EmailInternalRelayOnly", "SharePointDefaultDomain",
+                               "FullRedelegation", "SharePointPublic", "OrgIdAuthentication",
+                               "Intune"}
+# issuerUri must be an absolute URI (admin-pain-points API-04: an entity ID without a scheme,
+# e.g. JumpCloud's bare default or Okta's "1domain:appId", is refused). Rule and message are
+# our best reading: RFC 3986 scheme, a colon, then no whitespace.
+_ABSOLUTE_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$")
 
 USER_DEFAULT_PROPERTIES = ("businessPhones", "displayName", "givenName", "jobTitle", "mail",
                            "mobilePhone", "officeLocation", "preferredLanguage", "surname",
@@ -110,9 +124,15 @@ class Graph:
         """Authenticate, route and run one Graph request; never raises."""
         try:
             caller = self.authenticate(request)
-            with self.store.lock:
-                self.store.refresh()
-                response = self.route(request, caller, in_batch=in_batch)
+            if request.method in ("GET", "HEAD"):
+                with self.store.lock:
+                    self.store.refresh()
+                    response = self.route(request, caller, in_batch=in_batch)
+            else:
+                # A write is one read-modify-write under the tenant's cross-process lock; an
+                # error undoes any change not yet saved (Graph changes nothing on a 4xx).
+                with self.store.transaction():
+                    response = self.route(request, caller, in_batch=in_batch)
         except GraphError as exc:
             extra = {}
             if exc.status == 401:
@@ -129,7 +149,7 @@ class Graph:
         header = request.header("authorization") or ""
         scheme, _, token = header.partition(" ")
         if not token.strip() or scheme.lower() != "bearer":
-            # documented-ish: Graph's answer to a request without a token (best reading of text).
+            # best reading: Graph's answer to a request without a token.
             raise GraphError(401, "InvalidAuthenticationToken", "Access token is empty.")
         try:
             claims = decode(token.strip(), self.store.secret)
@@ -145,7 +165,8 @@ class Graph:
             raise self._expired()
         user = self.store.user_by_id(str(claims.get("oid", "")))
         if user is None:
-            raise GraphError(401, "InvalidAuthenticationToken", "Access token validation failure.")
+            raise GraphError(401, "InvalidAuthenticationToken",
+                             "Access token validation failure.")  # best reading
         scopes = frozenset(str(claims.get("scp", "")).split())
         return Caller(user=user, scopes=scopes, roles=frozenset(claims.get("wids") or ()))
 
@@ -230,6 +251,17 @@ class Graph:
                 return self.root_of(parent)
         return None
 
+    def parent_of(self, domain: dict[str, Any]) -> dict[str, Any] | None:
+        """The nearest parent domain in the tenant (verified or not), for a non-root domain."""
+        if domain["isRoot"]:
+            return None
+        labels = domain["id"].split(".")
+        for cut in range(1, len(labels) - 1):
+            parent = self.store.domain(".".join(labels[cut:]))
+            if parent is not None:
+                return parent
+        return None
+
     def effective_auth(self, domain: dict[str, Any]) -> str:
         root = self.root_of(domain)
         return str(root["authenticationType"] if root else domain["authenticationType"])
@@ -237,6 +269,26 @@ class Graph:
     def domain_view(self, domain: dict[str, Any]) -> dict[str, Any]:
         view = dict(domain)
         view["authenticationType"] = self.effective_auth(domain)
+        return view
+
+    def _expand_domain(self, domain: dict[str, Any], request: Request) -> dict[str, Any]:
+        """The domain view with ``$expand`` applied: ``rootDomain`` is expandable (ref §1.4
+        relationships); ``federationConfiguration`` is not ("$expand not supported on the
+        domain", ref §1.1), so a client cannot learn a domain's federation that way."""
+        view = self.domain_view(domain)
+        raw = request.query.get("$expand", "")
+        for name in (n.strip() for n in raw.split(",") if n.strip()):
+            if name.lower() == "rootdomain":
+                root = self.root_of(domain)
+                view["rootDomain"] = self.domain_view(root) if root else None
+            elif name.lower() == "federationconfiguration":
+                # documented: not supported (ref §1.1); status, code and message best reading.
+                raise bad_request("Expanding 'federationConfiguration' is not supported.",
+                                  "Request_UnsupportedQuery")
+            else:
+                # best reading: OData's text for an unknown navigation property
+                raise bad_request(f"Could not find a property named '{name}' on type "
+                                  "'microsoft.graph.domain'.")
         return view
 
     def _domain(self, name: str) -> dict[str, Any]:
@@ -249,9 +301,11 @@ class Graph:
                 lowered: list[str]) -> Response:
         method = request.method
         if not parts:
-            self._allow(method, "GET")
+            self._allow(method, "GET", "POST")
+            if method == "POST":
+                return self.create_domain(request, caller)
             self.require(caller, perm.SCOPES_DOMAIN_READ)
-            items = [self.domain_view(d) for d in self.store.data["domains"]]
+            items = [self._expand_domain(d, request) for d in self.store.data["domains"]]
             known = frozenset(items[0]) if items else frozenset()
             clauses = parse_filter(request.query.get("$filter", ""))
             items = [self._select(i, request, known, "domain") for i in items
@@ -262,7 +316,7 @@ class Graph:
             self._allow(method, "GET", "PATCH")
             if method == "GET":
                 self.require(caller, perm.SCOPES_DOMAIN_READ)
-                view = self.domain_view(domain)
+                view = self._expand_domain(domain, request)
                 return Response(200, {"@odata.context": self.context("domains/$entity"),
                                       **self._select(view, request, frozenset(view), "domain")})
             return self.patch_domain(request, caller, domain)
@@ -276,6 +330,20 @@ class Graph:
             if len(parts) == 3:
                 self._allow(method, "GET", "PATCH", "DELETE")
                 return self.federation_item(request, caller, domain, parts[2])
+        if sub == "domainnamereferences" and len(parts) == 2:
+            self._allow(method, "GET")
+            self.require(caller, perm.SCOPES_DOMAIN_READ)
+            if self.effective_auth(domain) == "Federated":
+                # documented (ref §1.4, microsoft-graph-docs #10484)
+                raise bad_request("This API is not supported for federated domains.",
+                                  "Request_UnsupportedQuery")
+            suffix = "@" + domain["id"].lower()
+            refs = [{"@odata.type": "#microsoft.graph.user",
+                     **{k: u.get(k) for k in USER_DEFAULT_PROPERTIES}}
+                    for u in self.store.data["users"]
+                    if u["userPrincipalName"].lower().endswith(suffix)]
+            return Response(200, {"@odata.context": self.context("directoryObjects"),
+                                  "value": refs})
         if sub == "promote" and len(parts) == 2:
             self._allow(method, "POST")
             return self.promote(caller, domain)
@@ -287,14 +355,48 @@ class Graph:
                 raise not_found("rootDomain")
             return Response(200, {"@odata.context": self.context("domains/$entity"),
                                   **self.domain_view(root)})
-        raise bad_request(f"Resource not found for the segment '{parts[-1]}'.", "BadRequest")
+        raise bad_request(f"Resource not found for the segment '{parts[-1]}'.",
+                          "BadRequest")  # best reading
+
+    def create_domain(self, request: Request, caller: Caller) -> Response:
+        """``POST /domains``: add an unverified domain. Federator never calls it; it is here for
+        Microsoft's documented refusals (ref §1.5, §3.2, admin-pain-points MD-03)."""
+        self.require(caller, perm.SCOPES_DOMAIN_WRITE, perm.ROLES_DOMAIN_CREATE)
+        body = self._json_object(request)
+        name = body.get("id")
+        if not isinstance(name, str) or not re.fullmatch(r"(?i)[a-z0-9-]+(\.[a-z0-9-]+)+", name):
+            raise self._invalid_value("id", "Domain")
+        if str(body.get("authenticationType") or "Managed").lower() == "federated":
+            # documented (ref §1.5 / §3.8, entra-docs #281): 400 Request_BadRequest.
+            raise bad_request("Creation of federated domain is not allowed.")
+        if self.store.domain(name) is not None:
+            # best reading
+            raise GraphError(409, "Request_MultipleObjectsWithSameKeyValue",
+                             "Another object with the same value for property id already exists.")
+        labels = name.lower().split(".")
+        parents = [self.store.domain(".".join(labels[cut:])) for cut in range(1, len(labels) - 1)]
+        parent = next((d for d in parents if d is not None), None)
+        if parent is not None and self.effective_auth(parent) == "Federated":
+            # documented text (ref §3.2: adding a managed subdomain under a federated parent
+            # fails with it, in the portal); that Graph answers the same, 400, is best reading.
+            raise bad_request("One or more properties contains invalid values.")
+        domain: dict[str, Any] = {
+            "id": name, "authenticationType": "Managed", "availabilityStatus": None,
+            "isAdminManaged": True, "isDefault": False, "isInitial": False, "isRoot": False,
+            "isVerified": False, "passwordNotificationWindowInDays": 14,
+            "passwordValidityPeriodInDays": 2147483647, "supportedServices": [], "state": None,
+        }
+        self.store.data["domains"].append(domain)
+        self.store.save()
+        return Response(201, {"@odata.context": self.context("domains/$entity"), **domain})
 
     def _record_realm(self, domain_id: str) -> None:
         """Append the domain's current sign-in state to its home-realm history (see realm.py)."""
         domain = self._domain(domain_id)
         config = self.store.data["federation"].get(domain["id"]) or {}
         entry = [time.time(), domain["authenticationType"], config.get("displayName"),
-                 config.get("passiveSignInUri")]
+                 config.get("passiveSignInUri"), config.get("preferredAuthenticationProtocol"),
+                 config.get("metadataExchangeUri"), config.get("activeSignInUri")]
         self.store.data["realm"].setdefault(domain["id"], []).append(entry)
 
     def patch_domain(self, request: Request, caller: Caller, domain: dict[str, Any]) -> Response:
@@ -303,14 +405,22 @@ class Graph:
             if key in DOMAIN_READ_ONLY:
                 # best reading
                 raise bad_request(f"Property '{key}' is read-only and cannot be set.")
-            if key not in DOMAIN_WRITABLE and key != "@odata.type":
+            if key not in DOMAIN_WRITABLE and key not in ("@odata.type",
+                                                          "federationConfiguration"):
                 raise self._unknown_property(key, "domain")
         if "authenticationType" in body:
             self.require(caller, perm.SCOPES_AUTH_TYPE_WRITE, perm.ROLES_FEDERATION_WRITE)
         if set(body) - {"authenticationType", "@odata.type"}:
             self.require(caller, perm.SCOPES_DOMAIN_WRITE, perm.ROLES_DOMAIN_WRITE)
+        if "federationConfiguration" in body:
+            # documented symptom (admin-pain-points API-01, graph-explorer-v4 #4003, 2026):
+            # PATCHing a domain with an inline federationConfiguration array returned HTTP 500;
+            # nothing changes. Code and message best reading.
+            raise GraphError(500, "Service_InternalServerError",
+                             "Encountered an internal server error.")
         if not domain["isVerified"]:
-            # documented as a sentence of the PATCH domain page (ref §1.4); status/code best reading
+            # The rule is documented (PATCH domain page, ref §1.4, "Only verified domains can be
+            # updated"); that Graph answers with that sentence, 400, is best reading.
             raise bad_request("Only verified domains can be updated.")
         changed = False
         if "authenticationType" in body:
@@ -324,9 +434,17 @@ class Graph:
                 domain[key] = body[key]
                 changed = True
         if "supportedServices" in body:
-            if not isinstance(body["supportedServices"], list):
+            wanted_services = body["supportedServices"]
+            if not isinstance(wanted_services, list) or not all(
+                    isinstance(v, str) and v in ALL_SERVICES for v in wanted_services):
                 raise self._invalid_value("supportedServices", "Domain")
-            domain["supportedServices"] = body["supportedServices"]
+            touched = set(wanted_services) ^ set(domain["supportedServices"])
+            if touched - API_SERVICES:
+                # documented rule (ref §1.4): only Email, OfficeCommunicationsOnline and Yammer
+                # can be added or removed via the API; message best reading.
+                raise bad_request("Only Email, OfficeCommunicationsOnline and Yammer can be added "
+                                  "to or removed from supportedServices.")
+            domain["supportedServices"] = wanted_services
             changed = True
         if changed:
             self.store.save()
@@ -337,6 +455,9 @@ class Graph:
         if wanted not in ("Managed", "Federated"):
             raise self._invalid_value("authenticationType", "Domain")
         current = self.effective_auth(domain)
+        if wanted == "Federated" and current == "Managed":
+            # documented (ref §1.5), for any domain, a subdomain included.
+            raise bad_request(MANAGED_TO_FEDERATED)
         if self.root_of(domain) is not None and wanted != current:
             # best reading: subdomains inherit their root's setting until promoted (ref §3.2).
             raise bad_request("The authentication type of a subdomain is inherited from its root "
@@ -357,11 +478,13 @@ class Graph:
         if value == domain["isDefault"]:
             return False
         if not value:
-            # best reading: a tenant always has exactly one default domain (ref §1.4).
+            # The rule is documented (ref §1.4: exactly one default domain); message best reading.
             raise bad_request("The default domain cannot be unset. Set another domain as the "
                               "default instead.")
         if self.effective_auth(domain) == "Federated":
-            # best reading: proposed doc text (microsoft-graph-docs PR #20766), ref §3.1.
+            # The rule is documented (ref §3.1: "You also can't set a federated domain as the
+            # default domain"); the text is a proposed, unmerged doc sentence (PR #20766): best
+            # reading, as are status and code.
             raise bad_request("The domain authentication type must be Managed to be set as the "
                               "default.")
         for other in self.store.data["domains"]:
@@ -370,10 +493,14 @@ class Graph:
 
     def promote(self, caller: Caller, domain: dict[str, Any]) -> Response:
         self.require(caller, perm.SCOPES_DOMAIN_WRITE, perm.ROLES_PROMOTE)
+        parent = self.parent_of(domain)
+        if parent is not None and not parent["isVerified"]:
+            # documented, ref §3.2: the subdomain's PARENT is unverified -> 400.
+            raise bad_request(UNVERIFIED_PROMOTE)
         if not domain["isVerified"]:
-            # documented, ref §3.2
-            raise bad_request("Unverified domains can't be promoted. Please verify the domain "
-                              "before promotion.")
+            # best reading: the same text when the subdomain itself is unverified (promote is
+            # documented for verified subdomains only).
+            raise bad_request(UNVERIFIED_PROMOTE)
         root = self.root_of(domain)
         if root is None:
             raise bad_request("The domain is already a root domain.")  # best reading
@@ -385,7 +512,10 @@ class Graph:
             raise bad_request("Promoting a subdomain with user references isn't allowed. Please "
                               "migrate the users to the current root domain before promotion of "
                               "the subdomain.")
-        # best reading: promotion leaves the subdomain Managed (entra-docs #281, UNCONFIRMED).
+        # Promotion leaves the subdomain Managed: reported by users (ref §3.2, entra-docs #281,
+        # UNCONFIRMED by Microsoft; admin-pain-points MD-03 "successful promotion flips the
+        # domain to managed"). Microsoft's subdomain guide then PATCHes it to Managed, which is
+        # harmless here (already Managed: 204, no change).
         domain["isRoot"] = True
         domain["authenticationType"] = "Managed"
         self._record_realm(domain["id"])
@@ -425,8 +555,9 @@ class Graph:
             raise not_found(config_id)
         stored = self.store.data["federation"][domain["id"]]
         if request.method == "DELETE":
-            # best reading: deleting the configuration turns the domain back to Managed
-            # (proposed doc note, microsoft-graph-docs PR #21881; UNCONFIRMED, ref §1.5).
+            # Deleting the configuration turns the domain back to Managed: a proposed, unpublished
+            # doc note (microsoft-graph-docs PR #21881; ref §1.5 calls this half UNCONFIRMED) and
+            # admin-pain-points API-01 ("deleting it converts back"). Best reading.
             del self.store.data["federation"][domain["id"]]
             domain["authenticationType"] = "Managed"
             self._record_realm(domain["id"])
@@ -450,8 +581,10 @@ class Graph:
         if not domain["isVerified"]:
             # best reading (ref §3.1: "Only custom, verified domains"); the text follows PATCH's.
             raise bad_request("Only verified domains can be federated.")
-        if domain["isInitial"]:
-            # documented sentence of the SAML IdP guide (ref §3.1); status/code best reading.
+        if domain["isInitial"] or domain["id"].lower().endswith(".onmicrosoft.com"):
+            # The rule is documented (ref §3.1, SAML IdP guide: Microsoft's domains, which end
+            # with onmicrosoft.com, cannot be federated); answering with the guide's own
+            # sentence, 400, is best reading.
             raise bad_request("You can't federate the default domain that is provided by "
                               "Microsoft. The default domain from Microsoft ends with "
                               "onmicrosoft.com.")
@@ -465,10 +598,11 @@ class Graph:
             raise bad_request("A subdomain inherits the authentication of its root domain. "
                               "Promote the subdomain to a root domain before federating it.")
         if domain["id"] in self.store.data["federation"]:
-            # best reading: the list "returns only one object" (ref §1.1).
+            # documented message (admin-pain-points API-05, windowsserverdocs PR #8021: "Domain
+            # already has Federation Configuration set."); a domain has at most one (ref §1.1).
+            # Status and code best reading. Also after the half-federated failure (ref §1.5).
             raise GraphError(409, "Request_MultipleObjectsWithSameKeyValue",
-                             "Another object with the same value for property domainId already "
-                             "exists.")
+                             ALREADY_CONFIGURED)
         values = self._validate_federation(body, domain, creating=True)
         if not values.get("signingCertificate") and not values.get("nextSigningCertificate"):
             # documented failure, ref §1.5 (contrib #1389): 500, yet the domain turns Federated
@@ -484,9 +618,13 @@ class Graph:
         config["isSignedAuthenticationRequestRequired"] = False
         config.update(values)
         config["id"] = str(uuid.uuid4())
+        # Shape of the documented 201 example (ref §1.3): "Success" capitalised and a
+        # DateTimeOffset with 7 fractional digits, "2021-08-25T07:44:46.2616778Z".
+        now_ns = time.time_ns()
         config["signingCertificateUpdateStatus"] = {
             "certificateUpdateResult": "Success",
-            "lastRunDateTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            "lastRunDateTime": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now_ns // 10**9))
+            + f".{now_ns % 10**9 // 100:07d}Z"}
         self.store.data["federation"][domain["id"]] = config
         domain["authenticationType"] = "Federated"
         self._record_realm(domain["id"])
@@ -521,18 +659,20 @@ class Graph:
             if key in ("signingCertificate", "nextSigningCertificate") and value:
                 self._check_certificate(key, value)
             values[key] = value
-        if creating:
-            for required in ("issuerUri", "passiveSignInUri"):
-                if not values.get(required):
-                    # best reading
-                    raise bad_request(f"Required property '{required}' is missing or empty.")
+        for required in ("issuerUri", "passiveSignInUri"):
+            if (creating or required in values) and not values.get(required):
+                # best reading
+                raise bad_request(f"Required property '{required}' is missing or empty.")
         issuer = values.get("issuerUri")
+        if issuer and not _ABSOLUTE_URI.match(issuer):
+            raise self._invalid_value("issuerUri", "InternalDomainFederation")  # see _ABSOLUTE_URI
         if issuer:
             for other, config in self.store.data["federation"].items():
                 if other != domain["id"] and str(config.get("issuerUri") or "").lower() == \
                         issuer.lower():
-                    # documented code (ref §3.4); message best reading (the directory's usual
-                    # text for this code).
+                    # documented status and code (ref §3.4, "409
+                    # Request_MultipleObjectsWithSameKeyValue"); the message and comparing
+                    # without case are our best reading (ref: "message not captured").
                     raise GraphError(409, "Request_MultipleObjectsWithSameKeyValue",
                                      "Another object with the same value for property issuerUri "
                                      "already exists.")
@@ -615,7 +755,8 @@ class Graph:
             self.require(caller, perm.SCOPES_MEMBER_OF)
             cast = lowered[1] if len(lowered) == 2 else None
             if cast not in (None, "microsoft.graph.directoryrole"):
-                raise bad_request(f"Resource not found for the segment '{cast}'.", "BadRequest")
+                raise bad_request(f"Resource not found for the segment '{cast}'.",
+                                  "BadRequest")  # best reading
             advanced = self._advanced(request)
             if cast and not advanced:
                 # best reading: OData cast needs the advanced-query parameters (ref §2.3).
@@ -638,7 +779,8 @@ class Graph:
                 payload["@odata.count"] = len(items)
             payload["value"] = items
             return Response(200, payload)
-        raise bad_request(f"Resource not found for the segment '{lowered[-1]}'.", "BadRequest")
+        raise bad_request(f"Resource not found for the segment '{lowered[-1]}'.",
+                          "BadRequest")  # best reading
 
     def get_user(self, request: Request, caller: Caller, key: str) -> Response:
         self.require(caller, perm.SCOPES_USERS)
@@ -808,8 +950,10 @@ class Graph:
             item_id = str(item["id"])
             result = self._batch_item(request, item, statuses)
             statuses[item_id.lower()] = result.status
+            headers = {k: v for k, v in result.headers.items()
+                       if k not in ("request-id", "client-request-id")}
             entry: dict[str, Any] = {"id": item_id, "status": result.status,
-                                     "headers": {"Content-Type": GRAPH_JSON, **result.headers}}
+                                     "headers": {"Content-Type": GRAPH_JSON, **headers}}
             if result.payload is not None:
                 entry["body"] = result.payload
             responses.append(entry)
@@ -829,7 +973,7 @@ class Graph:
             return graph_error(sub_request, 424, "FailedDependency",
                                "The request failed because a request it depends on failed.")
         if urlsplit(url).scheme or not url:
-            return graph_error(sub_request, 400, "BadRequest",
+            return graph_error(sub_request, 400, "BadRequest",  # best reading
                                "The batch request URL must be relative to the version root.")
         if "body" in item and "content-type" not in sub_request.headers:
             # best reading (the text Graph gives for this case)
@@ -848,10 +992,7 @@ class Graph:
         if body is not None:
             sub_request.body = (json.dumps(body).encode() if not isinstance(body, str)
                                 else base64.b64decode(body))
-        result = self.handle(sub_request, in_batch=True)
-        result.headers.pop("request-id", None)
-        result.headers.pop("client-request-id", None)
-        return result
+        return self.handle(sub_request, in_batch=True)
 
     @staticmethod
     def fault_response(request: Request, fault: Fault) -> Response:

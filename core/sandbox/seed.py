@@ -49,6 +49,8 @@ ROLE_NAMES: dict[str, str] = {
 }
 
 TAILSPIN_ISSUER = "http://www.okta.com/exk1tailspin0sandbox"
+_REALM_KEYS = ("displayName", "passiveSignInUri", "preferredAuthenticationProtocol",
+               "metadataExchangeUri", "activeSignInUri")
 
 _FIRST = ["Ada", "Bruno", "Chen", "Dana", "Emeka", "Farah", "Goran", "Hana", "Ivo", "Jonas",
           "Kemal", "Lena", "Mateo", "Nadia", "Oskar", "Priya", "Quinn", "Rosa", "Sven", "Tariq"]
@@ -174,10 +176,10 @@ def build_seed(seed: int = 0) -> dict[str, Any]:
         "users": users,
         "roleAssignments": assignments,
         "directoryRoles": directory_roles,
-        # Home realm discovery history per domain: [at (epoch s), namespace, brand, auth url].
+        # Home realm discovery history per domain: [at (epoch s), namespace, brand, auth url,
+        # protocol, MEX url, active url] (see core.sandbox.realm).
         "realm": {d["id"]: [[0.0, d["authenticationType"],
-                             tailspin_config["displayName"] if d["id"] == "tailspin.io" else None,
-                             tailspin_config["passiveSignInUri"] if d["id"] == "tailspin.io"
-                             else None]]
+                             *([tailspin_config[k] for k in _REALM_KEYS]
+                               if d["id"] == "tailspin.io" else [None] * len(_REALM_KEYS))]]
                   for d in domains if d["isVerified"]},
     }

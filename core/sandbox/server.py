@@ -51,6 +51,7 @@ from core.sandbox.wire import Request, Response, graph_error
 log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
+REQUEST_LOG_LIMIT = 100_000
 _DROP = Response(0)  # sentinel: close the connection without answering
 
 
@@ -187,7 +188,9 @@ class Sandbox:
     ``stop()``, when None). ``seed`` fixes the seed tenant's ids and the fault plan's random
     draws. ``latency_ms`` delays every request; ``faults`` is a SPEC (see ``faults.py``);
     ``propagation_s`` is how long home realm discovery lags behind Graph changes. ``port`` 0
-    picks a free port.
+    picks a free port. ``signin_user`` is who the login endpoints sign in when the request names
+    nobody (``login_hint``); ``auto_approve`` False leaves device codes pending until
+    ``approve_device_code`` or the ``/sandbox/device`` page approves them.
     """
 
     def __init__(self, state_dir: Path | None = None, *, seed: int = 0, latency_ms: float = 0,
@@ -377,8 +380,7 @@ class Sandbox:
         """Scopes the tenant has not consented to: a token request asking for one fails with
         AADSTS65001 (e.g. ``Domain-InternalFederation.ReadWrite.All`` in a tenant that predates
         October 2025). Persisted with the tenant; ``reset()`` clears it."""
-        with self.store.lock:
-            self.store.refresh()
+        with self.store.transaction():
             self.store.data["unconsentedScopes"] = list(scopes)
             self.store.save()
 
@@ -400,6 +402,9 @@ class Sandbox:
                               (time.perf_counter() - started) * 1000, arrived)
         with self._log_lock:
             self.request_log.append(entry)
+            if len(self.request_log) > REQUEST_LOG_LIMIT:
+                # A long-running ``serve`` must not grow without bound: keep the newer half.
+                del self.request_log[:REQUEST_LOG_LIMIT // 2]
 
     def serve_request(self, request: Request) -> Response:
         """Latency, faults, then the right endpoint; ``_DROP`` means close without answering."""
@@ -415,22 +420,22 @@ class Sandbox:
             if fault is not None and fault.delay_s and self._stop_event.wait(fault.delay_s):
                 return _DROP  # stopping
             if fault is not None and fault.status is not None:
-                response = Graph.fault_response(request, fault)
-                response.headers.setdefault("request-id", request.request_id)
-                response.headers.setdefault("client-request-id",
-                                            request.header("client-request-id")
-                                            or request.request_id)
-                return response
+                return Graph.fault_response(request, fault)
             response = self.graph.handle(request)
             if fault is not None and fault.kind == "drop-after":
                 return _DROP
             return response
         lowered = path.lower()
+        if lowered == "/beta" or lowered.startswith("/beta/"):
+            # Federator uses v1.0 only; a beta call is a bug worth seeing.
+            return graph_error(request, 400, "BadRequest",
+                               "The sandbox tenant serves Microsoft Graph v1.0 only.")
         if lowered == "/getuserrealm.srf":
             return getuserrealm(self.store, request, self.propagation_s)
         if lowered.startswith("/common/userrealm/"):
             login = path[len("/common/userrealm/"):] or request.query.get("user", "")
-            return userrealm(self.store, login, self.propagation_s)
+            return userrealm(self.store, login, self.propagation_s,
+                             request.query.get("api-version", "1.0"))
         if lowered.startswith("/sandbox/"):
             return self._control(request, lowered.removeprefix("/sandbox/"))
         parts = [p for p in path.split("/") if p]

@@ -3,25 +3,91 @@
 Separate CLI runs (``federator --sandbox ...``) and a running ``federator sandbox serve`` share one
 folder (``Paths.sandbox_dir``), so every request first picks up changes another process wrote
 (the file's size and modification time tell), and every change is written back at once
-(temporary file + ``os.replace``). Two processes writing at the very same moment is not handled:
-the last write wins, which is acceptable for a demo and test tenant.
+(temporary file + ``os.replace``). Every request that may change the tenant runs inside
+``TenantStore.transaction()``: an exclusive lock on ``tenant.json.lock`` (``fcntl.flock`` on
+POSIX, ``msvcrt.locking`` on Windows) held from the re-read to the write, so two processes
+changing the tenant at once both keep their change (no "last write wins"), and a request that
+fails half-way leaves nothing behind (the state is re-read from disk, as Graph answers an error
+without a partial change).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import secrets
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from core.sandbox.seed import build_seed
 
+log = logging.getLogger(__name__)
+
 STATE_FILE = "tenant.json"
+LOCK_FILE = "tenant.json.lock"
 SECRET_FILE = "signing.key"  # noqa: S105 - a file name, not a secret
+LOCK_TIMEOUT_S = 30.0
+
+
+class _FileLock:
+    """An exclusive lock between processes on one file (the lock file's first byte).
+
+    Within one process the store's ``RLock`` already serialises threads; this adds the
+    serialisation with other processes (a ``federator --sandbox`` CLI run next to ``federator
+    sandbox serve``, or two test workers on one folder)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: IO[bytes] | None = None
+
+    def acquire(self, timeout_s: float = LOCK_TIMEOUT_S) -> None:
+        handle = open(self.path, "a+b")  # noqa: SIM115 - closed in release()
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+
+                deadline = time.monotonic() + timeout_s
+                handle.seek(0)
+                while True:
+                    try:
+                        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+                        break
+                    except OSError:
+                        if time.monotonic() >= deadline:
+                            raise
+                        time.sleep(0.002)  # Windows has no blocking lock with a timeout
+            else:
+                import fcntl
+
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        except BaseException:
+            handle.close()
+            raise
+        self._handle = handle
+
+    def release(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle is None:
+            return
+        try:
+            if sys.platform == "win32":
+                import msvcrt
+
+                handle.seek(0)
+                with contextlib.suppress(OSError):
+                    msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        finally:
+            handle.close()
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
@@ -56,12 +122,39 @@ class TenantStore:
         self.seed = seed
         self.lock = threading.RLock()
         self.data: dict[str, Any] = {}
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, ...] | None = None
+        self._depth = 0  # nesting of transaction() in the thread holding ``lock``
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._file_lock = _FileLock(folder / LOCK_FILE)
         self.secret = self._load_secret()
-        with self.lock:
-            if not self.refresh():
+        with self.transaction():
+            if not self.data:
                 self.reset()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the tenant for a read-modify-write: this thread and no other process changes it
+        until the block ends. Re-entrant (``$batch`` items run inside the batch's transaction).
+        Entering re-reads the state from disk; an exception leaving the block throws away any
+        unsaved change (re-read from disk) so a failed request changes nothing."""
+        with self.lock:
+            outermost = self._depth == 0
+            if outermost:
+                self._file_lock.acquire()
+            self._depth += 1
+            try:
+                if outermost:
+                    self._stamp = None  # always re-read under the lock: a stamp can miss a write
+                    self.refresh()
+                yield
+            except BaseException:
+                self._stamp = None
+                self.refresh()
+                raise
+            finally:
+                self._depth -= 1
+                if outermost:
+                    self._file_lock.release()
 
     @property
     def file(self) -> Path:
@@ -95,12 +188,14 @@ class TenantStore:
                     tmp.unlink()
         raise OSError(f"cannot read or create the sandbox signing secret in {self.folder}")
 
-    def _current_stamp(self) -> tuple[int, int] | None:
+    def _current_stamp(self) -> tuple[int, ...] | None:
+        # Each save replaces the file, so its identity (inode / file index) changes too; with
+        # mtime and size this catches another process's write between two of our reads.
         try:
             info = self.file.stat()
         except OSError:
             return None
-        return (info.st_mtime_ns, info.st_size)
+        return (info.st_mtime_ns, info.st_size, info.st_ino, info.st_ctime_ns)
 
     def refresh(self) -> bool:
         """Reload from disk if another process changed the file; False when there is no usable
@@ -112,14 +207,32 @@ class TenantStore:
             if stamp == self._stamp and self.data:
                 return True
             try:
-                loaded = json.loads(self.file.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                loaded = json.loads(self._read_text())
+            except FileNotFoundError:
                 return False
+            except (OSError, ValueError):
+                loaded = None
             if not isinstance(loaded, dict) or loaded.get("version") != 1:
+                if self.data:
+                    return True  # keep what we have rather than lose it to a bad file
+                log.warning("sandbox state %s is unreadable; starting from the seed", self.file)
+                with contextlib.suppress(OSError):
+                    self.file.replace(self.file.with_name(STATE_FILE + ".unreadable"))
                 return False
             self.data = loaded
             self._stamp = stamp
             return True
+
+    def _read_text(self) -> str:
+        for attempt in range(20):
+            try:
+                return self.file.read_text(encoding="utf-8")
+            except PermissionError:
+                # Windows: the file is being replaced by another process this very moment.
+                if attempt == 19:
+                    raise
+                time.sleep(0.01)
+        raise AssertionError("unreachable")
 
     def save(self) -> None:
         with self.lock:
@@ -129,7 +242,7 @@ class TenantStore:
 
     def reset(self) -> None:
         """Back to the seed tenant (and write it)."""
-        with self.lock:
+        with self.transaction():
             self.data = build_seed(self.seed)
             self.save()
 

@@ -69,5 +69,7 @@ def graph_error(request: Request, status: int, code: str, message: str, *,
     if status == 429:
         # Shape of the throttling sample in reference §6.2.
         inner.update({"code": "429", "message": "Please retry after", "status": "429"})
+    all_headers = {"request-id": request.request_id, "client-request-id": client_request_id}
+    all_headers.update(headers or {})
     return Response(status, {"error": {"code": code, "message": message, "innerError": inner}},
-                    headers=dict(headers or {}))
+                    headers=all_headers)

@@ -128,6 +128,7 @@ class DomainView(StepView):
                 self.table.setItem(row, col, cell)
         self.table.blockSignals(False)
         self._sync_selection()
+        self.order_tabs()
 
     def _sync_selection(self) -> None:
         chosen = self.state.domain

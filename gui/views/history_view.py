@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLineEdit,
     QPushButton,
     QTableWidget,
@@ -27,14 +28,16 @@ from PySide6.QtWidgets import (
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
-from gui.widgets import Card, KeyValues, StatusLabel, clear_layout, label, text_button
+from gui.widgets import Card, KeyValues, StatusLabel, clear_layout, label, plural, text_button
 
+STACK_BELOW_WIDTH = 960  # page width under which the revert and rollover cards stack
 OUTCOME_STATUS = {"succeeded": "pass", "no-change": "pass", "failed": "fail",
                   "unknown": "warn", "in-progress": "warn", "reconciled": "info"}
 KIND_WORDS = {"federate": "Federate", "update": "Update federation", "revert": "Revert to managed",
               "restore": "Restore", "certificate_update": "Update certificate",
-              "update_certificate": "Update certificate", "promote_certificate":
-              "Promote certificate", "make_default": "Make default"}
+              "stage-certificate": "Add next certificate",
+              "promote-certificate": "Promote certificate", "make_default": "Make default",
+              "make-default": "Make default"}
 
 
 class HistoryView(StepView):
@@ -80,7 +83,8 @@ class HistoryView(StepView):
         for col in range(5):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
-        self.table.setMinimumHeight(200)
+        self.table.setMinimumHeight(150)
+        self.table.setMaximumHeight(260)
         self.table.itemSelectionChanged.connect(self.show_entry)
         journal.body.addWidget(self.table)
         self.content.addWidget(journal)
@@ -92,6 +96,7 @@ class HistoryView(StepView):
 
         self.entries: list[Any] = []
         self.revert_confirm: QLineEdit | None = None
+        self.snaps_layout: QHBoxLayout | None = None  # the selected entry's before/after
         # Hidden, this page only notes that it is stale: reading the journal and counting users
         # happen when the admin opens it (never a stall elsewhere, never a needless request).
         self._stale = True
@@ -100,6 +105,19 @@ class HistoryView(StepView):
         state.domains_changed.connect(self._changed)
         state.session_changed.connect(self._changed)
         state.password_impact_changed.connect(self._changed)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # Revert and rollover side by side when there is room; stacked on a small screen (the
+        # revert row alone needs ~600 px), so nothing is cut off at 1024x768 or 150 %.
+        self._arrange(event.size().width())
+        super().resizeEvent(event)
+
+    def _arrange(self, width: int) -> None:
+        direction = (QBoxLayout.Direction.LeftToRight if width >= STACK_BELOW_WIDTH
+                     else QBoxLayout.Direction.TopToBottom)
+        self.domain_layout.setDirection(direction)
+        if self.snaps_layout is not None:
+            self.snaps_layout.setDirection(direction)
 
     def _changed(self) -> None:
         if self.isVisible():
@@ -115,7 +133,9 @@ class HistoryView(StepView):
             self.refresh_domain()
 
     def step_hint(self) -> tuple[str | None, str]:
-        return None, f"{len(self.entries)} changes" if self.entries else ""
+        if not self.entries:
+            return None, ""
+        return None, plural(len(self.entries), "1 change", "{n} changes")
 
     # -- the chosen domain --------------------------------------------------------------------
 
@@ -142,22 +162,31 @@ class HistoryView(StepView):
             card.body.addWidget(label("Nothing to revert. To federate it, go through the steps "
                                       "1 to 4.", name="muted", wrap=True))
             self.domain_layout.addWidget(card, 1)
+            self.order_tabs()
             return
         self.domain_layout.addWidget(self._revert_card(name), 3)
         self.domain_layout.addWidget(self._rollover_card(name, domain), 2)
+        self.order_tabs()
 
     def _revert_card(self, name: str) -> QWidget:
         card = Card(f"Revert {name} to managed authentication")
-        card.body.addWidget(StatusLabel("info", f"{name} is federated"
-                                        + (f" with {self.chosen_issuer()}"
-                                           if self.chosen_issuer() else "")))
+        issuer = self.chosen_issuer()
+        card.body.addWidget(StatusLabel("info", (
+            "{domain} is federated with the identity provider {issuer}" if issuer
+            else "{domain} is federated").format(domain=name, issuer=issuer)))
         impact = self.state.password_impact
         if impact is not None and impact.domain == name:
-            text = (f"<b>{impact.users} users</b> in {', '.join(impact.domains_counted)} will "
-                    "sign in with a Microsoft 365 password after this. Unless password hash sync "
-                    "is running, most of them have no cloud password yet.")
-            card.body.addWidget(StatusLabel("warn", f"{impact.users} users will need a cloud "
-                                                    f"password"))
+            text = plural(impact.users,
+                          "<b>1 user</b> in {domains} will sign in with a Microsoft 365 password "
+                          "after this. Unless password hash sync is running, they may have no "
+                          "cloud password yet.",
+                          "<b>{n} users</b> in {domains} will sign in with a Microsoft 365 "
+                          "password after this. Unless password hash sync is running, most of "
+                          "them have no cloud password yet.",
+                          domains=", ".join(impact.domains_counted))
+            card.body.addWidget(StatusLabel("warn", plural(
+                impact.users, "1 user will need a cloud password",
+                "{n} users will need a cloud password")))
             card.body.addWidget(label(text, wrap=True))
             for option in impact.options:
                 card.body.addWidget(label(f"• {option}", wrap=True, name="muted"))
@@ -195,21 +224,31 @@ class HistoryView(StepView):
             "Roll the IdP's signing certificate without downtime: first add the new one as the "
             "next certificate (Entra accepts both), then, once the IdP signs with it, promote "
             "it.", wrap=True, name="muted"))
-        stage = QPushButton("1. Add the new certificate from the open metadata")
-        stage.setEnabled(self.state.metadata is not None)
-        stage.setToolTip("Uses the certificate of the metadata opened in step 1"
-                         if self.state.metadata is not None else "Open the new metadata in "
-                                                                 "step 1 first")
-        stage.clicked.connect(lambda: self.roll_certificate(name, promote=False))
-        promote = QPushButton("2. Promote the next certificate to current")
-        promote.clicked.connect(lambda: self.roll_certificate(name, promote=True))
-        card.body.addWidget(stage)
-        card.body.addWidget(promote)
-        return card
+        md = self.state.metadata
+        source = (f"The new certificate comes from the metadata open in step 1 "
+                  f"({md.entity_id})." if md is not None else
+                  "Open the IdP's new metadata in step 1 first.")
+        card.body.addWidget(label(source, wrap=True))
+        self.rollover_confirm = confirm = _confirm_field(name, "the certificate change")
+        confirm_label = label(f"Type {name} to confirm the certificate change:", wrap=True)
+        confirm_label.setBuddy(confirm)
+        card.body.addWidget(confirm_label)
+        card.body.addWidget(confirm)
+        self.stage_button = QPushButton("1. Add the new certificate as next")
+        self.promote_button = QPushButton("2. Promote the next certificate to current")
+        self.stage_button.clicked.connect(lambda: self.roll_certificate(name, promote=False))
+        self.promote_button.clicked.connect(lambda: self.roll_certificate(name, promote=True))
 
-    def _typed(self, title: str, domain: str) -> bool:
-        typed, ok = QInputDialog.getText(self, title, f"Type {domain} to confirm:")
-        return bool(ok and typed.strip().lower() == domain.lower())
+        def gate(text: str) -> None:
+            typed = text.strip().lower() == name.lower() and not self.state.busy
+            self.stage_button.setEnabled(typed and md is not None)
+            self.promote_button.setEnabled(typed and md is not None)
+
+        confirm.textChanged.connect(gate)
+        gate("")
+        card.body.addWidget(self.stage_button)
+        card.body.addWidget(self.promote_button)
+        return card
 
     def revert(self, name: str) -> None:
         if self.revert_confirm is None:
@@ -218,9 +257,9 @@ class HistoryView(StepView):
         self.state.revert(name, confirm=self.revert_confirm.text().strip())
 
     def roll_certificate(self, name: str, *, promote: bool) -> None:
-        title = "Promote the next certificate" if promote else "Add the new certificate"
-        if self._typed(title, name):
-            self.state.update_certificate(name, confirm=name, promote=promote)
+        self.banner.hide()
+        self.state.update_certificate(name, confirm=self.rollover_confirm.text().strip(),
+                                      promote=promote)
 
     # -- the journal --------------------------------------------------------------------------
 
@@ -234,6 +273,8 @@ class HistoryView(StepView):
             self.problems.setText(f"The journal could not be read: {exc}")
             self.problems.show()
             return
+        selected = self.selected_entry()
+        keep = selected.op if selected is not None else None
         self.entries = list(reversed(contents.entries))  # newest first
         if contents.problems:
             self.problems.setText("Problems in the journal (kept, never dropped):\n"
@@ -251,11 +292,18 @@ class HistoryView(StepView):
             cells = [QTableWidgetItem(_when(entry.started_at)), QTableWidgetItem(entry.domain),
                      QTableWidgetItem(KIND_WORDS.get(entry.kind, entry.kind)),
                      QTableWidgetItem(entry.who), outcome, QTableWidgetItem(entry.summary)]
+            cells[5].setToolTip(entry.summary)  # the column elides long summaries
+            outcome.setData(Qt.ItemDataRole.AccessibleTextRole,
+                            f"{theme.STATUS_WORDS.get(status, status)}: {entry.outcome}")
             cells[0].setData(Qt.ItemDataRole.UserRole, entry.op)
             for col, cell in enumerate(cells):
                 self.table.setItem(row, col, cell)
         self.table.blockSignals(False)
-        self.entry_card.hide()
+        rows = [i for i, e in enumerate(self.entries) if keep is not None and e.op == keep]
+        if rows:
+            self.table.selectRow(rows[0])  # a reload keeps what the admin was reading
+        else:
+            self.entry_card.hide()
 
     def selected_entry(self) -> Any:
         rows = self.table.selectionModel().selectedRows()
@@ -268,6 +316,7 @@ class HistoryView(StepView):
 
         entry = self.selected_entry()
         clear_layout(self.entry_body)
+        self.snaps_layout = None
         if entry is None:
             self.entry_card.hide()
             return
@@ -283,7 +332,17 @@ class HistoryView(StepView):
         if entry.way_back:
             kv.add("Way back", entry.way_back)
         self.entry_body.addWidget(kv)
-        snaps = QHBoxLayout()
+        self.restore_confirm = _confirm_field(entry.domain, "a restore")
+        self.restore_buttons: list[QPushButton] = []
+        if entry.snapshot_before is not None or entry.snapshot_after is not None:
+            # The confirmation comes before the Restore buttons, in reading and in Tab order.
+            row = QHBoxLayout()
+            restore_label = label(f"To restore one of these states, type {entry.domain}:")
+            restore_label.setBuddy(self.restore_confirm)
+            row.addWidget(restore_label)
+            row.addWidget(self.restore_confirm, 1)
+            self.entry_body.addLayout(row)
+        snaps = self.snaps_layout = QHBoxLayout()
         for title, snap in (("Before", entry.snapshot_before), ("After", entry.snapshot_after)):
             if snap is None:
                 continue
@@ -301,16 +360,34 @@ class HistoryView(StepView):
             restore = QPushButton(f"Restore this state ({snap.authentication_type})")
             restore.setAccessibleName(f"Restore the state {title.lower()} this change")
             restore.clicked.connect(lambda _c=False, s=snap: self.restore(s))
+            restore.setEnabled(False)
+            self.restore_buttons.append(restore)
             card.body.addWidget(restore)
             snaps.addWidget(card, 1)
         self.entry_body.addLayout(snaps)
+        self._arrange(self.width())
+        if self.restore_buttons:
+            domain = entry.domain
+
+            def gate(text: str) -> None:
+                for button in self.restore_buttons:
+                    button.setEnabled(text.strip().lower() == domain.lower())
+
+            self.restore_confirm.textChanged.connect(gate)
         self.entry_card.show()
+        self.order_tabs()
 
     def restore(self, snapshot: Any) -> None:
-        if self._typed(f"Restore {snapshot.domain_name} to {snapshot.authentication_type}",
-                       snapshot.domain_name):
-            self.banner.hide()
-            self.state.restore(snapshot.id, confirm=snapshot.domain_name)
+        self.banner.hide()
+        self.state.restore(snapshot.id, confirm=self.restore_confirm.text().strip())
+
+
+def _confirm_field(domain: str, what: str) -> QLineEdit:
+    """Every write needs the domain typed again; the field says so in words and for readers."""
+    field = QLineEdit()
+    field.setPlaceholderText(domain)
+    field.setAccessibleName(f"Type {domain} to confirm {what}")
+    return field
 
 
 def _when(stamp: str) -> str:

@@ -11,18 +11,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFrame,
     QHBoxLayout,
-    QInputDialog,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMenu,
     QPushButton,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,14 +31,17 @@ from gui.settings import GuiSettings
 from gui.state import AppState
 from gui.views.base import StepView
 from gui.widgets import (
+    USER_ROLE,
     Card,
     DropZone,
     KeyValues,
     StatusLabel,
     ValidityBar,
+    after_first_paint,
     clear_layout,
     copy_button,
     label,
+    plural,
     text_button,
 )
 
@@ -97,14 +98,14 @@ class MetadataView(StepView):
         self.toolbar = QHBoxLayout()
         self.source_label = label("", name="muted", selectable=True)
         self.open_button = QPushButton(theme.icon("open"), "Open file…")
-        self.open_button.setShortcut("Ctrl+O")
+        self.open_button.setToolTip("Open a metadata file (Ctrl+O)")
+        after_first_paint(self._add_open_shortcut)
         self.open_button.clicked.connect(self.choose_file)
         self.url_button = QPushButton("From URL…")
         self.url_button.clicked.connect(self.choose_url)
-        self.recent_button = QToolButton()
-        self.recent_button.setText("Recent")
+        # A push button with a menu: Fusion draws its arrow beside the text, not over it.
+        self.recent_button = QPushButton("Recent files")
         self.recent_button.setAccessibleName("Recent metadata files")
-        self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.recent_menu = QMenu(self.recent_button)
         self.recent_button.setMenu(self.recent_menu)
         self.toolbar.addWidget(self.source_label, 1)
@@ -115,8 +116,7 @@ class MetadataView(StepView):
 
         self.empty = self._build_empty()
         self.content.addWidget(self.empty)
-        self.picker = self._build_picker()
-        self.content.addWidget(self.picker)
+        self._picker: Card | None = None  # built for the first aggregate file only
         self.cards = QWidget()
         self.cards_layout = QVBoxLayout(self.cards)
         self.cards_layout.setContentsMargins(0, 0, 0, 0)
@@ -135,10 +135,14 @@ class MetadataView(StepView):
         layout = QVBoxLayout(zone)
         layout.setContentsMargins(28, 24, 28, 24)
         layout.setSpacing(10)
-        layout.addWidget(label("Drop a metadata file here", name="cardTitle"),
-                         0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addWidget(label("…or open it from disk or from your IdP's metadata URL.",
-                               name="muted"), 0, Qt.AlignmentFlag.AlignHCenter)
+        for line in (label("Drop a metadata file here", name="cardTitle"),
+                     label("…or open it from disk or from your IdP's metadata URL.",
+                           name="muted")):
+            centred = QHBoxLayout()  # stretches either side: no Qt enum before the first paint
+            centred.addStretch(1)
+            centred.addWidget(line)
+            centred.addStretch(1)
+            layout.addLayout(centred)
         row = QHBoxLayout()
         row.addStretch(1)
         open_big = text_button("Open metadata file…", primary=True)
@@ -153,7 +157,7 @@ class MetadataView(StepView):
         self.recent_list.setAccessibleName("Recent metadata files")
         self.recent_list.setMaximumHeight(150)
         self.recent_list.itemActivated.connect(
-            lambda item: self.open_source(item.data(Qt.ItemDataRole.UserRole)))
+            lambda item: self.open_source(item.data(USER_ROLE)))
         self.recent_title = label("Recent files", name="muted")
         layout.addWidget(self.recent_title)
         layout.addWidget(self.recent_list)
@@ -175,7 +179,15 @@ class MetadataView(StepView):
         layout.addLayout(sandbox_row)
         return zone
 
-    def _build_picker(self) -> QWidget:
+    @property
+    def picker(self) -> Card:
+        """The entity picker for aggregate metadata, under the drop zone."""
+        if self._picker is None:
+            self._picker = self._build_picker()
+            self.content.insertWidget(self.content.indexOf(self.empty) + 1, self._picker)
+        return self._picker
+
+    def _build_picker(self) -> Card:
         card = Card("This file describes several identity providers")
         card.body.addWidget(label("Pick the one you are federating with. Type to filter.",
                                   wrap=True))
@@ -200,15 +212,27 @@ class MetadataView(StepView):
 
     # -- actions ------------------------------------------------------------------------------
 
+    def _add_open_shortcut(self) -> None:
+        """Ctrl+O on the page rather than the button, so it also works before anything is
+        loaded (made after the first paint: QKeySequence costs 3 ms)."""
+        from PySide6.QtGui import QKeySequence, QShortcut
+
+        shortcut = QShortcut(QKeySequence("Ctrl+O"), self)
+        shortcut.activated.connect(self.choose_file)
+
     def choose_file(self) -> None:
         start = str(Path(self.settings.recent_files[0]).parent) if self.settings.recent_files \
             else str(Path.home())
+        from PySide6.QtWidgets import QFileDialog
+
         path, _ = QFileDialog.getOpenFileName(self, "Open IdP metadata", start,
                                               "SAML metadata (*.xml);;All files (*)")
         if path:
             self.open_source(path)
 
     def choose_url(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
         url, ok = QInputDialog.getText(self, "Metadata from URL",
                                        "Your IdP's metadata URL (https://…):")
         if ok and url.strip():
@@ -229,10 +253,12 @@ class MetadataView(StepView):
         if code == "multiple_identity_providers" and details.get("entity_ids"):
             self._show_picker([str(e) for e in details["entity_ids"]])
             return
-        self.picker.hide()
+        if self._picker is not None:
+            self._picker.hide()
         self.banner.show_error(error)
 
     def _show_picker(self, entity_ids: list[str]) -> None:
+        picker = self.picker  # builds it (and picker_list) the first time
         self.picker_list.clear()
         for entity in entity_ids:
             item = QListWidgetItem(entity)
@@ -240,7 +266,7 @@ class MetadataView(StepView):
         self.picker_list.setCurrentRow(0)
         self.picker_filter.clear()
         self.empty.hide()
-        self.picker.show()
+        picker.show()
         self.picker_filter.setFocus()
 
     def _filter_entities(self, text: str) -> None:
@@ -272,7 +298,7 @@ class MetadataView(StepView):
             action = self.recent_menu.addAction(path)
             action.triggered.connect(lambda _c=False, p=path: self.open_source(p))
             item = QListWidgetItem(theme.icon("open"), path)
-            item.setData(Qt.ItemDataRole.UserRole, path)
+            item.setData(USER_ROLE, path)
             self.recent_list.addItem(item)
         has_recent = bool(self.settings.recent_files)
         self.recent_button.setEnabled(has_recent)
@@ -304,24 +330,24 @@ class MetadataView(StepView):
         clear_layout(self.cards_layout)
         loaded = md is not None
         self.empty.setVisible(not loaded)
-        self.picker.setVisible(False)
+        if self._picker is not None:
+            self._picker.hide()
         self.cards.setVisible(loaded)
         for widget in (self.source_label, self.open_button, self.url_button, self.recent_button):
             widget.setVisible(loaded)
         if self.next_button is not None:
             self.next_button.setEnabled(loaded)
         if md is None:
+            self.order_tabs()
             return
         self.banner.hide()
         self.source_label.setText(f"Read from {source}")
         self.cards_layout.addWidget(self._idp_card(md))
         self.cards_layout.addWidget(self._findings_card(md))
-        row = QHBoxLayout()
-        row.setSpacing(12)
         self.cards_layout.addWidget(self._endpoints_card(md))
         self.cards_layout.addWidget(self._certificates_card(md))
         self.cards_layout.addWidget(self._graph_card())
-        del row
+        self.order_tabs()
 
     def _idp_card(self, md: Any) -> QWidget:
         card = Card("Identity provider")
@@ -346,7 +372,7 @@ class MetadataView(StepView):
         sig.addWidget(label("Metadata signature", name="muted"))
         sig.addWidget(StatusLabel(status, word), 1)
         card.body.addLayout(sig)
-        if md.signature_detail:
+        if md.signed and md.signature_detail:
             card.body.addWidget(label(md.signature_detail, name="muted", wrap=True))
         return card
 
@@ -401,11 +427,11 @@ class MetadataView(StepView):
         bar = ValidityBar(cert.not_before, cert.not_after)
         days = cert.days_left
         if days < 0:
-            word = f"Expired {-days} days ago"
+            word = plural(-days, "Expired 1 day ago", "Expired {n} days ago")
         elif bar.status() == "fail":
             word = "Not yet valid"
         else:
-            word = f"{days} days left"
+            word = plural(days, "1 day left", "{n} days left")
         head.addWidget(StatusLabel(bar.status(), word))
         head.addWidget(copy_button(lambda: cert.der_base64,
                                    "Copy certificate as one line"))
@@ -455,7 +481,13 @@ class MetadataView(StepView):
                 unique.append(finding)
         errors = sum(1 for f in unique if f.severity == "error")
         warnings = sum(1 for f in unique if f.severity == "warning")
-        card = Card(f"Findings: {errors} errors, {warnings} warnings" if unique
+        counts = [text for count, text in (
+            (errors, plural(errors, "1 error", "{n} errors")),
+            (warnings, plural(warnings, "1 warning", "{n} warnings"))) if count]
+        others = len(unique) - errors - warnings
+        if others:
+            counts.append(plural(others, "1 note", "{n} notes"))
+        card = Card("Findings: {counts}".format(counts=", ".join(counts)) if unique
                     else "Findings")
         if not unique:
             card.body.addWidget(StatusLabel("pass", "Nothing to report: this metadata looks "
@@ -464,9 +496,10 @@ class MetadataView(StepView):
             row = QHBoxLayout()
             icon = label()
             icon.setPixmap(theme.status_icon(finding.severity).pixmap(QSize(18, 18)))
+            icon.setAccessibleName(theme.STATUS_WORDS.get(finding.severity, finding.severity))
             icon.setFixedWidth(22)
-            icon.setAlignment(Qt.AlignmentFlag.AlignTop)
-            row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+            icon.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
+            row.addWidget(icon, 0, QtCore.Qt.AlignmentFlag.AlignTop)
             text = QVBoxLayout()
             text.setSpacing(2)
             word = theme.STATUS_WORDS.get(finding.severity, finding.severity)

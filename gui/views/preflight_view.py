@@ -25,11 +25,15 @@ from PySide6.QtWidgets import (
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
-from gui.widgets import StatusLabel, clear_layout, label, text_button
+from gui.widgets import StatusLabel, clear_layout, label, plural, text_button
 
 ROWS_PER_TURN = 4
 CHECK_WORDS = {"pass": "Pass", "warn": "Warning", "fail": "Fail", "manual": "Check by hand",
                "skipped": "Skipped"}
+# The summary above the list, as whole phrases per count (singular, plural).
+SUMMARY_PHRASES = {"fail": ("1 failed", "{n} failed"), "warn": ("1 warning", "{n} warnings"),
+                   "manual": ("1 manual check", "{n} manual checks"),
+                   "pass": ("1 passed", "{n} passed"), "skipped": ("1 skipped", "{n} skipped")}
 
 
 class CheckRow(QFrame):
@@ -56,10 +60,12 @@ class CheckRow(QFrame):
         head.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignTop)
         status = StatusLabel(check.status, word)
         status.setFixedWidth(128)
+        status.setAccessibleName(word)
         head.addWidget(status, 0, Qt.AlignmentFlag.AlignTop)
         text = QVBoxLayout()
         text.setSpacing(1)
         self.title = label(f"<b>{_escape(check.title)}</b>", wrap=True)
+        self.title.setAccessibleName(f"{word}: {check.title}")
         self.found = label(check.found, wrap=True, selectable=True, name="muted")
         text.addWidget(self.title)
         text.addWidget(self.found)
@@ -83,10 +89,11 @@ class CheckRow(QFrame):
             shown = list(check.items)[:50]
             more = len(check.items) - len(shown)
             details.addWidget(label(f"<b>Found ({len(check.items)}):</b>", wrap=True))
-            listing = label("\n".join(shown) + (f"\n…and {more} more" if more > 0 else ""),
-                            selectable=True, wrap=True)
+            if more > 0:
+                shown.append(f"…and {more} more")
+            listing = label("\n".join(shown), selectable=True, wrap=True)
             listing.setContentsMargins(12, 0, 0, 0)
-            listing.setAccessibleName(f"{len(check.items)} names")
+            listing.setAccessibleName(plural(len(check.items), "1 name", "{n} names"))
             details.addWidget(listing)
         details.addWidget(label(f"Check id: {check.id}", name="muted", selectable=True))
         self.details.hide()
@@ -146,12 +153,12 @@ class PreflightView(StepView):
     def missing_inputs(self) -> str:
         missing = []
         if self.state.metadata is None:
-            missing.append("open the IdP metadata (step 1)")
+            missing.append("Open the IdP metadata (step 1).")
         if self.state.session is None:
-            missing.append("sign in (top right) or try the sandbox")
+            missing.append("Sign in (top right) or try the sandbox.")
         if self.state.domain is None:
-            missing.append("choose a domain (step 2)")
-        return "; ".join(missing)
+            missing.append("Choose a domain (step 2).")
+        return " ".join(missing)
 
     def entered(self) -> None:
         if self.state.preflight is None and not self.missing_inputs() and not self.state.busy:
@@ -167,17 +174,19 @@ class PreflightView(StepView):
             return None, "not run yet"
         fails, warns = result.count("fail"), result.count("warn")
         if fails:
-            return "fail", f"{fails} failed"
+            return "fail", plural(fails, "1 failed", "{n} failed")
         if warns:
-            return "warn", f"{warns} warnings"
+            return "warn", plural(warns, "1 warning", "{n} warnings")
         return "pass", "all passed"
 
     def refresh_view(self) -> None:
         result = self.state.preflight
         missing = self.missing_inputs()
-        self.missing.setText(f"Before the checks can run: {missing}." if missing else
-                             ("" if result is not None else
-                              "Press Run checks (it only reads the tenant)."))
+        if missing:
+            self.missing.setText(f"Before the checks can run: {missing}")
+        else:
+            self.missing.setText("" if result is not None
+                                 else "Press Run checks (it only reads the tenant).")
         self.missing.setVisible(bool(self.missing.text()))
         self.run_button.setEnabled(not missing)
         self.run_button.setText("Run again" if result is not None else "Run checks")
@@ -188,19 +197,24 @@ class PreflightView(StepView):
         clear_layout(self.rows)
         self.check_rows = {}
         if result is None:
+            self.order_tabs()
             return
         for status in ("fail", "warn", "manual", "pass", "skipped"):
             count = result.count(status)
             if count:
-                self.summary.addWidget(StatusLabel(status, f"{count} {CHECK_WORDS[status]}"))
+                one, many = SUMMARY_PHRASES[status]
+                self.summary.addWidget(StatusLabel(status, plural(count, one, many)))
         order = {"fail": 0, "warn": 1, "manual": 2, "pass": 3, "skipped": 4}
         checks = sorted(result.checks, key=lambda c: order.get(c.status, 5))
         self._generation += 1
         self._add_rows(checks, self._generation)
         if result.failed:
-            self.banner.show_message(
-                "fail", f"{len(result.failed)} check(s) failed: Federator will not change the "
-                        f"domain until they pass. Each one says what to do.")
+            self.banner.show_message("fail", plural(
+                len(result.failed),
+                "1 check failed: Federator will not change the domain until it passes. It says "
+                "what to do.",
+                "{n} checks failed: Federator will not change the domain until they pass. Each "
+                "one says what to do."))
         else:
             self.banner.hide()
 
@@ -216,6 +230,8 @@ class PreflightView(StepView):
         rest = checks[ROWS_PER_TURN:]
         if rest:
             QTimer.singleShot(0, lambda: self._add_rows(rest, generation))
+        else:
+            self.order_tabs()
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -238,7 +254,7 @@ class PreflightView(StepView):
                                              f"Type {choice} to make it the default domain:")
             if not ok or typed.strip().lower() != choice.lower():
                 return
-            self.state.make_default(choice)
+            self.state.make_default(choice, confirm=typed.strip())
         else:
             self.state.message.emit(f"Run this from a terminal: {action.command}")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,7 +32,15 @@ from PySide6.QtWidgets import (
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
-from gui.widgets import Card, StatusLabel, clear_layout, copy_button, label, text_button
+from gui.widgets import (
+    Card,
+    StatusLabel,
+    clear_layout,
+    copy_button,
+    label,
+    plural,
+    text_button,
+)
 
 STEP_NAMES = {
     "confirm": "Confirmation", "lock": "Lock the tenant's journal", "reconcile": "Journal check",
@@ -75,6 +83,7 @@ class ReviewView(StepView):
         self.body_layout.setContentsMargins(0, 0, 0, 0)
         self.body_layout.setSpacing(12)
         self.content.addWidget(self.body)
+        self.content.addStretch(1)
 
         # Confirmation and apply, always at the bottom of the page (not scrolled away).
         self.confirm_edit = QLineEdit()
@@ -98,20 +107,36 @@ class ReviewView(StepView):
         self.footer.addWidget(self.apply_button)
 
         self.warning_boxes: dict[str, QCheckBox] = {}
+        self.plan_cards: list[QWidget] = []
         self.progress_list: QListWidget | None = None
         self.result_card: Card | None = None
         self.propagation: StatusLabel | None = None
-        self.task: Any = None
+        self.running = False  # set before the operation starts (a synchronous runner finishes
+        # inside apply_plan, so the returned task cannot be the flag)
         self.poll_timer = QTimer(self)
         self.poll_timer.setInterval(POLL_INTERVAL_MS)
         self.poll_timer.timeout.connect(self.poll_propagation)
+        # Hidden, the page only notes it is stale and is rebuilt when opened: building the plan
+        # diff while the admin watches the preflight would stall the window for nothing.
+        self._stale = False
         for signal in (state.preflight_changed, state.plan_changed, state.domain_changed,
                        state.session_changed, state.metadata_changed):
-            signal.connect(self.refresh_view)
+            signal.connect(self._changed)
         state.operation_progress.connect(self.on_progress)
         state.operation_finished.connect(self.on_finished)
         state.propagation_changed.connect(self.on_propagation)
         self.refresh_view()
+
+    def _changed(self) -> None:
+        if self.isVisible():
+            self.refresh_view()
+        else:
+            self._stale = True
+
+    def entered(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.refresh_view()
 
     # -- inputs -------------------------------------------------------------------------------
 
@@ -136,15 +161,25 @@ class ReviewView(StepView):
 
     def gate(self) -> str:
         """Why Apply is disabled ('' when it is enabled): the admin always sees the reason."""
-        if self.state.busy and self.task is not None:
+        if self.running:
             return "Applying…"
         result = self.state.preflight
+        last = self.state.last_result
+        if result is None and last is not None and last.domain == self.state.domain:
+            # Right after a change the checks are cleared on purpose (the domain is new); the
+            # line above the result already says how to change it again.
+            return ""
         if result is None:
             return "Run the preflight checks first (step 3)."
         if result.failed:
             first = result.failed[0]
-            more = f" (and {len(result.failed) - 1} more)" if len(result.failed) > 1 else ""
-            return f"Apply is disabled: the check “{first.title}” failed{more}. See step 3."
+            others = len(result.failed) - 1
+            if others:
+                return plural(others, "Apply is disabled: the check “{title}” and 1 other "
+                                      "failed. See step 3.",
+                              "Apply is disabled: the check “{title}” and {n} others failed. "
+                              "See step 3.", title=first.title)
+            return f"Apply is disabled: the check “{first.title}” failed. See step 3."
         plan = self.plan()
         if plan is None:
             return f"No plan: {result.plan_error or 'the change could not be planned.'}"
@@ -152,7 +187,8 @@ class ReviewView(StepView):
             return "Nothing to apply: the tenant already holds these values."
         unaccepted = [cid for cid, box in self.warning_boxes.items() if not box.isChecked()]
         if unaccepted:
-            return f"Tick the {len(unaccepted)} warning(s) above to accept them."
+            return plural(len(unaccepted), "Tick the warning above to accept it.",
+                          "Tick the {n} warnings above to accept them.")
         if self.confirm_edit.text().strip().lower() != (self.state.domain or "").lower():
             return f"Type {self.state.domain} to confirm."
         return ""
@@ -166,10 +202,11 @@ class ReviewView(StepView):
     # -- rendering ----------------------------------------------------------------------------
 
     def refresh_view(self) -> None:
-        if self.state.busy and self.task is not None:
+        if self.running:
             return  # never redraw under a running change
         clear_layout(self.body_layout)
         self.warning_boxes = {}
+        self.plan_cards = []
         self.progress_list = None
         self.result_card = None
         self.propagation = None
@@ -193,17 +230,18 @@ class ReviewView(StepView):
         if plan is not None:
             self.confirm_edit.setPlaceholderText(plan.domain)
             self.apply_button.setText(_apply_label(plan))
-            self.body_layout.addWidget(self._summary(plan))
-            self.body_layout.addWidget(self._diff_card(plan))
+            self.plan_cards = [self._summary(plan), self._diff_card(plan)]
             if self.warnings():
-                self.body_layout.addWidget(self._warnings_card())
-            self.body_layout.addWidget(self._requests_card(plan))
-            self.body_layout.addWidget(self._powershell_card(plan))
+                self.plan_cards.append(self._warnings_card())
+            self.plan_cards += [self._requests_card(plan), self._powershell_card(plan)]
+            for card in self.plan_cards:
+                self.body_layout.addWidget(card)
         if self.state.last_events and (last is not None or self.state.last_error is not None):
             self.body_layout.insertWidget(0, self._progress_card(self.state.last_events))
         if last is not None:
             self._show_result(last)
         self._update_gate()
+        self.order_tabs()
 
     def _summary(self, plan: Any) -> QWidget:
         card = Card(_title(plan))
@@ -218,7 +256,8 @@ class ReviewView(StepView):
         from core.plan import display_value
 
         changed = [c for c in plan.changes if c.changed]
-        card = Card(f"What changes ({len(changed)} of {len(plan.changes)} properties)")
+        card = Card(plural(len(plan.changes), "What changes ({changed} of 1 property)",
+                           "What changes ({changed} of {n} properties)", changed=len(changed)))
         table = QTableWidget(len(plan.changes), 3)
         table.setHorizontalHeaderLabels(["Property", "Now", "After"])
         table.setAccessibleName("Federation properties: now and after the change")
@@ -226,6 +265,9 @@ class ReviewView(StepView):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setTabKeyNavigation(False)
+        # One line per property (rows sized before the columns settle came out uneven); a
+        # value too long for its column is elided and shown whole in its tooltip.
+        table.setWordWrap(False)
         header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -243,6 +285,8 @@ class ReviewView(StepView):
                 after.setForeground(theme.colour("manual"))
                 name.setData(Qt.ItemDataRole.AccessibleTextRole, f"{change.name} (changes)")
             for col, item in enumerate((name, now, after)):
+                if col:
+                    item.setToolTip(item.text())
                 table.setItem(row, col, item)
         table.resizeRowsToContents()
         height = table.horizontalHeader().height() + sum(
@@ -267,6 +311,7 @@ class ReviewView(StepView):
             row = QHBoxLayout()
             icon = label()
             icon.setPixmap(theme.status_icon("warn").pixmap(18, 18))
+            icon.setAccessibleName(theme.STATUS_WORDS["warn"])
             row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
             column = QVBoxLayout()
             column.setSpacing(2)
@@ -316,14 +361,20 @@ class ReviewView(StepView):
         if self.gate():
             return
         self.banner.hide()
+        # While the change runs, the page shows the change and its progress only: the plan was
+        # read and accepted, and a short page keeps every progress update cheap to draw.
+        summary = self.plan_cards[0] if self.plan_cards else None
+        for plan_card in self.plan_cards[1:]:
+            plan_card.hide()
         card = self._progress_card([])
-        self.body_layout.insertWidget(0, card)
+        self.body_layout.insertWidget(1 if summary is not None else 0, card)
         self.cancel_button.show()
         self.cancel_button.setEnabled(True)
         self.apply_button.setEnabled(False)
         self.confirm_edit.setEnabled(False)
-        self.task = self.state.apply_plan(confirm=self.confirm_edit.text().strip(),
-                                          accepted=sorted(self.state.accepted_warnings))
+        self.running = True
+        self.state.apply_plan(confirm=self.confirm_edit.text().strip(),
+                              accepted=sorted(self.state.accepted_warnings))
         self.scroll_area.ensureWidgetVisible(card)
 
     def _progress_card(self, events: list[Any]) -> Card:
@@ -331,6 +382,7 @@ class ReviewView(StepView):
         self.progress_list.setAccessibleName("Progress")
         self.progress_list.setMinimumHeight(200)
         self.progress_list.setWordWrap(True)
+        self.progress_list.setIconSize(QSize(18, 18))
         card = Card("Progress")
         card.body.addWidget(self.progress_list)
         for event in events:
@@ -338,8 +390,8 @@ class ReviewView(StepView):
         return card
 
     def cancel(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        if self.running:
+            self.state.cancel_operation()
             self.cancel_button.setEnabled(False)
             self.gate_reason.setText("Cancelling before the next safe point…")
 
@@ -375,7 +427,7 @@ class ReviewView(StepView):
     def on_finished(self, result: Any, error: Any) -> None:
         """Add the result above the progress, in place: rebuilding the page here would stall
         the window right when the admin is reading the outcome."""
-        self.task = None
+        self.running = False
         self.cancel_button.hide()
         self.confirm_edit.setEnabled(True)
         self.confirm_edit.clear()
@@ -384,6 +436,8 @@ class ReviewView(StepView):
         for box in self.warning_boxes.values():
             box.setEnabled(False)
         self.warning_boxes = {}
+        for plan_card in self.plan_cards:
+            plan_card.hide()  # the result repeats what matters; the plan is in History
         if result is not None:
             self._show_result(result)
             self.missing.setText(f"To change {result.domain} again, run the preflight checks "
@@ -392,6 +446,7 @@ class ReviewView(StepView):
         if error is not None:
             self.banner.show_error(error)
         self._update_gate()
+        self.order_tabs()
 
     def _show_result(self, result: Any) -> None:
         if self.result_card is not None:
@@ -399,8 +454,7 @@ class ReviewView(StepView):
             self.result_card.deleteLater()
         ok = bool(result.ok)
         card = Card("Result")
-        card.body.addWidget(StatusLabel("pass" if ok else "fail",
-                                        ("Done: " if ok else "Not done: ") + result.summary))
+        card.body.addWidget(StatusLabel("pass" if ok else "fail", result_headline(result)))
         after = result.after
         if after is not None:
             auth = after.authentication_type
@@ -409,11 +463,20 @@ class ReviewView(StepView):
         for cert in getattr(result, "certificates_after", []) or []:
             card.body.addWidget(label(f"Entra accepts: {cert.describe()}", wrap=True,
                                       name="muted"))
+        plan_json = getattr(result, "plan", None) or {}
+        planned = set(plan_json.get("notes", []))
+        for part in plan_json.get("plans", []):  # an operation may hold several plans
+            planned.update(part.get("notes", []))
         for note in getattr(result, "notes", []) or []:
-            card.body.addWidget(label(f"• {note}", wrap=True))
+            if note not in planned:  # the plan's own notes were on the page before Apply
+                card.body.addWidget(label(f"• {note}", wrap=True))
         if result.way_back:
             card.body.addWidget(label(f"<b>Way back:</b> {result.way_back}", wrap=True,
                                       selectable=True))
+        elif result.changed is False:
+            card.body.addWidget(label(f"<b>Way back:</b> none needed: {result.domain} was not "
+                                      "changed. Fix the cause above, run the preflight again "
+                                      "and apply.", wrap=True))
         row = QHBoxLayout()
         self.propagation = StatusLabel("skipped", "Sign-in propagation: not checked yet")
         row.addWidget(self.propagation, 1)
@@ -448,6 +511,26 @@ class ReviewView(StepView):
         self.propagation.set_status("pass" if agreed else "manual", text)
         if agreed:
             self.poll_timer.stop()
+
+
+def result_headline(result: Any) -> str:
+    """The result's first line, worded from its fields where core's summary is ambiguous.
+
+    Core's summary reads "x.com is now Federated with x.com (issuer …)", where the second name
+    is the IdP's displayName (by default the domain's own name): here the IdP is named by its
+    issuer and the display name is quoted as such.
+    """
+    after = result.after
+    federation = getattr(after, "federation", None) or {}
+    if (result.ok and result.changed is not False and result.kind in ("federate", "update")
+            and after is not None and after.authentication_type == "Federated"
+            and federation.get("issuerUri")):
+        text = ("Done: {domain} now signs in at the identity provider {issuer} "
+                "(the name users see on the sign-in page: “{display}”).")
+        return text.format(domain=result.domain, issuer=federation.get("issuerUri"),
+                           display=federation.get("displayName") or result.domain)
+    return ("Done: {summary}" if result.ok else "Not done: {summary}").format(
+        summary=result.summary)
 
 
 def _clock(stamp: str) -> str:

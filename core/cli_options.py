@@ -1,0 +1,53 @@
+"""The global command-line options, shared by the full CLI parser and the desktop app's launcher.
+
+Kept apart from ``core.cli`` so that opening the desktop app parses its few options without
+importing every subcommand module (that import is a third of the app's startup time).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from core import __version__
+from core.commands.common import Context
+from core.paths import resolve_paths
+
+
+def add_global_options(parser: argparse.ArgumentParser) -> None:
+    """Options valid before any subcommand, and for the desktop app."""
+    parser.add_argument("--version", action="version", version=f"federator {__version__}")
+    parser.add_argument("--home", metavar="DIR",
+                        help="keep settings, logs, journal and sandbox state under DIR "
+                             "(default: per-user folders; also FEDERATOR_HOME)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
+    parser.add_argument("--sandbox", action="store_true",
+                        help="work against the built-in sandbox tenant (demo mode)")
+    parser.add_argument("--as", dest="sandbox_user", metavar="UPN",
+                        help="with --sandbox: sign in as this seed user (default ops@contoso.com)")
+    parser.add_argument("--self-test", action="store_true", help=argparse.SUPPRESS)
+
+
+def parse_app_options(argv: list[str]) -> argparse.Namespace | None:
+    """The options for opening the desktop app, or None when ``argv`` asks for the CLI.
+
+    Anything that is not a global option (a subcommand, ``--help``, ``--version``, a typo) goes to
+    the full parser, which knows every command and prints the right message.
+    """
+    if any(a in ("-h", "--help", "--version") for a in argv):
+        return None
+    parser = argparse.ArgumentParser(prog="federator", add_help=False)
+    add_global_options(parser)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except SystemExit:
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
+
+
+def make_context(args: argparse.Namespace) -> Context:
+    """The context every face builds from the global options."""
+    return Context(paths=resolve_paths(args.home), verbose=args.verbose, sandbox=args.sandbox,
+                   sandbox_user=args.sandbox_user)
