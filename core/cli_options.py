@@ -7,10 +7,12 @@ importing every subcommand module (that import is a third of the app's startup t
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from core import __version__
-from core.commands.common import Context
-from core.paths import resolve_paths
+
+if TYPE_CHECKING:
+    from core.commands.common import Context
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:
@@ -49,5 +51,8 @@ def parse_app_options(argv: list[str]) -> argparse.Namespace | None:
 
 def make_context(args: argparse.Namespace) -> Context:
     """The context every face builds from the global options."""
+    from core.commands.common import Context
+    from core.paths import resolve_paths
+
     return Context(paths=resolve_paths(args.home), verbose=args.verbose, sandbox=args.sandbox,
                    sandbox_user=args.sandbox_user)

@@ -178,6 +178,7 @@ QPushButton[danger="true"] { background: %(fail)s; color: %(on_fail)s; border-ra
 QPushButton[danger="true"]:disabled { background: palette(midlight);
                                       color: palette(placeholder-text);
                                       border-color: palette(mid); }
+QHeaderView::section { padding: 3px 8px; }
 QPlainTextEdit#code, QTextEdit#code { font-family: "Cascadia Mono", "Consolas", "DejaVu Sans Mono",
                                       monospace; }
 """

@@ -55,6 +55,11 @@ def after_first_paint(callback: Callable[[], None]) -> None:
         _after_paint.append(callback)
 
 
+def first_paint_happened() -> bool:
+    """Whether the finishing touches that wait for the first paint have run."""
+    return _after_paint is None
+
+
 def first_paint_done() -> None:
     """The main window calls this after its first paint: run what was waiting for it."""
     global _after_paint

@@ -39,6 +39,10 @@ def make_window(qtbot: Any, federator_home: Path) -> Iterator[Factory]:
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
+        # Shortcuts, tab order and selectable text are set up after the first paint.
+        from gui.widgets import first_paint_happened
+
+        qtbot.waitUntil(first_paint_happened, timeout=5000)
         windows.append(window)
         return window
 

@@ -94,25 +94,13 @@ class MetadataView(StepView):
                          next_label="Next: choose the domain  →", parent=parent)
         self.settings = settings
         self.pending_source: str | None = None
-        # Toolbar shown once something is loaded.
+        # The toolbar shown once something is loaded, and the recent-files list, are built when
+        # first needed: widgets made before the first paint are styled before it too.
         self.toolbar = QHBoxLayout()
-        self.source_label = label("", name="muted", selectable=True)
-        self.open_button = QPushButton(theme.icon("open"), "Open file…")
-        self.open_button.setToolTip("Open a metadata file (Ctrl+O)")
-        after_first_paint(self._add_open_shortcut)
-        self.open_button.clicked.connect(self.choose_file)
-        self.url_button = QPushButton("From URL…")
-        self.url_button.clicked.connect(self.choose_url)
-        # A push button with a menu: Fusion draws its arrow beside the text, not over it.
-        self.recent_button = QPushButton("Recent files")
-        self.recent_button.setAccessibleName("Recent metadata files")
-        self.recent_menu = QMenu(self.recent_button)
-        self.recent_button.setMenu(self.recent_menu)
-        self.toolbar.addWidget(self.source_label, 1)
-        self.toolbar.addWidget(self.open_button)
-        self.toolbar.addWidget(self.url_button)
-        self.toolbar.addWidget(self.recent_button)
         self.content.addLayout(self.toolbar)
+        self._toolbar_built = False
+        self.recent_list: QListWidget | None = None
+        after_first_paint(self._add_open_shortcut)
 
         self.empty = self._build_empty()
         self.content.addWidget(self.empty)
@@ -153,14 +141,9 @@ class MetadataView(StepView):
         row.addWidget(url_big)
         row.addStretch(1)
         layout.addLayout(row)
-        self.recent_list = QListWidget()
-        self.recent_list.setAccessibleName("Recent metadata files")
-        self.recent_list.setMaximumHeight(150)
-        self.recent_list.itemActivated.connect(
-            lambda item: self.open_source(item.data(USER_ROLE)))
         self.recent_title = label("Recent files", name="muted")
         layout.addWidget(self.recent_title)
-        layout.addWidget(self.recent_list)
+        self._empty_layout = layout
         # First start / demo: two clear ways to try the whole flow without a real tenant.
         sandbox_row = QHBoxLayout()
         sandbox_row.addStretch(1)
@@ -211,6 +194,37 @@ class MetadataView(StepView):
         return card
 
     # -- actions ------------------------------------------------------------------------------
+
+    def _ensure_toolbar(self) -> None:
+        if self._toolbar_built:
+            return
+        self._toolbar_built = True
+        self.source_label = label("", name="muted", selectable=True)
+        self.open_button = QPushButton(theme.icon("open"), "Open file…")
+        self.open_button.setToolTip("Open a metadata file (Ctrl+O)")
+        self.open_button.clicked.connect(self.choose_file)
+        self.url_button = QPushButton("From URL…")
+        self.url_button.clicked.connect(self.choose_url)
+        # A push button with a menu: Fusion draws its arrow beside the text, not over it.
+        self.recent_button = QPushButton("Recent files")
+        self.recent_button.setAccessibleName("Recent metadata files")
+        self.recent_menu = QMenu(self.recent_button)
+        self.recent_button.setMenu(self.recent_menu)
+        self.toolbar.addWidget(self.source_label, 1)
+        self.toolbar.addWidget(self.open_button)
+        self.toolbar.addWidget(self.url_button)
+        self.toolbar.addWidget(self.recent_button)
+
+    def _ensure_recent_list(self) -> QListWidget:
+        if self.recent_list is None:
+            self.recent_list = QListWidget()
+            self.recent_list.setAccessibleName("Recent metadata files")
+            self.recent_list.setMaximumHeight(150)
+            self.recent_list.itemActivated.connect(
+                lambda item: self.open_source(item.data(USER_ROLE)))
+            below_title = self._empty_layout.indexOf(self.recent_title) + 1
+            self._empty_layout.insertWidget(below_title, self.recent_list)
+        return self.recent_list
 
     def _add_open_shortcut(self) -> None:
         """Ctrl+O on the page rather than the button, so it also works before anything is
@@ -292,18 +306,25 @@ class MetadataView(StepView):
         self.sample_button.setVisible(self.state.sandbox)
 
     def _refresh_recent(self) -> None:
-        self.recent_menu.clear()
-        self.recent_list.clear()
+        has_recent = bool(self.settings.recent_files)
+        if self._toolbar_built:
+            self.recent_menu.clear()
+            for path in self.settings.recent_files:
+                action = self.recent_menu.addAction(path)
+                action.triggered.connect(lambda _c=False, p=path: self.open_source(p))
+            self.recent_button.setEnabled(has_recent)
+        self.recent_title.setVisible(has_recent)
+        if not has_recent:
+            if self.recent_list is not None:
+                self.recent_list.hide()
+            return
+        recent_list = self._ensure_recent_list()
+        recent_list.clear()
         for path in self.settings.recent_files:
-            action = self.recent_menu.addAction(path)
-            action.triggered.connect(lambda _c=False, p=path: self.open_source(p))
             item = QListWidgetItem(theme.icon("open"), path)
             item.setData(USER_ROLE, path)
-            self.recent_list.addItem(item)
-        has_recent = bool(self.settings.recent_files)
-        self.recent_button.setEnabled(has_recent)
-        self.recent_list.setVisible(has_recent)
-        self.recent_title.setVisible(has_recent)
+            recent_list.addItem(item)
+        recent_list.show()
 
     # -- rendering ----------------------------------------------------------------------------
 
@@ -325,16 +346,20 @@ class MetadataView(StepView):
                 and not source.lower().startswith("https://")):
             self.settings.remember_file(source)
             gui_settings.save(self.state.paths, self.settings)
+        loaded = md is not None
+        if loaded:
+            self._ensure_toolbar()
         self._refresh_recent()
         self._update_sandbox_actions()
         clear_layout(self.cards_layout)
-        loaded = md is not None
         self.empty.setVisible(not loaded)
         if self._picker is not None:
             self._picker.hide()
         self.cards.setVisible(loaded)
-        for widget in (self.source_label, self.open_button, self.url_button, self.recent_button):
-            widget.setVisible(loaded)
+        if self._toolbar_built:
+            for widget in (self.source_label, self.open_button, self.url_button,
+                           self.recent_button):
+                widget.setVisible(loaded)
         if self.next_button is not None:
             self.next_button.setEnabled(loaded)
         if md is None:
@@ -440,8 +465,8 @@ class MetadataView(StepView):
         layout.addWidget(bar)
         kv = KeyValues()
         kv.add("Valid", f"{cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d}")
-        kv.add("Key", f"{cert.key_description}" + (f", signed with {cert.signature_hash}"
-                                                   if cert.signature_hash else ""))
+        kv.add("Key", f"{cert.key_description}, signed with {cert.signature_hash}"
+               if cert.signature_hash else cert.key_description)
         kv.add("Subject", cert.subject, mono=False)
         if cert.issuer != cert.subject:
             kv.add("Issuer", cert.issuer)
