@@ -234,7 +234,7 @@ class JournalProblem:
     kept_at: Path | None = None
 
     def __str__(self) -> str:
-        where = f"{self.path.name} line {self.line}"
+        where = f"{self.path.name} line {self.line}" if self.line else self.path.name
         kept = f"; the damaged text is kept in {self.kept_at}" if self.kept_at else ""
         return f"{where}: {self.message}{kept}"
 
@@ -437,9 +437,11 @@ class Journal:
         try:
             lock.acquire(purpose, timeout_s=timeout_s)
         except OSError as exc:
+            why = ("it is a file, not a folder" if self.journal_dir.is_file()
+                   else exc.strerror or type(exc).__name__)
             raise JournalError(
-                f"Federator cannot write its journal in {self.journal_dir} "
-                f"({exc.strerror or type(exc).__name__}); nothing was changed.",
+                f"Federator cannot write its journal in {self.journal_dir} ({why}); nothing "
+                "was changed.",
                 remedy="Free disk space or fix the folder's permissions, or use --home with a "
                        "writable folder.") from exc
         try:
@@ -487,10 +489,20 @@ def read_all(journal_dir: Path, *, domain: str | None = None,
         contents = read_journal_file(path)
         entries.extend(contents.entries)
         problems.extend(contents.problems)
+        problems.extend(kept_aside(path))
     if domain:
         entries = [e for e in entries if e.domain.lower() == domain.lower()]
     entries.sort(key=lambda e: e.started_at)  # stable: file order within the same second
     return JournalContents(entries, problems)
+
+
+def kept_aside(path: Path) -> list[JournalProblem]:
+    """The damaged tails once moved aside from the journal ``path``: reported on every reading
+    until someone has looked at them and deleted them, so none is forgotten."""
+    return [JournalProblem(path, 0, "a damaged last line (a write cut short) was moved aside; "
+                                    "once you have read it, delete it to stop this notice",
+                           kept_at=aside)
+            for aside in sorted(path.parent.glob(f"{path.name}.corrupt-*"))]
 
 
 def find_snapshot(journal_dir: Path, snapshot_id: str) -> tuple[Snapshot, JournalEntry]:
@@ -510,7 +522,12 @@ def find_snapshot(journal_dir: Path, snapshot_id: str) -> tuple[Snapshot, Journa
     if not matches:
         raise InputError(f"No snapshot {wanted!r} in the journal.",
                          remedy="`federator history` lists the snapshots (before/after columns).")
-    raise InputError(f"{wanted!r} matches several snapshots; give more characters.")
+    names = ", ".join(f"{snap.id} ({'before' if snap.id.endswith('-before') else 'after'} "
+                      f"{entry.kind} of {entry.domain}, {entry.started_at})"
+                      for snap, entry in matches[:6])
+    raise InputError(f"{wanted!r} matches several snapshots: {names}.",
+                     remedy="Give the whole snapshot id: <entry>-before is the state before that "
+                            "change, <entry>-after the state it left.")
 
 
 def new_id() -> str:

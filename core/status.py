@@ -58,11 +58,19 @@ class DomainStatus:
         return self.graph.authentication_type
 
     @property
+    def unverified(self) -> bool:
+        """Graph says the domain is not verified: sign-in rightly does not know it (``Unknown``),
+        so there is nothing to propagate."""
+        return self.graph.domain.get("isVerified") is False
+
+    @property
     def disagreement(self) -> str | None:
         """Why the two views differ, or None when sign-in already reflects Graph."""
         if self.realm.error:
             return f"realm discovery could not be asked ({self.realm.error})"
         graph, realm = self.graph_type, self.realm.namespace_type
+        if self.unverified and realm.lower() == "unknown":
+            return None
         if graph.lower() != realm.lower():
             return f"Graph says {graph}, sign-in still says {realm}"
         if graph.lower() == "federated" and self.graph.federation:
@@ -89,7 +97,7 @@ class DomainStatus:
                           "preferredAuthenticationProtocol", "federatedIdpMfaBehavior")}
                       if fed else None},
             "realm": self.realm.to_json(),
-            "propagated": self.agree if not self.realm.error else None,
+            "propagated": None if self.realm.error or self.unverified else self.agree,
             "summary": describe(self.graph),
         }
 
@@ -164,7 +172,10 @@ def describe_status(status: DomainStatus) -> list[str]:
     else:
         extra = f", AuthURL {realm.auth_url}" if realm.auth_url else ""
         lines.append(f"  Sign-in (realm discovery):  NameSpaceType {realm.namespace_type}{extra}")
-    if status.agree:
+    if status.unverified and status.agree:
+        lines.append("  Propagated:                 does not apply: the domain is not verified, "
+                     "so sign-in does not know it (verify it in the Microsoft 365 admin center)")
+    elif status.agree:
         lines.append("  Propagated:                 yes, sign-in already reflects Graph")
     elif realm.error:
         lines.append("  Propagated:                 unknown, sign-in could not be asked")

@@ -69,6 +69,8 @@ def test_new_user_walkthrough_federate_status_roll_revert_restore_history(
 
     code, out, _ = run(capsys, "revert", "--domain", "fabrikam.com", "--confirm", "fabrikam.com")
     assert code == 0 and "43 user(s)" in out and "Temporary Access Pass" in out
+    # The ways to give users a password are shown before the change is sent (REV-01).
+    assert out.index("Temporary Access Pass") < out.index("Sending PATCH")
     revert_before = re.search(r"snapshot before (\w+-before)", out)
     assert revert_before
 
@@ -103,20 +105,21 @@ def test_exit_codes_for_refused_and_unusable_input(capsys: pytest.CaptureFixture
     assert info.value.code == 2
 
 
-def test_a_failed_change_exits_1_with_the_state_left(capsys: pytest.CaptureFixture[str],
-                                                     metadata_files: tuple[Path, Path]) -> None:
+def test_a_refused_change_exits_1_saying_nothing_changed(capsys: pytest.CaptureFixture[str],
+                                                         metadata_files: tuple[Path, Path]) -> None:
     code, out, _ = run(capsys, "revert", "--domain", "sales.fabrikam.com",
                        "--confirm", "sales.fabrikam.com", "--json")
     assert code == 0 and json.loads(out)["outcome"] == "no-change"  # managed: nothing to do
     code, out, _ = run(capsys, "federate", "--metadata", str(metadata_files[0]), "--domain",
                        "fabrikam.com", "--confirm", "fabrikam.com", "--accept-warnings", WARNINGS)
     assert code == 0
-    # The subdomain now follows its federated root; Graph refuses to change it on its own.
-    code, out, _ = run(capsys, "revert", "--domain", "sales.fabrikam.com",
-                       "--confirm", "sales.fabrikam.com")
+    # The subdomain now follows its federated root; Graph would refuse to change it on its own,
+    # so Federator refuses first and says what to do instead.
+    code, out, err = run(capsys, "revert", "--domain", "sales.fabrikam.com",
+                         "--confirm", "sales.fabrikam.com")
     assert code == 1
-    assert "Result: failed" in out
-    assert "nothing was changed: sales.fabrikam.com is as it was, Federated" in out
+    assert "Nothing was changed" in err and "Revert the root domain" in err
+    assert "Sending PATCH" not in out
 
 
 def test_a_read_failure_before_any_write_exits_1_and_journals_nothing(
@@ -310,3 +313,28 @@ def test_an_unknown_domain_is_unusable_input_with_a_remedy_that_helps(
     code, _, err = run(capsys, "revert", "--domain", "fabrikam.co", "--confirm", "fabrikam.co")
     assert code == 2 and "no domain 'fabrikam.co'" in err
     assert run(capsys, "history", "--json")[1].count('"op"') == 0  # nothing journaled
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT to a child process")
+def test_ctrl_c_mid_change_says_how_to_find_out_what_it_did(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = dict(os.environ, FEDERATOR_HOME=str(home), FEDERATOR_SANDBOX_LATENCY_MS="300")
+    env.pop("FEDERATOR_TEST_KILL_AFTER", None)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "core.cli", "--sandbox", "revert", "--domain", "tailspin.io",
+         "--confirm", "tailspin.io"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    for line in child.stdout:  # wait for the write to be on its way, then press Ctrl+C
+        if "Sending PATCH" in line:
+            child.send_signal(signal.SIGINT)
+            break
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130, err
+    assert "journal entry stays open" in err
+    assert "`federator --sandbox status --domain tailspin.io`" in err
+    assert "Traceback" not in err
+    after = _cli(home, "status", "--domain", "tailspin.io")
+    assert after.returncode == 0 and "record what became of it" in after.stdout
+    [entry] = json.loads(_cli(home, "history", "--json").stdout)["entries"]
+    assert entry["outcome"] in ("reconciled", "succeeded")

@@ -118,6 +118,11 @@ def test_damaged_last_line_is_reported_then_moved_aside_not_dropped(tmp_path: Pa
     _one_change(journal)
     contents = journal.read()
     assert len(contents.entries) == 2 and contents.problems == []
+    # `federator history` keeps saying where the damaged text is until someone deletes it.
+    [kept] = read_all(tmp_path).problems
+    assert kept.kept_at == problem.kept_at and "delete it" in str(kept)
+    problem.kept_at.unlink()
+    assert read_all(tmp_path).problems == []
 
 
 def test_damaged_line_in_the_middle_is_skipped_reported_and_kept(tmp_path: Path) -> None:
@@ -140,6 +145,21 @@ def test_snapshots_are_found_by_id_and_by_unique_prefix(tmp_path: Path) -> None:
     assert snap.authentication_type == "Federated" and entry.kind == "federate"
     with pytest.raises(InputError):
         find_snapshot(tmp_path, "nope-before")
+
+
+def test_an_entry_id_given_for_a_snapshot_names_both_of_its_snapshots(tmp_path: Path) -> None:
+    journal = Journal(tmp_path, TENANT)
+    with journal.writing("test") as w:
+        entry = w.begin(kind="revert", domain="fabrikam.com", who="ops@contoso.com",
+                        snapshot=_snap("1f609e29-before", "Federated", {"issuerUri": "u"}),
+                        op="1f609e29")
+        entry.end(OUTCOME_SUCCEEDED, summary="reverted", way_back="restore",
+                  snapshot=_snap("1f609e29-after"), changed=True)
+    with pytest.raises(InputError) as info:
+        find_snapshot(tmp_path, "1f609e29")  # what `federator history` shows first on a line
+    assert "1f609e29-before (before revert of fabrikam.com" in info.value.message
+    assert "1f609e29-after (after revert" in info.value.message
+    assert find_snapshot(tmp_path, "1f609e29-before")[0].authentication_type == "Federated"
 
 
 def test_read_all_filters_by_domain(tmp_path: Path) -> None:

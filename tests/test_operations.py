@@ -430,10 +430,17 @@ def test_revert_clears_a_half_federated_domain(env: Env) -> None:
     assert env.journal.entries()[-1].snapshot_before.readable is False
 
 
-def test_revert_of_a_subdomain_is_refused_by_graph_and_nothing_changes(env: Env) -> None:
+def test_revert_of_a_subdomain_is_refused_before_anything_is_sent(env: Env) -> None:
+    """A subdomain follows its root (reference §3.2): Federator says so and sends nothing,
+    instead of a PATCH Graph refuses and a warning about passwords that will not change."""
     _federate(env)
-    result = revert(env.ctx, "sales.fabrikam.com", confirm="sales.fabrikam.com")
-    assert result.outcome == "failed" and result.changed is False
+    writes_before = env.writes()
+    with pytest.raises(RefusedError) as info:
+        revert(env.ctx, "sales.fabrikam.com", confirm="sales.fabrikam.com")
+    assert info.value.code == "subdomain_follows_root"
+    assert "Revert the root domain" in (info.value.remedy or "")
+    assert env.writes() == writes_before
+    assert not any(e.step == "users" and e.status == "warning" for e in env.events)
     assert env.state("sales.fabrikam.com").authentication_type == "Federated"  # follows root
 
 
@@ -618,8 +625,10 @@ def test_no_change_is_attempted_when_the_journal_cannot_be_written(env: Env,
     blocker = tmp_path / "blocked"
     blocker.write_text("not a folder")
     env.ctx.journal_dir = blocker
-    with pytest.raises(JournalError):
+    with pytest.raises(JournalError) as info:
         revert(env.ctx, "tailspin.io", confirm="tailspin.io")
+    assert "it is a file, not a folder" in info.value.message
+    assert "nothing was changed" in info.value.message
     assert env.writes() == []
     assert env.state("tailspin.io").authentication_type == "Federated"
 
@@ -723,3 +732,31 @@ def test_make_default_of_a_federated_domain_is_refused_before_anything_is_record
         make_default(domain_admin, "tailspin.io", confirm="tailspin.io")
     assert info.value.code == "federated_default"
     assert env.writes() == [] and env.journal.entries() == []
+
+
+def test_an_interrupted_make_default_is_reconciled_with_its_own_way_back(
+        env: Env, domain_admin: OperationContext) -> None:
+    before = env.state("contoso.onmicrosoft.com")
+    with env.journal.writing("crashed run") as w:  # a run that died after its PATCH was sent
+        w.begin(kind="make-default", domain="contoso.onmicrosoft.com",
+                who="domainadmin@contoso.com", snapshot=before, op="c0ffee00",
+                target={"authenticationType": "Managed", "federation": None,
+                        "domain": {"isDefault": True}},
+                way_back="federator make-default contoso.com --confirm contoso.com")
+    domain_admin.client.request("PATCH", "/domains/contoso.onmicrosoft.com",
+                                json={"isDefault": True})
+    [rec] = reconcile(env.ctx)
+    assert rec.op == "c0ffee00" and rec.changed is True and "had been applied" in rec.summary
+    assert rec.way_back == "federator make-default contoso.com --confirm contoso.com"
+    assert env.journal.entries()[0].way_back == rec.way_back
+
+
+def test_a_user_count_that_fails_does_not_block_the_revert(env: Env) -> None:
+    # The subdomain listing (a courtesy) and the user count both get a 500.
+    env.on("users", "started", lambda: env.sandbox.set_faults("500:2"))
+    result = revert(env.ctx, "tailspin.io", confirm="tailspin.io")
+    assert result.outcome == SUCCEEDED and result.password_impact is None
+    assert env.state("tailspin.io").authentication_type == "Managed"
+    warning = next(e for e in env.events if e.step == "users" and e.status == "warning")
+    assert "Could not count the users of tailspin.io" in warning.message
+    assert "will need a cloud password" in warning.message

@@ -50,7 +50,8 @@ def test_a_change_is_seen_by_graph_before_sign_in(sandbox: Sandbox,
     assert status.graph_type == "Managed" and status.realm.namespace_type == "Federated"
     assert not status.agree
     assert status.disagreement == "Graph says Managed, sign-in still says Federated"
-    assert status.to_json()["agree"] is False
+    assert status.to_json()["agree"] is False and status.to_json()["propagated"] is False
+    assert "NOT YET: Graph says Managed" in "\n".join(describe_status(status))
 
 
 def test_wait_polls_until_sign_in_catches_up(sandbox: Sandbox, reader: StatusReader) -> None:
@@ -116,6 +117,9 @@ def test_unreachable_realm_discovery_is_a_disagreement_not_a_crash(sandbox: Sand
         broken.close()
     assert status.realm.error and not status.agree
     assert "could not be asked" in (status.disagreement or "")
+    # Not "not yet propagated": nobody knows; the JSON says so with null.
+    assert status.to_json()["propagated"] is None
+    assert "Propagated:                 unknown" in "\n".join(describe_status(status))
 
 
 def test_a_subdomain_of_a_federated_root_is_shown_as_following_it(sandbox: Sandbox,
@@ -129,3 +133,10 @@ def test_a_subdomain_of_a_federated_root_is_shown_as_following_it(sandbox: Sandb
     status = reader.read("sales.fabrikam.com")
     assert status.graph_type == "Federated" and status.graph.readable
     assert "follows its root domain" in "\n".join(describe_status(status))
+
+
+def test_an_unverified_domain_is_not_waited_for(reader: StatusReader) -> None:
+    status = reader.read("example-unverified.com")
+    assert status.realm.namespace_type == "Unknown"  # no tenant claims it yet (reference §5.1)
+    assert status.agree and status.to_json()["propagated"] is None
+    assert "does not apply: the domain is not verified" in "\n".join(describe_status(status))

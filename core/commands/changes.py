@@ -90,8 +90,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Compare Graph's authenticationType and configuration with home realm "
                     "discovery; --wait polls with backoff until they agree. Exit 0 when read "
                     "(even if sign-in has not caught up yet); with --wait, 1 if they still "
-                    "disagree at the timeout. Like every Federator run that signs in, it first "
-                    "re-reads and records any change a killed Federator left unfinished.")
+                    "disagree at the timeout. Like the commands that change a tenant, it first "
+                    "re-reads and records any change a stopped Federator left unfinished.")
     p.add_argument("--domain", required=True)
     p.add_argument("--wait", action="store_true", help="poll until sign-in agrees with Graph")
     p.add_argument("--timeout", type=float, default=7200.0, metavar="S",
@@ -106,7 +106,6 @@ _COMMAND = re.compile(r"\bfederator (?=(?:federate|update-certificate|revert|res
                       r"history|make-default|preflight|plan|domains)\b)")
 
 
-@functools.lru_cache(maxsize=8)
 def _global_options(paths: Paths, sandbox: bool, sandbox_user: str | None) -> str:
     """The global options this run was given that a pasted command needs to reach the same
     journal and tenant (``--home`` unless it is the default or FEDERATOR_HOME's)."""
@@ -135,7 +134,8 @@ def _print(ctx: Context, text: str = "") -> None:
 
 
 def _pasteable(handler: Handler) -> Handler:
-    """``handler``, with the commands its errors suggest made pasteable (see :func:`_as_typed`)."""
+    """``handler``, with the commands its errors suggest made pasteable (see :func:`_as_typed`),
+    and Ctrl+C answered with how to find out what an interrupted change did."""
     @functools.wraps(handler)
     def run(args: argparse.Namespace, ctx: Context) -> int:
         try:
@@ -145,14 +145,25 @@ def _pasteable(handler: Handler) -> Handler:
             if exc.remedy:
                 exc.remedy = _as_typed(ctx, exc.remedy)
             raise
+        except KeyboardInterrupt:
+            domain = getattr(args, "domain", None)
+            look = (f"federator status --domain {domain}" if domain else "federator history")
+            ctx.stderr.write(_as_typed(
+                ctx, "Interrupted. If a change had started, its journal entry stays open until "
+                     f"`{look}` (or the next change) re-reads the domain and records what "
+                     "became of it.\n"))
+            raise
     return run
 
 
 def _printer(ctx: Context, as_json: bool) -> Any:
     def on_event(event: OperationEvent) -> None:
-        line = _as_typed(ctx, f"{_MARKS.get(event.status, '   ')} {event.message}")
+        lines = [_as_typed(ctx, f"{_MARKS.get(event.status, '   ')} {event.message}")]
+        # Before a revert: the ways to give users a cloud password, numbered (REV-01).
+        lines += [f"        {n}. {option}"
+                  for n, option in enumerate(event.detail.get("options") or (), 1)]
         out = ctx.stderr if as_json else ctx.stdout
-        out.write(line + "\n")
+        out.write("\n".join(lines) + "\n")
         out.flush()
     return on_event
 
@@ -188,10 +199,9 @@ def _report(ctx: Context, result: OperationResult, as_json: bool) -> int:
     if result.request_ids:
         _print(ctx, f"  Graph request-ids: {', '.join(result.request_ids)}")
     impact = result.password_impact
-    if impact is not None and impact.users:
-        _print(ctx, f"  {impact.users} user(s) now need a cloud password. Options:")
-        for n, option in enumerate(impact.options, 1):
-            _print(ctx, f"    {n}. {option}")
+    if impact is not None and impact.users and result.changed:
+        _print(ctx, f"  {impact.users} user(s) now need a cloud password (the ways to give them "
+                    "one are listed above).")
     if result.way_back:
         _print(ctx, "Way back:")
         _print(ctx, f"  {result.way_back}")
@@ -403,13 +413,14 @@ def _reconcile_at_start(ctx: Context, session: TenantSession, as_json: bool) -> 
     if not _has_open_entries(ctx, session):
         return []
     if not as_json:
-        _print(ctx, "The journal has a change a stopped Federator did not finish; re-reading the "
-                  "tenant to record what became of it:")
+        _print(ctx, "The journal has a change that did not finish; re-reading the tenant to "
+                    "record what became of it:")
     try:
         results = reconcile(_operation_context(session, ctx, as_json))
     except JournalLockedError:
         if not as_json:
-            _print(ctx, "  Another Federator is changing this tenant now; it records the outcome.")
+            _print(ctx, "  Another Federator is making that change right now; it records the "
+                        "outcome itself.")
         return []
     if not as_json:
         for result in results:

@@ -280,34 +280,18 @@ def handle_plan(args: argparse.Namespace, ctx: Context) -> int:
 # -- make-default ---------------------------------------------------------------------------
 
 def handle_make_default(args: argparse.Namespace, ctx: Context) -> int:
-    from core.preflight.remedies import make_default
-    from core.preflight.run import normalize_domain
-    from core.tenant import open_session
-
-    domain = normalize_domain(args.domain)
-    if normalize_domain(args.confirm) != domain:
-        raise InputError(f"--confirm {args.confirm} does not match {domain}.",
-                         code="confirmation_mismatch",
-                         remedy=f"Type the domain again: --confirm {domain}")
+    """A tenant change like any other: confirmed, snapshotted, verified and journaled."""
+    from core.commands.changes import run_change
+    from core.operations import make_default, require_confirmation
     from core.preflight.remedies import MAKE_DEFAULT_EXTRA_SCOPES
+    from core.preflight.run import normalize_domain
     from core.tenant import SessionOptions
 
+    domain = normalize_domain(args.domain)
+    require_confirmation(domain, args.confirm)
     # The sandbox consents to Domain.ReadWrite.All for this one action (as an admin would when
     # asked); with a real tenant make_default checks the token and explains how to get it.
     options = replace(SessionOptions.from_context(ctx), extra_scopes=MAKE_DEFAULT_EXTRA_SCOPES)
-    with open_session(options) as session:
-        body = make_default(session.client, domain)
-    if args.json:
-        ctx.emit_json(body)
-    elif not body["changed"]:
-        ctx.print(f"{domain} is already the default domain: nothing changed.")
-    elif body["is_default"]:
-        ctx.print(f"{domain} is now the tenant's default domain (was {body['previous_default']}).")
-        ctx.print("Only the suffix offered for new users changed; existing users, addresses and "
-                  "mail flow are as before.")
-        if body["way_back"]:
-            ctx.print(f"Way back: {body['way_back']}")
-    else:
-        ctx.error(f"Microsoft accepted the change but {domain} does not read back as default "
-                  "yet; run 'federator domains' in a minute.")
-    return EXIT_OK if body["is_default"] else EXIT_FAILED
+    return run_change(ctx, args, f"Make {domain} the default domain",
+                      lambda op: make_default(op, domain, confirm=args.confirm),
+                      session_options=options)

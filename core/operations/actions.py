@@ -76,6 +76,8 @@ from core.operations.runner import (
     test_kill_point,
 )
 from core.operations.state import (
+    INHERITED_NOTE,
+    PASSWORD_OPTIONS,
     Target,
     accepted_certificates,
     describe,
@@ -120,7 +122,7 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
     password_impact: PasswordImpact | None = None
     done: str = ""   # the success sentence, when the kind's default does not fit
-    way_back: str = ""   # when restoring the snapshot is not what undoes the change
+    way_back: str | None = None  # when restoring the snapshot is not what undoes the change
     unchanged: str = ""  # what to say when nothing needs sending, when the default does not fit
     unchanged_notes: list[str] = field(default_factory=list)
     # Sends the plans' requests itself (each recorded first) instead of the generic sender.
@@ -192,7 +194,8 @@ def update_certificate(ctx: OperationContext, domain: str, certificates: str | S
             raise RefusedError(
                 f"{domain} has no readable federation configuration, so it has no certificate to "
                 "roll.", code="not_federated",
-                remedy=f"Federate it first (federator federate --domain {domain} ...).")
+                remedy=f"Federate it first: federator federate --metadata SOURCE --domain "
+                       f"{domain} --confirm {domain}")
         current = normalize_certificate(str(before.federation.get("signingCertificate") or ""))
         staged = normalize_certificate(str(before.federation.get("nextSigningCertificate") or ""))
         new = next((c for c in candidates if c != current), None)
@@ -256,6 +259,15 @@ def revert(ctx: OperationContext, domain: str, *, confirm: str | None) -> Operat
     check_confirmation(domain, confirm, ctx)
 
     def prepare(run: Run, before: Snapshot) -> Prepared:
+        if before.note == INHERITED_NOTE:
+            # Graph refuses it (reference §3.2): the subdomain's sign-in is its root's.
+            raise RefusedError(
+                f"{domain} is a subdomain: it follows its root domain's federation and has no "
+                "setting of its own to revert. Nothing was changed.",
+                code="subdomain_follows_root",
+                remedy="Revert the root domain (its subdomains follow it), or promote "
+                       f"{domain} to a root domain first (Microsoft Graph: POST "
+                       f"/domains/{domain}/promote).")
         plan = build_revert_plan(domain, domain_state(before))
         impact = None
         if not plan.is_noop:
@@ -345,15 +357,19 @@ def make_default(ctx: OperationContext, domain: str, *, confirm: str | None) -> 
 
 
 def _apply_make_default(run: Run, plan: Plan) -> None:
-    """The remedy's PATCH, with the request recorded before it goes and the answer after."""
-    from core.preflight.remedies import make_default as remedy
+    """The remedy's PATCH, with the request recorded before it goes and the answer after.
+
+    The permission and role check comes first: a refusal there sends nothing, so nothing is
+    recorded as sent."""
+    from core.preflight.remedies import check_make_default, send_make_default
 
     assert run.entry is not None
+    checked = check_make_default(run.client, run.domain)
     for request in plan.requests:
         run.entry.request(request.method, request.path, request.body)
         run.ctx.emit(STEP_WRITE, STARTED, f"Sending {request.method} {request.path}")
     try:
-        remedy(run.client, run.domain)
+        send_make_default(run.client, checked)
     except GraphError as exc:
         for request in plan.requests:
             run.entry.response(request.method, request.path, status=exc.status,
@@ -420,9 +436,21 @@ def _preflight_inputs(result: PreflightResult, domain: str) -> str:
     return f"{where}--domain {domain}"
 
 
-def show_password_impact(ctx: OperationContext, domain: str) -> PasswordImpact:
+def show_password_impact(ctx: OperationContext, domain: str) -> PasswordImpact | None:
+    """Count (and say) who will need a cloud password. A count that fails does not stop the
+    revert: it is the way back from a federation, and must stay available."""
     ctx.emit(STEP_USERS, STARTED, f"Counting the users of {domain} who will need a cloud password")
-    impact = password_impact(ctx.client, domain)
+    try:
+        impact = password_impact(ctx.client, domain)
+    except (AuthenticationError, ThrottledError, GraphConnectionError):
+        raise  # the revert itself would fail the same way
+    except GraphError as exc:
+        ctx.emit(STEP_USERS, WARNING,
+                 f"Could not count the users of {domain} ({exc.message}). Every user who signs "
+                 "in through the IdP today will need a cloud password after the revert: reset "
+                 "passwords, issue Temporary Access Passes, or use self-service password reset.",
+                 options=list(PASSWORD_OPTIONS))
+        return None
     where = ", ".join(impact.domains_counted)
     sync = {True: " The directory is synchronised: users with password hash sync keep their "
                   "password.", False: "", None: ""}[impact.directory_synced]
@@ -504,7 +532,8 @@ def _change(ctx: OperationContext, kind: str, domain: str, prepare: Preparer, *,
             ctx.emit(STEP_PLAN, OK, result.summary)
             return result
         requests = [r for p in prepared.plans for r in p.requests]
-        ctx.emit(STEP_PLAN, OK, f"{prepared.summary}; {len(requests)} request(s) to send",
+        ctx.emit(STEP_PLAN, OK, (f"{prepared.summary}; 1 request to send" if len(requests) == 1
+                  else f"{prepared.summary}; {len(requests)} requests to send"),
                  requests=[f"{r.method} {r.path}" for r in requests])
 
         ctx.recording = True
@@ -521,7 +550,8 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
     """From the journaled snapshot to the recorded outcome (no callback can interrupt it)."""
     domain, kind, before = run.domain, run.kind, result.before
     assert before is not None
-    way_back = prepared.way_back or restore_command(before.id, domain)
+    way_back = (restore_command(before.id, domain) if prepared.way_back is None
+                else prepared.way_back)
     run.entry = run.writer.begin(kind=kind, domain=domain, who=ctx.who, snapshot=before,
                                  plan=plan_json, summary=prepared.summary, op=op,
                                  target=prepared.target.to_json(), restoring=restoring,
@@ -595,7 +625,8 @@ def _doing(kind: str, domain: str) -> str:
 def _record_refusal(run: Run, result: OperationResult, exc: RefusedError) -> None:
     """Close the entry of a change refused before it took effect (then the caller raises)."""
     assert run.entry is not None and result.before is not None
-    summary = f"{_doing(run.kind, run.domain)} was refused; nothing was changed. {exc.message}"
+    reason = exc.message.replace(" Nothing was changed.", "").strip()
+    summary = f"{_doing(run.kind, run.domain)} was refused; nothing was changed. {reason}"
     run.entry.end(OUTCOME_FAILED, summary=summary, way_back="", snapshot=result.before,
                   changed=False, error=exc.to_json())
     run.ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {result.op_id}")
@@ -735,12 +766,20 @@ def _after_failure(run: Run, result: OperationResult, target: Target, exc: Graph
     else:
         result.way_back = ""
         state = f"nothing was changed: {run.domain} is as it was, {describe(after)}"
-    result.summary = f"{_doing(run.kind, run.domain)} failed: {exc.message} State: {state}."
+    result.summary = f"{_doing(run.kind, run.domain)} failed: {_failure(exc)} State: {state}."
     entry.end(OUTCOME_FAILED, summary=result.summary, way_back=result.way_back, snapshot=after,
               changed=result.changed, error=exc.to_json())
     ctx.emit(STEP_VERIFY, FAILED, f"{run.domain} is {describe(after)}", state=after.to_json())
     ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {result.op_id}")
     return result
+
+
+def _failure(exc: GraphError) -> str:
+    """What went wrong, once the re-read has told what happened (so no "it is not known")."""
+    if isinstance(exc, UncertainWriteError):
+        said = f" ({exc.graph_code}: {exc.raw_message})" if exc.raw_message else ""
+        return f"{exc.method} {exc.path}: {exc.reason}{said}."
+    return exc.message
 
 
 def _unknown(run: Run, result: OperationResult, exc: FederatorError, way_back: str, *,

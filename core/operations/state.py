@@ -64,8 +64,8 @@ def _read_snapshot_once(client: GraphClient, tenant: str, domain: str,
         dom = dict(api.get_domain(client, domain))
     except NotFoundError as exc:
         raise InputError(f"The tenant has no domain {domain!r}.", code="unknown_domain",
-                         remedy="Check the spelling; `federator domains` lists the tenant's domains.") \
-            from exc
+                         remedy="Check the spelling; `federator domains` lists the tenant's "
+                                "domains.") from exc
     fed: dict[str, Any] | None = None
     readable = True
     note = ""

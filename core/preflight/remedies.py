@@ -7,6 +7,7 @@ make-default``) and, through ``core.operations``, the GUI call the same function
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.errors import InputError, RefusedError
@@ -14,6 +15,7 @@ from core.preflight.checks import WRITE_ROLES
 
 if TYPE_CHECKING:
     from core.graph.client import GraphClient
+    from core.plan import Plan
 
 # PATCH /domains/{d} (other than authenticationType), reference §2.1 and §2.2: the delegated
 # permissions that allow it, and the roles (by template id) that may do it.
@@ -29,17 +31,25 @@ MAKE_DEFAULT_ROLES: dict[str, str] = {
 }
 
 
-def make_default(client: GraphClient, domain: str) -> dict[str, Any]:
-    """Make ``domain`` the default (plan, PATCH, read back); what happened, with the way back.
+@dataclass(frozen=True)
+class MakeDefaultCheck:
+    """What :func:`check_make_default` found: the change to send and the default it replaces."""
 
-    Microsoft allows this PATCH with the Domain.ReadWrite.All permission (or the older
+    domain: str
+    previous_default: str | None
+    plan: Plan
+
+
+def check_make_default(client: GraphClient, domain: str) -> MakeDefaultCheck:
+    """Read the domains and refuse, before anything is sent, what cannot work.
+
+    Microsoft allows the PATCH with the Domain.ReadWrite.All permission (or the older
     Directory.AccessAsUser.All) and one of :data:`MAKE_DEFAULT_ROLES`; Federator's usual sign-in
     does not ask for Domain.ReadWrite.All. When the token shows the permission or the role is
-    missing, nothing is sent and a RefusedError says how to get them; Graph's 403 stays the
-    final word for everything the token does not show.
+    missing, a RefusedError says how to get them; Graph's 403 stays the final word for everything
+    the token does not show.
     """
     from core.graph import api
-    from core.graph.errors import NotFoundError, PermissionDeniedError
     from core.plan import DomainState, build_make_default_plan
     from core.preflight.gather import count_round_trips
 
@@ -55,8 +65,17 @@ def make_default(client: GraphClient, domain: str) -> dict[str, Any]:
     plan = build_make_default_plan(domain, DomainState.from_graph(dict(dom)))
     if not plan.is_noop:
         _check_token_allows_make_default(claims, domain)
+    return MakeDefaultCheck(domain, previous, plan)
+
+
+def send_make_default(client: GraphClient, checked: MakeDefaultCheck) -> dict[str, Any]:
+    """Send the checked change and read it back; what happened, with the way back."""
+    from core.graph import api
+    from core.graph.errors import NotFoundError, PermissionDeniedError
+
+    domain, previous = checked.domain, checked.previous_default
     try:
-        for request in plan.requests:
+        for request in checked.plan.requests:
             api.update_domain(client, domain, request.body or {})
     except PermissionDeniedError:
         raise RefusedError(
@@ -68,9 +87,14 @@ def make_default(client: GraphClient, domain: str) -> dict[str, Any]:
     except NotFoundError:
         after = {}
     return {"domain": domain, "previous_default": previous,
-            "is_default": bool(after.get("isDefault")), "changed": not plan.is_noop,
+            "is_default": bool(after.get("isDefault")), "changed": not checked.plan.is_noop,
             "way_back": (f"federator make-default {previous} --confirm {previous}"
                          if previous and previous != domain else None)}
+
+
+def make_default(client: GraphClient, domain: str) -> dict[str, Any]:
+    """Make ``domain`` the default: check, PATCH, read back (unjournaled: operations journal it)."""
+    return send_make_default(client, check_make_default(client, domain))
 
 
 _ROLE_AND_PERMISSION = (
