@@ -65,3 +65,18 @@ def test_default_paths_are_per_user_platform_folders(monkeypatch) -> None:
     paths = resolve_paths(None)
     assert "Federator" in str(paths.config)
     assert paths.config != paths.logs
+
+
+def test_no_display_is_a_readable_error_not_a_qt_abort(monkeypatch) -> None:
+    """`federator` on a Linux box without a display says so instead of Qt aborting."""
+    if not sys.platform.startswith("linux"):
+        import pytest
+
+        pytest.skip("only Linux can lack a display")
+    env = {k: v for k, v in __import__("os").environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "gui"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: no graphical display")
+    assert "federator --help" in result.stderr
