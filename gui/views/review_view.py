@@ -266,11 +266,17 @@ class ReviewView(StepView):
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setTabKeyNavigation(False)
         # One line per property (rows sized before the columns settle came out uneven); a
-        # value too long for its column is elided and shown whole in its tooltip.
+        # value too long for its column is elided in the middle, so both the host and the end
+        # of a URL stay visible (a trailing slash in issuerUri is the difference between working
+        # and AADSTS50107), and shown whole in its tooltip.
         table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # "Now" only takes what it needs while the domain has no settings yet (all "(not set)").
+        long_now = any(len(display_value(c.name, c.current) or "") > 24 for c in plan.changes)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch if long_now
+                                    else QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         bold = QFont()
         bold.setBold(True)
