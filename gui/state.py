@@ -212,19 +212,9 @@ class AppState(QObject):
             return None
 
         def work() -> list[Any]:
-            from core.graph import api
+            from core.domains import read_domains
 
-            domains = [dict(d) for d in api.list_domains(session.client)]
-            for domain in domains:  # the table shows each federated domain's issuer
-                if domain.get("authenticationType") == "Federated":
-                    try:
-                        config = api.find_federation_configuration(session.client,
-                                                                   str(domain["id"]))
-                    except FederatorError:
-                        config = None
-                    if config:
-                        domain["issuerUri"] = config.get("issuerUri")
-            return domains
+            return read_domains(session.client)[1]  # with each federated domain's issuer
 
         def done(domains: list[Any]) -> None:
             if session is not self.session:

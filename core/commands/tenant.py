@@ -201,76 +201,25 @@ UNREADABLE = "(your role cannot read it)"
 
 
 def domain_rows(session: Any) -> tuple[str, list[dict[str, Any]]]:
-    """(tenant name, one row per domain) with issuerUri read for every federated domain.
+    """(tenant name, one row per domain) for the table and ``--json``."""
+    from core.domains import read_domains
 
-    One ``GET /domains``, then one ``$batch`` with the organization and each federated domain's
-    federation configuration. A configuration the signed-in role may not read (403) gives
-    ``issuerUri`` null and ``issuerUriUnreadable`` true instead of failing the whole list."""
-    from core.graph import api
-    from core.graph.client import BatchRequest
-
-    domains = api.list_domains(session.client)
-    parents = inherited_from(domains)
-    # A subdomain of a federated root follows it and has no configuration of its own (ref §3.2).
-    federated = [d for d in domains if d.get("authenticationType") == "Federated"
-                 and str(d.get("id")) not in parents]
-    results = session.client.batch(
-        [BatchRequest("GET", "/organization")]
-        + [api.federation_configuration_request(str(d.get("id"))) for d in federated])
-    org_res, fed_results = results[0], results[1:]
-    org_res.raise_for_status()
-    orgs = (org_res.body or {}).get("value") or [{}]
-    tenant_name = str(orgs[0].get("displayName") or session.tenant_id)
-    issuers: dict[str, str | None] = {}
-    unreadable: set[str] = set()
-    for domain, res in zip(federated, fed_results, strict=True):
-        if res.status == 404:
-            issuers[str(domain.get("id"))] = None  # federated with no readable configuration
-            continue
-        if res.status == 403:  # a role that may list domains but not read federation
-            unreadable.add(str(domain.get("id")))
-            continue
-        res.raise_for_status()
-        value = (res.body or {}).get("value") or []
-        issuers[str(domain.get("id"))] = value[0].get("issuerUri") if value else None
+    tenant_name, domains = read_domains(session.client, fallback_name=session.tenant_id)
     rows = []
     for d in domains:
-        name = str(d.get("id"))
-        is_federated = d.get("authenticationType") == "Federated"
         rows.append({
-            "name": name,
+            "name": str(d.get("id")),
             "verified": bool(d.get("isVerified")),
             "default": bool(d.get("isDefault")),
             "initial": bool(d.get("isInitial")),
             "root": bool(d.get("isRoot")),
             "authenticationType": d.get("authenticationType"),
-            "issuerUri": issuers.get(name) if is_federated else None,
+            "issuerUri": d.get("issuerUri"),
         })
-        if name in unreadable:
-            rows[-1]["issuerUriUnreadable"] = True
-        if is_federated and name in parents:
-            rows[-1]["inheritsFrom"] = parents[name]
-            rows[-1]["issuerUri"] = issuers.get(parents[name])
+        for key in ("issuerUriUnreadable", "inheritsFrom"):
+            if key in d:
+                rows[-1][key] = d[key]
     return tenant_name, rows
-
-
-def inherited_from(domains: list[Any]) -> dict[str, str]:
-    """Subdomain -> the federated root it follows, for subdomains (isRoot false) of a federated
-    domain in the list: their sign-in is the root's, not a configuration of their own."""
-    by_name = {str(d.get("id")).lower(): d for d in domains}
-    parents: dict[str, str] = {}
-    for d in domains:
-        name = str(d.get("id"))
-        if d.get("isRoot", True):
-            continue
-        labels = name.lower().split(".")
-        for i in range(1, len(labels) - 1):
-            ancestor = by_name.get(".".join(labels[i:]))
-            if ancestor is not None:
-                if ancestor.get("authenticationType") == "Federated":
-                    parents[name] = str(ancestor.get("id"))
-                break
-    return parents
 
 
 def format_table(headers: list[str], rows: list[list[str]]) -> list[str]:

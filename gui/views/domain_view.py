@@ -113,6 +113,8 @@ class DomainView(StepView):
             initial = bool(_field(domain, "isInitial", "is_initial"))
             auth = str(_field(domain, "authenticationType", "authentication_type") or "")
             issuer = str(_field(domain, "issuerUri", "issuer_uri") or "")
+            if domain.get("inheritsFrom"):
+                issuer = f"{issuer} (follows {domain['inheritsFrom']})".strip()
             cells = [
                 QTableWidgetItem(name + ("  (initial)" if initial else "")),
                 QTableWidgetItem("Yes" if verified else "No"),
