@@ -330,16 +330,21 @@ class Authenticator:
             kwargs["parent_window_handle"] = (
                 parent_window_handle if parent_window_handle is not None
                 else msal.PublicClientApplication.CONSOLE_WINDOW_HANDLE)
-        try:
-            result = self.app.acquire_token_interactive(self.scopes, **kwargs)
-        except msal.BrowserInteractionTimeoutError:
-            raise SignInError("The browser sign-in was not completed in time.",
-                              code="signin_timeout") from None
-        except msal.RedirectUriError as exc:
-            raise SignInError(f"The app registration lacks the redirect URI msal needs: "
-                              f"{_short(exc)}", code="redirect_uri_missing",
-                              remedy="Add the redirect URIs listed in the README "
-                                     "('Signing in to your tenant').") from None
+        with _network_errors("Browser sign-in"):  # the code is redeemed over the network
+            try:
+                result = self.app.acquire_token_interactive(self.scopes, **kwargs)
+            except msal.BrowserInteractionTimeoutError:
+                raise SignInError("The browser sign-in was not completed in time.",
+                                  code="signin_timeout") from None
+            except ValueError as exc:
+                # msal.broker.RedirectUriError: that module imports only where the broker
+                # (pymsalruntime) is installed, so it is recognised by name.
+                if type(exc).__name__ != "RedirectUriError":
+                    raise
+                raise SignInError(f"The app registration lacks the redirect URI msal needs: "
+                                  f"{_short(exc)}", code="redirect_uri_missing",
+                                  remedy="Add the redirect URIs listed in the README "
+                                         "('Signing in to your tenant').") from None
         return self._finish(result)
 
     def start_device_flow(self) -> DeviceCodeFlow:

@@ -83,15 +83,29 @@ def load_tenant_config(paths: Paths) -> TenantConfig:
 def save_tenant_config(paths: Paths, config: TenantConfig) -> None:
     """Write ``config`` under the ``tenant`` key, keeping every other key, atomically."""
     path = paths.settings_file
-    path.parent.mkdir(parents=True, exist_ok=True)
     settings = _read_settings(path)
     settings[SECTION] = asdict(config)
-    fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+    except OSError as exc:
+        raise _unwritable(path, exc) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(settings, handle, indent=2)
             handle.write("\n")
         Path(tmp).replace(path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _unwritable(path, exc) from exc
         raise
+
+
+def _unwritable(path: Path, exc: OSError) -> FederatorError:
+    """A settings file that cannot be written, said as a sentence (never a raw OSError)."""
+    return FederatorError(
+        f"Federator cannot save its settings in {path} ({exc.strerror or type(exc).__name__}).",
+        code="settings_unwritable",
+        remedy="Free disk space or fix the folder's permissions, or use --home with a writable "
+               "folder.")

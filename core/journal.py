@@ -547,7 +547,7 @@ class JournalWriter:
         try:
             fd = os.open(journal.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT
                          | getattr(os, "O_BINARY", 0), 0o600)
-            self._file = os.fdopen(fd, "ab")
+            self._file = os.fdopen(fd, "ab", buffering=0)
         except OSError as exc:
             raise JournalError(f"The journal {journal.path} cannot be written: {exc.strerror}.",
                                remedy="Free disk space or fix the folder's permissions; "
@@ -592,11 +592,18 @@ class JournalWriter:
             raise ValueError(f"not a journal record: {record!r}")
         full = {"v": FORMAT_VERSION, "at": now_iso(), **_scrub_value(record)}
         line = json.dumps(full, ensure_ascii=False, separators=(",", ":"), default=str)
+        data = memoryview(line.encode("utf-8") + b"\n")
+        fd = self._file.fileno()
+        start = os.lseek(fd, 0, os.SEEK_END)  # the lock is held: nobody else appends
         try:
-            self._file.write(line.encode("utf-8") + b"\n")
-            self._file.flush()
-            os.fsync(self._file.fileno())
+            while data:  # unbuffered: a failed write leaves nothing queued to land later
+                data = data[os.write(fd, data):]
+            os.fsync(fd)
         except OSError as exc:
+            # A record is whole or absent: a torn line left here would swallow the next
+            # record appended after it (the outcome of the change, say).
+            with suppress(OSError):
+                os.ftruncate(fd, start)
             raise JournalError(f"The journal {self.journal.path} could not be written: "
                                f"{exc.strerror}.",
                                remedy="Free disk space; the tenant state is re-read next run.") \

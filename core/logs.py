@@ -12,8 +12,9 @@ from pathlib import Path
 
 _SECRET_PATTERNS = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-_\.=+/]+"), r"\1[redacted]"),
-    (re.compile(r"(?i)(\"?(?:access_token|refresh_token|id_token|client_secret|device_code|"
-                r"code_verifier|authorization|code)\"?\s*[:=]\s*\"?)[^\"&\s,}]+"),
+    # Quoted either way: JSON uses ", a Python repr of a dict (an msal result) uses '.
+    (re.compile(r"(?i)([\"']?(?:access_token|refresh_token|id_token|client_secret|device_code|"
+                r"code_verifier|authorization|code)[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,}]+"),
      r"\1[redacted]"),
     (re.compile(r"eyJ[A-Za-z0-9\-_]{8,}\.[A-Za-z0-9\-_]{8,}\.[A-Za-z0-9\-_]*"), "[redacted-jwt]"),
 ]

@@ -310,6 +310,15 @@ class GraphClient:
                 raise UncertainWriteError(method=method, path=shown, reason=reason) from None
             raise _Retry(GraphConnectionError(method=method, path=shown, reason=reason),
                          None) from None
+        except requests.exceptions.RequestException as exc:
+            # The answer arrived broken (a chunked body cut short, an undecodable encoding...):
+            # the request was sent, so a write may have been applied. Never a raw requests error.
+            reason = f"its answer broke off ({type(exc).__name__})"
+            log.debug("%s %s -> %s", method, shown, reason)
+            if not is_read:
+                raise UncertainWriteError(method=method, path=shown, reason=reason) from None
+            raise _Retry(GraphConnectionError(method=method, path=shown, reason=reason),
+                         None) from None
         finally:
             del sent_headers["Authorization"]
             del token

@@ -357,28 +357,20 @@ def make_default(ctx: OperationContext, domain: str, *, confirm: str | None) -> 
 
 
 def _apply_make_default(run: Run, plan: Plan) -> None:
-    """The remedy's PATCH, with the request recorded before it goes and the answer after.
+    """The remedy's PATCH, sent like every write: recorded before it goes, its answer after.
 
     The permission and role check comes first: a refusal there sends nothing, so nothing is
-    recorded as sent."""
-    from core.preflight.remedies import check_make_default, send_make_default
+    recorded as sent. Graph's own 403 becomes the remedy's refusal (what it takes, and the way
+    by hand). The read back is the operation's verification, so a failure to read cannot be
+    recorded as the PATCH's answer."""
+    from core.preflight.remedies import check_make_default, make_default_denied
 
-    assert run.entry is not None
-    checked = check_make_default(run.client, run.domain)
+    check_make_default(run.client, run.domain)
     for request in plan.requests:
-        run.entry.request(request.method, request.path, request.body)
-        run.ctx.emit(STEP_WRITE, STARTED, f"Sending {request.method} {request.path}")
-    try:
-        send_make_default(run.client, checked)
-    except GraphError as exc:
-        for request in plan.requests:
-            run.entry.response(request.method, request.path, status=exc.status,
-                               request_id=exc.request_id, error=exc.message,
-                               certain=not isinstance(exc, UncertainWriteError))
-        raise
-    for request in plan.requests:
-        run.entry.response(request.method, request.path, status=None)
-        run.ctx.emit(STEP_WRITE, OK, f"{request.method} {request.path}: Graph accepted it")
+        try:
+            run.send(request)
+        except PermissionDeniedError:
+            raise make_default_denied(run.domain) from None
 
 
 def reconcile(ctx: OperationContext) -> list[ReconcileResult]:

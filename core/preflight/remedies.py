@@ -78,10 +78,7 @@ def send_make_default(client: GraphClient, checked: MakeDefaultCheck) -> dict[st
         for request in checked.plan.requests:
             api.update_domain(client, domain, request.body or {})
     except PermissionDeniedError:
-        raise RefusedError(
-            f"Microsoft refused to make {domain} the default domain. Nothing was changed.",
-            code="make_default_denied",
-            remedy=f"{_ROLE_AND_PERMISSION} {_by_hand(domain)}") from None
+        raise make_default_denied(domain) from None
     try:
         after = dict(api.get_domain(client, domain))
     except NotFoundError:
@@ -95,6 +92,13 @@ def send_make_default(client: GraphClient, checked: MakeDefaultCheck) -> dict[st
 def make_default(client: GraphClient, domain: str) -> dict[str, Any]:
     """Make ``domain`` the default: check, PATCH, read back (unjournaled: operations journal it)."""
     return send_make_default(client, check_make_default(client, domain))
+
+
+def make_default_denied(domain: str) -> RefusedError:
+    """Graph's 403 to the PATCH, said with what it takes to be allowed."""
+    return RefusedError(
+        f"Microsoft refused to make {domain} the default domain. Nothing was changed.",
+        code="make_default_denied", remedy=f"{_ROLE_AND_PERMISSION} {_by_hand(domain)}")
 
 
 _ROLE_AND_PERMISSION = (
