@@ -760,3 +760,19 @@ def test_a_user_count_that_fails_does_not_block_the_revert(env: Env) -> None:
     warning = next(e for e in env.events if e.step == "users" and e.status == "warning")
     assert "Could not count the users of tailspin.io" in warning.message
     assert "will need a cloud password" in warning.message
+
+
+def test_a_write_that_times_out_is_not_sent_again_while_graph_is_still_applying_it(
+        env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No answer in time does not mean no effect: Federator re-reads for a while before it
+    concludes the write did not land, so a slow PATCH is never sent twice."""
+    monkeypatch.setattr("core.operations.actions.SETTLE_DELAYS_S", (1.5,))
+    env.client.policy = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05, max_total_s=10,
+                                    read_timeout_s=0.3)
+    env.on("write", "started", lambda: env.sandbox.set_faults("slow:1@1.0"))
+    result = revert(env.ctx, "tailspin.io", confirm="tailspin.io")
+    assert result.outcome == SUCCEEDED
+    sent = [e.message for e in env.events if e.step == "write" and e.status == "started"]
+    assert sent == ["Sending PATCH /domains/tailspin.io"]
+    assert env.state("tailspin.io").authentication_type == "Managed"
+    assert any("still applying" in e.message for e in env.events)

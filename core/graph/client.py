@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 
 from core import __version__
 from core.graph.errors import (
+    NO_ANSWER_IN_TIME,
     GraphConnectionError,
     GraphError,
     ThrottledError,
@@ -508,7 +509,7 @@ def _classify_transport_error(exc: Exception) -> tuple[str, bool]:
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return "connection timed out", False
     if isinstance(exc, requests.exceptions.ReadTimeout | requests.exceptions.Timeout):
-        return "no answer in time", True
+        return NO_ANSWER_IN_TIME, True
     inner = exc.args[0] if exc.args else None
     reason_obj = getattr(inner, "reason", inner)
     name = type(reason_obj).__name__

@@ -191,6 +191,11 @@ class GraphConnectionError(GraphError):
         self.reason = reason
 
 
+# The reason of an UncertainWriteError whose request timed out: the server may still be working on
+# it, unlike a dropped connection (callers re-read for a while before deciding it did not land).
+NO_ANSWER_IN_TIME = "no answer in time"
+
+
 class UncertainWriteError(GraphError):
     """A write may or may not have been applied by Graph; re-read state, never resend blindly.
 

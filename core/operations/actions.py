@@ -14,6 +14,7 @@ re-read fails, the journal entry stays open and the next run reconciles it.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Collection, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from urllib.parse import quote
 
 from core.errors import FederatorError, InputError, RefusedError
 from core.graph.errors import (
+    NO_ANSWER_IN_TIME,
     AuthenticationError,
     ConflictError,
     GraphConnectionError,
@@ -665,6 +667,8 @@ def _send_with_fallback(run: Run, request: PlannedRequest, before: Snapshot,
         raise
     except UncertainWriteError as exc:
         now = run.read(f"{new_id()}-check")
+        if exc.reason == NO_ANSWER_IN_TIME:
+            now = _settle(run, now, before, target)
         if not differences(now, target):
             return  # it landed although its answer was lost
         if not same_state(now, before):
@@ -680,6 +684,23 @@ def _send_with_fallback(run: Run, request: PlannedRequest, before: Snapshot,
         if not is_config_patch:
             raise
     _replace_configuration(run, before, target)
+
+
+# After a write timed out, how long to keep re-reading before concluding it did not land: the
+# server may still be applying it, and sending it again then would repeat it.
+SETTLE_DELAYS_S = (1.0, 2.0, 4.0)
+
+
+def _settle(run: Run, now: Snapshot, before: Snapshot, target: Target) -> Snapshot:
+    """Re-read while the domain still looks untouched, up to :data:`SETTLE_DELAYS_S`."""
+    for delay in SETTLE_DELAYS_S:
+        if not differences(now, target) or not same_state(now, before):
+            break
+        run.ctx.emit(STEP_WRITE, INFO, f"No answer in time and no change yet; reading again in "
+                                       f"{delay:g} s in case Microsoft is still applying it")
+        time.sleep(delay)
+        now = run.read(f"{new_id()}-check")
+    return now
 
 
 def _config_body(values: dict[str, Any]) -> dict[str, Any]:
