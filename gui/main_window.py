@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -183,15 +183,19 @@ class MainWindow(QMainWindow):
             signal.connect(self.update_step_hints)
 
         if self.settings.geometry:
+            from PySide6.QtCore import QByteArray  # only returning users have a geometry
+
             self.restoreGeometry(QByteArray.fromBase64(self.settings.geometry.encode("ascii")))
         else:
             self.resize(1180, 780)
         self.go_to(0)
         self.update_step_hints()
         central.installEventFilter(self)
+        # Everything after the first paint is queued, not run inside the signal: a slot that
+        # reports the paint (the self-test, the benchmark) then sees the moment it happened.
         self.first_painted.connect(lambda: QTimer.singleShot(0, self.build_all_views))
         self.first_painted.connect(lambda: QTimer.singleShot(300, self.state.warm_up))
-        self.first_painted.connect(self.state.resume_session)
+        self.first_painted.connect(lambda: QTimer.singleShot(0, self.state.resume_session))
 
     def _add_step_shortcuts(self) -> None:
         """Ctrl+1..5 open the steps (made after the first paint: QKeySequence costs 3 ms)."""

@@ -11,14 +11,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from core.errors import FederatorError
-from core.paths import Paths
-from gui.tenant_info import TenantInfo, gather_tenant_info
 from gui.workers import Cancelled, Runner, Task, TaskControl
+
+if TYPE_CHECKING:
+    from core.paths import Paths
+    from gui.tenant_info import TenantInfo  # a dataclass: imported by the sign-in worker only
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +154,7 @@ class AppState(QObject):
         def work() -> tuple[Any, TenantInfo]:
             from core.auth import SignInRequiredError
             from core.tenant import build_authenticator, open_session
+            from gui.tenant_info import gather_tenant_info
 
             try:
                 session = open_session(options)

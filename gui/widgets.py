@@ -12,18 +12,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
-from PySide6.QtCore import QRectF, QSize, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPaintEvent, QPalette
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +30,13 @@ from gui import theme
 
 if TYPE_CHECKING:
     from datetime import datetime
+
+    from PySide6.QtGui import QPaintEvent
+    from PySide6.QtWidgets import QGridLayout, QToolButton
+
+# Qt classes that only loaded metadata shows (grids, copy buttons, validity bars) are imported
+# where they are used: PySide6 builds each class, and its enums, on first access (QToolButton,
+# QSizePolicy, QGridLayout and QPainter's together ~2 ms), so the first paint does not pay for them.
 
 # Item data roles as numbers (Qt.ItemDataRole's values, checked by the tests): the step list
 # sets them before the first paint, when touching the ``Qt`` namespace would cost 15 ms.
@@ -135,6 +139,8 @@ class KeyValues(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        from PySide6.QtWidgets import QGridLayout
+
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setHorizontalSpacing(14)
@@ -196,6 +202,8 @@ class StatusLabel(QWidget):
 def copy_button(get_text: Callable[[], str], accessible_name: str,
                 parent: QWidget | None = None) -> QToolButton:
     """An icon-only copy button; the accessible name and tooltip say what it copies."""
+    from PySide6.QtWidgets import QToolButton
+
     button = QToolButton(parent)
     button.setIcon(theme.icon("copy"))
     button.setAccessibleName(accessible_name)
@@ -310,6 +318,8 @@ class ValidityBar(QWidget):
         self.not_after = not_after
         self.setMinimumHeight(10)
         self.setMaximumHeight(10)
+        from PySide6.QtWidgets import QSizePolicy
+
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAccessibleName("Certificate validity")
         self.setAccessibleDescription(self.describe())
@@ -346,6 +356,9 @@ class ValidityBar(QWidget):
                 else plural(-days, "expired 1 day ago", "expired {n} days ago"))
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        from PySide6.QtCore import QRectF
+        from PySide6.QtGui import QPainter
+
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)

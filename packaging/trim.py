@@ -6,9 +6,11 @@ hello world with exactly the same trimming, which keeps the size comparison fair
 Measured on Linux x86_64 (PySide6-Essentials 6.12.0, PyInstaller 6.22.3) by building the app with
 ``FEDERATOR_NO_TRIM=1`` and without (``build.py --no-trim``); the build prints what each rule
 removed. Onedir untrimmed 214.8 MB, trimmed 202.8 MB: 12.0 MB less, 9.1 MB of it from DROP_RULES
-and 2.9 MB from EXCLUDES. Windows figures are the sizes of the same files in the PySide6-Essentials
-6.12.0 win_amd64 wheel (PyInstaller cannot build for Windows here); the Windows job's bench step
-prints the real Windows bundle size.
+and 2.9 MB from EXCLUDES; the later multiprocessing and doctest/pdb excludes took it to 200.7 MB
+(bench/bundle_bench.py: 202.1 -> 201.6 -> 200.6 MB, the bytecode being in both exes). Windows
+figures are the sizes of the same files in the PySide6-Essentials 6.12.0 win_amd64 wheel
+(PyInstaller cannot build for Windows here); the Windows job's bench step prints the real Windows
+bundle size.
 """
 
 from __future__ import annotations
@@ -35,6 +37,15 @@ EXCLUDES = [
     "PySide6.QtConcurrent",
     # Stdlib parts no code path uses; together 0.3 MB of bytecode in each of the two exes.
     "tkinter", "_tkinter", "unittest", "pydoc", "pydoc_data",
+    # Only concurrent.futures.process imports it, and nothing we ship starts processes. Bundled,
+    # it makes PyInstaller add its multiprocessing runtime hook, which imports multiprocessing,
+    # socket, pickle and subprocess on every start before any of our code runs: ~8 ms of the
+    # frozen app's startup (measured on Linux, bench/bundle_bench.py); 0.5 MB.
+    "multiprocessing",
+    # Pulled in only by lxml.doctestcompare (a test helper nothing imports): doctest -> pdb ->
+    # runpy -> pkgutil, and a bundled pkgutil brings PyInstaller's pkgutil runtime hook, which
+    # imports it on every start (~1 ms); 1.0 MB.
+    "doctest", "pdb",
 ]
 
 _SEP = r"[/\\]"

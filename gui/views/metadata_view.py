@@ -16,10 +16,8 @@ from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -171,6 +169,8 @@ class MetadataView(StepView):
         return self._picker
 
     def _build_picker(self) -> Card:
+        from PySide6.QtWidgets import QLineEdit  # loaded on first use: see gui.widgets
+
         card = Card("This file describes several identity providers")
         card.body.addWidget(label("Pick the one you are federating with. Type to filter.",
                                   wrap=True))
@@ -199,6 +199,8 @@ class MetadataView(StepView):
         if self._toolbar_built:
             return
         self._toolbar_built = True
+        from PySide6.QtWidgets import QMenu  # ~1 ms to load: not before the first paint
+
         self.source_label = label("", name="muted", selectable=True)
         self.open_button = QPushButton(theme.icon("open"), "Open file…")
         self.open_button.setToolTip("Open a metadata file (Ctrl+O)")
@@ -415,6 +417,8 @@ class MetadataView(StepView):
             card.body.addWidget(label(
                 "This metadata has no sign-out URL. Microsoft needs one to sign users out of the "
                 "IdP; type your IdP's logout URL if it has one (optional).", wrap=True))
+            from PySide6.QtWidgets import QLineEdit
+
             row = QHBoxLayout()
             self.sign_out_edit = QLineEdit(self.state.sign_out_override or "")
             self.sign_out_edit.setPlaceholderText("https://idp.example.com/logout")
