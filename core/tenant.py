@@ -134,12 +134,65 @@ class TenantSession:
         self.close()
 
 
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """Who is connected to which tenant, with which directory roles: what ``federator whoami``
+    prints and the app's header shows, read one way for both."""
+
+    upn: str
+    display_name: str | None
+    object_id: str | None
+    tenant_id: str
+    tenant_name: str
+    roles: tuple[str, ...]
+    cloud: str
+    sandbox: bool
+
+
+def describe_connection(session: TenantSession, *, best_effort: bool = False) -> ConnectionInfo:
+    """Read the tenant's name and the signed-in admin's directory roles (one Graph batch, then
+    every further page of roles if there are more; blocking).
+
+    ``best_effort``: a read that fails gives the tenant id as the name and no roles instead of
+    raising, so a header can still say who is signed in where.
+    """
+    from core.graph import api
+    from core.graph.client import BatchRequest
+
+    tenant_name = session.tenant_id
+    roles: list[str] = []
+    try:
+        org_res, roles_res = session.client.batch([BatchRequest("GET", "/organization"),
+                                                   BatchRequest("GET", "/me/transitiveMemberOf")])
+        org_res.raise_for_status()
+        orgs = (org_res.body or {}).get("value") or [{}]
+        tenant_name = str(orgs[0].get("displayName") or session.tenant_id)
+        roles_res.raise_for_status()
+        if (roles_res.body or {}).get("@odata.nextLink"):  # more than a page: fetch them all
+            members = api.my_transitive_roles(session.client)
+        else:
+            members = [m for m in (roles_res.body or {}).get("value") or []
+                       if m.get("@odata.type") == api.DIRECTORY_ROLE_TYPE]
+        roles = [str(m.get("displayName") or "") for m in members]
+    except FederatorError:
+        if not best_effort:
+            raise
+        log.info("tenant name or roles unreadable", exc_info=True)
+    account = session.account
+    return ConnectionInfo(upn=account.upn, display_name=account.display_name,
+                          object_id=account.object_id, tenant_id=session.tenant_id,
+                          tenant_name=tenant_name, roles=tuple(sorted(roles)),
+                          cloud=session.cloud.name, sandbox=session.is_sandbox)
+
+
 def open_session(ctx_or_options: _HasOptions | SessionOptions) -> TenantSession:
     """A session on the sandbox (``--sandbox`` or nothing configured) or the configured tenant."""
     options = SessionOptions.from_context(ctx_or_options)
+    if options.sandbox:  # needs no tenant settings: works even when the settings file is damaged
+        return open_sandbox_session(options)
     config = load_tenant_config(options.paths)
-    if options.sandbox or not config.configured:
-        return open_sandbox_session(options, is_default=not options.sandbox)
+    if not config.configured:
+        return open_sandbox_session(options, is_default=True)
     if options.sandbox_user:
         raise InputError("--as only applies to the sandbox tenant", code="as_needs_sandbox",
                          remedy="Add --sandbox, or sign in as that user with: federator signin")

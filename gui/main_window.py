@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from gui.views.review_view import ReviewView
 
 STEPS = ("Metadata", "Domain", "Preflight", "Review & apply", "History")
+CLOSING_AFTER_CHANGE = ("A change is being applied and recorded; Federator will close when it has "
+                        "finished.")
 
 
 class TenantHeader(QFrame):
@@ -109,9 +111,9 @@ class TenantHeader(QFrame):
             self.sign_in.show()
             self.sign_out.hide()
         else:
-            self.tenant.setText(f"<b>{info.tenant}</b>")
+            self.tenant.setText(f"<b>{info.tenant_name}</b>")
             roles = ", ".join(info.roles) if info.roles else "no admin role found"
-            self.account.setText(f"{info.user}  ·  {roles}")
+            self.account.setText(f"{info.upn}  ·  {roles}")
             self.sign_in.hide()
             self.sign_out.show()
 
@@ -126,6 +128,7 @@ class MainWindow(QMainWindow):
         from gui.views.metadata_view import MetadataView
 
         self.state = state
+        self._close_pending = False
         self.settings = gui_settings.load(state.paths)
         self.setWindowTitle("Federator (sandbox)" if state.sandbox else "Federator")
         self.setMinimumSize(QSize(900, 600))
@@ -196,6 +199,11 @@ class MainWindow(QMainWindow):
         self.first_painted.connect(lambda: QTimer.singleShot(0, self.build_all_views))
         self.first_painted.connect(lambda: QTimer.singleShot(300, self.state.warm_up))
         self.first_painted.connect(lambda: QTimer.singleShot(0, self.state.resume_session))
+
+    def _close_after_change(self) -> None:
+        self.state.changes_finished.disconnect(self._close_after_change)
+        # Queued: the change's own result handlers finish before the window goes.
+        QTimer.singleShot(0, self.close)
 
     def _add_step_shortcuts(self) -> None:
         """Ctrl+1..5 open the steps (made after the first paint: QKeySequence costs 3 ms)."""
@@ -323,6 +331,8 @@ class MainWindow(QMainWindow):
     def sign_in(self) -> None:
         """Real tenant sign-in; with no app registration configured, explain and offer demo."""
         if self.state.needs_tenant_setup():
+            if self.state.tenant_settings_error is not None:
+                return  # the banner says what is wrong with the file; the sandbox stays offered
             from gui.dialogs import TenantSetupDialog
 
             dialog = TenantSetupDialog(self.state.paths, self)
@@ -340,6 +350,15 @@ class MainWindow(QMainWindow):
     # -- lifetime ---------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.state.changing:
+            # Never close the session under a write, nor freeze the window waiting for it: say
+            # so and close when the change (and its journal entry) is done.
+            event.ignore()
+            self.statusBar().showMessage(CLOSING_AFTER_CHANGE)
+            if not self._close_pending:
+                self._close_pending = True
+                self.state.changes_finished.connect(self._close_after_change)
+            return
         self.settings.geometry = bytes(self.saveGeometry().toBase64().data()).decode("ascii")
         self.settings.last_step = self.current_step()
         self.settings.first_start_done = True

@@ -20,7 +20,7 @@ from gui.workers import Cancelled, Runner, Task, TaskControl
 
 if TYPE_CHECKING:
     from core.paths import Paths
-    from gui.tenant_info import TenantInfo  # a dataclass: imported by the sign-in worker only
+    from core.tenant import ConnectionInfo  # imported by the sign-in worker only
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +44,11 @@ class AppState(QObject):
     operation_progress = Signal(object)  # core.operations.OperationEvent
     operation_finished = Signal(object, object)  # (OperationResult or None, error or None)
     propagation_changed = Signal(object)  # core.status.DomainStatus
+    reconciled = Signal(object)  # list[core.operations.ReconcileResult]
     password_impact_changed = Signal()
     show_history_requested = Signal()
     error = Signal(str, object)  # (where, exception): views show it in their banner
+    changes_finished = Signal()  # no change (write) is running any more: closing is safe
     message = Signal(str)  # a short status-bar note
 
     def __init__(self, paths: Paths, runner: Runner, *, sandbox: bool = False,
@@ -71,10 +73,12 @@ class AppState(QObject):
         self.last_error: BaseException | None = None
         self.last_events: list[Any] = []
         self.password_impact: Any = None
-        self.tenant_info: TenantInfo | None = None
+        self.tenant_info: ConnectionInfo | None = None
         self.sandbox_latency_ms: float | None = None  # benchmarks and tests inject these
         self.sandbox_faults: str | None = None
+        self.tenant_settings_error: FederatorError | None = None
         self._busy = 0
+        self._changes = 0  # running writes: the window must not close under one
         self._control: TaskControl | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -83,20 +87,32 @@ class AppState(QObject):
     def busy(self) -> bool:
         return self._busy > 0
 
+    @property
+    def changing(self) -> bool:
+        """A change (a write to the tenant and its journal entry) is running."""
+        return self._changes > 0
+
     def run(self, fn: Callable[..., Any], *, name: str,
             on_result: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None,
             on_progress: Callable[[object], None] | None = None,
-            progress: bool = False) -> Task:
-        """Submit ``fn``; busy state is counted so the status bar can show a spinner."""
+            progress: bool = False, change: bool = False) -> Task:
+        """Submit ``fn``; busy state is counted so the status bar can show a spinner, and
+        changes (``change=True``) apart, so closing can wait for them and only them."""
         self._busy += 1
         if self._busy == 1:
             self.busy_changed.emit(True)
+        if change:
+            self._changes += 1
 
         def finished() -> None:
             self._busy -= 1
             if self._busy == 0:
                 self.busy_changed.emit(False)
+            if change:
+                self._changes -= 1
+                if self._changes == 0:
+                    self.changes_finished.emit()
 
         def failed(exc: BaseException) -> None:
             log.info("%s failed: %s", name, exc)
@@ -124,12 +140,23 @@ class AppState(QObject):
         self.sign_in()
 
     def needs_tenant_setup(self) -> bool:
-        """True when there is no real tenant configured (no app client id) and not in demo mode."""
+        """True when there is no real tenant configured (no app client id) and not in demo mode.
+
+        A damaged settings file counts as not configured: its readable error goes to the views'
+        banners (kept in ``tenant_settings_error``) and the sandbox stays offered.
+        """
         if self.sandbox:
             return False
         from core.config import load_tenant_config
 
-        return not load_tenant_config(self.paths).configured
+        try:
+            configured = load_tenant_config(self.paths).configured
+        except FederatorError as exc:
+            self.tenant_settings_error = exc
+            self.error.emit("tenant settings", exc)
+            return True
+        self.tenant_settings_error = None
+        return not configured
 
     def session_options(self) -> Any:
         from core.tenant import SessionOptions
@@ -151,10 +178,9 @@ class AppState(QObject):
         the system browser or the Windows broker (given this window's handle)."""
         options = self.session_options()
 
-        def work() -> tuple[Any, TenantInfo]:
+        def work() -> tuple[Any, ConnectionInfo]:
             from core.auth import SignInRequiredError
-            from core.tenant import build_authenticator, open_session
-            from gui.tenant_info import gather_tenant_info
+            from core.tenant import build_authenticator, describe_connection, open_session
 
             try:
                 session = open_session(options)
@@ -168,13 +194,14 @@ class AppState(QObject):
                 auth.sign_in_interactive(parent_window_handle=parent_window)
                 session = open_session(options)
             try:
-                info = gather_tenant_info(session)
+                # Best effort: a role that cannot read the tenant still sees who is signed in.
+                info = describe_connection(session, best_effort=True)
             except BaseException:
                 session.close()
                 raise
             return session, info
 
-        def done(result: tuple[Any, TenantInfo]) -> None:
+        def done(result: tuple[Any, ConnectionInfo]) -> None:
             old = self.session
             self.session, self.tenant_info = result
             if old is not None and old is not self.session:
@@ -245,9 +272,11 @@ class AppState(QObject):
 
         self.runner.submit(work, name="warm up", on_error=lambda _e: None)
 
-    def shutdown(self) -> None:
-        """Let running work finish (never abandon a write half way) and stop the sandbox."""
-        self.runner.wait_idle(30_000)
+    def shutdown(self, *, wait_ms: int = 1_000) -> None:
+        """Stop the session (and the sandbox). The window calls this only when no change is
+        running (it waits for ``changes_finished``), so what may still run is a read, whose
+        answer nobody will see: it gets ``wait_ms`` to end, then is abandoned."""
+        self.runner.wait_idle(wait_ms)
         session, self.session = self.session, None
         if session is not None:
             session.close()
@@ -399,7 +428,7 @@ class AppState(QObject):
             self.refresh_domains()
             self.run_preflight()
 
-        return self.run(work, name="make default", on_result=done)
+        return self.run(work, name="make default", on_result=done, change=True)
 
     # -- changes ----------------------------------------------------------------------------
 
@@ -443,7 +472,7 @@ class AppState(QObject):
         self.last_result, self.last_error, self.last_events = None, None, []
         return self.run(work, name=name, on_result=lambda r: finish(r, None),
                         on_error=lambda e: finish(None, e), on_progress=progress,
-                        progress=True)
+                        progress=True, change=True)
 
     def cancel_operation(self) -> None:
         """Ask the running change to stop; honoured only before its snapshot is recorded."""
@@ -491,6 +520,25 @@ class AppState(QObject):
                                       promote=promote)
 
         return self._operation("update certificate", call)
+
+    def reconcile(self) -> Task | None:
+        """"Check again" after an uncertain result: core re-reads each domain whose change was
+        left open and records what it finds (it takes the change lock: a change itself)."""
+        session = self.session
+        if session is None:
+            return None
+
+        def work() -> Any:
+            from core.operations import reconcile
+
+            return reconcile(self._operation_context(session, None))
+
+        def done(results: Any) -> None:
+            self.reconciled.emit(list(results))
+            self.refresh_domains()
+            self.history_changed.emit()
+
+        return self.run(work, name="check again", on_result=done, change=True)
 
     def load_password_impact(self, domain: str) -> Task | None:
         session = self.session

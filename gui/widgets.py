@@ -250,8 +250,10 @@ def describe_error(error: BaseException) -> tuple[str, str]:
             if value and not any(line.startswith(f"{attr}:") for line in details):
                 details.append(f"{attr}: {value}")
         return message, "\n".join(details)
+    from core.logs import scrub  # an unexpected error's text may quote a header or a token
+
     return (f"Unexpected error ({type(error).__name__}). Nothing was changed by this message "
-            f"itself; the log has the details.", f"{type(error).__name__}: {error}")
+            f"itself; the log has the details.", scrub(f"{type(error).__name__}: {error}"))
 
 
 class Banner(QFrame):

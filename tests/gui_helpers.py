@@ -2,7 +2,8 @@
 
 ``make_window(sandbox=..., user=...)`` builds the real window with an ``ImmediateRunner`` (core
 calls run at once, so tests need no waiting) and shuts its session (and sandbox) down afterwards.
-``idp_file`` is a JumpCloud-style metadata file made by core's sample builder.
+``idp_file`` is a JumpCloud-style metadata file made by core's sample builder;
+``walk_to_review`` and ``accept_and_confirm`` click through the steps to a ready Apply.
 """
 
 from __future__ import annotations
@@ -22,6 +23,35 @@ def settle(qtbot: Any) -> None:
 
     for _ in range(3):
         QApplication.processEvents()
+
+
+def walk_to_review(window: Any, qtbot: Any, idp_file: Path,
+                   domain: str = "fabrikam.com") -> Any:
+    """Metadata -> domain -> preflight -> review, through the widgets."""
+    from PySide6.QtCore import Qt
+
+    window.metadata_view.open_source(str(idp_file))
+    assert window.state.metadata is not None
+    window.go_to(1)
+    table = window.domain_view.table
+    row = next(r for r in range(table.rowCount())
+               if table.item(r, 0).data(Qt.ItemDataRole.UserRole) == domain)
+    table.selectRow(row)
+    assert window.state.domain == domain
+    qtbot.mouseClick(window.domain_view.next_button, Qt.MouseButton.LeftButton)
+    assert window.current_step() == 2
+    assert window.state.preflight is not None  # entering preflight runs it
+    qtbot.mouseClick(window.preflight_view.next_button, Qt.MouseButton.LeftButton)
+    assert window.current_step() == 3
+    settle(qtbot)
+    return window.review_view
+
+
+def accept_and_confirm(review: Any, qtbot: Any, domain: str) -> None:
+    for box in review.warning_boxes.values():
+        box.setChecked(True)
+    review.confirm_edit.clear()
+    qtbot.keyClicks(review.confirm_edit, domain)
 
 
 @pytest.fixture

@@ -12,33 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from tests.gui_helpers import settle
-
-
-def walk_to_review(window: Any, qtbot: Any, idp_file: Path, domain: str = "fabrikam.com") -> Any:
-    """Metadata -> domain -> preflight -> review, through the widgets."""
-    window.metadata_view.open_source(str(idp_file))
-    assert window.state.metadata is not None
-    window.go_to(1)
-    table = window.domain_view.table
-    row = next(r for r in range(table.rowCount())
-               if table.item(r, 0).data(Qt.ItemDataRole.UserRole) == domain)
-    table.selectRow(row)
-    assert window.state.domain == domain
-    qtbot.mouseClick(window.domain_view.next_button, Qt.MouseButton.LeftButton)
-    assert window.current_step() == 2
-    assert window.state.preflight is not None  # entering preflight runs it
-    qtbot.mouseClick(window.preflight_view.next_button, Qt.MouseButton.LeftButton)
-    assert window.current_step() == 3
-    settle(qtbot)
-    return window.review_view
-
-
-def accept_and_confirm(review: Any, qtbot: Any, domain: str) -> None:
-    for box in review.warning_boxes.values():
-        box.setChecked(True)
-    review.confirm_edit.clear()
-    qtbot.keyClicks(review.confirm_edit, domain)
+from tests.gui_helpers import accept_and_confirm, settle, walk_to_review
 
 
 def test_federate_then_revert_fabrikam(make_window: Any, qtbot: Any, idp_file: Path) -> None:

@@ -149,37 +149,24 @@ def handle_signout(args: argparse.Namespace, ctx: Context) -> int:
 # -- whoami -------------------------------------------------------------------------------------
 
 def handle_whoami(args: argparse.Namespace, ctx: Context) -> int:
-    from core.graph import api
-    from core.graph.client import BatchRequest
-    from core.tenant import open_session
+    from core.tenant import describe_connection, open_session
 
     with open_session(ctx) as session:
         if session.sandbox_is_default:
             _note_default_sandbox(ctx)
-        org_req = BatchRequest("GET", "/organization")
-        roles_req = BatchRequest("GET", "/me/transitiveMemberOf")
-        org_res, roles_res = session.client.batch([org_req, roles_req])
-        org_res.raise_for_status()
-        roles_res.raise_for_status()
-        orgs = (org_res.body or {}).get("value") or [{}]
-        tenant_name = str(orgs[0].get("displayName") or session.tenant_id)
-        members = (roles_res.body or {}).get("value") or []
-        if (roles_res.body or {}).get("@odata.nextLink"):  # more than a page: fetch them all
-            roles = [str(r.get("displayName")) for r in api.my_transitive_roles(session.client)]
-        else:
-            roles = [str(m.get("displayName")) for m in members
-                     if m.get("@odata.type") == api.DIRECTORY_ROLE_TYPE]
-        info = {
-            "upn": session.account.upn,
-            "display_name": session.account.display_name,
-            "object_id": session.account.object_id,
-            "tenant_id": session.tenant_id,
-            "tenant_name": tenant_name,
-            "roles": roles,
-            "cloud": session.cloud.name,
-            "sandbox": session.is_sandbox,
-        }
+        connection = describe_connection(session)
         cloud_title = session.cloud.title
+    tenant_name, roles = connection.tenant_name, list(connection.roles)
+    info = {
+        "upn": connection.upn,
+        "display_name": connection.display_name,
+        "object_id": connection.object_id,
+        "tenant_id": connection.tenant_id,
+        "tenant_name": tenant_name,
+        "roles": roles,
+        "cloud": connection.cloud,
+        "sandbox": connection.sandbox,
+    }
     if args.json:
         ctx.emit_json(info)
         return EXIT_OK

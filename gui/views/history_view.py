@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import FederatorError
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
@@ -95,6 +96,7 @@ class HistoryView(StepView):
         self.content.addStretch(1)
 
         self.entries: list[Any] = []
+        self._journal_reads = 0
         self.revert_confirm: QLineEdit | None = None
         self.snaps_layout: QHBoxLayout | None = None  # the selected entry's before/after
         # Hidden, this page only notes that it is stale: reading the journal and counting users
@@ -264,15 +266,38 @@ class HistoryView(StepView):
     # -- the journal --------------------------------------------------------------------------
 
     def load_journal(self) -> None:
-        from core.journal import read_all
-
+        """Read the journal in a worker (every file is parsed: never on the GUI thread)."""
         domain = self.state.domain if self.only_domain.isChecked() else None
-        try:
-            contents = read_all(self.state.paths.journal_dir, domain=domain)
-        except OSError as exc:
-            self.problems.setText(f"The journal could not be read: {exc}")
+        journal_dir = self.state.paths.journal_dir
+        self._journal_reads += 1
+        generation = self._journal_reads
+
+        def work() -> Any:
+            from core.journal import read_all
+
+            return read_all(journal_dir, domain=domain)
+
+        def done(contents: Any) -> None:
+            if generation == self._journal_reads:  # an older read finishing late is stale
+                self.show_journal(contents)
+
+        def failed(exc: BaseException) -> None:
+            if generation != self._journal_reads:
+                return
+            if isinstance(exc, FederatorError):
+                text = exc.message + (f"\n{exc.remedy}" if exc.remedy else "")
+            elif isinstance(exc, OSError):
+                text = f"The journal could not be read: {exc.strerror or exc}"
+            else:
+                self.state.error.emit("read journal", exc)
+                return
+            self.problems.setText(text)
             self.problems.show()
-            return
+
+        self.state.run(work, name="read journal", on_result=done, on_error=failed)
+
+    def show_journal(self, contents: Any) -> None:
+        """Fill the table from what core read (``core.journal.JournalContents``)."""
         selected = self.selected_entry()
         keep = selected.op if selected is not None else None
         self.entries = list(reversed(contents.entries))  # newest first

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -111,6 +112,8 @@ class ReviewView(StepView):
         self.progress_list: QListWidget | None = None
         self.result_card: Card | None = None
         self.propagation: StatusLabel | None = None
+        self.check_again: QPushButton | None = None  # an uncertain result's "Check again"
+        self.check_result: QLabel | None = None
         self.running = False  # set before the operation starts (a synchronous runner finishes
         # inside apply_plan, so the returned task cannot be the flag)
         self.poll_timer = QTimer(self)
@@ -125,6 +128,7 @@ class ReviewView(StepView):
         state.operation_progress.connect(self.on_progress)
         state.operation_finished.connect(self.on_finished)
         state.propagation_changed.connect(self.on_propagation)
+        state.reconciled.connect(self.on_reconciled)
         self.refresh_view()
 
     def _changed(self) -> None:
@@ -483,6 +487,20 @@ class ReviewView(StepView):
             card.body.addWidget(label(f"<b>Way back:</b> none needed: {result.domain} was not "
                                       "changed. Fix the cause above, run the preflight again "
                                       "and apply.", wrap=True))
+        self.check_again = None
+        self.check_result = None
+        if result.outcome == "unknown":
+            # Whether the change landed is not known yet: re-read it here, not in a terminal.
+            check_row = QHBoxLayout()
+            self.check_result = label(f"“Check again” reads {result.domain} from Microsoft "
+                                      "Graph again and records in the journal what it finds.",
+                                      wrap=True, selectable=True)
+            self.check_again = text_button("Check again")
+            self.check_again.setAccessibleName(f"Check again whether {result.domain} changed")
+            self.check_again.clicked.connect(self.check_again_clicked)
+            check_row.addWidget(self.check_result, 1)
+            check_row.addWidget(self.check_again)
+            card.body.addLayout(check_row)
         row = QHBoxLayout()
         self.propagation = StatusLabel("skipped", "Sign-in propagation: not checked yet")
         row.addWidget(self.propagation, 1)
@@ -495,6 +513,42 @@ class ReviewView(StepView):
         if ok and after is not None:
             self.poll_propagation()
             self.poll_timer.start()
+
+    def check_again_clicked(self) -> None:
+        if self.check_again is None or self.check_result is None:
+            return
+        self.check_again.setEnabled(False)
+        self.check_result.setText("Reading the domain again…")
+        self.banner.hide()
+        task = self.state.reconcile()
+        if task is None:
+            self.check_again.setEnabled(True)
+            self.check_result.setText("Sign in again to check.")
+            return
+        task.failed.connect(self._check_failed)
+
+    def _check_failed(self, _error: object) -> None:
+        if self.check_again is not None and self.check_result is not None:
+            self.check_again.setEnabled(True)
+            self.check_result.setText("The domain could not be read this time; the change "
+                                      "stays recorded as unverified. Try again later.")
+
+    def on_reconciled(self, results: list[Any]) -> None:
+        last = self.state.last_result
+        if self.check_result is None or self.check_again is None or last is None:
+            return
+        mine = [r for r in results if r.op == last.op_id]
+        if mine:
+            text = f"Checked again: {mine[0].summary}"
+            if mine[0].way_back:
+                text += f"<br><b>Way back:</b> {mine[0].way_back}"
+            self.check_again.hide()
+        else:
+            text = ("No answer for this change yet: the domain could still not be read, or it "
+                    "was already checked (History shows what was recorded). Try again in a "
+                    "moment.")
+            self.check_again.setEnabled(True)
+        self.check_result.setText(text)
 
     def poll_propagation(self) -> None:
         if self.state.last_result is None or self.state.session is None:
