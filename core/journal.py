@@ -60,6 +60,12 @@ def _safe_name(tenant: str) -> str:
     return cleaned
 
 
+# Snapshots are Graph's own domain and federation objects, read back and re-sent by ``restore``:
+# they never hold credentials, and scrubbing them could change a value (a sign-out URL with
+# ``?code=``) that restore would then send back wrong. Everything else is scrubbed.
+_VERBATIM_KEYS = frozenset({"snapshot", "state"})
+
+
 def _scrub_value(value: Any) -> Any:
     """Scrub every string inside ``value`` (tokens must never reach the journal)."""
     if isinstance(value, str):
@@ -590,7 +596,8 @@ class JournalWriter:
         """Write one record and make it durable (flush + fsync) before returning it."""
         if "op" not in record or record.get("type") not in RECORD_TYPES:
             raise ValueError(f"not a journal record: {record!r}")
-        full = {"v": FORMAT_VERSION, "at": now_iso(), **_scrub_value(record)}
+        full = {"v": FORMAT_VERSION, "at": now_iso(),
+                **{k: v if k in _VERBATIM_KEYS else _scrub_value(v) for k, v in record.items()}}
         line = json.dumps(full, ensure_ascii=False, separators=(",", ":"), default=str)
         data = memoryview(line.encode("utf-8") + b"\n")
         fd = self._file.fileno()

@@ -235,3 +235,18 @@ def test_an_unwritable_journal_folder_is_a_readable_error_not_a_crash(tmp_path: 
     with pytest.raises(JournalError) as info, Journal(blocker, TENANT).writing("x"):
         pass
     assert "nothing was changed" in info.value.message
+
+
+def test_snapshots_are_kept_verbatim_so_restore_sends_back_what_was_read(tmp_path: Path) -> None:
+    """A value that merely looks like a secret (a sign-out URL with ``?code=``, a display name
+    "code: 7") is the tenant's real setting: restore must get it back unchanged."""
+    journal = Journal(tmp_path, TENANT)
+    fed = {"issuerUri": "https://idp.example/", "signOutUri": "https://idp.example/out?code=abc",
+           "displayName": "code: 7"}
+    with journal.writing("test") as w:
+        entry = w.begin(kind="revert", domain="fabrikam.com", who="a",
+                        snapshot=_snap("s-before", "Federated", fed))
+        entry.end(OUTCOME_SUCCEEDED, summary="reverted", way_back="restore s-before",
+                  snapshot=_snap("s-after"), changed=True)
+    snap, _entry = find_snapshot(tmp_path, "s-before")
+    assert snap.federation == fed
