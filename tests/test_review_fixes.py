@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,7 @@ finally:
 """
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE (a full disk) is POSIX-only")
 def test_a_journal_write_cut_short_is_a_journal_error_and_leaves_no_torn_line(
         tmp_path: Path) -> None:
     import subprocess
