@@ -208,7 +208,7 @@ class HistoryView(StepView):
         self.revert_button.setEnabled(False)
         self.revert_confirm.textChanged.connect(
             lambda text: self.revert_button.setEnabled(text.strip().lower() == name.lower()
-                                                       and not self.state.busy))
+                                                       and not self.state.changing))
         self.revert_button.clicked.connect(lambda: self.revert(name))
         row.addWidget(confirm_label)
         row.addWidget(self.revert_confirm, 1)
@@ -242,7 +242,9 @@ class HistoryView(StepView):
         self.promote_button.clicked.connect(lambda: self.roll_certificate(name, promote=True))
 
         def gate(text: str) -> None:
-            typed = text.strip().lower() == name.lower() and not self.state.busy
+            # Only a running change blocks another; background reads (the propagation
+            # indicator's polling, say) must not leave the button dead after typing.
+            typed = text.strip().lower() == name.lower() and not self.state.changing
             self.stage_button.setEnabled(typed and md is not None)
             self.promote_button.setEnabled(typed and md is not None)
 
