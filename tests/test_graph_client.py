@@ -433,3 +433,25 @@ def test_links_to_another_host_are_not_followed(sandbox: Any, clock: Clock) -> N
     with pytest.raises(GraphError):
         make_client(sandbox, clock).get("https://evil.example/v1.0/domains")
     assert not graph_calls(sandbox, "GET", "/domains")
+
+
+def test_threads_sharing_a_client_share_one_session(sandbox: Any) -> None:
+    """The desktop app's workers share one client: its connection pool is made once, not once
+    per thread that happened to ask first (a leaked pool each time)."""
+    import threading
+
+    client = make_client(sandbox)
+    start = threading.Barrier(8)
+    seen: list[int] = []
+
+    def grab() -> None:
+        start.wait()
+        seen.append(id(client.session))
+
+    threads = [threading.Thread(target=grab) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    client.close()
+    assert len(seen) == 8 and len(set(seen)) == 1

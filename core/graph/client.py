@@ -29,6 +29,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -185,19 +186,23 @@ class GraphClient:
         self._verify = verify
         self._trust_env = trust_env
         self._session = session
+        # The desktop app's worker threads share one client: create the session once.
+        self._session_lock = threading.Lock()
 
     # -- plumbing ---------------------------------------------------------------------------
 
     @property
     def session(self) -> requests.Session:
-        if self._session is None:
-            self._session = make_session(verify=self._verify, trust_env=self._trust_env)
-        return self._session
+        with self._session_lock:
+            if self._session is None:
+                self._session = make_session(verify=self._verify, trust_env=self._trust_env)
+            return self._session
 
     def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
+        with self._session_lock:
+            if self._session is not None:
+                self._session.close()
+                self._session = None
 
     def __enter__(self) -> GraphClient:
         return self
