@@ -47,6 +47,31 @@ def walk_to_review(window: Any, qtbot: Any, idp_file: Path,
     return window.review_view
 
 
+def federate_in_window(window: Any, review: Any, domain: str = "fabrikam.com") -> Any:
+    """Tick every warning, type the domain and apply (synchronous runner); the result."""
+    for box in review.warning_boxes.values():
+        box.setChecked(True)
+    review.confirm_edit.setText(domain)
+    review.apply()
+    result = window.state.last_result
+    assert result is not None and result.ok, result and result.summary
+    return result
+
+
+def start_threaded_sandbox(window: Any, qtbot: Any, idp_file: Path,
+                           domain: str = "fabrikam.com") -> Any:
+    """With the thread-pool runner: sign in to the sandbox, open ``idp_file``, choose ``domain``;
+    each step awaited through its signal. The app state."""
+    state = window.state
+    with qtbot.waitSignal(state.session_changed, timeout=10_000):
+        window.start_sandbox()
+    qtbot.waitUntil(lambda: bool(state.domains), timeout=10_000)
+    with qtbot.waitSignal(state.metadata_changed, timeout=10_000):
+        window.metadata_view.open_source(str(idp_file))
+    state.choose_domain(domain)
+    return state
+
+
 def accept_and_confirm(review: Any, qtbot: Any, domain: str) -> None:
     for box in review.warning_boxes.values():
         box.setChecked(True)

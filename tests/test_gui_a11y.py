@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
 from gui import widgets
 from gui.widgets import Card, StatusLabel
-from tests.gui_helpers import settle
+from tests.gui_helpers import federate_in_window, settle
 
 
 def name_of(widget: QWidget) -> str:
@@ -96,10 +96,7 @@ def test_tab_reaches_the_revert_confirmation_before_its_button(
         make_window: Any, qtbot: Any, idp_file: Path) -> None:
     window = make_window(sandbox=True)
     review = open_review(window, idp_file)
-    for box in review.warning_boxes.values():
-        box.setChecked(True)
-    review.confirm_edit.setText("fabrikam.com")
-    review.apply()
+    federate_in_window(window, review)
     window.go_to(4)
     settle(qtbot)
     history = window.history_view
@@ -208,10 +205,7 @@ def test_after_a_change_the_review_says_what_happened_not_what_to_do_first(
         make_window: Any, qtbot: Any, idp_file: Path) -> None:
     window = make_window(sandbox=True)
     review = open_review(window, idp_file)
-    for box in review.warning_boxes.values():
-        box.setChecked(True)
-    review.confirm_edit.setText("fabrikam.com")
-    review.apply()
+    federate_in_window(window, review)
     settle(qtbot)
     assert review.gate_reason.text() == ""  # not "Run the preflight checks first"
     headline = review.result_card.findChildren(StatusLabel)[0].word.text()

@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from tests.gui_helpers import accept_and_confirm, settle, walk_to_review
+from tests.gui_helpers import accept_and_confirm, settle, start_threaded_sandbox, walk_to_review
 
 
 def test_federate_then_revert_fabrikam(make_window: Any, qtbot: Any, idp_file: Path) -> None:
@@ -135,13 +135,7 @@ def test_flow_with_the_thread_pool_never_blocks(make_window: Any, qtbot: Any,
     from gui.workers import ThreadPoolRunner
 
     window = make_window(runner=ThreadPoolRunner())
-    state = window.state
-    with qtbot.waitSignal(state.session_changed, timeout=10_000):
-        window.start_sandbox()
-    qtbot.waitUntil(lambda: bool(state.domains), timeout=10_000)
-    with qtbot.waitSignal(state.metadata_changed, timeout=10_000):
-        window.metadata_view.open_source(str(idp_file))
-    state.choose_domain("fabrikam.com")
+    state = start_threaded_sandbox(window, qtbot, idp_file)
     with qtbot.waitSignal(state.preflight_changed, timeout=15_000,
                           check_params_cb=lambda: state.preflight is not None):
         state.run_preflight()

@@ -6,10 +6,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
-
 from gui.workers import ThreadPoolRunner
-from tests.gui_helpers import accept_and_confirm, settle, walk_to_review
+from tests.gui_helpers import federate_in_window, settle, walk_to_review
 
 
 def test_revert_is_enabled_after_typing_while_a_background_read_runs(
@@ -17,11 +15,7 @@ def test_revert_is_enabled_after_typing_while_a_background_read_runs(
     """The propagation indicator polls Graph every few seconds: typing the domain during such a
     read must still enable Revert (only a running change may block it)."""
     window = make_window(sandbox=True)
-    review = walk_to_review(window, qtbot, idp_file)
-    accept_and_confirm(review, qtbot, "fabrikam.com")
-    qtbot.mouseClick(review.apply_button, Qt.MouseButton.LeftButton)
-    settle(qtbot)
-    assert window.state.last_result is not None and window.state.last_result.ok
+    federate_in_window(window, walk_to_review(window, qtbot, idp_file))
     window.go_to(4)
     settle(qtbot)
     history = window.history_view

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from tests.gui_helpers import accept_and_confirm, settle, walk_to_review
+from tests.gui_helpers import accept_and_confirm, settle, start_threaded_sandbox, walk_to_review
 
 
 def test_a_damaged_settings_file_is_a_sentence_and_the_sandbox_stays_offered(
@@ -63,13 +63,7 @@ def test_closing_during_a_change_waits_for_it_without_freezing(
     from gui.workers import ThreadPoolRunner
 
     window = make_window(runner=ThreadPoolRunner())
-    state = window.state
-    with qtbot.waitSignal(state.session_changed, timeout=10_000):
-        window.start_sandbox()
-    qtbot.waitUntil(lambda: bool(state.domains), timeout=10_000)
-    with qtbot.waitSignal(state.metadata_changed, timeout=10_000):
-        window.metadata_view.open_source(str(idp_file))
-    state.choose_domain("fabrikam.com")
+    state = start_threaded_sandbox(window, qtbot, idp_file)
     state.run_preflight()
     qtbot.waitUntil(lambda: state.preflight is not None, timeout=15_000)
     window.go_to(3)
