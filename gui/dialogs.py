@@ -72,7 +72,12 @@ class TenantSetupDialog(QDialog):
         self.reject()
 
     def _save(self) -> None:
-        from core.config import TenantConfig, load_tenant_config, save_tenant_config
+        from core.config import (
+            TenantConfig,
+            choose_cloud,
+            load_tenant_config,
+            save_tenant_config,
+        )
 
         client_id = self.client_id.text().strip()
         if not client_id:
@@ -81,6 +86,6 @@ class TenantSetupDialog(QDialog):
         config: TenantConfig = load_tenant_config(self.paths)
         config.client_id = client_id
         config.tenant = self.tenant.text().strip() or "organizations"
-        config.cloud = str(self.cloud.currentData())
+        choose_cloud(config, str(self.cloud.currentData()))
         save_tenant_config(self.paths, config)
         self.accept()
