@@ -30,10 +30,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from core.auth import (
+    READ_PERMISSIONS,
+    WRITE_PERMISSIONS,
     Authenticator,
     CacheProtection,
     SignedInAccount,
     SignInRequiredError,
+    WriteConsent,
     graph_scopes,
     open_token_cache,
     token_claims,
@@ -104,10 +107,21 @@ class TenantSession:
     authenticator: Authenticator | None = None
     cache: CacheProtection | None = None
     _organization: Organization | None = field(default=None, repr=False)
+    _enable_writes: Callable[[WriteConsent | None], None] | None = field(default=None,
+                                                                          repr=False)
 
     @property
     def is_sandbox(self) -> bool:
         return self.sandbox is not None
+
+    def enable_writes(self, consent: WriteConsent | None = None) -> None:
+        """Least privilege: a session reads with read permissions only; call this before the
+        first change. Tokens then carry the permission to change federation, asked for silently
+        when already consented, else through ``consent`` (the face's interactive sign-in, where
+        the admin consents). Raises ConsentRequiredError without ``consent``, SignInError
+        when Entra refuses (then nothing has been sent to the tenant)."""
+        if self._enable_writes is not None:
+            self._enable_writes(consent)
 
     def organization(self) -> Organization:
         """The tenant object (fetched once)."""
@@ -214,14 +228,19 @@ def _tls(config: TenantConfig) -> dict[str, Any]:
     return {}
 
 
-def build_authenticator(paths: Paths, config: TenantConfig) -> tuple[Authenticator,
+def build_authenticator(paths: Paths, config: TenantConfig, *,
+                        extra_scopes: tuple[str, ...] = ()) -> tuple[Authenticator,
                                                                       CacheProtection]:
-    """The msal authenticator for the configured real tenant, on the persisted token cache."""
+    """The msal authenticator for the configured real tenant, on the persisted token cache:
+    read scopes at sign-in, the write ones (plus ``extra_scopes``) at the first change."""
     from core.graph.client import make_session
 
     cloud = cloud_for(config)
     cache, protection = open_token_cache(paths.token_cache_file)
     scopes = graph_scopes(cloud, legacy=config.legacy_scopes)
+    extra_kw: dict[str, Any] = {
+        "write_scopes": graph_scopes(cloud, legacy=config.legacy_scopes, write=True,
+                                     extra=extra_scopes)}
     extra: dict[str, Any] = {}
     if config.custom_endpoints:
         extra = {"instance_discovery": False, "enable_broker": False,
@@ -229,21 +248,26 @@ def build_authenticator(paths: Paths, config: TenantConfig) -> tuple[Authenticat
     else:
         extra = {"enable_broker": config.use_broker}
     auth = Authenticator(config.client_id or "", scopes=scopes,
-                         authority=cloud.authority(config.tenant), token_cache=cache, **extra)
+                         authority=cloud.authority(config.tenant), token_cache=cache, **extra,
+                         **extra_kw)
     return auth, protection
 
 
 def open_real_session(options: SessionOptions, config: TenantConfig) -> TenantSession:
     cloud = cloud_for(config)
-    auth, protection = build_authenticator(options.paths, config)
+    auth, protection = build_authenticator(options.paths, config,
+                                           extra_scopes=options.extra_scopes)
     account = auth.current_account()
     if account is None:
         where = "" if config.tenant in ("organizations", "common") else f" to {config.tenant}"
         raise SignInRequiredError(f"Not signed in{where}.")
     client = GraphClient(cloud.graph_url, auth.token_provider(account.upn),
                          policy=options.policy, **_tls(config), **_sleep_kw(options))
+    upn = account.upn
     return TenantSession(client=client, account=account, tenant_id=account.tenant_id or "",
-                         cloud=cloud, authenticator=auth, cache=protection)
+                         cloud=cloud, authenticator=auth, cache=protection,
+                         _enable_writes=lambda consent: auth.enable_writes(upn=upn,
+                                                                           consent=consent))
 
 
 # -- sandbox --------------------------------------------------------------------------------------
@@ -284,28 +308,41 @@ def start_sandbox(options: SessionOptions) -> Sandbox:
 
 
 class SandboxTokens:
-    """Token provider for a sandbox session: a token for one seed user, re-issued when it nears
-    expiry or when the client forces a refresh (e.g. after the ``expire-token`` fault)."""
+    """Token provider for a sandbox session: a token for one seed user, signed in like a client
+    of Entra (the sandbox grants the client's consented permissions, see
+    ``core/sandbox/consent.py``): read permissions (plus ``extra_scopes``) until
+    :meth:`enable_writes`, then the write permission too. Re-issued when it nears expiry or when
+    the client forces a refresh (e.g. after the ``expire-token`` fault)."""
 
     def __init__(self, sandbox: Sandbox, upn: str, *, lifetime_s: int = 3600,
                  extra_scopes: tuple[str, ...] = ()) -> None:
         self._sandbox = sandbox
         self._upn = upn
         self._lifetime_s = lifetime_s
-        self._scopes: list[str] | None = None
-        if extra_scopes:
-            from core.sandbox.tokens import DEFAULT_SCOPES
-
-            self._scopes = list(dict.fromkeys((*DEFAULT_SCOPES, *extra_scopes)))
+        self._scopes: list[str] = list(dict.fromkeys((*READ_PERMISSIONS, *extra_scopes)))
         self._token: str | None = None
         self._expires = 0.0
         self._lock = threading.Lock()
 
+    def enable_writes(self, _consent: WriteConsent | None = None) -> None:
+        """Ask for the write permission from now on (the sandbox's admin consents by itself)."""
+        with self._lock:
+            self._scopes = list(dict.fromkeys((*WRITE_PERMISSIONS, *self._scopes)))
+            self._token = None
+
     def __call__(self, *, force_refresh: bool = False) -> str:
         with self._lock:
             if force_refresh or self._token is None or time.monotonic() > self._expires - 60:
-                self._token = self._sandbox.issue_token(upn=self._upn, scopes=self._scopes,
-                                                        lifetime_s=self._lifetime_s)
+                try:
+                    self._token = self._sandbox.sign_in_token(
+                        self._upn, self._scopes, client_id=SANDBOX_CLIENT_ID,
+                        lifetime_s=self._lifetime_s)
+                except PermissionError as exc:
+                    from core.auth import ScopeNotAvailableError
+
+                    raise ScopeNotAvailableError(
+                        f"The sandbox tenant refused the requested permissions ({exc}).",
+                        remedy="federator sandbox reset restores the seed consent.") from None
                 self._expires = time.monotonic() + self._lifetime_s
             return self._token
 
@@ -335,7 +372,8 @@ def open_sandbox_session(options: SessionOptions, *, is_default: bool = False) -
         sandbox.stop()
         raise
     return TenantSession(client=client, account=account, tenant_id=sandbox.tenant_id,
-                         cloud=GLOBAL, sandbox=sandbox, sandbox_is_default=is_default)
+                         cloud=GLOBAL, sandbox=sandbox, sandbox_is_default=is_default,
+                         _enable_writes=tokens.enable_writes)
 
 
 def sandbox_authenticator(sandbox: Sandbox, *, token_cache: Any = None,
@@ -345,6 +383,7 @@ def sandbox_authenticator(sandbox: Sandbox, *, token_cache: Any = None,
 
     session = make_session(verify=str(sandbox.ca_bundle), trust_env=False)
     return Authenticator(client_id, scopes=graph_scopes(GLOBAL),
+                         write_scopes=graph_scopes(GLOBAL, write=True),
                          oidc_authority=f"{sandbox.login_url}/{sandbox.tenant_id}/v2.0",
                          token_cache=token_cache, http_client=session)
 

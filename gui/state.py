@@ -80,6 +80,7 @@ class AppState(QObject):
         self._busy = 0
         self._changes = 0  # running writes: the window must not close under one
         self._control: TaskControl | None = None
+        self._parent_window: int | None = None  # the window's handle, for the sign-in broker
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -177,6 +178,8 @@ class AppState(QObject):
         """Open a tenant session: the sandbox at once; a real tenant from the token cache, else
         the system browser or the Windows broker (given this window's handle)."""
         options = self.session_options()
+        if parent_window is not None:
+            self._parent_window = parent_window
 
         def work() -> tuple[Any, ConnectionInfo]:
             from core.auth import SignInRequiredError
@@ -416,6 +419,7 @@ class AppState(QObject):
         def work() -> Any:
             from core.operations import make_default
 
+            self._enable_writes(session)
             return make_default(self._operation_context(session, None), domain, confirm=confirm)
 
         def done(result: Any) -> None:
@@ -431,6 +435,17 @@ class AppState(QObject):
         return self.run(work, name="make default", on_result=done, change=True)
 
     # -- changes ----------------------------------------------------------------------------
+
+    def _enable_writes(self, session: Any) -> None:
+        """Least privilege (core decides the scopes): the permission to change federation is
+        asked for at the first change; when not consented yet, the browser (or the Windows
+        broker) lets the admin consent. Runs on the worker thread, like sign-in."""
+        parent = self._parent_window
+
+        def consent(auth: Any, scopes: list[str]) -> None:
+            auth.sign_in_interactive(parent_window_handle=parent, scopes=scopes)
+
+        session.enable_writes(consent)
 
     def _operation_context(self, session: Any, control: TaskControl | None) -> Any:
         from core.operations import OperationContext
@@ -454,6 +469,7 @@ class AppState(QObject):
 
         def work(control: TaskControl) -> Any:
             self._control = control
+            self._enable_writes(session)
             return call(self._operation_context(session, control))
 
         def progress(event: object) -> None:

@@ -223,11 +223,17 @@ def test_unconsented_least_privilege_scope_points_to_the_fallback(
     endpoints = ["--client-id", "federator-e2e", "--tenant", sandbox.tenant_id,
                  "--graph-url", sandbox.graph_url, "--login-url", sandbox.login_url,
                  "--ca-bundle", str(sandbox.ca_bundle)]
-    code, out, err = run(capsys, "signin", *endpoints, "--json")
+    # Signing in asks for read permissions only, so it works; the first change asks for the
+    # write permission, which this tenant cannot consent: refused before anything is sent.
+    code, out, err = run(capsys, "signin", *endpoints)
+    assert code == 0, err
+    code, out, err = run(capsys, "revert", "--domain", "tailspin.io", "--confirm", "tailspin.io",
+                         "--json")
     assert code == 1
     assert "--legacy-scopes" in err and "AADSTS65001" in err
     assert json.loads(out)["error"]["code"] == "scope_not_available"
-    assert not load_tenant_config(resolve_paths()).configured  # nothing half-saved
+    assert sandbox.tenant_state()["domains"][4]["id"] == "tailspin.io"
+    assert sandbox.tenant_state()["domains"][4]["authenticationType"] == "Federated"
 
     code, out, err = run(capsys, "signin", *endpoints, "--legacy-scopes")
     assert code == 0, err

@@ -240,6 +240,7 @@ def handle_federate(args: argparse.Namespace, ctx: Context) -> int:
                 args.json)
         op_ctx = _operation_context(session, ctx, args.json)
         preflight = _run_preflight(session, ctx, args, metadata, options, op_ctx)
+        enable_writes(ctx, session)
         result = federate(op_ctx, args.domain, metadata.settings, confirm=args.confirm,
                           preflight=preflight, accept_warnings=accepted, options=options)
         return _report(ctx, result, args.json)
@@ -315,7 +316,28 @@ def run_change(ctx: Context, args: argparse.Namespace, title: str,
 
     with open_session(session_options or ctx) as session:
         _header(ctx, session, title, args.json)
+        enable_writes(ctx, session)
         return _report(ctx, change(_operation_context(session, ctx, args.json)), args.json)
+
+
+def enable_writes(ctx: Context, session: TenantSession) -> None:
+    """Least privilege: the permission to change federation is asked for here, at the change,
+    not at sign-in; when it is not consented yet, a device-code sign-in lets the admin consent."""
+    from core.auth import READ_PERMISSIONS
+
+    def consent(auth: Any, scopes: list[str]) -> None:
+        names = [s.rsplit("/", 1)[-1] for s in scopes]
+        ctx.stderr.write("This change needs a permission Federator's sign-in does not hold yet: "
+                         + ", ".join(n for n in names if n not in READ_PERMISSIONS)
+                         + ". Sign in again to consent to it.\n")
+
+        def show(flow: Any) -> None:
+            ctx.stderr.write(flow.message + "\n")
+            ctx.stderr.flush()
+
+        auth.sign_in_device_code(show, scopes=scopes)
+
+    session.enable_writes(consent)
 
 
 # -- history --------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from core.sandbox.consent import ANY_CLIENT, TokenLog, requested_permissions, set_consented
 from core.sandbox.faults import FaultPlan
 from core.sandbox.login import Login, LoginSettings, device_page
 from core.sandbox.realm import getuserrealm, userrealm
@@ -217,6 +218,7 @@ class Sandbox:
         self._graph: Graph | None = None
         self._login: Login | None = None
         self._tls_context: ssl.SSLContext | None = None
+        self._token_log: TokenLog | None = None
 
     # ------------------------------------------------------------------------- lifecycle
 
@@ -239,7 +241,9 @@ class Sandbox:
         self._graph = Graph(self.store, graph_url=self.graph_url,
                            expired_before_ns=lambda: self._expired_before_ns,
                            item_fault=lambda: self._plan.next_fault(batch_item=True))
-        self._login = Login(self.store, self.url, settings=self._login_settings)
+        self._token_log = TokenLog(self._state_dir)
+        self._login = Login(self.store, self.url, settings=self._login_settings,
+                            token_log=self._token_log)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.01},
                                         name=f"sandbox-{port}", daemon=True)
@@ -325,8 +329,49 @@ class Sandbox:
         """A ready bearer token for seed user ``upn`` (``scp`` = ``scopes``, default the scopes
         Federator asks for plus User.Read; ``wids`` = the user's roles now). KeyError for a
         user that is not in the tenant."""
-        return self.login.issue_access_token(
-            upn, list(DEFAULT_SCOPES if scopes is None else scopes), lifetime_s=lifetime_s)
+        chosen = list(DEFAULT_SCOPES if scopes is None else scopes)
+        token = self.login.issue_access_token(upn, chosen, lifetime_s=lifetime_s)
+        permissions = requested_permissions(chosen)
+        self._started(self._token_log).record(grant="direct", client_id="sandbox-control",
+                                              upn=upn, requested=permissions,
+                                              granted=permissions)
+        return token
+
+    def sign_in_token(self, upn: str, scopes: Sequence[str], *, client_id: str,
+                      lifetime_s: int = 3600) -> str:
+        """A token for ``upn`` as Entra issues one when ``client_id`` signs in asking for
+        ``scopes``: it carries the client's consented permissions, the admin consenting to new
+        ones on the way (see ``consent.py``). KeyError for an unknown user; PermissionError when
+        the tenant cannot consent a permission asked for (AADSTS65001)."""
+        granted, refusal = self.login.grant(upn, requested_permissions(scopes), client_id,
+                                            grant="sandbox")
+        if refusal is not None:
+            if 65001 in (refusal.payload or {}).get("error_codes", ()):
+                raise PermissionError("AADSTS65001: the tenant has not consented to "
+                                      + ", ".join(requested_permissions(scopes)))
+            raise KeyError(upn)
+        return self.login.issue_access_token(upn, granted, lifetime_s=lifetime_s,
+                                             client_id=client_id)
+
+    def set_consented_scopes(self, scopes: Sequence[str], client_id: str = ANY_CLIENT) -> None:
+        """The permissions an admin has consented for ``client_id`` (``"*"``: every client
+        without its own entry); tokens carry these, whatever the request named. Persisted with
+        the tenant; ``reset()`` goes back to Federator's documented set."""
+        set_consented(self.store, scopes, client_id)
+
+    def token_log(self) -> list[dict[str, Any]]:
+        """Every token issued (or refused) on this state folder: ``grant``, ``client_id``,
+        ``upn``, ``requested`` and ``granted`` permissions, ``error``. Never the token."""
+        return self._started(self._token_log).entries()
+
+    @property
+    def decline_device_codes(self) -> bool:
+        """When True, device-code sign-ins are declined (``authorization_declined``)."""
+        return self._login_settings.decline_device_codes
+
+    @decline_device_codes.setter
+    def decline_device_codes(self, value: bool) -> None:
+        self._login_settings.decline_device_codes = bool(value)
 
     def set_faults(self, spec: str | None) -> None:
         """Replace the fault plan (counts start afresh; the random draws restart from the seed).
