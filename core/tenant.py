@@ -46,6 +46,7 @@ from core.config import TenantConfig, load_tenant_config
 from core.errors import FederatorError, InputError
 from core.graph.client import GraphClient, RetryPolicy
 from core.paths import Paths
+from core.testhooks import note_graph_target
 
 if TYPE_CHECKING:
     from core.graph.api import Organization
@@ -261,6 +262,7 @@ def open_real_session(options: SessionOptions, config: TenantConfig) -> TenantSe
     if account is None:
         where = "" if config.tenant in ("organizations", "common") else f" to {config.tenant}"
         raise SignInRequiredError(f"Not signed in{where}.")
+    note_graph_target(cloud.graph_url)
     client = GraphClient(cloud.graph_url, auth.token_provider(account.upn),
                          policy=options.policy, **_tls(config), **_sleep_kw(options))
     upn = account.upn
@@ -366,6 +368,7 @@ def open_sandbox_session(options: SessionOptions, *, is_default: bool = False) -
                                   display_name=claims.get("name"),
                                   tenant_id=claims.get("tid") or sandbox.tenant_id,
                                   object_id=claims.get("oid"))
+        note_graph_target(sandbox.graph_url)
         client = GraphClient(sandbox.graph_url, tokens, verify=str(sandbox.ca_bundle),
                              trust_env=False, policy=options.policy, **_sleep_kw(options))
     except BaseException:
