@@ -1,7 +1,8 @@
 """``federator sandbox serve|reset``: run the sandbox tenant for scripts and curl, or reset it.
 
-``serve`` prints one JSON line ``{"graph_url", "login_url", "ca_bundle", "token", "tenant_id"}``
-(the token is a ready bearer token for ops@contoso.com) and serves until Ctrl+C or SIGTERM. The
+``serve`` prints one JSON line ``{"graph_url", "login_url", "ca_bundle", "token", "tenant_id",
+"control_key_file"}`` (the token is a ready bearer token for ops@contoso.com; the key file, 0600,
+holds the credential the ``/sandbox/...`` control endpoints require) and serves until Ctrl+C or SIGTERM. The
 state lives in Federator's home folder (``Paths.sandbox_dir``), shared with ``--sandbox`` runs.
 """
 
@@ -68,7 +69,8 @@ def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
     try:
         line = {"graph_url": sandbox.graph_url, "login_url": sandbox.login_url,
                 "ca_bundle": str(sandbox.ca_bundle), "token": sandbox.issue_token(),
-                "tenant_id": sandbox.tenant_id}
+                "tenant_id": sandbox.tenant_id,
+                "control_key_file": str(sandbox.control_key_file)}
         ctx.stdout.write(json.dumps(line) + "\n")
         ctx.stdout.flush()
         ctx.stderr.write(f"Sandbox tenant \"Contoso (sandbox)\" on {sandbox.url} "

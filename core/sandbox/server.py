@@ -12,18 +12,25 @@ Routing: ``/v1.0/...`` is Graph (``rules.py``), ``/getuserrealm.srf`` and ``/com
 are home realm discovery (``realm.py``), ``/sandbox/...`` are the sandbox's own control endpoints
 (below), anything else is ``/{tenant}/...`` login (``login.py``).
 
-Control endpoints (loopback only, no token; for the demo and for scripts driving ``serve``):
+Control endpoints (loopback only; for the demo and for scripts driving ``serve``):
 ``GET /sandbox/device`` (device-code approval page), ``POST /sandbox/approve`` (form ``user_code``,
-``upn``), ``POST /sandbox/faults`` (JSON ``{"spec": SPEC|null}``), ``POST /sandbox/latency``
-(``{"ms": N}``), ``POST /sandbox/reset``, ``POST /sandbox/token`` (``{"upn", "scopes",
-"lifetime_s"}`` -> ``{"access_token"}``), ``GET /sandbox/requests`` (the request log).
+``upn``): the sign-in page a person uses, open like Entra's. The others change the tenant or mint
+tokens, so they need the sandbox's own credential, a random key made at each start and written
+owner-only (0600) to ``control_key_file`` in the state folder, sent as the
+``X-Federator-Sandbox-Key`` header (401 without it, 403 when wrong): another local user or a web
+page cannot mint tokens or reset the tenant. ``POST /sandbox/faults`` (JSON ``{"spec":
+SPEC|null}``), ``POST /sandbox/latency`` (``{"ms": N}``), ``POST /sandbox/reset``,
+``POST /sandbox/token`` (``{"upn", "scopes", "lifetime_s"}`` -> ``{"access_token"}``),
+``GET /sandbox/requests`` (the request log).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
 import logging
+import secrets
 import socket
 import ssl
 import struct
@@ -53,6 +60,10 @@ log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 REQUEST_LOG_LIMIT = 100_000
+CONTROL_KEY_HEADER = "X-Federator-Sandbox-Key"
+# Control endpoints that need the key: they mint tokens, change the tenant or its faults, or show
+# what was asked of it.
+PROTECTED_CONTROLS = frozenset({"faults", "latency", "reset", "token", "requests"})
 _DROP = Response(0)  # sentinel: close the connection without answering
 
 
@@ -213,6 +224,8 @@ class Sandbox:
         self._login_settings = LoginSettings(signin_user=signin_user, auto_approve=auto_approve)
         self._pending_faults = faults
         self.ca_bundle = Path()
+        self.control_key_file = Path()
+        self.control_key = ""
         self.url = ""
         self._store: TenantStore | None = None
         self._graph: Graph | None = None
@@ -238,6 +251,9 @@ class Sandbox:
         self.url = f"https://127.0.0.1:{port}"
         self.ca_bundle = self._state_dir / f"sandbox-ca-{port}.pem"
         write_atomic(self.ca_bundle, tls.ca_pem, mode=0o644)
+        self.control_key = secrets.token_urlsafe(32)
+        self.control_key_file = self._state_dir / f"sandbox-control-{port}.key"
+        write_atomic(self.control_key_file, self.control_key.encode("ascii"), mode=0o600)
         self._graph = Graph(self.store, graph_url=self.graph_url,
                            expired_before_ns=lambda: self._expired_before_ns,
                            item_fault=lambda: self._plan.next_fault(batch_item=True))
@@ -264,6 +280,8 @@ class Sandbox:
             thread.join()
         with contextlib.suppress(OSError):
             self.ca_bundle.unlink()
+        with contextlib.suppress(OSError):
+            self.control_key_file.unlink()
         if self._tempdir is not None:
             self._tempdir.cleanup()
             self._tempdir = None
@@ -499,6 +517,17 @@ class Sandbox:
             users = [u["userPrincipalName"] for u in self.tenant_state()["users"]]
             page = device_page(self.url, self.pending_user_codes(), users)
             return Response(200, body=page, content_type="text/html; charset=utf-8")
+        if name in PROTECTED_CONTROLS:
+            given = request.header(CONTROL_KEY_HEADER.lower()) or ""
+            if not given:
+                return Response(401, {"error": f"this sandbox control needs the "
+                                               f"{CONTROL_KEY_HEADER} header (the key is in "
+                                               f"{self.control_key_file.name})"},
+                                content_type=as_json)
+            if not hmac.compare_digest(given.encode("utf-8", "replace"),
+                                       self.control_key.encode("ascii")):
+                return Response(403, {"error": "wrong sandbox control key"},
+                                content_type=as_json)
         if request.method != "POST":
             if name == "requests":
                 with self._log_lock:

@@ -18,13 +18,20 @@ import requests
 from core.sandbox import Sandbox
 
 
-def sandbox_session(sandbox: Sandbox, token: str | None = None) -> requests.Session:
-    """A session that trusts exactly the sandbox's CA; with ``token``, sends it as a bearer."""
+def sandbox_session(sandbox: Sandbox, token: str | None = None, *,
+                    control: bool = False) -> requests.Session:
+    """A session that trusts exactly the sandbox's CA; with ``token``, sends it as a bearer;
+    with ``control``, sends the sandbox's control key (read from its 0600 file, as a script
+    driving ``federator sandbox serve`` would)."""
+    from core.sandbox.server import CONTROL_KEY_HEADER
+
     session = requests.Session()
     session.verify = str(sandbox.ca_bundle)
     session.trust_env = False
     if token:
         session.headers["Authorization"] = f"Bearer {token}"
+    if control:
+        session.headers[CONTROL_KEY_HEADER] = sandbox.control_key_file.read_text().strip()
     return session
 
 
