@@ -97,7 +97,7 @@ def test_a_permission_not_consented_yet_is_consented_at_the_first_change(
     [signin] = sandbox.token_log()
     assert WRITE not in signin["granted"]
 
-    code, out, err = run(capsys, *REVERT)
+    code, _, err = run(capsys, *REVERT)
     assert code == 0, err
     assert "needs a permission Federator's sign-in does not hold yet: " + WRITE in err
     assert "/sandbox/device" in err  # the device-code sign-in where the admin consents

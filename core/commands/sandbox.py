@@ -2,8 +2,9 @@
 
 ``serve`` prints one JSON line ``{"graph_url", "login_url", "ca_bundle", "token", "tenant_id",
 "control_key_file"}`` (the token is a ready bearer token for ops@contoso.com; the key file, 0600,
-holds the credential the ``/sandbox/...`` control endpoints require) and serves until Ctrl+C or SIGTERM. The
-state lives in Federator's home folder (``Paths.sandbox_dir``), shared with ``--sandbox`` runs.
+holds the credential the ``/sandbox/...`` control endpoints require) and serves until Ctrl+C or
+SIGTERM. The state lives in Federator's home folder (``Paths.sandbox_dir``), shared with
+``--sandbox`` runs.
 """
 
 from __future__ import annotations
