@@ -127,3 +127,17 @@ def test_a_declined_device_code_sign_in_says_so(sandbox: Any,
     assert "declined" in err and "Nothing was changed" in err
     assert "Traceback" not in err
     assert not load_tenant_config(resolve_paths()).configured  # nothing saved
+
+
+def test_the_window_reads_with_read_permissions_and_asks_for_write_when_applying(
+        make_window: Any, qtbot: Any, idp_file: Path) -> None:
+    from tests.gui_helpers import federate_in_window, walk_to_review
+
+    window = make_window(sandbox=True)
+    review = walk_to_review(window, qtbot, idp_file)  # sign-in, domains, preflight, plan
+    log = TokenLog(resolve_paths().sandbox_dir)
+    before = log.entries()
+    assert before and all(set(e["requested"]) <= READS for e in before)
+    federate_in_window(window, review)
+    after = log.entries()[len(before):]
+    assert any(WRITE in e["requested"] for e in after)
