@@ -38,6 +38,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                        help="how long home realm discovery lags behind changes")
     serve.add_argument("--seed", type=int, default=0,
                        help="seed for a new or reset tenant and for random faults")
+    serve.add_argument("--consented", metavar="PERMISSIONS",
+                       help="comma-separated delegated permissions the tenant's admin has "
+                            "consented for every client (tokens carry these; a sign-in asking for "
+                            "more consents to it), e.g. Domain.Read.All,User.Read.All to rehearse "
+                            "consent at the first change")
+    serve.add_argument("--decline-device-codes", action="store_true",
+                       help="answer every device-code sign-in with authorization_declined")
     serve.set_defaults(handler=handle_serve)
     reset = sub.add_parser("reset", help="put the sandbox tenant back to its seed state")
     reset.add_argument("--seed", type=int, default=0, help="seed of the new state")
@@ -61,6 +68,9 @@ def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
             f"the sandbox cannot listen on 127.0.0.1:{args.port} ({exc.strerror})",
             code="sandbox_port",
             remedy="Choose another --port, or leave it out for a free one.") from exc
+    if args.consented is not None:
+        sandbox.set_consented_scopes([p.strip() for p in args.consented.split(",") if p.strip()])
+    sandbox.decline_device_codes = bool(args.decline_device_codes)
     stopping = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
