@@ -69,3 +69,14 @@ def hook_value(name: str, *, self_test: bool = False) -> str | None:
                     "sandbox (or in a --self-test run)", name)
         return None
     return value
+
+
+def selftest_output(argv: list[str]) -> str | None:
+    """``FEDERATOR_SELFTEST_OUT``: the file a ``--self-test`` run copies its output to; in any
+    other run (frozen or not, sandbox or not) the variable is ignored."""
+    if "--self-test" not in argv:
+        if os.environ.get(SELFTEST_OUT_ENV):
+            log.warning("%s is set but ignored: it acts only in a --self-test run",
+                        SELFTEST_OUT_ENV)
+        return None
+    return hook_value(SELFTEST_OUT_ENV, self_test=True)

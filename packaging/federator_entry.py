@@ -17,9 +17,9 @@ SELFTEST_OUT_ENV = "FEDERATOR_SELFTEST_OUT"
 
 def selftest_report_target(argv: list[str]) -> str | None:
     """The file to copy stdout to: ``FEDERATOR_SELFTEST_OUT``, in a ``--self-test`` run only."""
-    from core.testhooks import hook_value
+    from core.testhooks import selftest_output
 
-    return hook_value(SELFTEST_OUT_ENV, self_test="--self-test" in argv)
+    return selftest_output(argv)
 
 
 class _Tee:
