@@ -161,6 +161,18 @@ def check_endpoints(graph_url: str, login_url: str) -> Cloud | None:
     return common[0]
 
 
+def check_ca_bundle(graph_url: str, login_url: str, ca_bundle: str | None) -> None:
+    """A private CA bundle is for a sandbox on this machine only: trusting one for Microsoft's
+    hosts would let whoever issued it impersonate Graph and receive the admin's tokens (a
+    company's TLS-inspecting proxy is trusted through the environment, as for every cloud)."""
+    if ca_bundle and check_endpoints(graph_url, login_url) is not None:
+        raise InputError("A CA bundle (--ca-bundle) is only for endpoints on this machine (a "
+                         "sandbox); Microsoft's endpoints are checked against the system's trust.",
+                         code="untrusted_endpoint",
+                         remedy="Leave out --ca-bundle; if a proxy inspects TLS, its CA belongs "
+                                "in the system store or REQUESTS_CA_BUNDLE.")
+
+
 def custom_cloud(graph_url: str, login_url: str) -> Cloud:
     """Endpoints that stand in for a cloud's (the sandbox, a test double, or a Microsoft cloud's
     own hosts given by hand); refused by :func:`check_endpoints` unless Microsoft's or loopback.

@@ -70,9 +70,9 @@ def set_custom_endpoints(config: TenantConfig, graph_url: str, login_url: str,
     """Use custom Graph and sign-in roots (a sandbox from ``federator sandbox serve``, or a
     Microsoft cloud's own hosts); refused unless :func:`core.clouds.check_endpoints` allows
     them, before anything is saved or sent."""
-    from core.clouds import check_endpoints
+    from core.clouds import check_ca_bundle
 
-    check_endpoints(graph_url, login_url)
+    check_ca_bundle(graph_url, login_url, ca_bundle)  # checks the endpoints too
     config.graph_url, config.login_url = graph_url, login_url
     config.ca_bundle = ca_bundle
 

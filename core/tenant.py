@@ -41,7 +41,7 @@ from core.auth import (
     open_token_cache,
     token_claims,
 )
-from core.clouds import GLOBAL, Cloud, custom_cloud, get_cloud
+from core.clouds import GLOBAL, Cloud, check_ca_bundle, custom_cloud, get_cloud
 from core.config import TenantConfig, load_tenant_config
 from core.errors import FederatorError, InputError
 from core.graph.client import GraphClient, RetryPolicy
@@ -215,8 +215,10 @@ def open_session(ctx_or_options: _HasOptions | SessionOptions) -> TenantSession:
 
 
 def cloud_for(config: TenantConfig) -> Cloud:
-    """The configured cloud, or the custom endpoints standing in for it."""
+    """The configured cloud, or the custom endpoints standing in for it (refused, before any
+    request, unless Microsoft's or this machine's: ``core.clouds.check_endpoints``)."""
     if config.custom_endpoints:
+        check_ca_bundle(str(config.graph_url), str(config.login_url), config.ca_bundle)
         return custom_cloud(str(config.graph_url), str(config.login_url))
     return get_cloud(config.cloud)
 

@@ -140,3 +140,21 @@ def test_the_tenant_dialog_choosing_a_cloud_clears_custom_endpoints(qtbot: Any,
     assert config.cloud == "china"
     assert (config.graph_url, config.login_url, config.ca_bundle) == (None, None, None)
     assert not config.custom_endpoints
+
+
+def test_a_ca_bundle_is_only_for_loopback_endpoints(capsys: pytest.CaptureFixture[str],
+                                                    lookups: list[str], tmp_path: Path) -> None:
+    """A private CA trusted for Microsoft's hosts would let its owner impersonate Graph."""
+    bundle = tmp_path / "evil-ca.pem"
+    bundle.write_text("not used")
+    code, _, err = run(capsys, "signin", "--client-id", "demo",
+                       "--graph-url", "https://graph.microsoft.com/v1.0",
+                       "--login-url", "https://login.microsoftonline.com",
+                       "--ca-bundle", str(bundle))
+    assert code == 2 and "only for endpoints on this machine" in err
+    save_tenant_config(resolve_paths(), TenantConfig(
+        client_id="demo", graph_url="https://graph.microsoft.com/v1.0",
+        login_url="https://login.microsoftonline.com", ca_bundle=str(bundle)))
+    code, _, err = run(capsys, "domains")
+    assert code == 2 and "only for endpoints on this machine" in err
+    assert not [h for h in lookups if "microsoft" in h]

@@ -141,3 +141,20 @@ def test_the_window_reads_with_read_permissions_and_asks_for_write_when_applying
     federate_in_window(window, review)
     after = log.entries()[len(before):]
     assert any(WRITE in e["requested"] for e in after)
+
+
+def test_federate_asks_for_consent_before_its_preflight_judges_the_permission(
+        sandbox: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The preflight's permission check reads the token: asked for first, the write permission
+    the admin consents to now lets the same run federate."""
+    xml, _ = jumpcloud_sample("fabrikam-m365")
+    metadata = tmp_path / "jumpcloud.xml"
+    metadata.write_bytes(xml)
+    sandbox.set_consented_scopes([*sorted(READS), "User.Read"], client_id="federator-e2e")
+    assert run(capsys, *_signin_args(sandbox))[0] == 0
+    code, out, err = run(capsys, "federate", "--metadata", str(metadata), "--domain",
+                         "fabrikam.com", "--confirm", "fabrikam.com", "--accept-warnings",
+                         "metadata.endpoints,domain.subdomain,users.immutable_id,"
+                         "users.blast_radius")
+    assert code == 0, out + err
+    assert "needs a permission" in err and "Result: succeeded" in out

@@ -238,9 +238,11 @@ def handle_federate(args: argparse.Namespace, ctx: Context) -> int:
     with open_session(ctx) as session:
         _header(ctx, session, f"Federate {args.domain} with {metadata.metadata.entity_id}",
                 args.json)
+        # Before the preflight: its permission check then sees the token the change will use
+        # (an admin who consents now passes it).
+        enable_writes(ctx, session)
         op_ctx = _operation_context(session, ctx, args.json)
         preflight = _run_preflight(session, ctx, args, metadata, options, op_ctx)
-        enable_writes(ctx, session)
         result = federate(op_ctx, args.domain, metadata.settings, confirm=args.confirm,
                           preflight=preflight, accept_warnings=accepted, options=options)
         return _report(ctx, result, args.json)
