@@ -543,7 +543,8 @@ def _describe(result: dict[str, Any]) -> str:
 
 def _error_from_result(result: dict[str, Any], what: str) -> SignInError:
     reason = _describe(result)
-    if result.get("error") == "authorization_declined":
+    # Entra's device-code error when the user says No; RFC 8628 §3.5 names it access_denied.
+    if result.get("error") in ("authorization_declined", "access_denied"):
         return SignInDeclinedError(
             f"{what}: the sign-in request was declined on the device where the code was entered "
             "(someone chose No or Cancel there). Nothing was changed.",

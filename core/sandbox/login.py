@@ -360,6 +360,7 @@ class Login:
                                        "'device_code' is expired.")
                 if self.settings.decline_device_codes:
                     del self._devices[entry.device_code]
+                    # The error is Microsoft's; the AADSTS number is our best reading.
                     return oauth_error("authorization_declined", 70000,
                                        "The end user denied the authorization request.")
                 if entry.upn is None:
