@@ -125,7 +125,7 @@ def test_a_refused_change_exits_1_saying_nothing_changed(capsys: pytest.CaptureF
 def test_a_read_failure_before_any_write_exits_1_and_journals_nothing(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
         federator_home: Path) -> None:
-    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "500:5")
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "500:1.0@0.01")
     code, _, err = run(capsys, "revert", "--domain", "tailspin.io", "--confirm", "tailspin.io")
     assert code == 1 and err.startswith("error: ")
     monkeypatch.delenv("FEDERATOR_SANDBOX_FAULTS")
