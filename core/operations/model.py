@@ -134,6 +134,9 @@ class OperationResult:
     notes: list[str] = field(default_factory=list)
     journal_problems: list[str] = field(default_factory=list)
     reconciled: list[ReconcileResult] = field(default_factory=list)
+    # Graph kept refusing a configuration update and nothing changed: replacing the configuration
+    # (delete and re-create, Managed in between) is possible if the admin chooses it.
+    replace_possible: bool = False
 
     @property
     def ok(self) -> bool:
@@ -155,6 +158,7 @@ class OperationResult:
             "plan": self.plan, "notes": self.notes,
             "journal_problems": self.journal_problems,
             "reconciled": [r.to_json() for r in self.reconciled],
+            "replace_possible": self.replace_possible,
         }
 
 

@@ -48,6 +48,7 @@ from core.operations.model import (
     ReconcileResult,
 )
 from core.operations.state import Target, describe, differences, read_snapshot, same_state
+from core.operations.writes import WritePolicy, default_policy
 from core.plan import PlannedRequest
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ class OperationContext:
     journal_dir: Path
     on_event: EventCallback | None = None
     lock_timeout_s: float = 0.0
+    # How long to prove a write's outcome and how often to retry it (core.operations.writes).
+    writes: WritePolicy = field(default_factory=lambda: default_policy())
     # Set from the first journaled record to the outcome: a callback may no longer interrupt.
     recording: bool = False
 
@@ -127,6 +130,7 @@ class Run:
     domain: str
     entry: EntryWriter | None = None
     request_ids: list[str] = field(default_factory=list)
+    sent: int = 0  # writes sent so far (0: a refusal now leaves the domain untouched)
 
     @property
     def client(self) -> GraphClient:
@@ -142,6 +146,7 @@ class Run:
         self.entry.request(request.method, request.path, request.body)
         self.ctx.emit(STEP_WRITE, STARTED, f"Sending {shown}", method=request.method,
                       path=request.path)
+        self.sent += 1
         try:
             response = self.client.request(request.method, request.path, json=request.body)
         except UncertainWriteError as exc:
