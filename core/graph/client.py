@@ -411,8 +411,9 @@ class GraphClient:
     def batch(self, requests_: Sequence[BatchRequest]) -> list[BatchResult]:
         """Run ``requests_`` through ``$batch`` (chunks of 20); results in the same order.
 
-        Items answered 429 (and, for reads, any transient 5xx) are sent again in a new batch after the
-        longest ``Retry-After`` among them, within the same attempt/time bounds as a request.
+        Items answered 429 (and, for reads, any transient 5xx) are sent again in a new batch
+        after the longest ``Retry-After`` among them, within the same attempt/time bounds as a
+        request.
         Other per-item failures are returned, not raised: see :meth:`BatchResult.raise_for_status`.
         """
         results: list[BatchResult | None] = [None] * len(requests_)

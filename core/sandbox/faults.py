@@ -34,8 +34,8 @@ What each kind does:
   write whose answer was lost may: the case where one re-read is not proof).
 * ``item:`` prefix: applies to the individual requests inside a ``POST /$batch`` (the batch itself
   answers 200 and the item carries the status, ``Retry-After`` in the item's ``headers``).
-  ``drop``/``drop-after``/``slow``/``late`` cannot be item faults. Without the prefix a fault applies to
-  top-level Graph requests, including the ``$batch`` envelope.
+  ``drop``/``drop-after``/``slow``/``late`` cannot be item faults. Without the prefix a fault
+  applies to top-level Graph requests, including the ``$batch`` envelope.
 * ``latency:MS``: every request (Graph and login) is delayed by MS milliseconds (added to the
   sandbox's base latency).
 * ``expire-token``: every access token issued before the plan was installed is from now on
