@@ -479,17 +479,29 @@ class AppState(QObject):
         if self._control is not None:
             self._control.cancel()
 
-    def apply_plan(self, *, confirm: str, accepted: list[str]) -> Task | None:
-        """Federate (or update) the chosen domain as planned; progress arrives as events."""
+    def apply_plan(self, *, confirm: str, accepted: list[str],
+                   allow_replace: bool = False) -> Task | None:
+        """Federate (or update) the chosen domain as planned; progress arrives as events.
+        ``allow_replace``: the admin chose, in the dialog that says what it does, to replace a
+        configuration Graph keeps refusing to update."""
         domain, federation, preflight = self.domain, self.federation, self.preflight
-        if domain is None or federation is None or preflight is None:
+        session = self.session
+        if domain is None or federation is None or preflight is None or session is None:
             return None
+        metadata, sandbox = self.metadata_input(), self.sandbox
+
+        def again() -> Any:  # on the worker thread: core asks for it when the review is old
+            from core.preflight.run import run_preflight
+
+            return run_preflight(domain, metadata, client=session.client, paths=self.paths,
+                                 sandbox=sandbox)
 
         def call(ctx: Any) -> Any:
             from core.operations import federate
 
             return federate(ctx, domain, federation, confirm=confirm, preflight=preflight,
-                            accept_warnings=accepted)
+                            accept_warnings=accepted, allow_replace=allow_replace,
+                            rerun_preflight=again)
 
         return self._operation("federate", call)
 

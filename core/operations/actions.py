@@ -112,6 +112,9 @@ if TYPE_CHECKING:
     from core.preflight import PreflightResult
 
 PREFLIGHT_MAX_AGE = dt.timedelta(minutes=30)
+# Older than this, what preflight judged by (the domain, users, roles) is read again before
+# anything is written: the admin may have read the review for a while, and others change tenants.
+PREFLIGHT_FRESH = dt.timedelta(minutes=5)
 MAKE_DEFAULT = "make-default"  # the journal's kind for make_default
 PROPAGATION_NOTE = ("Sign-in follows Graph with a delay (up to 2 hours; 24 hours for a converted "
                     "domain): `federator status --domain {domain} --wait` shows when it has.")
@@ -155,7 +158,8 @@ def federate(ctx: OperationContext, domain: str, settings: GraphSettings | dict[
              confirm: str | None, preflight: PreflightResult,
              accept_warnings: Collection[str] = (),
              options: PlanOptions | None = None,
-             allow_replace: bool = False) -> OperationResult:
+             allow_replace: bool = False,
+             rerun_preflight: Callable[[], PreflightResult] | None = None) -> OperationResult:
     """Federate ``domain`` (POST when managed; PATCH of the differing values when federated).
 
     A PATCH Graph keeps failing (after the retries of every write) is replaced by delete and
@@ -164,9 +168,12 @@ def federate(ctx: OperationContext, domain: str, settings: GraphSettings | dict[
     (``result.replace_possible``).
 
     ``preflight`` must be a run for this domain, recent, with no failed check and every warning
-    listed in ``accept_warnings`` (by check id); otherwise :class:`PreflightRefusedError`.
+    listed in ``accept_warnings`` (by check id); otherwise :class:`PreflightRefusedError`. One
+    older than :data:`PREFLIGHT_FRESH` is run again first through ``rerun_preflight`` (refused
+    when there is none), and that fresh run is what is judged.
     """
     check_confirmation(domain, confirm, ctx)
+    preflight = fresh_preflight(ctx, domain, preflight, rerun_preflight)
     check_preflight(ctx, domain, preflight, accept_warnings)
 
     def prepare(run: Run, before: Snapshot) -> Prepared:
@@ -486,6 +493,27 @@ def reconcile(ctx: OperationContext) -> list[ReconcileResult]:
 # Checks and displays shared by the operations
 
 
+def fresh_preflight(ctx: OperationContext, domain: str, result: PreflightResult,
+                    rerun: Callable[[], PreflightResult] | None) -> PreflightResult:
+    """``result`` if recent; else a new run (what it judged by is read again)."""
+    started = result.started_at
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=dt.UTC)
+    age = dt.datetime.now(dt.UTC) - started
+    if age <= PREFLIGHT_FRESH:
+        return result
+    minutes = int(age.total_seconds() // 60)
+    if rerun is None:
+        raise PreflightRefusedError(
+            f"The preflight is {minutes} minutes old: the domain, its users and roles it judged "
+            f"by may have changed since. Nothing was changed.",
+            remedy=f"Run it again (federator preflight {_preflight_inputs(result, domain)}), "
+                   "then apply.")
+    ctx.emit(STEP_PREFLIGHT, STARTED, f"The preflight is {minutes} minutes old; running it "
+                                      "again to re-read what it judged by")
+    return rerun()
+
+
 def check_preflight(ctx: OperationContext, domain: str, result: PreflightResult,
                     accept_warnings: Collection[str]) -> None:
     """Refuse unless ``result`` is this domain's recent preflight with no failure and every
@@ -602,6 +630,15 @@ def _change(ctx: OperationContext, kind: str, domain: str, prepare: Preparer, *,
                                 "change it meanwhile)")
         problems = report_journal_problems(ctx, writer)
         reconciled = reconcile_open_entries(ctx, writer)
+        waiting = [r for r in reconciled if r.still_open and r.domain.lower() == domain.lower()]
+        if waiting:
+            raise RefusedError(
+                f"An earlier {waiting[0].kind} of {domain} ({waiting[0].op}) sent a write whose "
+                "outcome is not known yet and that could still land; Federator will not change "
+                f"{domain} until it is known. Nothing was changed.",
+                code="earlier_write_in_flight",
+                remedy=f"Wait a minute, then: federator status --domain {domain} (it records "
+                       "what became of it), and run the change again.")
         op = new_id()
         run = Run(ctx=ctx, writer=writer, kind=kind, domain=domain)
         ctx.emit(STEP_READ, STARTED, f"Reading {domain} from Microsoft Graph")

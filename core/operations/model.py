@@ -107,6 +107,8 @@ class ReconcileResult:
     summary: str
     changed: bool | None
     way_back: str
+    # Not closed: the domain still reads as before, but a write could still land.
+    still_open: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

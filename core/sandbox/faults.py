@@ -6,7 +6,7 @@ exact and documented here (and in the README, "Sandbox tenant and fault injectio
 SPEC grammar (items separated by commas; whitespace anywhere is ignored, case too)::
 
     SPEC        := ITEM ("," ITEM)*
-    ITEM        := ["item:"] FAULT | "latency:" MS | "expire-token"
+    ITEM        := ["item:" | "write:"] FAULT | "latency:" MS | "expire-token"
     FAULT       := KIND [":" AMOUNT] ["@" RETRY_AFTER]
     KIND        := "429" | "500" | "502" | "503" | "504" | "drop" | "drop-after" | "slow"
                  | "late"
@@ -36,6 +36,9 @@ What each kind does:
   answers 200 and the item carries the status, ``Retry-After`` in the item's ``headers``).
   ``drop``/``drop-after``/``slow``/``late`` cannot be item faults. Without the prefix a fault
   applies to top-level Graph requests, including the ``$batch`` envelope.
+* ``write:`` prefix: applies to top-level writes only (POST, PATCH, DELETE other than the
+  ``$batch`` envelope); reads pass untouched and do not use the count up. To fail every attempt
+  of one write while the client's re-reads still see the tenant.
 * ``latency:MS``: every request (Graph and login) is delayed by MS milliseconds (added to the
   sandbox's base latency).
 * ``expire-token``: every access token issued before the plan was installed is from now on
@@ -107,6 +110,7 @@ class _Rule:
     share: float | None
     retry_after: str | None
     items: bool
+    writes: bool = False
 
 
 class FaultPlan:
@@ -138,6 +142,8 @@ class FaultPlan:
             return
         items = text.startswith("item:")
         text = text.removeprefix("item:")
+        writes = text.startswith("write:")
+        text = text.removeprefix("write:")
         retry_after: str | None = None
         if "@" in text:
             text, retry_after = text.split("@", 1)
@@ -168,13 +174,13 @@ class FaultPlan:
                 remaining = int(amount)
                 if remaining < 1:
                     raise FaultSpecError(f"{raw!r}: a count must be at least 1")
-        self._rules.append(_Rule(kind, remaining, share, retry_after, items))
+        self._rules.append(_Rule(kind, remaining, share, retry_after, items, writes))
 
-    def next_fault(self, *, batch_item: bool = False) -> Fault | None:
+    def next_fault(self, *, batch_item: bool = False, write: bool = False) -> Fault | None:
         """The fault for the next Graph request (or ``$batch`` item), consuming counts."""
         with self._lock:
             for rule in self._rules:
-                if rule.items != batch_item:
+                if rule.items != batch_item or (rule.writes and not write):
                     continue
                 if rule.remaining is not None:
                     if rule.remaining <= 0:

@@ -421,7 +421,8 @@ class Sandbox:
             return _DROP  # stopping
         path = request.path
         if path == "/v1.0" or path.startswith("/v1.0/"):
-            fault = plan.next_fault()
+            fault = plan.next_fault(write=request.method in ("POST", "PATCH", "DELETE")
+                                    and not path.endswith("/$batch"))
             if fault is not None and fault.kind == "drop":
                 return _DROP
             if fault is not None and fault.kind == "late":
