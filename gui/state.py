@@ -80,6 +80,8 @@ class AppState(QObject):
         self._busy = 0
         self._changes = 0  # running writes: the window must not close under one
         self._control: TaskControl | None = None
+        # The last apply, ready to run again replacing the configuration if the admin chooses.
+        self._replace_retry: Callable[[], Task | None] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -496,14 +498,23 @@ class AppState(QObject):
             return run_preflight(domain, metadata, client=session.client, paths=self.paths,
                                  sandbox=sandbox)
 
-        def call(ctx: Any) -> Any:
-            from core.operations import federate
+        def call_with(replace: bool) -> Callable[[Any], Any]:
+            def call(ctx: Any) -> Any:
+                from core.operations import federate
 
-            return federate(ctx, domain, federation, confirm=confirm, preflight=preflight,
-                            accept_warnings=accepted, allow_replace=allow_replace,
-                            rerun_preflight=again)
+                return federate(ctx, domain, federation, confirm=confirm, preflight=preflight,
+                                accept_warnings=accepted, allow_replace=replace,
+                                rerun_preflight=again)
+            return call
 
-        return self._operation("federate", call)
+        self._replace_retry = lambda: self._operation("federate", call_with(True))
+        return self._operation("federate", call_with(allow_replace))
+
+    def apply_replacing(self) -> Task | None:
+        """The last apply again, replacing the configuration Graph kept refusing to update:
+        only after the admin chose it in the dialog that says what it does."""
+        retry, self._replace_retry = self._replace_retry, None
+        return retry() if retry is not None else None
 
     def revert(self, domain: str, *, confirm: str) -> Task | None:
         def call(ctx: Any) -> Any:
@@ -513,11 +524,12 @@ class AppState(QObject):
 
         return self._operation("revert", call)
 
-    def restore(self, snapshot_id: str, *, confirm: str) -> Task | None:
+    def restore(self, snapshot_id: str, *, confirm: str, force: bool = False) -> Task | None:
+        """``force``: the admin chose, after being told, to undo a later change."""
         def call(ctx: Any) -> Any:
             from core.operations import restore
 
-            return restore(ctx, snapshot_id, confirm=confirm)
+            return restore(ctx, snapshot_id, confirm=confirm, force=force)
 
         return self._operation("restore", call)
 
