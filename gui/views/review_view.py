@@ -562,7 +562,10 @@ class ReviewView(StepView):
             text = f"Checked again: {mine[0].summary}"
             if mine[0].way_back:
                 text += f"<br><b>Way back:</b> {mine[0].way_back}"
-            self.check_again.hide()
+            if getattr(mine[0], "still_open", False):  # a write could still land: look later
+                self.check_again.setEnabled(True)
+            else:
+                self.check_again.hide()
         else:
             text = ("No answer for this change yet: the domain could still not be read, or it "
                     "was already checked (History shows what was recorded). Try again in a "
