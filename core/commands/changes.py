@@ -372,8 +372,8 @@ def handle_history(args: argparse.Namespace, ctx: Context) -> int:
             _print(ctx, f"    request-ids: {', '.join(entry.request_ids)}")
         if entry.in_progress:
             _print(ctx, "    unfinished: not verified (the Federator making it stopped, or "
-                        "could not read the domain back); this reads the domain and records "
-                        "the outcome:")
+                        "could not prove what its write did); this reads the domain and "
+                        "records what it finds:")
             _print(ctx, f"      federator status --domain {entry.domain}")
         elif entry.way_back:
             _print(ctx, f"    way back: {entry.way_back}")
