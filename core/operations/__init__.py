@@ -18,8 +18,8 @@ Public API (import from ``core.operations``)::
     require_confirmation(domain, typed)   # the confirmation check alone, before slow work
 
 Every write goes through ``core.operations.writes.write`` (re-read before, outcome proven after;
-``OperationContext.writes`` bounds the proving). Reading without changing: :func:`read_snapshot`, :func:`password_impact`,
-:func:`accepted_certificates`, :func:`describe`.
+``OperationContext.writes`` bounds the proving). Reading without changing:
+:func:`read_snapshot`, :func:`password_impact`, :func:`accepted_certificates`, :func:`describe`.
 """
 
 from __future__ import annotations
