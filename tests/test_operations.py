@@ -588,7 +588,8 @@ def test_restore_needs_the_snapshot_domain_typed(env: Env) -> None:
 
 # -- faults at every step -------------------------------------------------------------------------
 
-FAULTS = ["429:2@0.01", "503:1@0.01", "drop", "drop-after", "500", "expire-token"]
+FAULTS = ["429:2@0.01", "503:1@0.01", "drop", "drop-after", "500", "expire-token", "late:1@0.2",
+          "write:500:3"]
 STEPS = [("read", "started"), ("write", "started"), ("verify", "started")]
 
 

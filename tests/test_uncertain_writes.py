@@ -370,3 +370,16 @@ def test_cli_restore_names_the_change_it_would_undo_and_takes_force(
     code, out, _ = _cli(capsys, "restore", snapshot.group(1), "--confirm", "fabrikam.com",
                         "--force")
     assert code == 0 and "is back as snapshot" in out
+
+
+def test_a_check_read_that_fails_before_the_first_write_sends_nothing_and_says_so(
+        ops: Admin, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("core.operations.state.READ_RETRY_DELAYS_S", (0.01, 0.01))
+    # Every attempt of the read just before the write fails (3 reads x 5 client attempts).
+    ops.on_nth(1, "snapshot", "ok", lambda: ops.sandbox.set_faults("500:15@0.01"))
+    result = revert(ops.ctx, "tailspin.io", confirm="tailspin.io")
+    assert result.outcome == "failed" and result.changed is False and result.way_back == ""
+    assert "stopped before anything was sent" in result.summary
+    assert ops.writes() == []
+    [entry] = ops.journal.entries()
+    assert not entry.in_progress and entry.requests == []

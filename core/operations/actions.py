@@ -699,6 +699,8 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
     except UnprovenWriteError as exc:
         return _unknown(run, result, exc, way_back)
     except GraphError as exc:
+        if not run.sent:  # the read before the first write failed: nothing was sent
+            return _nothing_sent(run, result, exc)
         return _after_failure(run, result, prepared.target, exc, way_back)
     except RefusedError as exc:
         if run.sent:  # refused midway (the domain changed under a multi-request change)
@@ -764,6 +766,23 @@ def _record_refusal(run: Run, result: OperationResult, exc: RefusedError) -> Non
     run.entry.end(OUTCOME_FAILED, summary=summary, way_back="", snapshot=result.before,
                   changed=False, error=exc.to_json())
     run.ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {result.op_id}")
+
+
+def _nothing_sent(run: Run, result: OperationResult, exc: GraphError) -> OperationResult:
+    """The change stopped before its first request left (the check read failed): the domain
+    was not touched by it, so the entry is closed as such, with no way back needed."""
+    assert run.entry is not None and result.before is not None
+    result.outcome = FAILED_OUTCOME
+    result.changed = False
+    result.way_back = ""
+    result.summary = (f"{_doing(run.kind, run.domain)} stopped before anything was sent; nothing "
+                      f"was changed. {exc.message}")
+    run.entry.end(OUTCOME_FAILED, summary=result.summary, way_back="", snapshot=result.before,
+                  changed=False, error=exc.to_json())
+    run.ctx.emit(STEP_WRITE, FAILED, f"Could not read {run.domain} before writing: "
+                                     f"{exc.message}")
+    run.ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {result.op_id}")
+    return result
 
 
 def _success_summary(kind: str, domain: str, after: Snapshot, prepared: Prepared) -> str:
@@ -957,7 +976,6 @@ def _unknown(run: Run, result: OperationResult, exc: FederatorError, way_back: s
                           f"ruled out.{seen}")
         if last is not None and run.entry is not None:
             run.entry.step("unproven", result.summary, state=last.to_json())
-        result.after = last
     else:
         what = ("Graph accepted the change, but Federator could not read it back" if accepted
                 else "The write failed and Federator could not read the domain afterwards")
