@@ -81,6 +81,8 @@ class AppState(QObject):
         self._changes = 0  # running writes: the window must not close under one
         self._control: TaskControl | None = None
         self._parent_window: int | None = None  # the window's handle, for the sign-in broker
+        # The last apply, ready to run again replacing the configuration if the admin chooses.
+        self._replace_retry: Callable[[], Task | None] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -495,19 +497,40 @@ class AppState(QObject):
         if self._control is not None:
             self._control.cancel()
 
-    def apply_plan(self, *, confirm: str, accepted: list[str]) -> Task | None:
-        """Federate (or update) the chosen domain as planned; progress arrives as events."""
+    def apply_plan(self, *, confirm: str, accepted: list[str],
+                   allow_replace: bool = False) -> Task | None:
+        """Federate (or update) the chosen domain as planned; progress arrives as events.
+        ``allow_replace``: the admin chose, in the dialog that says what it does, to replace a
+        configuration Graph keeps refusing to update."""
         domain, federation, preflight = self.domain, self.federation, self.preflight
-        if domain is None or federation is None or preflight is None:
+        session = self.session
+        if domain is None or federation is None or preflight is None or session is None:
             return None
+        metadata, sandbox = self.metadata_input(), self.sandbox
 
-        def call(ctx: Any) -> Any:
-            from core.operations import federate
+        def again() -> Any:  # on the worker thread: core asks for it when the review is old
+            from core.preflight.run import run_preflight
 
-            return federate(ctx, domain, federation, confirm=confirm, preflight=preflight,
-                            accept_warnings=accepted)
+            return run_preflight(domain, metadata, client=session.client, paths=self.paths,
+                                 sandbox=sandbox)
 
-        return self._operation("federate", call)
+        def call_with(replace: bool) -> Callable[[Any], Any]:
+            def call(ctx: Any) -> Any:
+                from core.operations import federate
+
+                return federate(ctx, domain, federation, confirm=confirm, preflight=preflight,
+                                accept_warnings=accepted, allow_replace=replace,
+                                rerun_preflight=again)
+            return call
+
+        self._replace_retry = lambda: self._operation("federate", call_with(True))
+        return self._operation("federate", call_with(allow_replace))
+
+    def apply_replacing(self) -> Task | None:
+        """The last apply again, replacing the configuration Graph kept refusing to update:
+        only after the admin chose it in the dialog that says what it does."""
+        retry, self._replace_retry = self._replace_retry, None
+        return retry() if retry is not None else None
 
     def revert(self, domain: str, *, confirm: str) -> Task | None:
         def call(ctx: Any) -> Any:
@@ -517,11 +540,12 @@ class AppState(QObject):
 
         return self._operation("revert", call)
 
-    def restore(self, snapshot_id: str, *, confirm: str) -> Task | None:
+    def restore(self, snapshot_id: str, *, confirm: str, force: bool = False) -> Task | None:
+        """``force``: the admin chose, after being told, to undo a later change."""
         def call(ctx: Any) -> Any:
             from core.operations import restore
 
-            return restore(ctx, snapshot_id, confirm=confirm)
+            return restore(ctx, snapshot_id, confirm=confirm, force=force)
 
         return self._operation("restore", call)
 

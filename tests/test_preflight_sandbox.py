@@ -403,7 +403,7 @@ def test_large_domains_are_paged_in_further_batches(sandbox: Sandbox) -> None:
 def test_cli_preflight_that_could_not_read_the_domains_is_not_ready(
         capsys: pytest.CaptureFixture[str], jumpcloud_file: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "item:500:1")  # the domains item of the batch
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "item:500:1.0@0.01")  # every item, retries too
     code, out, _ = run_cli(capsys, "--sandbox", "preflight", "--metadata", str(jumpcloud_file),
                            "--domain", "fabrikam.com")
     assert code == 1

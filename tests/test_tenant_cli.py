@@ -116,7 +116,7 @@ def test_faults_from_the_environment_reach_any_command(
 
 def test_faults_beyond_the_retry_budget_fail_readably(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "500:1")
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "500:5@0.01")
     code, out, err = run(capsys, "--sandbox", "domains", "--json")
     assert code == 1
     assert err.startswith("error: Microsoft Graph reported an internal error")
@@ -269,7 +269,7 @@ def test_an_unknown_sandbox_user_is_named_once(capsys: pytest.CaptureFixture[str
 
 def test_graph_outage_says_what_to_do(capsys: pytest.CaptureFixture[str],
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "500:1")
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "500:5@0.01")
     code, out, err = run(capsys, "--sandbox", "domains", "--json")
     assert code == 1
     assert "Wait a few minutes and try again" in err

@@ -52,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metadata="IdP metadata file or https:// URL")
     p.add_argument("--accept-warnings", metavar="IDS", default="",
                    help="comma-separated preflight warning ids you accept")
+    _add_allow_replace(p)
     add_plan_options(p)
     p.set_defaults(handler=_pasteable(handle_federate))
 
@@ -75,6 +76,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Re-apply SNAPSHOT_ID from `federator history`: federated with the recorded settings, "
         "or managed. The domain is the snapshot's; type it for --confirm.", domain=False)
     p.add_argument("snapshot_id", metavar="SNAPSHOT_ID")
+    p.add_argument("--force", action="store_true",
+                   help="restore even though the domain was changed after the snapshot's "
+                        "change (that later change is undone; it is named without --force)")
+    _add_allow_replace(p)
     p.set_defaults(handler=_pasteable(handle_restore))
 
     p = subparsers.add_parser(
@@ -98,6 +103,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="with --wait: give up after S seconds (default 7200)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(handler=_pasteable(handle_status))
+
+
+def _add_allow_replace(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-replace", action="store_true",
+                   help="if Graph keeps refusing to update the federation configuration, "
+                        "replace it (delete, then re-create at once): the domain is Managed "
+                        "in between, and stays Managed if the re-create fails")
 
 
 # -- shared ---------------------------------------------------------------------------------------
@@ -244,7 +256,8 @@ def handle_federate(args: argparse.Namespace, ctx: Context) -> int:
         op_ctx = _operation_context(session, ctx, args.json)
         preflight = _run_preflight(session, ctx, args, metadata, options, op_ctx)
         result = federate(op_ctx, args.domain, metadata.settings, confirm=args.confirm,
-                          preflight=preflight, accept_warnings=accepted, options=options)
+                          preflight=preflight, accept_warnings=accepted, options=options,
+                          allow_replace=args.allow_replace)
         return _report(ctx, result, args.json)
 
 
@@ -303,7 +316,9 @@ def handle_restore(args: argparse.Namespace, ctx: Context) -> int:
     require_confirmation(snapshot.domain_name, args.confirm)
     return run_change(ctx, args, f"Restore {snapshot.domain_name} as snapshot {snapshot.id} "
                                   f"recorded it ({snapshot.taken_at})",
-                       lambda op_ctx: restore(op_ctx, snapshot.id, confirm=args.confirm))
+                       lambda op_ctx: restore(op_ctx, snapshot.id, confirm=args.confirm,
+                                              force=args.force,
+                                              allow_replace=args.allow_replace))
 
 
 def run_change(ctx: Context, args: argparse.Namespace, title: str,
@@ -381,8 +396,8 @@ def handle_history(args: argparse.Namespace, ctx: Context) -> int:
             _print(ctx, f"    request-ids: {', '.join(entry.request_ids)}")
         if entry.in_progress:
             _print(ctx, "    unfinished: not verified (the Federator making it stopped, or "
-                        "could not read the domain back); this reads the domain and records "
-                        "the outcome:")
+                        "could not prove what its write did); this reads the domain and "
+                        "records what it finds:")
             _print(ctx, f"      federator status --domain {entry.domain}")
         elif entry.way_back:
             _print(ctx, f"    way back: {entry.way_back}")

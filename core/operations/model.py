@@ -107,6 +107,8 @@ class ReconcileResult:
     summary: str
     changed: bool | None
     way_back: str
+    # Not closed: the domain still reads as before, but a write could still land.
+    still_open: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -134,6 +136,9 @@ class OperationResult:
     notes: list[str] = field(default_factory=list)
     journal_problems: list[str] = field(default_factory=list)
     reconciled: list[ReconcileResult] = field(default_factory=list)
+    # Graph kept refusing a configuration update and nothing changed: replacing the configuration
+    # (delete and re-create, Managed in between) is possible if the admin chooses it.
+    replace_possible: bool = False
 
     @property
     def ok(self) -> bool:
@@ -155,6 +160,7 @@ class OperationResult:
             "plan": self.plan, "notes": self.notes,
             "journal_problems": self.journal_problems,
             "reconciled": [r.to_json() for r in self.reconciled],
+            "replace_possible": self.replace_possible,
         }
 
 

@@ -153,13 +153,17 @@ def differences(snapshot: Snapshot, target: Target) -> list[str]:
     return found
 
 
+def snapshot_target(b: Snapshot) -> Target:
+    """The state ``b`` records, as a target to compare a read with."""
+    return Target(b.authentication_type, writable(b.federation) if b.federation else None,
+                  {"isDefault": b.domain.get("isDefault")} if "isDefault" in b.domain else None)
+
+
 def same_state(a: Snapshot, b: Snapshot) -> bool:
     """True when two snapshots describe the same sign-in state (ids and timestamps aside)."""
     if a.readable != b.readable:
         return False
-    target = Target(b.authentication_type, writable(b.federation) if b.federation else None,
-                    {"isDefault": b.domain.get("isDefault")} if "isDefault" in b.domain else None)
-    return not differences(a, target)
+    return not differences(a, snapshot_target(b))
 
 
 def describe(snapshot: Snapshot) -> str:

@@ -469,6 +469,13 @@ class Sandbox:
                 # A long-running ``serve`` must not grow without bound: keep the newer half.
                 del self.request_log[:REQUEST_LOG_LIMIT // 2]
 
+    def _handle_later(self, request: Request, delay_s: float) -> None:
+        """Process ``request`` ``delay_s`` seconds from now (unless the sandbox stops first)."""
+        def later() -> None:
+            if not self._stop_event.wait(delay_s):
+                self.graph.handle(request)
+        threading.Thread(target=later, name="sandbox-late-write", daemon=True).start()
+
     def serve_request(self, request: Request) -> Response:
         """Latency, faults, then the right endpoint; ``_DROP`` means close without answering."""
         plan = self._plan
@@ -477,8 +484,12 @@ class Sandbox:
             return _DROP  # stopping
         path = request.path
         if path == "/v1.0" or path.startswith("/v1.0/"):
-            fault = plan.next_fault()
+            fault = plan.next_fault(write=request.method in ("POST", "PATCH", "DELETE")
+                                    and not path.endswith("/$batch"))
             if fault is not None and fault.kind == "drop":
+                return _DROP
+            if fault is not None and fault.kind == "late":
+                self._handle_later(request, fault.delay_s)
                 return _DROP
             if fault is not None and fault.delay_s and self._stop_event.wait(fault.delay_s):
                 return _DROP  # stopping

@@ -50,6 +50,9 @@ class HistoryView(StepView):
         super().__init__(state, "History and the way back",
                          "Every change Federator made, with the state before and after it. "
                          "Any of them can be undone from here.", parent=parent)
+        self._restoring: tuple[str, str] | None = None  # (snapshot id, typed domain)
+        self.overwrite_dialog: QWidget | None = None  # the offer to restore anyway, while open
+        state.operation_finished.connect(self._on_finished)
         self.domain_area = QWidget()
         self.domain_layout = QHBoxLayout(self.domain_area)
         self.domain_layout.setContentsMargins(0, 0, 0, 0)
@@ -406,7 +409,26 @@ class HistoryView(StepView):
 
     def restore(self, snapshot: Any) -> None:
         self.banner.hide()
-        self.state.restore(snapshot.id, confirm=self.restore_confirm.text().strip())
+        confirm = self.restore_confirm.text().strip()
+        self._restoring = (snapshot.id, confirm)
+        self.state.restore(snapshot.id, confirm=confirm)
+
+    def _on_finished(self, _result: object, error: object) -> None:
+        """A restore refused because it would undo a later change: say which, offer to."""
+        pending, self._restoring = self._restoring, None
+        if pending is None or getattr(error, "code", None) != "restore_would_overwrite":
+            return
+        from gui.dialogs import OverwriteDialog
+
+        snapshot_id, confirm = pending
+        dialog = OverwriteDialog(str(getattr(error, "message", error)), self)
+        dialog.accepted.connect(lambda: self._restore_anyway(snapshot_id, confirm))
+        self.overwrite_dialog = dialog
+        dialog.open()
+
+    def _restore_anyway(self, snapshot_id: str, confirm: str) -> None:
+        self.overwrite_dialog = None
+        self.state.restore(snapshot_id, confirm=confirm, force=True)
 
 
 def _confirm_field(domain: str, what: str) -> QLineEdit:

@@ -114,6 +114,7 @@ class ReviewView(StepView):
         self.propagation: StatusLabel | None = None
         self.check_again: QPushButton | None = None  # an uncertain result's "Check again"
         self.check_result: QLabel | None = None
+        self.replace_dialog: QWidget | None = None  # the offer to replace, while open
         self.running = False  # set before the operation starts (a synchronous runner finishes
         # inside apply_plan, so the returned task cannot be the flag)
         self.poll_timer = QTimer(self)
@@ -457,6 +458,25 @@ class ReviewView(StepView):
             self.banner.show_error(error)
         self._update_gate()
         self.order_tabs()
+        if result is not None and getattr(result, "replace_possible", False):
+            self.ask_replace(result.domain)
+
+    def ask_replace(self, domain: str) -> None:
+        """Graph kept refusing the update and nothing changed: offer the replacement, saying
+        what it does; only a click on its own button runs it (Cancel is the default)."""
+        from gui.dialogs import ReplaceConfigurationDialog
+
+        dialog = ReplaceConfigurationDialog(domain, self)
+        dialog.accepted.connect(self.apply_replacing)
+        self.replace_dialog = dialog
+        dialog.open()
+
+    def apply_replacing(self) -> None:
+        self.replace_dialog = None
+        card = self._progress_card([])
+        self.body_layout.insertWidget(0, card)
+        self.running = True
+        self.state.apply_replacing()
 
     def _show_result(self, result: Any) -> None:
         if self.result_card is not None:
@@ -542,7 +562,10 @@ class ReviewView(StepView):
             text = f"Checked again: {mine[0].summary}"
             if mine[0].way_back:
                 text += f"<br><b>Way back:</b> {mine[0].way_back}"
-            self.check_again.hide()
+            if getattr(mine[0], "still_open", False):  # a write could still land: look later
+                self.check_again.setEnabled(True)
+            else:
+                self.check_again.hide()
         else:
             text = ("No answer for this change yet: the domain could still not be read, or it "
                     "was already checked (History shows what was recorded). Try again in a "

@@ -4,7 +4,9 @@
 tmp folder, stopped after the test. ``graph_session``: a ``requests.Session`` that trusts only the
 sandbox CA, ignores the environment (``REQUESTS_CA_BUNDLE`` is set on our machines, and requests
 lets it override ``verify``) and sends a bearer token for ops@contoso.com. ``sandbox_session()``
-builds such a session for any token.
+builds such a session for any token. ``_quick_write_proofs`` (autouse): proving a lost write's
+outcome waits fractions of a second, not Graph's real bounds (a test wanting others sets
+``OperationContext.writes``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from core.operations.writes import WritePolicy
 from core.sandbox import Sandbox
 
 
@@ -33,6 +36,15 @@ def sandbox_session(sandbox: Sandbox, token: str | None = None, *,
     if control:
         session.headers[CONTROL_KEY_HEADER] = sandbox.control_key_file.read_text().strip()
     return session
+
+
+QUICK_WRITES = WritePolicy(late_write_s=0.3, answered_s=0.05, max_wait_s=2.0,
+                           read_delays_s=(0.05, 0.1), attempts=3, retry_delays_s=(0.01,))
+
+
+@pytest.fixture(autouse=True)
+def _quick_write_proofs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("core.operations.writes.DEFAULT_POLICY", QUICK_WRITES)
 
 
 @pytest.fixture
