@@ -36,6 +36,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                        help="how long home realm discovery lags behind changes")
     serve.add_argument("--seed", type=int, default=0,
                        help="seed for a new or reset tenant and for random faults")
+    serve.add_argument("--users", type=int, default=None, metavar="N",
+                       help="hold N more deterministic users in fabrikam.com, for large-tenant "
+                            "runs (default: FEDERATOR_SANDBOX_USERS, else as the state has)")
     serve.set_defaults(handler=handle_serve)
     reset = sub.add_parser("reset", help="put the sandbox tenant back to its seed state")
     reset.add_argument("--seed", type=int, default=0, help="seed of the new state")
@@ -49,9 +52,15 @@ def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
         raise InputError(f"--port {args.port} is not a TCP port", remedy="Use 1-65535, or 0.")
     if args.latency < 0 or args.propagation < 0:
         raise InputError("--latency and --propagation cannot be negative")
+    if args.users is not None and args.users < 0:
+        raise InputError("--users cannot be negative")
+    from core.tenant import sandbox_users
+
+    users = args.users if args.users is not None else sandbox_users()
     ctx.paths.ensure()
     sandbox = Sandbox(ctx.paths.sandbox_dir, seed=args.seed, latency_ms=args.latency,
-                      faults=args.faults, propagation_s=args.propagation, port=args.port)
+                      faults=args.faults, propagation_s=args.propagation, port=args.port,
+                      users=users)
     try:
         sandbox.start()
     except OSError as exc:

@@ -6,7 +6,7 @@ exact and documented here (and in the README, "Sandbox tenant and fault injectio
 SPEC grammar (items separated by commas; whitespace anywhere is ignored, case too)::
 
     SPEC        := ITEM ("," ITEM)*
-    ITEM        := ["item:"] FAULT | "latency:" MS | "expire-token"
+    ITEM        := ["item:"] FAULT ["/" PATH] | "latency:" MS | "expire-token"
     FAULT       := KIND [":" AMOUNT] ["@" RETRY_AFTER]
     KIND        := "429" | "500" | "502" | "503" | "504" | "drop" | "drop-after" | "slow"
     AMOUNT      := N    integer >= 1: the next N matching requests get the fault (default 1)
@@ -28,6 +28,9 @@ What each kind does:
   with no response: the case where a client must re-read instead of repeating a write.
 * ``slow``: the request waits ``@S`` seconds, then is processed and answered normally (a client
   whose read timeout is shorter gives up; the server still processes it, like Graph would).
+* ``/PATH`` suffix: the fault applies only to requests whose path (after ``/v1.0``) starts with
+  ``/PATH``, ignoring case: ``item:500:2/users`` fails the next two ``/users`` items of a batch
+  (a first try and its retry) and nothing else.
 * ``item:`` prefix: applies to the individual requests inside a ``POST /$batch`` (the batch itself
   answers 200 and the item carries the status, ``Retry-After`` in the item's ``headers``).
   ``drop``/``drop-after``/``slow`` cannot be item faults. Without the prefix a fault applies to
@@ -102,6 +105,7 @@ class _Rule:
     share: float | None
     retry_after: str | None
     items: bool
+    path: str | None = None
 
 
 class FaultPlan:
@@ -133,6 +137,8 @@ class FaultPlan:
             return
         items = text.startswith("item:")
         text = text.removeprefix("item:")
+        text, slash, path = text.partition("/")
+        only = "/" + path.strip("/") if slash else None
         retry_after: str | None = None
         if "@" in text:
             text, retry_after = text.split("@", 1)
@@ -163,13 +169,19 @@ class FaultPlan:
                 remaining = int(amount)
                 if remaining < 1:
                     raise FaultSpecError(f"{raw!r}: a count must be at least 1")
-        self._rules.append(_Rule(kind, remaining, share, retry_after, items))
+        self._rules.append(_Rule(kind, remaining, share, retry_after, items, only))
 
-    def next_fault(self, *, batch_item: bool = False) -> Fault | None:
-        """The fault for the next Graph request (or ``$batch`` item), consuming counts."""
+    def next_fault(self, *, batch_item: bool = False, path: str = "") -> Fault | None:
+        """The fault for the next Graph request (or ``$batch`` item) to ``path`` (relative to
+        the version root), consuming counts."""
+        wanted = "/" + path.lower().lstrip("/")
         with self._lock:
             for rule in self._rules:
                 if rule.items != batch_item:
+                    continue
+                if rule.path is not None and not (wanted == rule.path
+                                                   or wanted.startswith(rule.path + "/")
+                                                   or wanted.startswith(rule.path + "?")):
                     continue
                 if rule.remaining is not None:
                     if rule.remaining <= 0:

@@ -190,13 +190,17 @@ class Sandbox:
     ``propagation_s`` is how long home realm discovery lags behind Graph changes. ``port`` 0
     picks a free port. ``signin_user`` is who the login endpoints sign in when the request names
     nobody (``login_hint``); ``auto_approve`` False leaves device codes pending until
-    ``approve_device_code`` or the ``/sandbox/device`` page approves them.
+    ``approve_device_code`` or the ``/sandbox/device`` page approves them. ``users`` sets how
+    many extra deterministic users fabrikam.com holds (``core.sandbox.bulk``; None keeps what
+    the state holds).
     """
 
     def __init__(self, state_dir: Path | None = None, *, seed: int = 0, latency_ms: float = 0,
                  faults: str | None = None, propagation_s: float = 0.0, port: int = 0,
-                 signin_user: str = DEFAULT_USER, auto_approve: bool = True) -> None:
+                 signin_user: str = DEFAULT_USER, auto_approve: bool = True,
+                 users: int | None = None) -> None:
         self.seed = seed
+        self.bulk_users = users
         self.latency_ms = float(latency_ms)
         self.propagation_s = float(propagation_s)
         self.request_log: list[RequestRecord] = []
@@ -226,7 +230,7 @@ class Sandbox:
         if self._state_dir is None:
             self._tempdir = tempfile.TemporaryDirectory(prefix="federator-sandbox-")
             self._state_dir = Path(self._tempdir.name)
-        self._store = TenantStore(self._state_dir, seed=self.seed)
+        self._store = TenantStore(self._state_dir, seed=self.seed, bulk_users=self.bulk_users)
         tls = make_tls()
         self._tls_context = tls.context
         self.set_faults(self._pending_faults)
@@ -238,7 +242,8 @@ class Sandbox:
         write_atomic(self.ca_bundle, tls.ca_pem, mode=0o644)
         self._graph = Graph(self.store, graph_url=self.graph_url,
                            expired_before_ns=lambda: self._expired_before_ns,
-                           item_fault=lambda: self._plan.next_fault(batch_item=True))
+                           item_fault=lambda path: self._plan.next_fault(batch_item=True,
+                                                                      path=path))
         self._login = Login(self.store, self.url, settings=self._login_settings)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.01},
@@ -414,7 +419,7 @@ class Sandbox:
             return _DROP  # stopping
         path = request.path
         if path == "/v1.0" or path.startswith("/v1.0/"):
-            fault = plan.next_fault()
+            fault = plan.next_fault(path=path.removeprefix("/v1.0"))
             if fault is not None and fault.kind == "drop":
                 return _DROP
             if fault is not None and fault.delay_s and self._stop_event.wait(fault.delay_s):
