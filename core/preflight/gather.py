@@ -22,7 +22,7 @@ is left ``None`` and its plain-language reason goes to ``TenantSnapshot.errors``
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -278,8 +278,7 @@ def _take_users(part: str, result: BatchResult, body: dict[str, Any],
             domain, None, "userPrincipalName,accountEnabled,onPremisesImmutableId", 999)))
         return
     if not result.ok:
-        found.setdefault("errors", []).append(f"{_KIND_WORDS.get(kind, 'users')}: "
-                                              + _reason(result))
+        found.setdefault("errors", []).append((kind, _reason(result)))
         return
     count = body.get("@odata.count")
     value = [v for v in body.get("value", []) if isinstance(v, dict)]
@@ -294,9 +293,9 @@ def _take_users(part: str, result: BatchResult, body: dict[str, Any],
         link = body.get("@odata.nextLink")
         if isinstance(link, str) and link:
             if int(kind) >= SCAN_PAGES:
-                found.setdefault("errors", []).append(
-                    "users without an ImmutableID: Graph would not count them and the domain "
-                    f"has more than {SCAN_PAGES * 999} users to read one by one")
+                found.setdefault("errors", []).append((
+                    "missing", "Graph would not count them and there are more than "
+                    f"{SCAN_PAGES * 999} users to read one by one"))
             else:
                 follow.append((f"scan:{domain}:{int(kind) + 1}", BatchRequest(
                     "GET", _relative(link, graph_url), headers=dict(result.request.headers))))
@@ -306,8 +305,7 @@ def _take_users(part: str, result: BatchResult, body: dict[str, Any],
         return
     if not isinstance(count, int) or isinstance(count, bool):
         # Graph "silently ignores" $count when it cannot honour it (aad-advanced-queries).
-        found.setdefault("errors", []).append(
-            f"{_KIND_WORDS.get(kind, 'users')}: Graph did not return a count")
+        found.setdefault("errors", []).append((kind, "Graph did not return a count"))
         return
     found[kind] = count
     if kind == "missing":
@@ -318,22 +316,38 @@ _KIND_WORDS = {"all": "users", "missing": "users without an ImmutableID",
                "enabled": "enabled users"}
 
 
+def _and(words: Iterable[str]) -> str:
+    items = list(words)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _facts(scope: tuple[str, ...], counts: dict[str, dict[str, Any]],
            errors: dict[str, str]) -> UserFacts:
     """Sum the per-domain counts; anything unread names itself in ``unread`` and ``errors``."""
     facts = UserFacts(domains=scope, in_scope=0, without_immutable_id=0, enabled=0)
+    # One line per reason: "users and enabled users of a.com and b.a.com: <why>".
+    problems: dict[str, tuple[list[str], list[str]]] = {}
     for domain in scope:
         found = counts.get(domain, {})
-        for problem in found.get("errors", []):
-            facts.unread.append(f"{problem} ({domain})")
+        failures = list(found.get("errors", []))
         if found.get("unread"):
-            facts.unread.append(f"users of {domain}: not read in time")
+            failures.append(("all", "not read in time"))
+        for kind, reason in failures:
+            kinds, domains = problems.setdefault(reason, ([], []))
+            if kind not in kinds:
+                kinds.append(kind)
+            if domain not in domains:
+                domains.append(domain)
         for kind, attr in (("all", "in_scope"), ("missing", "without_immutable_id"),
                            ("enabled", "enabled")):
             value = found.get(kind)
             current = getattr(facts, attr)
             setattr(facts, attr, None if value is None or current is None else current + value)
         facts.missing_sample.extend(found.get("sample", []))
+    for reason, (kinds, domains) in problems.items():
+        order = [k for k in _KIND_WORDS if k in kinds]
+        facts.unread.append(f"{_and(_KIND_WORDS[k] for k in order)} of {_and(domains)}: "
+                            + reason.rstrip("."))
     if facts.unread:
         errors["users"] = "; ".join(facts.unread)
     return facts
