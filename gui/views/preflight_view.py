@@ -29,7 +29,7 @@ from gui.widgets import StatusLabel, clear_layout, label, plural, text_button
 
 ROWS_PER_TURN = 4
 CHECK_WORDS = {"pass": "Pass", "warn": "Warning", "fail": "Fail",
-               "unknown": "Unknown: not read", "manual": "Check by hand",
+               "unknown": "Unknown", "manual": "Check by hand",
                "skipped": "Skipped"}
 # The summary above the list, as whole phrases per count (singular, plural).
 SUMMARY_PHRASES = {"fail": ("1 failed", "{n} failed"), "warn": ("1 warning", "{n} warnings"),
