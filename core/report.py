@@ -207,6 +207,11 @@ def render_html(result: PreflightResult, *,
     else:
         verdict = (f'<div class="verdict ok">{STATUS_SYMBOLS["pass"]} No check failed. Read the '
                    "warnings and the checks to do by hand before approving the change.</div>")
+        unread = [c.id for c in result.checks if c.status == "unknown"]
+        if unread:
+            verdict += ("<p><b>Not read:</b> Federator could not read what "
+                        + escape(", ".join(unread)) + " need; federating needs them accepted "
+                        "by id, like warnings.</p>")
     attention = [c for c in result.checks if c.status in ("fail", "warn", "unknown", "manual")]
     if attention:
         order = {"fail": 0, "warn": 1, "unknown": 2, "manual": 3}

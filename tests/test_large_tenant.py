@@ -182,14 +182,17 @@ def test_revert_counts_a_large_domain_in_two_round_trips(big: Sandbox) -> None:
 # -- what could not be read blocks the change until accepted ------------------------------------
 
 def test_a_users_read_that_fails_twice_blocks_federate_until_accepted(
-        capsys: pytest.CaptureFixture[str], jumpcloud_file: Path,
+        capsys: pytest.CaptureFixture[str], jumpcloud_file: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     # Every /users item of the preflight's batches fails (the first try and the retry).
     monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "item:500:1.0/users")
+    report = tmp_path / "preflight.html"
     code = main(["--sandbox", "preflight", "--metadata", str(jumpcloud_file),
-                 "--domain", "fabrikam.com"])
+                 "--domain", "fabrikam.com", "--report", str(report)])
     out = capsys.readouterr().out
     assert code == 0  # nothing failed: READY, but with checks to accept
+    html = report.read_text(encoding="utf-8")
+    assert '<span class="badge unknown">' in html and "<b>Not read:</b>" in html
     assert "[UNREAD] Users have an ImmutableID  (users.immutable_id)" in out
     # It names what could not be read, and why.
     assert ("Federator could not read the domain's users: users, users without an ImmutableID "
@@ -210,3 +213,14 @@ def test_a_users_read_that_fails_twice_blocks_federate_until_accepted(
     monkeypatch.delenv("FEDERATOR_SANDBOX_FAULTS")
     code = main(["--sandbox", "status", "--domain", "fabrikam.com", "--json"])
     assert json.loads(capsys.readouterr().out)["graph"]["authenticationType"] == "Managed"
+
+    # Accepted by id, like the warning: the change goes ahead.
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "item:500:1.0/users")
+    code = main(["--sandbox", "federate", "--metadata", str(jumpcloud_file),
+                 "--domain", "fabrikam.com", "--confirm", "fabrikam.com", "--accept-warnings",
+                 "domain.subdomain,access.lockout,users.immutable_id,users.blast_radius"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    monkeypatch.delenv("FEDERATOR_SANDBOX_FAULTS")
+    code = main(["--sandbox", "status", "--domain", "fabrikam.com", "--json"])
+    assert json.loads(capsys.readouterr().out)["graph"]["authenticationType"] == "Federated"
