@@ -14,7 +14,9 @@ in-process sandbox. Which tenant:
   - ``FEDERATOR_SANDBOX_PROPAGATION_S=SECONDS`` (home realm discovery delay),
   - ``FEDERATOR_SANDBOX_SEED=N`` (seed for the tenant and the fault dice),
   - ``FEDERATOR_SANDBOX_USERS=N`` (N more deterministic users in fabrikam.com, for large-tenant
-    runs; see ``core/sandbox/bulk.py``).
+    runs; see ``core/sandbox/bulk.py``),
+  - ``FEDERATOR_SANDBOX_IMMUTABLE_NULL=refuse`` (refuse ``onPremisesImmutableId eq null``
+    filters, as Microsoft's filter table suggests; default: answer them).
 
   ``SessionOptions`` has the same knobs for code (tests, GUI demo settings).
 * otherwise the configured real tenant (``core.config``), with the signed-in account from the
@@ -57,6 +59,7 @@ ENV_LATENCY = "FEDERATOR_SANDBOX_LATENCY_MS"
 ENV_PROPAGATION = "FEDERATOR_SANDBOX_PROPAGATION_S"
 ENV_SEED = "FEDERATOR_SANDBOX_SEED"
 ENV_USERS = "FEDERATOR_SANDBOX_USERS"
+ENV_IMMUTABLE_NULL = "FEDERATOR_SANDBOX_IMMUTABLE_NULL"
 DEFAULT_SANDBOX_USER = "ops@contoso.com"
 SANDBOX_CLIENT_ID = "federator-sandbox"
 
@@ -279,7 +282,8 @@ def start_sandbox(options: SessionOptions) -> Sandbox:
         seed_value = _env_float(ENV_SEED)
         seed = int(seed_value) if seed_value is not None else 0
     sandbox = Sandbox(options.paths.sandbox_dir, seed=seed, latency_ms=int(latency),
-                      faults=faults, propagation_s=propagation, users=sandbox_users())
+                      faults=faults, propagation_s=propagation, users=sandbox_users(),
+                      immutable_null=sandbox_immutable_null())
     sandbox.start()
     if faults or latency:
         log.info("sandbox started with faults %r and latency %s ms", faults, latency)
@@ -295,6 +299,15 @@ def sandbox_users() -> int | None:
         raise InputError(f"{ENV_USERS}={value:g} is not a number of users",
                          code="bad_environment", remedy="Use a whole number, such as 50000.")
     return int(value)
+
+
+def sandbox_immutable_null() -> bool:
+    """``FEDERATOR_SANDBOX_IMMUTABLE_NULL``: ``refuse`` or ``answer`` (the default)."""
+    raw = (os.environ.get(ENV_IMMUTABLE_NULL) or "answer").strip().lower()
+    if raw not in ("answer", "refuse"):
+        raise InputError(f"{ENV_IMMUTABLE_NULL}={raw!r} is not answer or refuse",
+                         code="bad_environment")
+    return raw == "answer"
 
 
 class SandboxTokens:

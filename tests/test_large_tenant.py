@@ -224,3 +224,40 @@ def test_a_users_read_that_fails_twice_blocks_federate_until_accepted(
     monkeypatch.delenv("FEDERATOR_SANDBOX_FAULTS")
     code = main(["--sandbox", "status", "--domain", "fabrikam.com", "--json"])
     assert json.loads(capsys.readouterr().out)["graph"]["authenticationType"] == "Federated"
+
+
+# -- when Graph will not filter on a missing ImmutableID -----------------------------------------
+# Microsoft's filter table does not list null for onPremisesImmutableId; the sandbox can refuse
+# it (FEDERATOR_SANDBOX_IMMUTABLE_NULL=refuse) and preflight then reads the users page by page,
+# a bounded number of pages: whole for a small domain, unknown (never a guess) for a large one.
+
+def test_a_small_domain_is_read_whole_when_graph_will_not_count_missing_ids(
+        tmp_path: Path, jumpcloud_file: Path) -> None:
+    with Sandbox(tmp_path / "s", immutable_null=False) as sandbox, \
+            client_for(sandbox) as client:
+        result = run_preflight("fabrikam.com", read_metadata_input(jumpcloud_file),
+                               client=client, paths=resolve_paths(tmp_path / "home"))
+    assert result.round_trips == 2
+    assert result.facts is not None
+    assert result.facts["users_without_immutable_id"] == SEED_MISSING
+    assert result.facts["truncated"] is False
+    check = result.check("users.immutable_id")
+    assert check.status == "warn"
+    assert check.items == ("admin@fabrikam.com", "contractor@fabrikam.com",
+                           "new.hire@fabrikam.com")
+
+
+def test_a_large_domain_is_unknown_when_graph_will_not_count_missing_ids(
+        tmp_path: Path, jumpcloud_file: Path) -> None:
+    with Sandbox(tmp_path / "s", immutable_null=False, users=BULK) as sandbox, \
+            client_for(sandbox) as client:
+        result = run_preflight("fabrikam.com", read_metadata_input(jumpcloud_file),
+                               client=client, paths=resolve_paths(tmp_path / "home"))
+    assert result.round_trips <= 4
+    assert result.facts is not None
+    assert result.facts["users_in_scope"] == BULK + SEED_USERS  # still counted by Graph
+    assert result.facts["users_without_immutable_id"] is None
+    assert result.facts["truncated"] is True
+    check = result.check("users.immutable_id")
+    assert check.status == "unknown"
+    assert "Graph would not count them" in check.found

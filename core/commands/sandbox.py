@@ -54,13 +54,13 @@ def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
         raise InputError("--latency and --propagation cannot be negative")
     if args.users is not None and args.users < 0:
         raise InputError("--users cannot be negative")
-    from core.tenant import sandbox_users
+    from core.tenant import sandbox_immutable_null, sandbox_users
 
     users = args.users if args.users is not None else sandbox_users()
     ctx.paths.ensure()
     sandbox = Sandbox(ctx.paths.sandbox_dir, seed=args.seed, latency_ms=args.latency,
                       faults=args.faults, propagation_s=args.propagation, port=args.port,
-                      users=users)
+                      users=users, immutable_null=sandbox_immutable_null())
     try:
         sandbox.start()
     except OSError as exc:

@@ -110,10 +110,21 @@ SCAN_PAGES = 3  # pages of 999 users read one by one when Graph will not count I
 TRANSIENT = frozenset({0, 408, 429, 500, 502, 503, 504})
 
 
-def _count_requests(domain: str, sample: int) -> list[tuple[str, BatchRequest]]:
-    return [(f"count:{domain}:{kind}",
-             _users_query(domain, extra, select, sample if listed else 1))
-            for kind, (extra, select, listed) in COUNTS.items()]
+def _count_requests(domain: str, sample: int, *,
+                    scan: bool = False) -> list[tuple[str, BatchRequest]]:
+    """The three counts for ``domain``; with ``scan`` (Graph refused to filter on a missing
+    ImmutableID) the first page of the users instead of that count."""
+    asked = [(f"count:{domain}:{kind}",
+              _users_query(domain, extra, select, sample if listed else 1))
+             for kind, (extra, select, listed) in COUNTS.items() if not (scan and listed)]
+    if scan:
+        asked.append(_scan_request(domain))
+    return asked
+
+
+def _scan_request(domain: str) -> tuple[str, BatchRequest]:
+    return (f"scan:{domain}:1", _users_query(
+        domain, None, "userPrincipalName,accountEnabled,onPremisesImmutableId", 999))
 
 
 def gather_tenant(client: GraphClient, domain: str, *,
@@ -160,7 +171,8 @@ def gather_tenant(client: GraphClient, domain: str, *,
                 _take(snap, part, result, pages, pending, counts, client.graph_url,
                       sample_size)
             if rounds == 1:
-                pending.extend(_second_round(snap, target, sample_size))
+                scan = any(found.get("refused") for found in counts.values())
+                pending.extend(_second_round(snap, target, sample_size, scan=scan))
             for assignment in pages.get("global_admins", []):
                 pid = str(assignment.get("principalId", ""))
                 principal = assignment.get("principal") or {}
@@ -192,8 +204,8 @@ def gather_tenant(client: GraphClient, domain: str, *,
     return snap
 
 
-def _second_round(snap: TenantSnapshot, target: str,
-                  sample: int) -> list[tuple[str, BatchRequest]]:
+def _second_round(snap: TenantSnapshot, target: str, sample: int, *,
+                  scan: bool) -> list[tuple[str, BatchRequest]]:
     """What round 1 revealed: other federated domains' configurations, subdomains' users."""
     from core.graph.client import BatchRequest
 
@@ -207,7 +219,7 @@ def _second_round(snap: TenantSnapshot, target: str,
             follow.append((f"federation:{name}", BatchRequest(
                 "GET", f"/domains/{_seg(name)}/federationConfiguration")))
     for sub in subs:
-        follow.extend(_count_requests(sub, sample))
+        follow.extend(_count_requests(sub, sample, scan=scan))
     return follow
 
 
@@ -273,9 +285,8 @@ def _take_users(part: str, result: BatchResult, body: dict[str, Any],
             and code == "Request_UnsupportedQuery":
         # Graph will not filter onPremisesImmutableId on null here: read the users instead,
         # a bounded number of pages (the count is then whole only for small domains).
-        found["scan"] = {"seen": 0, "missing": 0, "enabled": 0, "sample": []}
-        follow.append((f"scan:{domain}:1", _users_query(
-            domain, None, "userPrincipalName,accountEnabled,onPremisesImmutableId", 999)))
+        found["refused"] = True
+        follow.append(_scan_request(domain))
         return
     if not result.ok:
         found.setdefault("errors", []).append((kind, _reason(result)))
@@ -283,7 +294,7 @@ def _take_users(part: str, result: BatchResult, body: dict[str, Any],
     count = body.get("@odata.count")
     value = [v for v in body.get("value", []) if isinstance(v, dict)]
     if part.startswith("scan:"):
-        scan = found["scan"]
+        scan = found.setdefault("scan", {"seen": 0, "missing": 0, "sample": []})
         scan["seen"] += len(value)
         for user in value:
             if not user.get("onPremisesImmutableId"):

@@ -131,9 +131,9 @@ def facts_of(snapshot: TenantSnapshot, domain: str) -> dict[str, Any]:
     admins = admins_in_scope(snapshot, domain)
     complete = facts is not None and facts.complete
     return {
-        "users_in_scope": facts.in_scope if complete and facts else None,
-        "users_without_immutable_id": facts.without_immutable_id if complete and facts else None,
-        "users_enabled": facts.enabled if complete and facts else None,
+        "users_in_scope": facts.in_scope if facts else None,
+        "users_without_immutable_id": facts.without_immutable_id if facts else None,
+        "users_enabled": facts.enabled if facts else None,
         "global_admins_in_scope": admins,
         "truncated": not complete or admins is None,
         "unread": sorted({*(facts.unread if facts else []),

@@ -117,6 +117,8 @@ class Graph:
         self.graph_url = graph_url
         self.expired_before_ns = expired_before_ns
         self.item_fault = item_fault
+        # Whether "onPremisesImmutableId eq/ne null" is answered (see check_user_filter).
+        self.immutable_null = True
 
     # ----------------------------------------------------------------------------------- entry
 
@@ -821,7 +823,8 @@ class Graph:
             raise bad_request("$count is not currently supported.", "Request_BadRequest")
         counted = not count_only and self._count_requested(request)
         clauses = parse_filter(request.query.get("$filter", ""))
-        check_user_filter(clauses, advanced=eventual and (count_only or counted))
+        check_user_filter(clauses, advanced=eventual and (count_only or counted),
+                          immutable_null=self.immutable_null)
 
         def test(user: dict[str, Any]) -> bool:
             return matches(user, clauses, USER_PROPERTIES)
@@ -1061,9 +1064,11 @@ def parse_filter(text: str) -> list[tuple[str, str, Any]]:
 # $count), from Microsoft's table "Support for filter by properties of Microsoft Entra ID
 # (directory) objects" (https://learn.microsoft.com/graph/aad-advanced-queries): ne and endsWith
 # always; eq on the properties below; null only where the table's "null values" column allows it.
-# The table leaves that column empty for onPremisesImmutableId; the sandbox answers
-# "onPremisesImmutableId eq/ne null" in advanced queries anyway (best reading, unconfirmed), and
-# Federator falls back to a bounded listing when Graph refuses it.
+# The table leaves that column empty for onPremisesImmutableId (and the user resource lists
+# "eq, ne, NOT, ge, le, in" for it, no null); whether Graph answers "onPremisesImmutableId eq
+# null" is unconfirmed. The sandbox answers it in advanced queries by default and refuses it
+# with FEDERATOR_SANDBOX_IMMUTABLE_NULL=refuse; Federator falls back to a bounded listing when
+# Graph refuses it.
 _ADVANCED_EQ = frozenset({"onpremisesimmutableid", "mobilephone", "officelocation",
                           "preferredlanguage"})
 _NULL_FILTERABLE = frozenset({"displayname", "givenname", "surname", "jobtitle", "mobilephone",
@@ -1074,9 +1079,12 @@ _STARTSWITH = frozenset({"mail", "userprincipalname", "displayname", "givenname"
                          "mobilephone", "officelocation", "preferredlanguage"})
 
 
-def check_user_filter(clauses: list[tuple[str, str, Any]], *, advanced: bool) -> None:
+def check_user_filter(clauses: list[tuple[str, str, Any]], *, advanced: bool,
+                      immutable_null: bool = True) -> None:
     """Refuse a user filter as Graph does: unsupported clauses always, advanced-only clauses
     without the advanced query parameters."""
+    nullable = _NULL_FILTERABLE if immutable_null else _NULL_FILTERABLE - {
+        "onpremisesimmutableid"}
     for op, prop, value in clauses:
         name = prop.lower()
         needs_advanced = op in ("ne", "endswith")
@@ -1086,7 +1094,7 @@ def check_user_filter(clauses: list[tuple[str, str, Any]], *, advanced: bool) ->
         elif op == "startswith":
             supported = name in _STARTSWITH
         elif value is None:
-            supported, needs_advanced = name in _NULL_FILTERABLE, True
+            supported, needs_advanced = name in nullable, True
         elif op == "eq" and name in _ADVANCED_EQ:
             needs_advanced = True
         if not supported:

@@ -192,15 +192,17 @@ class Sandbox:
     nobody (``login_hint``); ``auto_approve`` False leaves device codes pending until
     ``approve_device_code`` or the ``/sandbox/device`` page approves them. ``users`` sets how
     many extra deterministic users fabrikam.com holds (``core.sandbox.bulk``; None keeps what
-    the state holds).
+    the state holds). ``immutable_null`` False refuses ``onPremisesImmutableId eq null`` filters
+    (see ``check_user_filter`` in ``core.sandbox.rules``).
     """
 
     def __init__(self, state_dir: Path | None = None, *, seed: int = 0, latency_ms: float = 0,
                  faults: str | None = None, propagation_s: float = 0.0, port: int = 0,
                  signin_user: str = DEFAULT_USER, auto_approve: bool = True,
-                 users: int | None = None) -> None:
+                 users: int | None = None, immutable_null: bool = True) -> None:
         self.seed = seed
         self.bulk_users = users
+        self.immutable_null = immutable_null
         self.latency_ms = float(latency_ms)
         self.propagation_s = float(propagation_s)
         self.request_log: list[RequestRecord] = []
@@ -244,6 +246,7 @@ class Sandbox:
                            expired_before_ns=lambda: self._expired_before_ns,
                            item_fault=lambda path: self._plan.next_fault(batch_item=True,
                                                                       path=path))
+        self._graph.immutable_null = self.immutable_null
         self._login = Login(self.store, self.url, settings=self._login_settings)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.01},
