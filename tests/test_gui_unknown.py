@@ -25,6 +25,7 @@ def test_unread_users_are_unknown_and_must_be_accepted(make_window: Any, qtbot: 
     assert row.toggle.accessibleName().startswith("Unknown: Users have an ImmutableID")
     assert "could not read the domain's users" in row.found.text()
     assert theme.colour("unknown") != theme.colour("warn")
+    assert "could not read what" in preflight.banner.text.text()
 
     box = review.warning_boxes["users.immutable_id"]
     assert box.text() == "I accept not knowing: Users have an ImmutableID"

@@ -220,6 +220,13 @@ class PreflightView(StepView):
                 "what to do.",
                 "{n} checks failed: Federator will not change the domain until they pass. Each "
                 "one says what to do."))
+        elif result.count("unknown"):
+            self.banner.show_message("unknown", plural(
+                result.count("unknown"),
+                "Federator could not read what 1 check needs (it says what). To go ahead you "
+                "will accept it in the Review step, like a warning.",
+                "Federator could not read what {n} checks need (each says what). To go ahead "
+                "you will accept them in the Review step, like warnings."))
         else:
             self.banner.hide()
 
