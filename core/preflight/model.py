@@ -150,11 +150,13 @@ class TenantSnapshot:
     (``domains``, ``organization``, ``me``, ``roles``, ``users``, ``global_admins``,
     ``federation:<domain>``). ``federation`` maps a domain to its federation configuration, or to
     ``None`` when Graph says it has none; it holds the target and every federated domain.
-    ``users`` are the users of the target domain and of its subdomains. ``global_admins`` are the
-    principals holding Global Administrator (user objects with ``userPrincipalName``,
-    ``accountEnabled``, ``onPremisesSyncEnabled``, ``userType``; other principal kinds keep their
-    ``@odata.type``). ``scopes`` and ``token_roles`` come from the access token's ``scp`` and
-    ``wids`` claims (decoded, never verified, never logged).
+    ``user_facts`` are the users of the target domain and of its subdomains as Graph counted them
+    (what ``gather`` fills); ``users``, a plain list of those users, serves snapshots built by
+    hand (tests) and is counted by :meth:`facts` when there are no ``user_facts``.
+    ``global_admins`` are the principals holding Global Administrator (user objects with
+    ``userPrincipalName``, ``accountEnabled``, ``onPremisesSyncEnabled``, ``userType``; other
+    principal kinds keep their ``@odata.type``). ``scopes`` and ``token_roles`` come from the
+    access token's ``scp`` and ``wids`` claims (decoded, never verified, never logged).
     """
 
     target: str
