@@ -9,6 +9,10 @@ rules (https://learn.microsoft.com/graph/aad-advanced-queries).
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,7 +118,31 @@ def test_sandbox_counts_only_with_the_advanced_query_parameters(big: Sandbox) ->
     assert odd.status_code == 400 and odd.json()["error"]["code"] == "Request_UnsupportedQuery"
 
 
-def test_sandbox_serve_takes_a_number_of_users(tmp_path: Path) -> None:
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sandbox_serve_takes_a_number_of_users(federator_home: Path) -> None:
+    env = {**os.environ, "FEDERATOR_HOME": str(federator_home)}
+    process = subprocess.Popen([sys.executable, "-m", "core.cli", "sandbox", "serve",
+                                "--users", "20000"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=env,
+                               cwd=Path(__file__).resolve().parents[1])
+    try:
+        assert process.stdout is not None
+        line = json.loads(process.stdout.readline())
+        with requests.Session() as session:
+            session.trust_env = False
+            session.verify = line["ca_bundle"]
+            session.headers["Authorization"] = f"Bearer {line['token']}"
+            count = session.get(f"{line['graph_url']}/users/$count?$filter=endswith("
+                                "userPrincipalName,'@fabrikam.com')",
+                                headers={"ConsistencyLevel": "eventual"})
+            assert count.status_code == 200 and count.text == str(20_000 + 40)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=15)
+    assert process.returncode == 0, err
+
+
+def test_the_state_holds_the_number_of_bulk_users_not_the_users(tmp_path: Path) -> None:
     from core.sandbox.state import TenantStore
 
     store = TenantStore(tmp_path / "s", bulk_users=1200)
