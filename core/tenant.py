@@ -12,7 +12,11 @@ in-process sandbox. Which tenant:
     README, e.g. ``429:3@0.5,503:0.1,drop:1,expire-token``),
   - ``FEDERATOR_SANDBOX_LATENCY_MS=MS`` (added to every request),
   - ``FEDERATOR_SANDBOX_PROPAGATION_S=SECONDS`` (home realm discovery delay),
-  - ``FEDERATOR_SANDBOX_SEED=N`` (seed for the tenant and the fault dice).
+  - ``FEDERATOR_SANDBOX_SEED=N`` (seed for the tenant and the fault dice),
+  - ``FEDERATOR_SANDBOX_USERS=N`` (N more deterministic users in fabrikam.com, for large-tenant
+    runs; see ``core/sandbox/bulk.py``),
+  - ``FEDERATOR_SANDBOX_IMMUTABLE_NULL=refuse`` (refuse ``onPremisesImmutableId eq null``
+    filters, as Microsoft's filter table suggests; default: answer them).
 
   ``SessionOptions`` has the same knobs for code (tests, GUI demo settings).
 * otherwise the configured real tenant (``core.config``), with the signed-in account from the
@@ -58,6 +62,8 @@ ENV_FAULTS = "FEDERATOR_SANDBOX_FAULTS"
 ENV_LATENCY = "FEDERATOR_SANDBOX_LATENCY_MS"
 ENV_PROPAGATION = "FEDERATOR_SANDBOX_PROPAGATION_S"
 ENV_SEED = "FEDERATOR_SANDBOX_SEED"
+ENV_USERS = "FEDERATOR_SANDBOX_USERS"
+ENV_IMMUTABLE_NULL = "FEDERATOR_SANDBOX_IMMUTABLE_NULL"
 DEFAULT_SANDBOX_USER = "ops@contoso.com"
 SANDBOX_CLIENT_ID = "federator-sandbox"
 
@@ -304,11 +310,32 @@ def start_sandbox(options: SessionOptions) -> Sandbox:
         seed_value = _env_float(ENV_SEED)
         seed = int(seed_value) if seed_value is not None else 0
     sandbox = Sandbox(options.paths.sandbox_dir, seed=seed, latency_ms=int(latency),
-                      faults=faults, propagation_s=propagation)
+                      faults=faults, propagation_s=propagation, users=sandbox_users(),
+                      immutable_null=sandbox_immutable_null())
     sandbox.start()
     if faults or latency:
         log.info("sandbox started with faults %r and latency %s ms", faults, latency)
     return sandbox
+
+
+def sandbox_users() -> int | None:
+    """``FEDERATOR_SANDBOX_USERS``: how many bulk users fabrikam.com holds (None: unchanged)."""
+    value = _env_float(ENV_USERS)
+    if value is None:
+        return None
+    if value < 0 or value != int(value):
+        raise InputError(f"{ENV_USERS}={value:g} is not a number of users",
+                         code="bad_environment", remedy="Use a whole number, such as 50000.")
+    return int(value)
+
+
+def sandbox_immutable_null() -> bool:
+    """``FEDERATOR_SANDBOX_IMMUTABLE_NULL``: ``refuse`` or ``answer`` (the default)."""
+    raw = (os.environ.get(ENV_IMMUTABLE_NULL) or "answer").strip().lower()
+    if raw not in ("answer", "refuse"):
+        raise InputError(f"{ENV_IMMUTABLE_NULL}={raw!r} is not answer or refuse",
+                         code="bad_environment")
+    return raw == "answer"
 
 
 class SandboxTokens:

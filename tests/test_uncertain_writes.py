@@ -75,8 +75,10 @@ class Admin:
         self.hooks.append(hook)
 
     def writes(self) -> list[str]:
+        # A $batch of reads (the revert's user count) is not a write.
         return [f"{r.method} {r.path}" for r in self.sandbox.request_log
-                if r.method in ("POST", "PATCH", "DELETE") and "/v1.0/" in r.path]
+                if r.method in ("POST", "PATCH", "DELETE") and "/v1.0/" in r.path
+                and r.path != "/v1.0/$batch"]
 
 
 @pytest.fixture

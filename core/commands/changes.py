@@ -271,7 +271,7 @@ def _run_preflight(session: TenantSession, ctx: Context, args: argparse.Namespac
     result = run_preflight(args.domain, metadata, client=session.client, paths=ctx.paths,
                            options=options, sandbox=session.sandbox is not None)
     for check in result.checks:
-        if check.status in ("fail", "warn"):
+        if check.status in ("fail", "warn", "unknown"):
             op_ctx.emit(STEP_PREFLIGHT, INFO,
                         f"{check.status.upper()} {check.id}: {check.found}"
                         + (f" Remedy: {check.remedy}" if check.remedy else ""))

@@ -45,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                             "consent at the first change")
     serve.add_argument("--decline-device-codes", action="store_true",
                        help="answer every device-code sign-in with authorization_declined")
+    serve.add_argument("--users", type=int, default=None, metavar="N",
+                       help="hold N more deterministic users in fabrikam.com, for large-tenant "
+                            "runs (default: FEDERATOR_SANDBOX_USERS, else as the state has)")
     serve.set_defaults(handler=handle_serve)
     reset = sub.add_parser("reset", help="put the sandbox tenant back to its seed state")
     reset.add_argument("--seed", type=int, default=0, help="seed of the new state")
@@ -58,9 +61,15 @@ def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
         raise InputError(f"--port {args.port} is not a TCP port", remedy="Use 1-65535, or 0.")
     if args.latency < 0 or args.propagation < 0:
         raise InputError("--latency and --propagation cannot be negative")
+    if args.users is not None and args.users < 0:
+        raise InputError("--users cannot be negative")
+    from core.tenant import sandbox_immutable_null, sandbox_users
+
+    users = args.users if args.users is not None else sandbox_users()
     ctx.paths.ensure()
     sandbox = Sandbox(ctx.paths.sandbox_dir, seed=args.seed, latency_ms=args.latency,
-                      faults=args.faults, propagation_s=args.propagation, port=args.port)
+                      faults=args.faults, propagation_s=args.propagation, port=args.port,
+                      users=users, immutable_null=sandbox_immutable_null())
     try:
         sandbox.start()
     except OSError as exc:

@@ -537,16 +537,20 @@ def check_preflight(ctx: OperationContext, domain: str, result: PreflightResult,
                    "explains each).",
             details={"failed": failed})
     accepted = {a.strip() for a in accept_warnings}
-    unaccepted = [c.id for c in result.checks if c.status == "warn" and c.id not in accepted]
+    # A check Federator could not read (unknown) is accepted like a warning, never assumed fine.
+    unaccepted = [c.id for c in result.to_accept if c.id not in accepted]
     if unaccepted:
+        unread = [c for c in result.checks if c.status == "unknown" and c.id in unaccepted]
         ctx.emit(STEP_PREFLIGHT, FAILED, f"Warnings not accepted: {', '.join(unaccepted)}",
                  unaccepted=unaccepted)
+        what = "".join(f" {c.id} could not be checked: {c.found}" for c in unread)
         raise PreflightRefusedError(
             f"Preflight warnings need to be accepted by id before federating {domain}: "
-            f"{', '.join(unaccepted)}. Nothing was changed.",
+            f"{', '.join(unaccepted)}.{what} Nothing was changed.",
             remedy=f"Read them, then add --accept-warnings {','.join(unaccepted)}",
-            details={"unaccepted_warnings": unaccepted})
-    warned = [c.id for c in result.checks if c.status == "warn"]
+            details={"unaccepted_warnings": unaccepted,
+                     "unknown": [c.id for c in unread]})
+    warned = [c.id for c in result.to_accept]
     message = "Preflight passed" + (f" (warnings accepted: {', '.join(warned)})" if warned else "")
     ctx.emit(STEP_PREFLIGHT, OK, message, accepted=warned)
 

@@ -15,7 +15,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.errors import FederatorError, InputError
 from core.findings import Finding
@@ -116,9 +116,30 @@ def run_preflight(domain: str, metadata: MetadataInput, *, client: GraphClient |
         tenant_id=snapshot.tenant_id if snapshot else None,
         signed_in_as=snapshot.signed_in_as if snapshot else None, sandbox=sandbox,
         round_trips=snapshot.round_trips if snapshot else 0)
+    result.facts = facts_of(snapshot, domain) if snapshot else None
     result.plan, result.plan_error = plan_for(domain, inp, options)
     result.elapsed_s = time.perf_counter() - clock
     return result
+
+
+def facts_of(snapshot: TenantSnapshot, domain: str) -> dict[str, Any]:
+    """The figures the user and lock-out checks judged by (``preflight --json``'s ``facts``);
+    a figure Graph did not give is ``null`` and ``truncated`` is then true."""
+    from core.preflight.checks import admins_in_scope
+
+    facts = snapshot.facts()
+    admins = admins_in_scope(snapshot, domain)
+    complete = facts is not None and facts.complete
+    return {
+        "users_in_scope": facts.in_scope if facts else None,
+        "users_without_immutable_id": facts.without_immutable_id if facts else None,
+        "users_enabled": facts.enabled if facts else None,
+        "global_admins_in_scope": admins,
+        "truncated": not complete or admins is None,
+        "unread": sorted({*(facts.unread if facts else []),
+                          *(f"{k}: {v}" for k, v in snapshot.errors.items()
+                            if k != "users" or facts is None)}),
+    }
 
 
 def domain_state(snapshot: TenantSnapshot, domain: str) -> DomainState | None:

@@ -6,7 +6,7 @@ exact and documented here (and in the README, "Sandbox tenant and fault injectio
 SPEC grammar (items separated by commas; whitespace anywhere is ignored, case too)::
 
     SPEC        := ITEM ("," ITEM)*
-    ITEM        := ["item:" | "write:"] FAULT | "latency:" MS | "expire-token"
+    ITEM        := ["item:" | "write:"] FAULT ["/" PATH] | "latency:" MS | "expire-token"
     FAULT       := KIND [":" AMOUNT] ["@" RETRY_AFTER]
     KIND        := "429" | "500" | "502" | "503" | "504" | "drop" | "drop-after" | "slow"
                  | "late"
@@ -32,6 +32,9 @@ What each kind does:
 * ``late``: the connection is closed at once with no response, and the request is processed
   ``@S`` seconds later (a write that lands after the client has given up on it, as a Graph
   write whose answer was lost may: the case where one re-read is not proof).
+* ``/PATH`` suffix: the fault applies only to requests whose path (after ``/v1.0``) starts with
+  ``/PATH``, ignoring case: ``item:500:2/users`` fails the next two ``/users`` items of a batch
+  (a first try and its retry) and nothing else.
 * ``item:`` prefix: applies to the individual requests inside a ``POST /$batch`` (the batch itself
   answers 200 and the item carries the status, ``Retry-After`` in the item's ``headers``).
   ``drop``/``drop-after``/``slow``/``late`` cannot be item faults. Without the prefix a fault
@@ -111,6 +114,7 @@ class _Rule:
     retry_after: str | None
     items: bool
     writes: bool = False
+    path: str | None = None
 
 
 class FaultPlan:
@@ -144,6 +148,8 @@ class FaultPlan:
         text = text.removeprefix("item:")
         writes = text.startswith("write:")
         text = text.removeprefix("write:")
+        text, slash, path = text.partition("/")
+        only = "/" + path.strip("/") if slash else None
         retry_after: str | None = None
         if "@" in text:
             text, retry_after = text.split("@", 1)
@@ -174,13 +180,20 @@ class FaultPlan:
                 remaining = int(amount)
                 if remaining < 1:
                     raise FaultSpecError(f"{raw!r}: a count must be at least 1")
-        self._rules.append(_Rule(kind, remaining, share, retry_after, items, writes))
+        self._rules.append(_Rule(kind, remaining, share, retry_after, items, writes, only))
 
-    def next_fault(self, *, batch_item: bool = False, write: bool = False) -> Fault | None:
-        """The fault for the next Graph request (or ``$batch`` item), consuming counts."""
+    def next_fault(self, *, batch_item: bool = False, write: bool = False,
+                   path: str = "") -> Fault | None:
+        """The fault for the next Graph request (or ``$batch`` item) to ``path`` (relative to
+        the version root), consuming counts."""
+        wanted = "/" + path.lower().lstrip("/")
         with self._lock:
             for rule in self._rules:
                 if rule.items != batch_item or (rule.writes and not write):
+                    continue
+                if rule.path is not None and not (wanted == rule.path
+                                                   or wanted.startswith(rule.path + "/")
+                                                   or wanted.startswith(rule.path + "?")):
                     continue
                 if rule.remaining is not None:
                     if rule.remaining <= 0:

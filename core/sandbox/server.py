@@ -202,13 +202,19 @@ class Sandbox:
     ``propagation_s`` is how long home realm discovery lags behind Graph changes. ``port`` 0
     picks a free port. ``signin_user`` is who the login endpoints sign in when the request names
     nobody (``login_hint``); ``auto_approve`` False leaves device codes pending until
-    ``approve_device_code`` or the ``/sandbox/device`` page approves them.
+    ``approve_device_code`` or the ``/sandbox/device`` page approves them. ``users`` sets how
+    many extra deterministic users fabrikam.com holds (``core.sandbox.bulk``; None keeps what
+    the state holds). ``immutable_null`` False refuses ``onPremisesImmutableId eq null`` filters
+    (see ``check_user_filter`` in ``core.sandbox.rules``).
     """
 
     def __init__(self, state_dir: Path | None = None, *, seed: int = 0, latency_ms: float = 0,
                  faults: str | None = None, propagation_s: float = 0.0, port: int = 0,
-                 signin_user: str = DEFAULT_USER, auto_approve: bool = True) -> None:
+                 signin_user: str = DEFAULT_USER, auto_approve: bool = True,
+                 users: int | None = None, immutable_null: bool = True) -> None:
         self.seed = seed
+        self.bulk_users = users
+        self.immutable_null = immutable_null
         self.latency_ms = float(latency_ms)
         self.propagation_s = float(propagation_s)
         self.request_log: list[RequestRecord] = []
@@ -241,7 +247,7 @@ class Sandbox:
         if self._state_dir is None:
             self._tempdir = tempfile.TemporaryDirectory(prefix="federator-sandbox-")
             self._state_dir = Path(self._tempdir.name)
-        self._store = TenantStore(self._state_dir, seed=self.seed)
+        self._store = TenantStore(self._state_dir, seed=self.seed, bulk_users=self.bulk_users)
         tls = make_tls()
         self._tls_context = tls.context
         self.set_faults(self._pending_faults)
@@ -256,7 +262,9 @@ class Sandbox:
         write_atomic(self.control_key_file, self.control_key.encode("ascii"), mode=0o600)
         self._graph = Graph(self.store, graph_url=self.graph_url,
                            expired_before_ns=lambda: self._expired_before_ns,
-                           item_fault=lambda: self._plan.next_fault(batch_item=True))
+                           item_fault=lambda path: self._plan.next_fault(batch_item=True,
+                                                                      path=path))
+        self._graph.immutable_null = self.immutable_null
         self._token_log = TokenLog(self._state_dir)
         self._login = Login(self.store, self.url, settings=self._login_settings,
                             token_log=self._token_log)
@@ -485,7 +493,8 @@ class Sandbox:
         path = request.path
         if path == "/v1.0" or path.startswith("/v1.0/"):
             fault = plan.next_fault(write=request.method in ("POST", "PATCH", "DELETE")
-                                    and not path.endswith("/$batch"))
+                                    and not path.endswith("/$batch"),
+                                    path=path.removeprefix("/v1.0"))
             if fault is not None and fault.kind == "drop":
                 return _DROP
             if fault is not None and fault.kind == "late":

@@ -162,7 +162,8 @@ class ReviewView(StepView):
 
     def warnings(self) -> list[Any]:
         result = self.state.preflight
-        return [c for c in result.checks if c.status == "warn"] if result is not None else []
+        # Checks Federator could not read (unknown) are accepted like warnings, never assumed.
+        return list(result.to_accept) if result is not None else []
 
     def gate(self) -> str:
         """Why Apply is disabled ('' when it is enabled): the admin always sees the reason."""
@@ -314,15 +315,17 @@ class ReviewView(StepView):
                                   "and accept it.", wrap=True, name="muted"))
         for check in self.warnings():
             # A short checkbox text (checkbox labels do not wrap) and the details beside it.
-            box = QCheckBox(f"I accept: {check.title}")
-            box.setAccessibleName(f"Accept warning: {check.title}")
+            unread = check.status == "unknown"
+            box = QCheckBox(f"I accept{' not knowing' if unread else ''}: {check.title}")
+            box.setAccessibleName(f"Accept {'unread check' if unread else 'warning'}: "
+                                  f"{check.title}")
             box.setAccessibleDescription(check.found)
             box.setChecked(check.id in self.state.accepted_warnings)
             box.toggled.connect(lambda on, cid=check.id: self._accept(cid, on))
             row = QHBoxLayout()
             icon = label()
-            icon.setPixmap(theme.status_icon("warn").pixmap(18, 18))
-            icon.setAccessibleName(theme.STATUS_WORDS["warn"])
+            icon.setPixmap(theme.status_icon(check.status).pixmap(18, 18))
+            icon.setAccessibleName(theme.STATUS_WORDS[check.status])
             row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
             column = QVBoxLayout()
             column.setSpacing(2)
