@@ -14,7 +14,8 @@ from tests.gui_helpers import walk_to_review
 
 def test_unread_users_are_unknown_and_must_be_accepted(make_window: Any, qtbot: Any,
                                                        idp_file: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       quick_graph_retries: None) -> None:
     # Every /users item of the preflight batches fails, the retry too.
     monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "item:500:1.0/users")
     window = make_window(sandbox=True)

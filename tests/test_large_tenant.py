@@ -211,7 +211,7 @@ def test_revert_counts_a_large_domain_in_two_round_trips(big: Sandbox) -> None:
 
 def test_a_users_read_that_fails_twice_blocks_federate_until_accepted(
         capsys: pytest.CaptureFixture[str], jumpcloud_file: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, quick_graph_retries: None) -> None:
     # Every /users item of the preflight's batches fails (the first try and the retry).
     monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "item:500:1.0/users")
     report = tmp_path / "preflight.html"

@@ -389,7 +389,7 @@ def test_preflight_takes_about_two_latencies_on_a_slow_link(
 
 def test_cli_preflight_that_could_not_read_the_domains_is_not_ready(
         capsys: pytest.CaptureFixture[str], jumpcloud_file: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, quick_graph_retries: None) -> None:
     # Every try of the domains item of the batch (the federation item matches /domains too).
     monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "item:500:20/domains")
     code, out, _ = run_cli(capsys, "--sandbox", "preflight", "--metadata", str(jumpcloud_file),

@@ -82,3 +82,10 @@ def complete_authorization(sandbox: Sandbox, auth_uri: str) -> None:
     with requests.Session() as plain:
         plain.trust_env = False
         plain.post(html.unescape(action.group(1)), data=fields, timeout=10)
+
+
+@pytest.fixture
+def quick_graph_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Graph client's backoff between retries of a transient failure is 10 ms, for tests
+    that make every try of a read fail (the retry bounds still count attempts as in production)."""
+    monkeypatch.setattr("core.graph.client.GraphClient.backoff", lambda self, attempt: 0.01)
