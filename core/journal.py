@@ -23,13 +23,17 @@ every text is passed through :func:`core.logs.scrub` on the way in as a last lin
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
+import logging
 import os
 import re
 import secrets
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +41,8 @@ from typing import Any
 
 from core.errors import FederatorError, InputError, RefusedError
 from core.logs import scrub
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 RECORD_TYPES = ("begin", "step", "request", "response", "verify", "end")
@@ -511,14 +517,29 @@ def kept_aside(path: Path) -> list[JournalProblem]:
             for aside in sorted(path.parent.glob(f"{path.name}.corrupt-*"))]
 
 
+def rescued_entries(journal_dir: Path) -> list[JournalEntry]:
+    """The entries kept in rescue files beside the journal (written when it could not be)."""
+    if not journal_dir.is_dir():
+        return []
+    entries: list[JournalEntry] = []
+    for path in sorted(journal_dir.glob("rescue-*.jsonl")):
+        with suppress(JournalError):
+            entries.extend(read_journal_file(path).entries)
+    return entries
+
+
 def find_snapshot(journal_dir: Path, snapshot_id: str) -> tuple[Snapshot, JournalEntry]:
     """The snapshot with this id (or unique id prefix) and the entry that recorded it."""
     wanted = snapshot_id.strip()
     matches: list[tuple[Snapshot, JournalEntry]] = []
-    for entry in read_all(journal_dir).entries:
+    seen: set[str] = set()
+    # The rescue files beside the journal last: a change whose journal failed kept its records
+    # there (see JournalWriter), and its way back must still restore.
+    for entry in [*read_all(journal_dir).entries, *rescued_entries(journal_dir)]:
         for snap in (entry.snapshot_before, entry.snapshot_after):
-            if snap is not None and (snap.id == wanted or
-                                     (len(wanted) >= 6 and snap.id.startswith(wanted))):
+            if snap is not None and snap.id not in seen and (
+                    snap.id == wanted or (len(wanted) >= 6 and snap.id.startswith(wanted))):
+                seen.add(snap.id)
                 matches.append((snap, entry))
     exact = [m for m in matches if m[0].id == wanted]
     if exact:
@@ -541,25 +562,105 @@ def new_id() -> str:
     return secrets.token_hex(4)
 
 
+
+def file_identity(st: os.stat_result) -> tuple[int, int]:
+    """What tells one file from another at the same path: the volume and the file's number
+    there (the inode on POSIX; the NTFS file index on Windows, which ``os.stat`` reports as
+    ``st_ino``: https://docs.python.org/3/library/os.html#os.stat_result.st_ino)."""
+    return (st.st_dev, st.st_ino)
+
+
+def identity_at(path: Path) -> tuple[int, int] | None:
+    """The identity of the file now at ``path``, or None when there is none (a test seam)."""
+    try:
+        return file_identity(path.stat())
+    except FileNotFoundError:
+        return None
+
+
+def rescue_folders(journal: Journal) -> list[Path]:
+    """Where a rescue file is tried, in order: beside the journal, then the temporary folder,
+    then the user's home (another disk, with luck, when the journal's is full)."""
+    return [journal.journal_dir, Path(tempfile.gettempdir()), Path.home()]
+
+
+def write_rescue_file(journal: Journal, op: str, lines: list[bytes]) -> Path | None:
+    """Write ``lines`` (journal records) to a new rescue file; its path, or None if no folder
+    would take it. Named ``rescue-<tenant>-<op>-<time>.jsonl``: ``restore`` finds snapshots in
+    the ones beside the journal."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    name = f"rescue-{_safe_name(journal.tenant)}-{_safe_name(op)}-{stamp}.jsonl"
+    for folder in rescue_folders(journal):
+        target = folder / name
+        try:
+            with open(target, "xb") as out:
+                out.write(b"".join(lines))
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError:
+            with suppress(OSError):
+                target.unlink()
+            continue
+        return target
+    return None
+
 class JournalWriter:
-    """Appends records while the tenant's lock is held. Each append is fsynced before returning."""
+    """Appends records while the tenant's lock is held. Each append is fsynced before returning.
+
+    Two things can go wrong under a running change, and neither may lose its way back:
+
+    * The file at the journal's path stops being the file that was opened (a cleanup script
+      deletes it, a sync or antivirus tool renames another file over it): appends would land in
+      an orphan that ``history`` and ``restore`` never read. Every append checks the file's
+      identity before and after writing; on a mismatch the journal is recreated at its path,
+      every record this writer wrote is appended again (the open entry's snapshot first), what
+      happened is recorded in the open entry, and a warning goes out.
+    * An append fails (disk full, I/O error) once an entry has begun: the write may already have
+      been sent, so raising would hide the change. The record, and the rest of the entry, go to
+      a rescue file instead (:attr:`rescue_path`, in journal format), a warning goes out, and
+      the change runs to its end; the entry stays open in the journal, so the next run
+      reconciles it. A failed ``begin`` still raises :class:`JournalError`: nothing was sent.
+    """
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
         self.problems: list[JournalProblem] = []
+        self.warnings: list[str] = []        # said while the lock was held (see on_warning)
+        self.on_warning: Callable[[str], None] | None = None
+        self.rescue_path: Path | None = None
+        self.failed: str | None = None       # why the journal could not be written, if it failed
+        self._written: list[bytes] = []       # every line this writer appended, in order
+        self._open_ops: set[str] = set()      # entries begun here and not yet ended
+        self._rescued: list[bytes] = []
         journal.journal_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._repair_tail()
-        existed = journal.path.exists()
         try:
-            fd = os.open(journal.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT
-                         | getattr(os, "O_BINARY", 0), 0o600)
-            self._file = os.fdopen(fd, "ab", buffering=0)
+            self._open()
         except OSError as exc:
             raise JournalError(f"The journal {journal.path} cannot be written: {exc.strerror}.",
                                remedy="Free disk space or fix the folder's permissions; "
                                       "nothing was changed.") from exc
+
+    def _open(self) -> None:
+        path = self.journal.path
+        existed = path.exists()
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0),
+                     0o600)
+        self._file = os.fdopen(fd, "ab", buffering=0)
+        self._identity = file_identity(os.fstat(fd))
+        self._opened_at = now_iso()
         if not existed:
-            _fsync_dir(journal.journal_dir)
+            _fsync_dir(self.journal.journal_dir)
+
+    def _where_now(self) -> str | None:
+        """None while the file at the path is the one opened; else what became of it."""
+        try:
+            found = identity_at(self.journal.path)
+        except OSError:
+            found = None
+        if found is None:
+            return "deleted"
+        return None if found == self._identity else "replaced by another file"
 
     def _repair_tail(self) -> None:
         path = self.journal.path
@@ -592,6 +693,32 @@ class JournalWriter:
         if not self._file.closed:
             self._file.close()
 
+    def _warn(self, text: str) -> None:
+        self.warnings.append(text)
+        if self.on_warning is not None:
+            try:
+                self.on_warning(text)
+            except Exception:  # a display callback must not stop the record being kept
+                log.exception("a journal warning callback failed")
+
+    def _write_line(self, data: bytes) -> None:
+        """Append ``data`` whole and fsync it, or leave the file as it was and raise OSError."""
+        if self._file.closed:
+            raise OSError(errno.EBADF, "the journal file could not be opened again")
+        fd = self._file.fileno()
+        start = os.lseek(fd, 0, os.SEEK_END)  # the lock is held: nobody else appends
+        view = memoryview(data)
+        try:
+            while view:  # unbuffered: a failed write leaves nothing queued to land later
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        except OSError:
+            # A record is whole or absent: a torn line left here would swallow the next
+            # record appended after it (the outcome of the change, say).
+            with suppress(OSError):
+                os.ftruncate(fd, start)
+            raise
+
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
         """Write one record and make it durable (flush + fsync) before returning it."""
         if "op" not in record or record.get("type") not in RECORD_TYPES:
@@ -599,23 +726,94 @@ class JournalWriter:
         full = {"v": FORMAT_VERSION, "at": now_iso(),
                 **{k: v if k in _VERBATIM_KEYS else _scrub_value(v) for k, v in record.items()}}
         line = json.dumps(full, ensure_ascii=False, separators=(",", ":"), default=str)
-        data = memoryview(line.encode("utf-8") + b"\n")
-        fd = self._file.fileno()
-        start = os.lseek(fd, 0, os.SEEK_END)  # the lock is held: nobody else appends
+        data = line.encode("utf-8") + b"\n"
+        op = str(full["op"])
+        absorbs = op in self._open_ops and full["type"] != "begin"
+        if self.failed is not None and absorbs:
+            self._rescue(data, op)
+            self._track(full, op)
+            return full
         try:
-            while data:  # unbuffered: a failed write leaves nothing queued to land later
-                data = data[os.write(fd, data):]
-            os.fsync(fd)
+            if self._where_now() is not None:
+                self._recover_orphan()
+            self._write_line(data)
+            self._written.append(data)
+            if self._where_now() is not None:  # replaced while it was written: write it again
+                self._recover_orphan()
         except OSError as exc:
-            # A record is whole or absent: a torn line left here would swallow the next
-            # record appended after it (the outcome of the change, say).
-            with suppress(OSError):
-                os.ftruncate(fd, start)
-            raise JournalError(f"The journal {self.journal.path} could not be written: "
-                               f"{exc.strerror}.",
-                               remedy="Free disk space; the tenant state is re-read next run.") \
-                from exc
+            if not absorbs:
+                raise JournalError(f"The journal {self.journal.path} could not be written: "
+                                   f"{exc.strerror or type(exc).__name__}.",
+                                   remedy="Free disk space; the tenant state is re-read next "
+                                          "run.") from exc
+            self._fail(exc, data, op)
+        self._track(full, op)
         return full
+
+    def _track(self, full: dict[str, Any], op: str) -> None:
+        if full["type"] == "begin":
+            self._open_ops.add(op)
+        elif full["type"] == "end":
+            self._open_ops.discard(op)
+
+    def _recover_orphan(self) -> None:
+        """The file at the path is not the one opened: recreate it and write again what this
+        writer wrote that it does not hold, then record what happened in every open entry."""
+        what = self._where_now() or "replaced by another file"
+        path = self.journal.path
+        self.close()
+        self.journal.journal_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._open()
+        try:
+            present = Counter(path.read_bytes().splitlines(keepends=True))
+        except OSError:
+            present = Counter()
+        again = 0
+        for data in self._written:
+            if present[data] > 0:
+                present[data] -= 1
+                continue
+            self._write_line(data)
+            again += 1
+        message = (f"The journal file {path} was {what} while this change ran (it was no longer "
+                   f"the file opened at {self._opened_at}); Federator recreated it and wrote "
+                   f"again the {again} record(s) this run had written, the snapshot first.")
+        for op in sorted(self._open_ops):
+            record = {"v": FORMAT_VERSION, "at": now_iso(), "op": op, "type": "step",
+                      "step": "journal-recreated", "message": message, "was": what}
+            data = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+            self._write_line(data)
+            self._written.append(data)
+        self._warn(message + " Records of earlier changes that were in the old file are not "
+                             "at this path any more: look for them where the tool that moved "
+                             "it puts files (a recycle bin, a sync conflict copy).")
+
+    def _fail(self, exc: OSError, data: bytes, op: str) -> None:
+        """An append failed after the entry began: keep its records in a rescue file."""
+        why = exc.strerror or type(exc).__name__
+        self.failed = why
+        self._rescue(data, op)
+        where = (f"are kept in {self.rescue_path}" if self.rescue_path is not None else
+                 "could not be saved to any file either")
+        self._warn(f"The journal {self.journal.path} could not be written ({why}) after the "
+                   f"change began: the change went on, and its records from here on {where}. "
+                   "The snapshot taken before the change is in the journal, so the way back "
+                   "shown works; free disk space before using it.")
+
+    def _rescue(self, data: bytes, op: str) -> None:
+        """Append ``data`` to the rescue file, creating it with the entry's earlier records."""
+        self._rescued.append(data)
+        if self.rescue_path is not None:
+            try:
+                with open(self.rescue_path, "ab") as out:
+                    out.write(data)
+                    out.flush()
+                    os.fsync(out.fileno())
+                return
+            except OSError:
+                pass  # that place filled up too: try the next one with everything
+        earlier = [d for d in self._written if f'"op":"{op}"'.encode() in d]
+        self.rescue_path = write_rescue_file(self.journal, op, [*earlier, *self._rescued])
 
     def in_progress(self) -> list[JournalEntry]:
         """Entries begun but never ended (the process that made them died)."""

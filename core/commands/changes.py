@@ -182,6 +182,16 @@ def _header(ctx: Context, session: TenantSession, title: str, as_json: bool) -> 
 
 
 def _report(ctx: Context, result: OperationResult, as_json: bool) -> int:
+    if result.journal_failed and result.before is not None:
+        # The journal could not record the change: the snapshot must not depend on it alone.
+        import json
+
+        kept = (f"also kept in {result.rescue_file}" if result.rescue_file else
+                "not saved to any file: copy it from here")
+        ctx.stderr.write(f"The journal could not be written. The snapshot taken before the "
+                         f"change ({kept}), in full:\n"
+                         + json.dumps(result.before.to_json(), indent=2) + "\n")
+        ctx.stderr.flush()
     if as_json:
         ctx.emit_json(result.to_json())
         return EXIT_OK if result.ok else EXIT_FAILED
@@ -205,6 +215,10 @@ def _report(ctx: Context, result: OperationResult, as_json: bool) -> int:
     if result.way_back:
         _print(ctx, "Way back:")
         _print(ctx, f"  {result.way_back}")
+    if result.journal_problems:
+        _print(ctx, "Journal:")
+        for problem in result.journal_problems:
+            _print(ctx, f"  !! {problem}")
     if result.notes and result.ok:
         _print(ctx, "Notes:")
         for note in result.notes:

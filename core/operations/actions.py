@@ -536,6 +536,8 @@ def _change(ctx: OperationContext, kind: str, domain: str, prepare: Preparer, *,
                                      show_certificates)
         finally:
             ctx.recording = False
+            result.journal_failed = writer.failed is not None
+            result.rescue_file = str(writer.rescue_path) if writer.rescue_path else None
 
 
 def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,

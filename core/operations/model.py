@@ -134,6 +134,10 @@ class OperationResult:
     notes: list[str] = field(default_factory=list)
     journal_problems: list[str] = field(default_factory=list)
     reconciled: list[ReconcileResult] = field(default_factory=list)
+    # The journal could not be written after the change began: its records (the snapshot
+    # before included) are in ``rescue_file``, and faces show the snapshot in full.
+    journal_failed: bool = False
+    rescue_file: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -154,6 +158,7 @@ class OperationResult:
             "password_impact": self.password_impact.to_json() if self.password_impact else None,
             "plan": self.plan, "notes": self.notes,
             "journal_problems": self.journal_problems,
+            "journal_failed": self.journal_failed, "rescue_file": self.rescue_file,
             "reconciled": [r.to_json() for r in self.reconciled],
         }
 

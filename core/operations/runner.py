@@ -173,9 +173,18 @@ def take_lock(ctx: OperationContext, purpose: str) -> Any:
 
 
 def report_journal_problems(ctx: OperationContext, writer: JournalWriter) -> list[str]:
+    """Say what is wrong with the journal; the list returned also receives what goes wrong
+    with it later, while the lock is held (a file replaced, a disk full), as it happens: it is
+    the result's ``journal_problems``."""
     problems = [str(p) for p in writer.problems]
     for text in problems:
         ctx.emit(STEP_JOURNAL, WARNING, f"Journal: {text}")
+
+    def later(text: str) -> None:
+        problems.append(text)
+        ctx.emit(STEP_JOURNAL, WARNING, f"Journal: {text}")
+
+    writer.on_warning = later
     return problems
 
 
