@@ -33,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,7 +137,11 @@ class Snapshot:
 
 @dataclass
 class JournalEntry:
-    """One change as read back from the journal: every record sharing one operation id."""
+    """One change as read back from the journal: every record sharing one operation id.
+
+    An entry read through the index (``core.journal_index``) carries a ``digest`` (what a
+    history line shows) and where its records are in the file (``source``, ``spans``): the
+    records themselves are read on first use, so listing 10,000 changes reads none of them."""
 
     op: str
     kind: str
@@ -145,7 +149,16 @@ class JournalEntry:
     domain: str
     who: str
     started_at: str
-    records: list[dict[str, Any]] = field(default_factory=list)
+    _records: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    digest: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    source: Path | None = field(default=None, repr=False, compare=False)
+    spans: Sequence[Sequence[int]] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        if self.digest is not None and self.source is not None and not self._records:
+            self._records = load_spans(self.source, self.spans)
+        return self._records
 
     def _of_type(self, type_: str) -> list[dict[str, Any]]:
         return [r for r in self.records if r.get("type") == type_]
@@ -164,15 +177,21 @@ class JournalEntry:
 
     @property
     def in_progress(self) -> bool:
+        if self.digest is not None:
+            return bool(self.digest["outcome"] == "in-progress")
         return self.end is None
 
     @property
     def outcome(self) -> str:
+        if self.digest is not None:
+            return str(self.digest["outcome"])
         end = self.end
         return str(end.get("outcome")) if end else "in-progress"
 
     @property
     def finished_at(self) -> str | None:
+        if self.digest is not None:
+            return self.digest["finished_at"]  # type: ignore[no-any-return]
         end = self.end
         return str(end.get("at")) if end else None
 
@@ -197,7 +216,34 @@ class JournalEntry:
 
     @property
     def request_ids(self) -> list[str]:
+        if self.digest is not None:
+            return list(self.digest["request_ids"])
         return [str(r["request_id"]) for r in self.responses if r.get("request_id")]
+
+    @property
+    def sent(self) -> list[dict[str, Any]]:
+        """The requests sent, as ``{"method", "path", "at"}`` (without their bodies)."""
+        if self.digest is not None:
+            return [dict(r) for r in self.digest["sent"]]
+        return [{k: r.get(k) for k in ("method", "path", "at")} for r in self.requests]
+
+    @property
+    def before_ref(self) -> tuple[str, str] | None:
+        """The snapshot before: its id and authentication type, without reading it whole."""
+        if self.digest is not None:
+            ref = self.digest["before"]
+            return (str(ref[0]), str(ref[1])) if ref else None
+        snap = self.snapshot_before
+        return (snap.id, snap.authentication_type) if snap else None
+
+    @property
+    def after_ref(self) -> tuple[str, str] | None:
+        """The snapshot after: its id and authentication type, without reading it whole."""
+        if self.digest is not None:
+            ref = self.digest["after"]
+            return (str(ref[0]), str(ref[1])) if ref else None
+        snap = self.snapshot_after
+        return (snap.id, snap.authentication_type) if snap else None
 
     @property
     def verification(self) -> dict[str, Any] | None:
@@ -210,6 +256,8 @@ class JournalEntry:
 
     @property
     def summary(self) -> str:
+        if self.digest is not None:
+            return str(self.digest["summary"])
         end = self.end
         if end and end.get("summary"):
             return str(end["summary"])
@@ -218,22 +266,27 @@ class JournalEntry:
     @property
     def way_back(self) -> str:
         """The command that undoes the change; while it is in progress, the one it planned."""
+        if self.digest is not None:
+            return str(self.digest["way_back"])
         end = self.end
         return str((end or self._begin).get("way_back") or "")
 
-    def to_json(self) -> dict[str, Any]:
-        before = self.snapshot_before
-        after = self.snapshot_after
-        return {
+    def to_json(self, *, records: bool = True) -> dict[str, Any]:
+        """The entry as JSON; ``records=False`` leaves the records out (and unread)."""
+        before = self.before_ref
+        after = self.after_ref
+        data = {
             "op": self.op, "kind": self.kind, "tenant": self.tenant, "domain": self.domain,
             "who": self.who, "started_at": self.started_at, "finished_at": self.finished_at,
             "outcome": self.outcome, "summary": self.summary, "way_back": self.way_back,
-            "snapshot_before": before.id if before else None,
-            "snapshot_after": after.id if after else None,
+            "snapshot_before": before[0] if before else None,
+            "snapshot_after": after[0] if after else None,
             "request_ids": self.request_ids,
-            "requests": [{k: r.get(k) for k in ("method", "path", "at")} for r in self.requests],
-            "records": self.records,
+            "requests": self.sent,
         }
+        if records:
+            data["records"] = self.records
+        return data
 
 
 @dataclass
@@ -262,13 +315,24 @@ class JournalContents:
 def _parse_lines(path: Path, data: bytes) -> tuple[list[dict[str, Any]], list[JournalProblem],
                                                    int | None]:
     """Records, problems, and the byte offset where a damaged tail starts (None if intact)."""
-    records: list[dict[str, Any]] = []
+    found, problems, tail_start, _ = parse_spans(path, data)
+    return [record for record, _, _ in found], problems, tail_start
+
+
+def parse_spans(path: Path, data: bytes, *, base: int = 0, first_line: int = 1) -> tuple[
+        list[tuple[dict[str, Any], int, int]], list[JournalProblem], int | None, int]:
+    """Parse ``data``, the bytes of ``path`` from offset ``base`` (line ``first_line``) to its
+    end: each record with its offset and length in the file, the problems met, the offset where
+    a damaged tail starts (None if intact), and the number of lines read whole."""
+    found: list[tuple[dict[str, Any], int, int]] = []
     problems: list[JournalProblem] = []
     offset = 0
     lines = data.split(b"\n")
     tail_start: int | None = None
-    for number, raw in enumerate(lines, start=1):
-        is_last = number == len(lines)
+    read = 0
+    for index, raw in enumerate(lines):
+        number = first_line + index
+        is_last = index == len(lines) - 1
         if is_last and raw == b"":
             break  # the file ends with a newline, as it should
         try:
@@ -277,17 +341,18 @@ def _parse_lines(path: Path, data: bytes) -> tuple[list[dict[str, Any]], list[Jo
             record = json.loads(raw.decode("utf-8"))
             if not isinstance(record, dict) or "op" not in record or "type" not in record:
                 raise ValueError("not a journal record")
-            records.append(record)
+            found.append((record, base + offset, len(raw) + 1))
         except ValueError as exc:
             # A damaged tail: this line and nothing readable after it.
-            rest = lines[number:]
+            rest = lines[index + 1:]
             if is_last or all(not r.strip() for r in rest):
-                tail_start = offset
+                tail_start = base + offset
                 problems.append(JournalProblem(path, number, f"damaged last line ({exc})"))
                 break
             problems.append(JournalProblem(path, number, f"unreadable line skipped ({exc})"))
         offset += len(raw) + 1
-    return records, problems, tail_start
+        read += 1
+    return found, problems, tail_start, read
 
 
 def _group(records: list[dict[str, Any]]) -> list[JournalEntry]:
@@ -304,6 +369,23 @@ def _group(records: list[dict[str, Any]]) -> list[JournalEntry]:
             entries[op] = entry
         entry.records.append(record)
     return list(entries.values())
+
+
+def load_spans(path: Path, spans: Sequence[Sequence[int]]) -> list[dict[str, Any]]:
+    """The records at ``spans`` (offset, length) of the journal ``path``."""
+    records: list[dict[str, Any]] = []
+    try:
+        with open(path, "rb") as f:
+            for offset, length in spans:
+                f.seek(offset)
+                record = json.loads(f.read(length).decode("utf-8"))
+                if not isinstance(record, dict):
+                    raise ValueError("not a journal record")
+                records.append(record)
+    except (OSError, ValueError) as exc:
+        raise JournalError(f"The journal {path} changed while it was being read ({exc}).",
+                           remedy="Read it again (Refresh, or run the command again).") from exc
+    return records
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -535,10 +617,15 @@ def find_snapshot(journal_dir: Path, snapshot_id: str) -> tuple[Snapshot, Journa
     seen: set[str] = set()
     # The rescue files beside the journal last: a change whose journal failed kept its records
     # there (see JournalWriter), and its way back must still restore.
-    for entry in [*read_all(journal_dir).entries, *rescued_entries(journal_dir)]:
-        for snap in (entry.snapshot_before, entry.snapshot_after):
-            if snap is not None and snap.id not in seen and (
-                    snap.id == wanted or (len(wanted) >= 6 and snap.id.startswith(wanted))):
+    from core.journal_index import read_history
+
+    for entry in [*read_history(journal_dir).entries, *rescued_entries(journal_dir)]:
+        for ref, which in ((entry.before_ref, "before"), (entry.after_ref, "after")):
+            if ref is None or ref[0] in seen or not (
+                    ref[0] == wanted or (len(wanted) >= 6 and ref[0].startswith(wanted))):
+                continue
+            snap = entry.snapshot_before if which == "before" else entry.snapshot_after
+            if snap is not None:  # read whole only when it matches
                 seen.add(snap.id)
                 matches.append((snap, entry))
     exact = [m for m in matches if m[0].id == wanted]
@@ -816,8 +903,11 @@ class JournalWriter:
         self.rescue_path = write_rescue_file(self.journal, op, [*earlier, *self._rescued])
 
     def in_progress(self) -> list[JournalEntry]:
-        """Entries begun but never ended (the process that made them died)."""
-        return [e for e in self.journal.read().entries if e.in_progress]
+        """Entries begun but never ended (the process that made them died), found through the
+        index (every change starts with this: it must not parse the whole journal)."""
+        from core.journal_index import indexed_contents
+
+        return [e for e in indexed_contents(self.journal.path).entries if e.in_progress]
 
     def begin(self, *, kind: str, domain: str, who: str, snapshot: Snapshot,
               plan: dict[str, Any] | None = None, summary: str = "",

@@ -125,8 +125,17 @@ def _global_options(paths: Paths, sandbox: bool, sandbox_user: str | None) -> st
 def _as_typed(ctx: Context, text: str) -> str:
     """``text`` with every ``federator <command>`` it suggests made pasteable as it is: with the
     global options of this run (the journal records the commands without them)."""
+    return _typer(ctx)(text)
+
+
+def _typer(ctx: Context) -> Callable[[str], str]:
+    """:func:`_as_typed` with the options worked out once (``history`` prints thousands of
+    lines, and resolving the default paths for each took seconds)."""
     options = _global_options(ctx.paths, ctx.sandbox, ctx.sandbox_user)
-    return _COMMAND.sub(f"federator {options} ", text) if options else text
+    if not options:
+        return lambda text: text
+    prefix = f"federator {options} "
+    return lambda text: _COMMAND.sub(prefix, text) if "federator " in text else text
 
 
 def _print(ctx: Context, text: str = "") -> None:
@@ -335,36 +344,44 @@ def run_change(ctx: Context, args: argparse.Namespace, title: str,
 # -- history --------------------------------------------------------------------------------------
 
 def handle_history(args: argparse.Namespace, ctx: Context) -> int:
-    from core.journal import read_all
+    from core.journal_index import read_history
 
-    contents = read_all(ctx.paths.journal_dir, domain=args.domain)
+    # Through the index: a line per change without parsing every record (``--details`` reads
+    # the records it shows).
+    contents = read_history(ctx.paths.journal_dir, domain=args.domain)
     if args.json:
-        ctx.emit_json({"entries": [e.to_json() for e in contents.entries] if args.details else
-                       [{k: v for k, v in e.to_json().items() if k != "records"}
-                        for e in contents.entries],
+        ctx.emit_json({"entries": [e.to_json(records=args.details) for e in contents.entries],
                        "problems": [str(p) for p in contents.problems]})
         return EXIT_OK
+    typed = _typer(ctx)
+    shown: list[str] = []
+
+    # This command prints thousands of lines: the module's _print, with its options worked out
+    # once, and one write at the end.
+    def _print(_ctx: Context, text: str = "") -> None:
+        shown.append(typed(text))
+
     for problem in contents.problems:
         ctx.stderr.write(f"warning: journal: {problem}\n")
     if not contents.entries:
         where = f" for {args.domain}" if args.domain else ""
-        _print(ctx, f"No changes recorded{where} (journal: {ctx.paths.journal_dir}).")
+        ctx.print(typed(f"No changes recorded{where} (journal: {ctx.paths.journal_dir})."))
         return EXIT_OK
     several_tenants = len({e.tenant for e in contents.entries}) > 1
     for entry in contents.entries:
-        before = entry.snapshot_before
-        after = entry.snapshot_after
+        before = entry.before_ref
+        after = entry.after_ref
         _print(ctx, f"{entry.started_at}  {entry.op}  {entry.kind:<19} {entry.domain:<22} "
                   f"{entry.outcome}")
         where = f" in tenant {entry.tenant}" if several_tenants else ""
         _print(ctx, f"    by {entry.who}{where}; {entry.summary}")
-        snaps = f"snapshot before {before.id if before else '-'}"
+        snaps = f"snapshot before {before[0] if before else '-'}"
         if before is not None:
-            snaps += f" ({before.authentication_type})"
+            snaps += f" ({before[1]})"
         if after is not None:
-            snaps += f", after {after.id} ({after.authentication_type})"
+            snaps += f", after {after[0]} ({after[1]})"
         _print(ctx, f"    {snaps}")
-        sent = ", ".join(f"{r.get('method')} {r.get('path')}" for r in entry.requests)
+        sent = ", ".join(f"{r.get('method')} {r.get('path')}" for r in entry.sent)
         if sent:
             _print(ctx, f"    sent: {sent}")
         if entry.request_ids:
@@ -381,6 +398,7 @@ def handle_history(args: argparse.Namespace, ctx: Context) -> int:
                 _print(ctx, f"      {record.get('at')} {record.get('type')}"
                           f" {record.get('step') or record.get('method') or ''}"
                           f" {record.get('path') or record.get('outcome') or ''}")
+    ctx.print("\n".join(shown))
     return EXIT_OK
 
 
@@ -445,6 +463,7 @@ def _reconcile_at_start(ctx: Context, session: TenantSession, as_json: bool) -> 
 
 
 def _has_open_entries(ctx: Context, session: TenantSession) -> bool:
-    from core.journal import Journal
+    from core.journal_index import read_history
 
-    return any(e.in_progress for e in Journal(ctx.paths.journal_dir, session.tenant_id).entries())
+    return any(e.in_progress for e in read_history(ctx.paths.journal_dir,
+                                                   tenant=session.tenant_id).entries)

@@ -275,9 +275,9 @@ class HistoryView(StepView):
         generation = self._journal_reads
 
         def work() -> Any:
-            from core.journal import read_all
+            from core.journal_index import read_history
 
-            return read_all(journal_dir, domain=domain)
+            return read_history(journal_dir, domain=domain)
 
         def done(contents: Any) -> None:
             if generation == self._journal_reads:  # an older read finishing late is stale
