@@ -463,7 +463,6 @@ def _reconcile_at_start(ctx: Context, session: TenantSession, as_json: bool) -> 
 
 
 def _has_open_entries(ctx: Context, session: TenantSession) -> bool:
-    from core.journal_index import read_history
+    from core.operations.startup import open_entries
 
-    return any(e.in_progress for e in read_history(ctx.paths.journal_dir,
-                                                   tenant=session.tenant_id).entries)
+    return bool(open_entries(ctx.paths.journal_dir, session.tenant_id))

@@ -107,6 +107,14 @@ class HistoryView(StepView):
         state.domains_changed.connect(self._changed)
         state.session_changed.connect(self._changed)
         state.password_impact_changed.connect(self._changed)
+        state.startup_reconciled.connect(self.show_startup_note)
+        self.show_startup_note()
+
+    def show_startup_note(self, *_args: object) -> None:
+        """What the start-up reconcile found (it may have run before this page was built)."""
+        note = self.state.startup_note
+        if note is not None:
+            self.banner.show_message(*note)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         # Revert and rollover side by side when there is room; stacked on a small screen (the
