@@ -235,6 +235,14 @@ def _report(ctx: Context, result: OperationResult, as_json: bool) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
+def _domain(text: str) -> str:
+    """``--domain`` read as ``--confirm`` is (case, final dot, IDN), or exit 2 when it is not a
+    domain name: the name Graph, the journal and the way back then all use."""
+    from core.preflight.run import normalize_domain
+
+    return normalize_domain(text)
+
+
 def _read_metadata(source: str, entity: str | None) -> Any:
     """The metadata and the settings derived from it (unusable metadata: exit 2)."""
     from core.errors import InputError
@@ -254,6 +262,7 @@ def handle_federate(args: argparse.Namespace, ctx: Context) -> int:
     from core.operations import federate, require_confirmation
     from core.tenant import open_session
 
+    args.domain = _domain(args.domain)
     require_confirmation(args.domain, args.confirm)
     options = options_from(args)
     metadata = _read_metadata(args.metadata, args.entity)
@@ -290,6 +299,7 @@ def _run_preflight(session: TenantSession, ctx: Context, args: argparse.Namespac
 def handle_update_certificate(args: argparse.Namespace, ctx: Context) -> int:
     from core.operations import require_confirmation, update_certificate
 
+    args.domain = _domain(args.domain)
     require_confirmation(args.domain, args.confirm)
     metadata = _read_metadata(args.metadata, args.entity)
     md, settings = metadata.metadata, metadata.settings
@@ -309,6 +319,7 @@ def handle_update_certificate(args: argparse.Namespace, ctx: Context) -> int:
 def handle_revert(args: argparse.Namespace, ctx: Context) -> int:
     from core.operations import require_confirmation, revert
 
+    args.domain = _domain(args.domain)
     require_confirmation(args.domain, args.confirm)
     return run_change(ctx, args, f"Revert {args.domain} to managed sign-in",
                        lambda op_ctx: revert(op_ctx, args.domain, confirm=args.confirm))
@@ -346,6 +357,8 @@ def run_change(ctx: Context, args: argparse.Namespace, title: str,
 def handle_history(args: argparse.Namespace, ctx: Context) -> int:
     from core.journal_index import read_history
 
+    if args.domain:
+        args.domain = _domain(args.domain)
     # Through the index: a line per change without parsing every record (``--details`` reads
     # the records it shows).
     contents = read_history(ctx.paths.journal_dir, domain=args.domain)
@@ -408,6 +421,7 @@ def handle_status(args: argparse.Namespace, ctx: Context) -> int:
     from core.status import StatusReader, describe_status, wait_until_agree
     from core.tenant import open_session
 
+    args.domain = _domain(args.domain)
     with open_session(ctx) as session:
         reconciled = _reconcile_at_start(ctx, session, args.json)
         reader = StatusReader.for_session(session)

@@ -101,11 +101,13 @@ def test_kill_point(point: str) -> None:
 
 
 def require_confirmation(domain: str, confirm: str | None) -> None:
-    """Every write needs the domain typed again, exactly (case and a final dot aside).
+    """Every write needs the domain typed again, exactly (case, a final dot and the IDN form
+    aside: ``core.domain_names``, the rule ``--domain`` is read by too).
 
     Callers check it before anything slow (sign-in, preflight), so a typo costs nothing."""
-    typed = (confirm or "").strip().rstrip(".").lower()
-    if typed != domain.strip().rstrip(".").lower():
+    from core.domain_names import same_domain
+
+    if not same_domain(confirm or "", domain):
         raise ConfirmationError(
             f"The confirmation {confirm!r} does not match the domain {domain!r}; nothing was "
             "changed.", remedy=f"Type the domain to confirm: --confirm {domain}")

@@ -35,8 +35,14 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a
 
 
 def normalize_domain(text: str) -> str:
-    """A domain name as Graph names it (lower case); InputError when it cannot be one."""
-    name = text.strip().rstrip(".").lower()
+    """A domain name as Graph names it (lower case, no final dot, an IDN in its ``xn--`` form:
+    ``core.domain_names``); InputError when it cannot be one."""
+    from core.domain_names import ascii_form
+
+    try:
+        name = ascii_form(text)
+    except (ValueError, UnicodeError):  # not a valid internationalised name
+        name = ""
     if not _DOMAIN.match(name):
         raise InputError(f"'{text}' is not a domain name.", code="bad_domain",
                          remedy="Give the domain as it appears in the admin center, for example "
