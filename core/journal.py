@@ -514,6 +514,25 @@ class Journal:
         self.path = journal_dir / f"tenant-{key}.jsonl"
         self.lock_path = journal_dir / f"tenant-{key}.lock"
 
+    def cannot_write(self) -> str | None:
+        """Why a change could not record itself in this tenant's journal now, or None when it
+        could: the folder, the lock file and the journal file itself are opened as a change
+        opens them (a read-only or replaced file fails here, not after the preflight passed).
+        Nothing is written; a file created only for the test is removed again."""
+        try:
+            self.journal_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            for path, mode in ((self.lock_path, os.O_RDWR),
+                               (self.path, os.O_WRONLY | os.O_APPEND)):
+                existed = path.exists()
+                fd = os.open(path, mode | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+                os.close(fd)
+                if not existed:
+                    path.unlink()
+        except OSError as exc:
+            where = Path(exc.filename).name if exc.filename else self.journal_dir.name
+            return f"{where}: {exc.strerror or type(exc).__name__}"
+        return None
+
     def read(self) -> JournalContents:
         """Every entry, oldest first, and the problems met. Never changes the file."""
         return read_journal_file(self.path)
