@@ -766,6 +766,8 @@ class JournalWriter:
             found = None
         if found is None:
             return "deleted"
+        if not self._identity[1]:
+            return None  # a file system without file numbers (st_ino 0): only deletion shows
         return None if found == self._identity else "replaced by another file"
 
     def _repair_tail(self) -> None:

@@ -186,6 +186,8 @@ def test_disk_full_after_the_write_still_says_what_changed_and_keeps_the_snapsho
                          out)
     assert way_back
     assert "could not be written (No space left on device) after the change began" in out
+    assert "Recorded in the journal as" not in out  # it was not: it says where it was
+    assert "Not recorded in the journal, which could not be written: entry" in out
     # The snapshot, in full, on stderr and in the rescue file whose path is printed.
     rescue = re.search(r"also kept in (\S+)\), in full:\n", err)
     assert rescue, err
@@ -222,3 +224,49 @@ def test_the_way_back_restores_from_the_rescue_file_when_the_journal_lost_it(
                            "tailspin.io")
     assert code == 0, out2 + err2
     assert "is back as snapshot" in out2
+
+
+# -- the window says it too ------------------------------------------------------------------------
+
+def _result_texts(review: Any) -> str:
+    from PySide6.QtWidgets import QLabel
+
+    return "\n".join(w.text() for w in review.result_card.findChildren(QLabel))
+
+
+@POSIX_ONLY
+def test_the_window_warns_when_the_journal_was_deleted_under_a_change(
+        make_window: Any, qtbot: Any, idp_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.gui_helpers import federate_in_window, walk_to_review
+
+    window = make_window(sandbox=True)
+    review = walk_to_review(window, qtbot, idp_file)
+    journal_dir = window.state.paths.journal_dir
+
+    def delete_journal() -> None:
+        [path] = journal_dir.glob(TENANT_JOURNAL)
+        path.unlink()
+
+    _during_first_write(monkeypatch, delete_journal)
+    result = federate_in_window(window, review)
+    assert result.journal_problems and not result.journal_failed
+    shown = _result_texts(review)
+    assert "Journal: The journal file" in shown and "was deleted while this change ran" in shown
+    [entry] = journal_mod.read_all(journal_dir).entries
+    assert entry.op == result.op_id and entry.outcome == "succeeded"
+
+
+def test_the_window_shows_the_snapshot_when_the_journal_fails_after_the_write(
+        make_window: Any, qtbot: Any, idp_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.gui_helpers import federate_in_window, walk_to_review
+
+    window = make_window(sandbox=True)
+    review = walk_to_review(window, qtbot, idp_file)
+    _disk_full_after(b'"type":"response"', monkeypatch)
+    result = federate_in_window(window, review)
+    assert result.journal_failed and result.rescue_file
+    shown = _result_texts(review)
+    assert "No space left on device" in shown
+    assert f"kept in {result.rescue_file}" in shown
+    assert f'"id": "{result.before.id}"' in shown  # the snapshot, in full
+    assert "Way back:" in shown and f"restore {result.before.id}" in shown

@@ -591,7 +591,7 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
         result.way_back = way_back
         run.entry.end(OUTCOME_FAILED, summary=result.summary, way_back=way_back,
                       snapshot=after, changed=result.changed)
-        ctx.emit(STEP_RECORD, OK, "Recorded in the journal")
+        ctx.emit(STEP_RECORD, OK, run.recorded(op))
         return result
     ctx.emit(STEP_VERIFY, OK, f"Verified: {domain} is {describe(after)}",
              state=after.to_json())
@@ -605,7 +605,7 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
         result.notes.append(PROPAGATION_NOTE.format(domain=domain))
     run.entry.end(OUTCOME_SUCCEEDED, summary=result.summary, way_back=way_back,
                   snapshot=after, changed=result.changed, request_ids=run.request_ids)
-    ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {op}", op=op)
+    ctx.emit(STEP_RECORD, OK, run.recorded(op), op=op)
     return result
 
 
@@ -625,7 +625,7 @@ def _record_refusal(run: Run, result: OperationResult, exc: RefusedError) -> Non
     summary = f"{_doing(run.kind, run.domain)} was refused; nothing was changed. {reason}"
     run.entry.end(OUTCOME_FAILED, summary=summary, way_back="", snapshot=result.before,
                   changed=False, error=exc.to_json())
-    run.ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {result.op_id}")
+    run.ctx.emit(STEP_RECORD, OK, run.recorded(result.op_id))
 
 
 def _success_summary(kind: str, domain: str, after: Snapshot, prepared: Prepared) -> str:
@@ -770,7 +770,7 @@ def _after_failure(run: Run, result: OperationResult, target: Target, exc: Graph
         entry.end(OUTCOME_SUCCEEDED, summary=result.summary, way_back=way_back, snapshot=after,
                   changed=result.changed, note="verified after an uncertain answer")
         ctx.emit(STEP_VERIFY, OK, result.summary)
-        ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {result.op_id}")
+        ctx.emit(STEP_RECORD, OK, run.recorded(result.op_id))
         return result
     entry.verify(False, differences=diffs, state=after)
     result.outcome = FAILED_OUTCOME
@@ -785,7 +785,7 @@ def _after_failure(run: Run, result: OperationResult, target: Target, exc: Graph
     entry.end(OUTCOME_FAILED, summary=result.summary, way_back=result.way_back, snapshot=after,
               changed=result.changed, error=exc.to_json())
     ctx.emit(STEP_VERIFY, FAILED, f"{run.domain} is {describe(after)}", state=after.to_json())
-    ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {result.op_id}")
+    ctx.emit(STEP_RECORD, OK, run.recorded(result.op_id))
     return result
 
 

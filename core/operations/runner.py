@@ -137,6 +137,15 @@ class Run:
     def read(self, snapshot_id: str) -> Snapshot:
         return read_snapshot(self.client, self.ctx.tenant_id, self.domain, snapshot_id)
 
+    def recorded(self, op: str | None) -> str:
+        """Where the outcome of entry ``op`` was recorded, in words: the journal, or the rescue
+        file when the journal could not be written (``JournalWriter``)."""
+        if self.writer.failed is None:
+            return f"Recorded in the journal as {op}"
+        where = (f"in the rescue file {self.writer.rescue_path}" if self.writer.rescue_path
+                 else "nowhere on disk (the snapshot is shown in full below)")
+        return f"Not recorded in the journal, which could not be written: entry {op} is {where}"
+
     def send(self, request: PlannedRequest) -> Any:
         """One write: recorded (fsynced) before it is sent, its answer recorded after."""
         assert self.entry is not None, "a write needs a journal entry with the snapshot first"

@@ -497,7 +497,7 @@ class ReviewView(StepView):
                     "not saved to any file: copy it from here")
             card.body.addWidget(label(
                 f"The snapshot taken before the change ({html.escape(kept)}):<pre>"
-                f"{html.escape(json.dumps(result.before.to_json(), indent=2))}</pre>",
+                f"{html.escape(json.dumps(result.before.to_json(), indent=2), quote=False)}</pre>",
                 wrap=True, selectable=True))
         self.check_again = None
         self.check_result = None
