@@ -738,6 +738,7 @@ class JournalWriter:
         self._written: list[bytes] = []       # every line this writer appended, in order
         self._open_ops: set[str] = set()      # entries begun here and not yet ended
         self._rescued: list[bytes] = []
+        self._at_open: JournalContents | None = None  # what the journal held when opened
         journal.journal_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._repair_tail()
         try:
@@ -771,20 +772,24 @@ class JournalWriter:
         return None if found == self._identity else "replaced by another file"
 
     def _repair_tail(self) -> None:
+        # Through the index: every change starts here, and a long journal must not be parsed
+        # whole each time (only what was appended since the index was last brought up to date).
+        from core.journal_index import read_indexed
+
         path = self.journal.path
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return
-        _, problems, tail_start = _parse_lines(path, data)
+        contents, tail_start = read_indexed(path)
+        self._at_open = contents  # what in_progress() gives until this writer appends
+        damaged = [p for p in contents.problems if p.message.startswith("damaged last line")]
+        self.problems.extend(p for p in contents.problems if p not in damaged)
         if tail_start is None:
-            self.problems.extend(problems)
             return
-        self.problems.extend(problems[:-1])  # the last one is the damaged tail, handled here
+        with open(path, "rb") as f:
+            f.seek(tail_start)
+            rest = f.read()
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         aside = path.with_name(f"{path.name}.corrupt-{stamp}")
         with open(aside, "wb") as out:
-            out.write(data[tail_start:])
+            out.write(rest)
             out.flush()
             os.fsync(out.fileno())
         _fsync_dir(path.parent)
@@ -792,7 +797,7 @@ class JournalWriter:
             f.truncate(tail_start)
             f.flush()
             os.fsync(f.fileno())
-        line = data[:tail_start].count(b"\n") + 1
+        line = damaged[0].line if damaged else 0
         self.problems.append(JournalProblem(
             path, line, "the last line was damaged (a write was cut short) and was moved aside",
             kept_at=aside))
@@ -928,7 +933,10 @@ class JournalWriter:
         index (every change starts with this: it must not parse the whole journal)."""
         from core.journal_index import indexed_contents
 
-        return [e for e in indexed_contents(self.journal.path).entries if e.in_progress]
+        contents = self._at_open if not self._written else None
+        if contents is None:
+            contents = indexed_contents(self.journal.path)
+        return [e for e in contents.entries if e.in_progress]
 
     def begin(self, *, kind: str, domain: str, who: str, snapshot: Snapshot,
               plan: dict[str, Any] | None = None, summary: str = "",

@@ -67,10 +67,16 @@ def read_history(journal_dir: Path, *, domain: str | None = None,
 
 def indexed_contents(path: Path) -> JournalContents:
     """One journal file's entries and problems, using and updating its index."""
+    return read_indexed(path)[0]
+
+
+def read_indexed(path: Path) -> tuple[JournalContents, int | None]:
+    """:func:`indexed_contents`, and the offset where a damaged tail starts (None if intact):
+    what the writer repairs before it appends, without parsing the whole journal."""
     try:
         f = open(path, "rb")  # noqa: SIM115 (closed below; the size must come from this handle)
     except FileNotFoundError:
-        return JournalContents([], [])
+        return JournalContents([], []), None
     except OSError as exc:
         raise JournalError(f"The journal {path} cannot be read: {exc.strerror}.") from exc
     with f:
@@ -95,7 +101,7 @@ def indexed_contents(path: Path) -> JournalContents:
             _write_index(path, f, end, lines + read, [*old_problems, *kept_problems],
                          list(digests.values()))
     entries = [_entry(path, d) for d in digests.values()]
-    return JournalContents(entries, [*old_problems, *new_problems])
+    return JournalContents(entries, [*old_problems, *new_problems]), tail_start
 
 
 def _valid_index(path: Path, f: Any, size: int) -> dict[str, Any] | None:
