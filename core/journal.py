@@ -157,7 +157,7 @@ class JournalEntry:
     @property
     def records(self) -> list[dict[str, Any]]:
         if self.digest is not None and self.source is not None and not self._records:
-            self._records = load_spans(self.source, self.spans)
+            self._records = load_spans(self.source, self.spans, self.op)
         return self._records
 
     def _of_type(self, type_: str) -> list[dict[str, Any]]:
@@ -371,16 +371,17 @@ def _group(records: list[dict[str, Any]]) -> list[JournalEntry]:
     return list(entries.values())
 
 
-def load_spans(path: Path, spans: Sequence[Sequence[int]]) -> list[dict[str, Any]]:
-    """The records at ``spans`` (offset, length) of the journal ``path``."""
+def load_spans(path: Path, spans: Sequence[Sequence[int]],
+               op: str | None = None) -> list[dict[str, Any]]:
+    """The records at ``spans`` (offset, length) of the journal ``path`` (of entry ``op``)."""
     records: list[dict[str, Any]] = []
     try:
         with open(path, "rb") as f:
             for offset, length in spans:
                 f.seek(offset)
                 record = json.loads(f.read(length).decode("utf-8"))
-                if not isinstance(record, dict):
-                    raise ValueError("not a journal record")
+                if not isinstance(record, dict) or (op is not None and record.get("op") != op):
+                    raise ValueError("not the record the index points to")
                 records.append(record)
     except (OSError, ValueError) as exc:
         raise JournalError(f"The journal {path} changed while it was being read ({exc}).",
@@ -936,7 +937,10 @@ class JournalWriter:
         contents = self._at_open if not self._written else None
         if contents is None:
             contents = indexed_contents(self.journal.path)
-        return [e for e in contents.entries if e.in_progress]
+        found = [e for e in contents.entries if e.in_progress]
+        for entry in found:
+            entry.records  # noqa: B018 - read now (they are few), before anything is appended
+        return found
 
     def begin(self, *, kind: str, domain: str, who: str, snapshot: Snapshot,
               plan: dict[str, Any] | None = None, summary: str = "",

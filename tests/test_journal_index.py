@@ -99,3 +99,17 @@ def test_an_index_that_does_not_match_its_journal_is_rebuilt(tmp_path: Path) -> 
     assert [e.op for e in read_history(tmp_path).entries] == ["dddd0001", "dddd0002"]
     index_path(journal.path).write_text("{not an index", encoding="utf-8")
     assert _as_seen(read_history(tmp_path)) == _as_seen(read_all(tmp_path))
+
+
+def test_records_read_after_the_journal_changed_are_refused_not_mixed_up(tmp_path: Path) -> None:
+    from core.journal import JournalError
+
+    journal = Journal(tmp_path, TENANT)
+    _change(journal, "eeee0001")
+    _change(journal, "eeee0002")
+    listed = read_history(tmp_path).entries  # records not read yet
+    lines = journal.path.read_bytes().splitlines(keepends=True)
+    half = len(lines) // 2
+    journal.path.write_bytes(b"".join(lines[half:] + lines[:half]))  # same bytes, other order
+    with pytest.raises(JournalError, match="changed while it was being read"):
+        _ = listed[0].snapshot_before

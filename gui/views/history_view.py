@@ -355,6 +355,12 @@ class HistoryView(StepView):
         if entry is None:
             self.entry_card.hide()
             return
+        try:
+            entry.records  # noqa: B018 - its records are read from the journal on first use
+        except FederatorError as exc:  # the journal changed since the list was read
+            self.entry_card.hide()
+            self.banner.show_error(exc)
+            return
         self.entry_card.title.setText(f"{KIND_WORDS.get(entry.kind, entry.kind)} "
                                       f"{entry.domain}, {_when(entry.started_at)}")
         status = OUTCOME_STATUS.get(entry.outcome, "info")
