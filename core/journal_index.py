@@ -62,10 +62,24 @@ def read_history(journal_dir: Path, *, domain: str | None = None,
         entries.extend(contents.entries)
         problems.extend(contents.problems)
         problems.extend(kept_aside(path))
+    problems.extend(_rescue_notices(journal_dir, tenant))
     if domain:
         entries = [e for e in entries if e.domain.lower() == domain.lower()]
     entries.sort(key=lambda e: e.started_at)  # stable: file order within the same second
     return JournalContents(entries, problems)
+
+
+def _rescue_notices(journal_dir: Path, tenant: str | None) -> list[JournalProblem]:
+    """The rescue files beside the journal (records a change kept when the journal could not
+    be written): reported on every reading, like a damaged tail moved aside, until deleted."""
+    if not journal_dir.is_dir():
+        return []
+    pattern = f"rescue-{Journal(journal_dir, tenant).path.stem.removeprefix('tenant-')}-*" \
+        if tenant else "rescue-*"
+    return [JournalProblem(path, 0, "the records of a change that the journal could not take "
+                                    "are kept in this file (restore finds its snapshots "
+                                    "there); keep it with the journal")
+            for path in sorted(journal_dir.glob(f"{pattern}.jsonl"))]
 
 
 @contextmanager

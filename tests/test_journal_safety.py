@@ -202,6 +202,8 @@ def test_disk_full_after_the_write_still_says_what_changed_and_keeps_the_snapsho
     monkeypatch.setenv("FEDERATOR_HOME", str(federator_home))
     [entry] = _entries(federator_home)
     assert entry.in_progress and entry.snapshot_before is not None
+    code, hist, hist_err = run(capsys, "history")
+    assert "unfinished" in hist and Path(rescue.group(1)).name in hist_err
     code, out2, err2 = run(capsys, "restore", way_back.group(1), "--confirm", "tailspin.io")
     assert code == 0, out2 + err2
     assert "is back as snapshot" in out2
