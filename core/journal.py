@@ -688,7 +688,13 @@ def identity_at(path: Path) -> tuple[int, int] | None:
 def rescue_folders(journal: Journal) -> list[Path]:
     """Where a rescue file is tried, in order: beside the journal, then the temporary folder,
     then the user's home (another disk, with luck, when the journal's is full)."""
-    return [journal.journal_dir, Path(tempfile.gettempdir()), Path.home()]
+    folders = [journal.journal_dir]
+    for where in (tempfile.gettempdir, Path.home):
+        try:
+            folders.append(Path(where()))
+        except (OSError, RuntimeError, KeyError):  # no usable temp folder, no home: skip it
+            continue
+    return folders
 
 
 def write_rescue_file(journal: Journal, op: str, lines: list[bytes]) -> Path | None:
