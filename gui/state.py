@@ -45,6 +45,8 @@ class AppState(QObject):
     operation_finished = Signal(object, object)  # (OperationResult or None, error or None)
     propagation_changed = Signal(object)  # core.status.DomainStatus
     reconciled = Signal(object)  # list[core.operations.ReconcileResult]
+    # At start: (results or None when another Federator holds the lock, how many stay open)
+    startup_reconciled = Signal(object, int)
     password_impact_changed = Signal()
     show_history_requested = Signal()
     error = Signal(str, object)  # (where, exception): views show it in their banner
@@ -73,6 +75,8 @@ class AppState(QObject):
         self.last_error: BaseException | None = None
         self.last_events: list[Any] = []
         self.password_impact: Any = None
+        # What the start-up reconcile found: (status, text, details) for the window to show.
+        self.startup_note: tuple[str, str, str] | None = None
         self.tenant_info: ConnectionInfo | None = None
         self.sandbox_latency_ms: float | None = None  # benchmarks and tests inject these
         self.sandbox_faults: str | None = None
@@ -214,6 +218,7 @@ class AppState(QObject):
             self.session_changed.emit()
             self.refresh_domains()
             self.refresh_history()
+            self.reconcile_at_start()
 
         return self.run(work, name="sign in", on_result=done,
                         on_error=(lambda _e: None) if quiet else None)
@@ -580,6 +585,46 @@ class AppState(QObject):
 
         return self.run(work, name="check again", on_result=done, change=True)
 
+    def reconcile_at_start(self) -> Task | None:
+        """After sign-in: if the journal holds changes a stopped Federator left unfinished,
+        core re-reads their domains and records what became of them (in workers: first a look
+        at the journal's index, then, only if something is open, the reconcile, which takes
+        the change lock). ``startup_reconciled`` says what was found."""
+        session = self.session
+        if session is None:
+            return None
+        journal_dir = self.paths.journal_dir
+
+        def look() -> int:
+            from core.operations.startup import open_entries
+
+            return len(open_entries(journal_dir, session.tenant_id))
+
+        def found(count: int) -> None:
+            if count and session is self.session:
+                self._reconcile_open(session)
+
+        return self.run(look, name="journal check", on_result=found, on_error=lambda _e: None)
+
+    def _reconcile_open(self, session: Any) -> Task | None:
+        journal_dir = self.paths.journal_dir
+
+        def work() -> tuple[Any, int]:
+            from core.operations.startup import open_entries, reconcile_at_start
+
+            results = reconcile_at_start(self._operation_context(session, None))
+            return results, len(open_entries(journal_dir, session.tenant_id))
+
+        def done(answer: tuple[Any, int]) -> None:
+            results, still_open = answer
+            self.startup_note = startup_note(results, still_open)
+            self.startup_reconciled.emit(results, still_open)
+            if results:
+                self.refresh_domains()
+                self.history_changed.emit()
+
+        return self.run(work, name="reconcile at start", on_result=done, change=True)
+
     def load_password_impact(self, domain: str) -> Task | None:
         session = self.session
         if session is None:
@@ -613,3 +658,25 @@ class AppState(QObject):
 
         return self.run(work, name="propagation", on_result=self.propagation_changed.emit,
                         on_error=lambda _e: None)
+
+
+def startup_note(results: list[Any] | None, still_open: int) -> tuple[str, str, str] | None:
+    """What to tell the admin after the start-up reconcile: (status, sentence, details)."""
+    if results is None:
+        return ("info", "The journal holds a change that did not finish, and another Federator "
+                        "is changing this tenant right now: it records that change's outcome.",
+                "")
+    if not results and not still_open:
+        return None
+    lines = []
+    for result in results:
+        back = f" Way back: {result.way_back}" if result.way_back else ""
+        lines.append(f"{result.summary}{back}")
+    parts = []
+    if results:
+        parts.append(f"At start, Federator re-read {len(results)} change(s) a stopped Federator "
+                     "left unfinished and recorded what became of them (History shows them).")
+    if still_open:
+        parts.append(f"{still_open} unfinished change(s) stay unverified: the domain could not "
+                     "be read now; Federator tries again at the next start or change.")
+    return ("warn", " ".join(parts), "\n".join(lines))

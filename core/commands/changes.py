@@ -137,8 +137,17 @@ def _global_options(paths: Paths, sandbox: bool, sandbox_user: str | None) -> st
 def _as_typed(ctx: Context, text: str) -> str:
     """``text`` with every ``federator <command>`` it suggests made pasteable as it is: with the
     global options of this run (the journal records the commands without them)."""
+    return _typer(ctx)(text)
+
+
+def _typer(ctx: Context) -> Callable[[str], str]:
+    """:func:`_as_typed` with the options worked out once (``history`` prints thousands of
+    lines, and resolving the default paths for each took seconds)."""
     options = _global_options(ctx.paths, ctx.sandbox, ctx.sandbox_user)
-    return _COMMAND.sub(f"federator {options} ", text) if options else text
+    if not options:
+        return lambda text: text
+    prefix = f"federator {options} "
+    return lambda text: _COMMAND.sub(prefix, text) if "federator " in text else text
 
 
 def _print(ctx: Context, text: str = "") -> None:
@@ -194,6 +203,16 @@ def _header(ctx: Context, session: TenantSession, title: str, as_json: bool) -> 
 
 
 def _report(ctx: Context, result: OperationResult, as_json: bool) -> int:
+    if result.journal_failed and result.before is not None:
+        # The journal could not record the change: the snapshot must not depend on it alone.
+        import json
+
+        kept = (f"also kept in {result.rescue_file}" if result.rescue_file else
+                "not saved to any file: copy it from here")
+        ctx.stderr.write(f"The journal could not be written. The snapshot taken before the "
+                         f"change ({kept}), in full:\n"
+                         + json.dumps(result.before.to_json(), indent=2) + "\n")
+        ctx.stderr.flush()
     if as_json:
         ctx.emit_json(result.to_json())
         return EXIT_OK if result.ok else EXIT_FAILED
@@ -217,11 +236,23 @@ def _report(ctx: Context, result: OperationResult, as_json: bool) -> int:
     if result.way_back:
         _print(ctx, "Way back:")
         _print(ctx, f"  {result.way_back}")
+    if result.journal_problems:
+        _print(ctx, "Journal:")
+        for problem in result.journal_problems:
+            _print(ctx, f"  !! {problem}")
     if result.notes and result.ok:
         _print(ctx, "Notes:")
         for note in result.notes:
             _print(ctx, f"  - {note}")
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _domain(text: str) -> str:
+    """``--domain`` read as ``--confirm`` is (case, final dot, IDN), or exit 2 when it is not a
+    domain name: the name Graph, the journal and the way back then all use."""
+    from core.preflight.run import normalize_domain
+
+    return normalize_domain(text)
 
 
 def _read_metadata(source: str, entity: str | None) -> Any:
@@ -243,6 +274,7 @@ def handle_federate(args: argparse.Namespace, ctx: Context) -> int:
     from core.operations import federate, require_confirmation
     from core.tenant import open_session
 
+    args.domain = _domain(args.domain)
     require_confirmation(args.domain, args.confirm)
     options = options_from(args)
     metadata = _read_metadata(args.metadata, args.entity)
@@ -283,6 +315,7 @@ def _run_preflight(session: TenantSession, ctx: Context, args: argparse.Namespac
 def handle_update_certificate(args: argparse.Namespace, ctx: Context) -> int:
     from core.operations import require_confirmation, update_certificate
 
+    args.domain = _domain(args.domain)
     require_confirmation(args.domain, args.confirm)
     metadata = _read_metadata(args.metadata, args.entity)
     md, settings = metadata.metadata, metadata.settings
@@ -302,6 +335,7 @@ def handle_update_certificate(args: argparse.Namespace, ctx: Context) -> int:
 def handle_revert(args: argparse.Namespace, ctx: Context) -> int:
     from core.operations import require_confirmation, revert
 
+    args.domain = _domain(args.domain)
     require_confirmation(args.domain, args.confirm)
     return run_change(ctx, args, f"Revert {args.domain} to managed sign-in",
                        lambda op_ctx: revert(op_ctx, args.domain, confirm=args.confirm))
@@ -360,36 +394,46 @@ def enable_writes(ctx: Context, session: TenantSession) -> None:
 # -- history --------------------------------------------------------------------------------------
 
 def handle_history(args: argparse.Namespace, ctx: Context) -> int:
-    from core.journal import read_all
+    from core.journal_index import read_history
 
-    contents = read_all(ctx.paths.journal_dir, domain=args.domain)
+    if args.domain:
+        args.domain = _domain(args.domain)
+    # Through the index: a line per change without parsing every record (``--details`` reads
+    # the records it shows).
+    contents = read_history(ctx.paths.journal_dir, domain=args.domain)
     if args.json:
-        ctx.emit_json({"entries": [e.to_json() for e in contents.entries] if args.details else
-                       [{k: v for k, v in e.to_json().items() if k != "records"}
-                        for e in contents.entries],
+        ctx.emit_json({"entries": [e.to_json(records=args.details) for e in contents.entries],
                        "problems": [str(p) for p in contents.problems]})
         return EXIT_OK
+    typed = _typer(ctx)
+    shown: list[str] = []
+
+    # This command prints thousands of lines: the module's _print, with its options worked out
+    # once, and one write at the end.
+    def _print(_ctx: Context, text: str = "") -> None:
+        shown.append(typed(text))
+
     for problem in contents.problems:
         ctx.stderr.write(f"warning: journal: {problem}\n")
     if not contents.entries:
         where = f" for {args.domain}" if args.domain else ""
-        _print(ctx, f"No changes recorded{where} (journal: {ctx.paths.journal_dir}).")
+        ctx.print(typed(f"No changes recorded{where} (journal: {ctx.paths.journal_dir})."))
         return EXIT_OK
     several_tenants = len({e.tenant for e in contents.entries}) > 1
     for entry in contents.entries:
-        before = entry.snapshot_before
-        after = entry.snapshot_after
+        before = entry.before_ref
+        after = entry.after_ref
         _print(ctx, f"{entry.started_at}  {entry.op}  {entry.kind:<19} {entry.domain:<22} "
                   f"{entry.outcome}")
         where = f" in tenant {entry.tenant}" if several_tenants else ""
         _print(ctx, f"    by {entry.who}{where}; {entry.summary}")
-        snaps = f"snapshot before {before.id if before else '-'}"
+        snaps = f"snapshot before {before[0] if before else '-'}"
         if before is not None:
-            snaps += f" ({before.authentication_type})"
+            snaps += f" ({before[1]})"
         if after is not None:
-            snaps += f", after {after.id} ({after.authentication_type})"
+            snaps += f", after {after[0]} ({after[1]})"
         _print(ctx, f"    {snaps}")
-        sent = ", ".join(f"{r.get('method')} {r.get('path')}" for r in entry.requests)
+        sent = ", ".join(f"{r.get('method')} {r.get('path')}" for r in entry.sent)
         if sent:
             _print(ctx, f"    sent: {sent}")
         if entry.request_ids:
@@ -406,6 +450,7 @@ def handle_history(args: argparse.Namespace, ctx: Context) -> int:
                 _print(ctx, f"      {record.get('at')} {record.get('type')}"
                           f" {record.get('step') or record.get('method') or ''}"
                           f" {record.get('path') or record.get('outcome') or ''}")
+    ctx.print("\n".join(shown))
     return EXIT_OK
 
 
@@ -415,6 +460,7 @@ def handle_status(args: argparse.Namespace, ctx: Context) -> int:
     from core.status import StatusReader, describe_status, wait_until_agree
     from core.tenant import open_session
 
+    args.domain = _domain(args.domain)
     with open_session(ctx) as session:
         reconciled = _reconcile_at_start(ctx, session, args.json)
         reader = StatusReader.for_session(session)
@@ -470,6 +516,6 @@ def _reconcile_at_start(ctx: Context, session: TenantSession, as_json: bool) -> 
 
 
 def _has_open_entries(ctx: Context, session: TenantSession) -> bool:
-    from core.journal import Journal
+    from core.operations.startup import open_entries
 
-    return any(e.in_progress for e in Journal(ctx.paths.journal_dir, session.tenant_id).entries())
+    return bool(open_entries(ctx.paths.journal_dir, session.tenant_id))

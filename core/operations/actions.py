@@ -676,6 +676,8 @@ def _change(ctx: OperationContext, kind: str, domain: str, prepare: Preparer, *,
                                      show_certificates)
         finally:
             ctx.recording = False
+            result.journal_failed = writer.failed is not None
+            result.rescue_file = str(writer.rescue_path) if writer.rescue_path else None
 
 
 def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
@@ -735,7 +737,7 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
         result.way_back = way_back
         run.entry.end(OUTCOME_FAILED, summary=result.summary, way_back=way_back,
                       snapshot=after, changed=result.changed)
-        ctx.emit(STEP_RECORD, OK, "Recorded in the journal")
+        ctx.emit(STEP_RECORD, OK, run.recorded(op))
         return result
     ctx.emit(STEP_VERIFY, OK, f"Verified: {domain} is {describe(after)}",
              state=after.to_json())
@@ -749,7 +751,7 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
         result.notes.append(PROPAGATION_NOTE.format(domain=domain))
     run.entry.end(OUTCOME_SUCCEEDED, summary=result.summary, way_back=way_back,
                   snapshot=after, changed=result.changed, request_ids=run.request_ids)
-    ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {op}", op=op)
+    ctx.emit(STEP_RECORD, OK, run.recorded(op), op=op)
     return result
 
 
@@ -769,7 +771,7 @@ def _record_refusal(run: Run, result: OperationResult, exc: RefusedError) -> Non
     summary = f"{_doing(run.kind, run.domain)} was refused; nothing was changed. {reason}"
     run.entry.end(OUTCOME_FAILED, summary=summary, way_back="", snapshot=result.before,
                   changed=False, error=exc.to_json())
-    run.ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {result.op_id}")
+    run.ctx.emit(STEP_RECORD, OK, run.recorded(result.op_id))
 
 
 def _nothing_sent(run: Run, result: OperationResult, exc: GraphError) -> OperationResult:
@@ -934,7 +936,7 @@ def _after_failure(run: Run, result: OperationResult, target: Target,
         entry.end(OUTCOME_SUCCEEDED, summary=result.summary, way_back=way_back, snapshot=after,
                   changed=result.changed, note="verified after an uncertain answer")
         ctx.emit(STEP_VERIFY, OK, result.summary)
-        ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {result.op_id}")
+        ctx.emit(STEP_RECORD, OK, run.recorded(result.op_id))
         return result
     entry.verify(False, differences=diffs, state=after)
     result.outcome = FAILED_OUTCOME
@@ -951,7 +953,7 @@ def _after_failure(run: Run, result: OperationResult, target: Target,
     entry.end(OUTCOME_FAILED, summary=result.summary, way_back=result.way_back, snapshot=after,
               changed=result.changed, error=exc.to_json())
     ctx.emit(STEP_VERIFY, FAILED, f"{run.domain} is {describe(after)}", state=after.to_json())
-    ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {result.op_id}")
+    ctx.emit(STEP_RECORD, OK, run.recorded(result.op_id))
     return result
 
 

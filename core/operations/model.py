@@ -139,6 +139,10 @@ class OperationResult:
     # Graph kept refusing a configuration update and nothing changed: replacing the configuration
     # (delete and re-create, Managed in between) is possible if the admin chooses it.
     replace_possible: bool = False
+    # The journal could not be written after the change began: its records (the snapshot
+    # before included) are in ``rescue_file``, and faces show the snapshot in full.
+    journal_failed: bool = False
+    rescue_file: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -159,6 +163,7 @@ class OperationResult:
             "password_impact": self.password_impact.to_json() if self.password_impact else None,
             "plan": self.plan, "notes": self.notes,
             "journal_problems": self.journal_problems,
+            "journal_failed": self.journal_failed, "rescue_file": self.rescue_file,
             "reconciled": [r.to_json() for r in self.reconciled],
             "replace_possible": self.replace_possible,
         }

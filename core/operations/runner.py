@@ -108,11 +108,13 @@ def test_kill_point(point: str) -> None:
 
 
 def require_confirmation(domain: str, confirm: str | None) -> None:
-    """Every write needs the domain typed again, exactly (case and a final dot aside).
+    """Every write needs the domain typed again, exactly (case, a final dot and the IDN form
+    aside: ``core.domain_names``, the rule ``--domain`` is read by too).
 
     Callers check it before anything slow (sign-in, preflight), so a typo costs nothing."""
-    typed = (confirm or "").strip().rstrip(".").lower()
-    if typed != domain.strip().rstrip(".").lower():
+    from core.domain_names import same_domain
+
+    if not same_domain(confirm or "", domain):
         raise ConfirmationError(
             f"The confirmation {confirm!r} does not match the domain {domain!r}; nothing was "
             "changed.", remedy=f"Type the domain to confirm: --confirm {domain}")
@@ -142,6 +144,15 @@ class Run:
 
     def read(self, snapshot_id: str) -> Snapshot:
         return read_snapshot(self.client, self.ctx.tenant_id, self.domain, snapshot_id)
+
+    def recorded(self, op: str | None) -> str:
+        """Where the outcome of entry ``op`` was recorded, in words: the journal, or the rescue
+        file when the journal could not be written (``JournalWriter``)."""
+        if self.writer.failed is None:
+            return f"Recorded in the journal as {op}"
+        where = (f"in the rescue file {self.writer.rescue_path}" if self.writer.rescue_path
+                 else "nowhere on disk (the snapshot is shown in full below)")
+        return f"Not recorded in the journal, which could not be written: entry {op} is {where}"
 
     def send(self, request: PlannedRequest) -> Any:
         """One write: recorded (fsynced) before it is sent, its answer recorded after."""
@@ -182,9 +193,18 @@ def take_lock(ctx: OperationContext, purpose: str) -> Any:
 
 
 def report_journal_problems(ctx: OperationContext, writer: JournalWriter) -> list[str]:
+    """Say what is wrong with the journal; the list returned also receives what goes wrong
+    with it later, while the lock is held (a file replaced, a disk full), as it happens: it is
+    the result's ``journal_problems``."""
     problems = [str(p) for p in writer.problems]
     for text in problems:
         ctx.emit(STEP_JOURNAL, WARNING, f"Journal: {text}")
+
+    def later(text: str) -> None:
+        problems.append(text)
+        ctx.emit(STEP_JOURNAL, WARNING, f"Journal: {text}")
+
+    writer.on_warning = later
     return problems
 
 

@@ -888,8 +888,9 @@ def check_local_journal(inp: PreflightInput) -> CheckResult:
         return _skip(cid, "The journal folder was not probed.")
     if not probe.writable:
         return _r(cid, "fail", f"Federator cannot write in {probe.path}: {probe.error}.", why,
-                  "Free disk space or fix the folder's permissions, or run Federator with "
-                  "--home pointing to a writable folder.")
+                  "Free disk space or fix the permissions of the journal file and its folder "
+                  "(a read-only attribute, or a sync or antivirus tool holding it), or run "
+                  "Federator with --home pointing to a writable folder.")
     return _r(cid, "pass", f"Federator can write its journal in {probe.path}.", why)
 
 

@@ -110,6 +110,14 @@ class HistoryView(StepView):
         state.domains_changed.connect(self._changed)
         state.session_changed.connect(self._changed)
         state.password_impact_changed.connect(self._changed)
+        state.startup_reconciled.connect(self.show_startup_note)
+        self.show_startup_note()
+
+    def show_startup_note(self, *_args: object) -> None:
+        """What the start-up reconcile found (it may have run before this page was built)."""
+        note = self.state.startup_note
+        if note is not None:
+            self.banner.show_message(*note)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         # Revert and rollover side by side when there is room; stacked on a small screen (the
@@ -278,9 +286,9 @@ class HistoryView(StepView):
         generation = self._journal_reads
 
         def work() -> Any:
-            from core.journal import read_all
+            from core.journal_index import read_history
 
-            return read_all(journal_dir, domain=domain)
+            return read_history(journal_dir, domain=domain)
 
         def done(contents: Any) -> None:
             if generation == self._journal_reads:  # an older read finishing late is stale
@@ -349,6 +357,12 @@ class HistoryView(StepView):
         self.snaps_layout = None
         if entry is None:
             self.entry_card.hide()
+            return
+        try:
+            entry.records  # noqa: B018 - its records are read from the journal on first use
+        except FederatorError as exc:  # the journal changed since the list was read
+            self.entry_card.hide()
+            self.banner.show_error(exc)
             return
         self.entry_card.title.setText(f"{KIND_WORDS.get(entry.kind, entry.kind)} "
                                       f"{entry.domain}, {_when(entry.started_at)}")

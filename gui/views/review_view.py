@@ -8,6 +8,7 @@ verification, the way back, and a live indicator of when sign-in itself sees the
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -510,6 +511,17 @@ class ReviewView(StepView):
             card.body.addWidget(label(f"<b>Way back:</b> none needed: {result.domain} was not "
                                       "changed. Fix the cause above, run the preflight again "
                                       "and apply.", wrap=True))
+        # What went wrong with the journal itself while the change ran (a file deleted or
+        # replaced under it, a full disk): the admin must know where the record is.
+        for problem in getattr(result, "journal_problems", []) or []:
+            card.body.addWidget(StatusLabel("warn", f"Journal: {problem}"))
+        if getattr(result, "journal_failed", False) and result.before is not None:
+            kept = (f"kept in {result.rescue_file}" if result.rescue_file else
+                    "not saved to any file: copy it from here")
+            card.body.addWidget(label(
+                f"The snapshot taken before the change ({html.escape(kept)}):<pre>"
+                f"{html.escape(json.dumps(result.before.to_json(), indent=2), quote=False)}</pre>",
+                wrap=True, selectable=True))
         self.check_again = None
         self.check_result = None
         if result.outcome == "unknown":
