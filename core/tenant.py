@@ -12,7 +12,9 @@ in-process sandbox. Which tenant:
     README, e.g. ``429:3@0.5,503:0.1,drop:1,expire-token``),
   - ``FEDERATOR_SANDBOX_LATENCY_MS=MS`` (added to every request),
   - ``FEDERATOR_SANDBOX_PROPAGATION_S=SECONDS`` (home realm discovery delay),
-  - ``FEDERATOR_SANDBOX_SEED=N`` (seed for the tenant and the fault dice).
+  - ``FEDERATOR_SANDBOX_SEED=N`` (seed for the tenant and the fault dice),
+  - ``FEDERATOR_SANDBOX_ROLES=documented|definitions`` (which role lists the sandbox enforces
+    for writes: Microsoft's API pages, the default, or the role definitions; ``core.roles``).
 
   ``SessionOptions`` has the same knobs for code (tests, GUI demo settings).
 * otherwise the configured real tenant (``core.config``), with the signed-in account from the
@@ -54,6 +56,7 @@ ENV_FAULTS = "FEDERATOR_SANDBOX_FAULTS"
 ENV_LATENCY = "FEDERATOR_SANDBOX_LATENCY_MS"
 ENV_PROPAGATION = "FEDERATOR_SANDBOX_PROPAGATION_S"
 ENV_SEED = "FEDERATOR_SANDBOX_SEED"
+ENV_ROLES = "FEDERATOR_SANDBOX_ROLES"
 DEFAULT_SANDBOX_USER = "ops@contoso.com"
 SANDBOX_CLIENT_ID = "federator-sandbox"
 
@@ -275,8 +278,11 @@ def start_sandbox(options: SessionOptions) -> Sandbox:
     if seed is None:
         seed_value = _env_float(ENV_SEED)
         seed = int(seed_value) if seed_value is not None else 0
+    from core.roles import rule_set
+
     sandbox = Sandbox(options.paths.sandbox_dir, seed=seed, latency_ms=int(latency),
-                      faults=faults, propagation_s=propagation)
+                      faults=faults, propagation_s=propagation,
+                      roles=rule_set(os.environ.get(ENV_ROLES), source=ENV_ROLES))
     sandbox.start()
     if faults or latency:
         log.info("sandbox started with faults %r and latency %s ms", faults, latency)

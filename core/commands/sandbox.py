@@ -36,6 +36,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                        help="how long home realm discovery lags behind changes")
     serve.add_argument("--seed", type=int, default=0,
                        help="seed for a new or reset tenant and for random faults")
+    serve.add_argument("--roles", choices=("documented", "definitions"), default=None,
+                       help="which role lists decide who may write: Microsoft's API pages "
+                            "(documented, the default) or the role definitions, which allow "
+                            "more (default: FEDERATOR_SANDBOX_ROLES, else documented)")
     serve.set_defaults(handler=handle_serve)
     reset = sub.add_parser("reset", help="put the sandbox tenant back to its seed state")
     reset.add_argument("--seed", type=int, default=0, help="seed of the new state")
@@ -43,15 +47,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
+    import os
+
+    from core.roles import rule_set
     from core.sandbox import Sandbox
+    from core.tenant import ENV_ROLES
 
     if not 0 <= args.port <= 65535:
         raise InputError(f"--port {args.port} is not a TCP port", remedy="Use 1-65535, or 0.")
     if args.latency < 0 or args.propagation < 0:
         raise InputError("--latency and --propagation cannot be negative")
+    roles = (rule_set(args.roles, source="--roles") if args.roles
+             else rule_set(os.environ.get(ENV_ROLES), source=ENV_ROLES))
     ctx.paths.ensure()
     sandbox = Sandbox(ctx.paths.sandbox_dir, seed=args.seed, latency_ms=args.latency,
-                      faults=args.faults, propagation_s=args.propagation, port=args.port)
+                      faults=args.faults, propagation_s=args.propagation, port=args.port,
+                      roles=roles)
     try:
         sandbox.start()
     except OSError as exc:

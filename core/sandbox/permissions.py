@@ -7,7 +7,7 @@ roles means the call has no role requirement (any member user may call it).
 
 from __future__ import annotations
 
-from core.sandbox.seed import (
+from core.roles import (
     DOMAIN_NAME_ADMIN,
     EXTERNAL_IDP_ADMIN,
     GLOBAL_ADMIN,
@@ -49,20 +49,11 @@ SCOPES_ORGANIZATION = DIRECTORY_READ | {"Organization.Read.All", "Organization.R
 SCOPES_ROLE_READ = DIRECTORY_READ | {"RoleManagement.Read.Directory", "RoleManagement.Read.All",
                                      "RoleManagement.ReadWrite.Directory"}
 
-# POST / PATCH federationConfiguration: documented (ref §2.2, rbac-domainfederation-apis-write).
-# Also used for DELETE federationConfiguration and for PATCH domain authenticationType, where
-# the reference's sources disagree: the DELETE page names only Security Administrator and
-# External Identity Provider Administrator, the PATCH-domain list omits Hybrid Identity
-# Administrator, yet the role definitions give Hybrid Identity Administrator
-# federationConfiguration/delete and domains/federation/update. We follow the reference's own
-# inference (ref §2.2): the four write roles plus Global Administrator.
-ROLES_FEDERATION_WRITE = frozenset({DOMAIN_NAME_ADMIN, EXTERNAL_IDP_ADMIN, HYBRID_IDENTITY_ADMIN,
-                                    SECURITY_ADMIN, GLOBAL_ADMIN})
+# The roles of the federation and domain WRITES live in core.roles (the documented lists and the
+# role definitions); rules.Graph.require_write enforces the rule set the sandbox was given.
 # documented (ref §2.2, rbac-domainfederation-apis-read)
-ROLES_FEDERATION_READ = ROLES_FEDERATION_WRITE | {GLOBAL_READER, SECURITY_READER}
-# PATCH domain other than authenticationType (reference §2.2 "PATCH domain").
-ROLES_DOMAIN_WRITE = frozenset({DOMAIN_NAME_ADMIN, SECURITY_ADMIN, EXTERNAL_IDP_ADMIN,
-                                GLOBAL_ADMIN})
+ROLES_FEDERATION_READ = frozenset({DOMAIN_NAME_ADMIN, EXTERNAL_IDP_ADMIN, HYBRID_IDENTITY_ADMIN,
+                                   SECURITY_ADMIN, GLOBAL_ADMIN, GLOBAL_READER, SECURITY_READER})
 # POST /domains (not in the reference; the domain-write roles: best reading).
 ROLES_DOMAIN_CREATE = frozenset({DOMAIN_NAME_ADMIN, GLOBAL_ADMIN})
 # documented (ref §1.4: "requires at least Domain Name Administrator")
