@@ -93,6 +93,31 @@ DEFINITIONS: Mapping[Write, frozenset[str]] = {
     for write, roles in DOCUMENTED.items()}
 
 
+# The delegated permissions (``scp``) each write accepts, any one being enough (Microsoft Learn,
+# the API pages above, "Permissions"; and the Graph changelog of October 2025, which added
+# Domain-InternalFederation.ReadWrite.All: https://learn.microsoft.com/graph/whats-new-overview).
+# Directory.AccessAsUser.All was the delegated way before it. The authentication type needs the
+# new permission (domain-update page: "the calling app must be assigned the
+# Domain-InternalFederation.ReadWrite.All permission"); Domain.ReadWrite.All alone was reported
+# to fail (microsoft-graph-docs-contrib issue 1251).
+_FEDERATION_SCOPES = frozenset({"Domain-InternalFederation.ReadWrite.All", "Domain.ReadWrite.All",
+                                "Directory.AccessAsUser.All"})
+WRITE_SCOPES: Mapping[Write, frozenset[str]] = {
+    Write.FEDERATION_CREATE: _FEDERATION_SCOPES,
+    Write.FEDERATION_UPDATE: _FEDERATION_SCOPES,
+    Write.FEDERATION_DELETE: _FEDERATION_SCOPES,
+    Write.DOMAIN_AUTHENTICATION: frozenset({"Domain-InternalFederation.ReadWrite.All",
+                                            "Directory.AccessAsUser.All"}),
+    Write.DOMAIN_UPDATE: frozenset({"Domain.ReadWrite.All", "Directory.AccessAsUser.All"}),
+}
+
+
+def scopes_allow(write: Write, scopes: Iterable[str]) -> bool:
+    """Whether a token's ``scp`` (any case) carries a permission that allows ``write``."""
+    held = {str(s).lower() for s in scopes}
+    return any(s.lower() in held for s in WRITE_SCOPES[write])
+
+
 def rule_set(text: str | None, *, source: str = "FEDERATOR_SANDBOX_ROLES") -> str:
     """``text`` as one of :data:`RULE_SETS` (empty or None: documented); InputError otherwise."""
     from core.errors import InputError

@@ -171,3 +171,88 @@ def test_serve_takes_the_rule_set(capsys: pytest.CaptureFixture[str]) -> None:
         main(["sandbox", "serve", "--roles", "generous"])
     assert info.value.code == 2
     assert "documented" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- access.can_revert
+
+def test_preflight_warns_when_only_the_definitions_let_you_revert(
+        capsys: pytest.CaptureFixture[str], jumpcloud_file: Path, tmp_path: Path) -> None:
+    report = tmp_path / "ticket.html"
+    code, out, _ = run_cli(capsys, "--sandbox", "--as", "hybrid@contoso.com", "preflight",
+                           "--metadata", str(jumpcloud_file), "--domain", "fabrikam.com",
+                           "--json", "--report", str(report))
+    assert code == 0  # a warning: accepted by id, like the others
+    check = next(c for c in json.loads(out)["checks"] if c["id"] == "access.can_revert")
+    assert check["status"] == "warn"
+    assert check["title"] == "You can revert what you federate"
+    assert "hybrid@contoso.com holds Hybrid Identity Administrator" in check["found"]
+    assert "only the role definitions" in check["found"]
+    # Which role to have at hand before going on.
+    assert "External Identity Provider Administrator" in check["remedy"]
+    assert "Before going on" in check["remedy"]
+    assert 'PATCH /domains/fabrikam.com {"authenticationType": "Managed"}' in check["why"]
+    html = report.read_text(encoding="utf-8")
+    assert "You can revert what you federate" in html
+    code, out, _ = run_cli(capsys, "--sandbox", "--as", "hybrid@contoso.com", "preflight",
+                           "--metadata", str(jumpcloud_file), "--domain", "fabrikam.com")
+    assert "access.can_revert" in out or "You can revert what you federate" in out
+
+
+@pytest.mark.parametrize(("upn", "status"), [
+    ("extidp@contoso.com", "pass"), ("ops@contoso.com", "pass"),
+    ("domainadmin@contoso.com", "pass"), ("hybrid@contoso.com", "warn"),
+    ("reader@contoso.com", "fail"), ("helpdesk@contoso.com", "fail"),
+])
+def test_can_revert_follows_the_documented_lists(capsys: pytest.CaptureFixture[str],
+                                                 jumpcloud_file: Path, upn: str,
+                                                 status: str) -> None:
+    _, out, _ = run_cli(capsys, "--sandbox", "--as", upn, "preflight", "--metadata",
+                        str(jumpcloud_file), "--domain", "fabrikam.com", "--json")
+    check = next(c for c in json.loads(out)["checks"] if c["id"] == "access.can_revert")
+    assert check["status"] == status, check["found"]
+
+
+def test_hybrid_admin_federates_and_the_revert_is_refused_naming_the_role(
+        capsys: pytest.CaptureFixture[str], jumpcloud_file: Path) -> None:
+    as_hybrid = ("--sandbox", "--as", "hybrid@contoso.com")
+    code, _, err = run_cli(capsys, *as_hybrid, "federate", "--metadata", str(jumpcloud_file),
+                           "--domain", "fabrikam.com", "--confirm", "fabrikam.com",
+                           "--accept-warnings", FABRIKAM_WARNINGS)
+    assert code == 1 and "access.can_revert" in err  # the warning must be read and accepted
+    code, out, err = run_cli(capsys, *as_hybrid, "federate", "--metadata", str(jumpcloud_file),
+                             "--domain", "fabrikam.com", "--confirm", "fabrikam.com",
+                             "--accept-warnings", FABRIKAM_WARNINGS + ",access.can_revert")
+    assert code == 0, err
+    code, out, err = run_cli(capsys, *as_hybrid, "revert", "--domain", "fabrikam.com",
+                             "--confirm", "fabrikam.com")
+    assert code == 1
+    # Refused by Graph (the sandbox, documented lists): nothing changed, and the message names
+    # the roles that can do it.
+    assert "nothing was changed" in out
+    assert "Domain Name Administrator, External Identity Provider Administrator, Security " \
+           "Administrator or Global Administrator" in out
+    assert "Hybrid Identity Administrator" in out  # the definitions' role, said to be contested
+    code, out, _ = run_cli(capsys, "--sandbox", "status", "--domain", "fabrikam.com", "--json")
+    assert json.loads(out)["graph"]["authenticationType"] == "Federated"
+    # The admin holding the documented role comes back.
+    code, out, err = run_cli(capsys, "--sandbox", "--as", "extidp@contoso.com", "revert",
+                             "--domain", "fabrikam.com", "--confirm", "fabrikam.com")
+    assert code == 0, out + err
+
+
+def test_window_shows_the_revert_check(make_window: object, qtbot: object,
+                                       idp_file: Path) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    window = make_window(sandbox=True, user="hybrid@contoso.com")  # type: ignore[operator]
+    window.metadata_view.open_source(str(idp_file))
+    window.state.choose_domain("fabrikam.com")
+    window.go_to(2)
+    result = window.state.preflight
+    assert result is not None
+    view = window.preflight_view
+    qtbot.waitUntil(lambda: "access.can_revert" in view.check_rows,  # type: ignore[attr-defined]
+                    timeout=5000)
+    row = view.check_rows["access.can_revert"]
+    shown = "\n".join(label.text() for label in row.findChildren(QLabel))
+    assert "You can revert what you federate" in shown and "Warning" in shown

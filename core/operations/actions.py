@@ -792,6 +792,8 @@ def _failure(exc: GraphError) -> str:
     if isinstance(exc, UncertainWriteError):
         said = f" ({exc.graph_code}: {exc.raw_message})" if exc.raw_message else ""
         return f"{exc.method} {exc.path}: {exc.reason}{said}."
+    if isinstance(exc, PermissionDeniedError) and exc.remedy:
+        return f"{exc.message} {exc.remedy}"  # which roles this write takes (core.roles)
     return exc.message
 
 

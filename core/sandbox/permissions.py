@@ -15,6 +15,8 @@ from core.roles import (
     HYBRID_IDENTITY_ADMIN,
     SECURITY_ADMIN,
     SECURITY_READER,
+    WRITE_SCOPES,
+    Write,
 )
 
 DIRECTORY_WIDE = frozenset({"Directory.AccessAsUser.All", "Directory.ReadWrite.All"})
@@ -31,15 +33,12 @@ SCOPES_FEDERATION_READ = frozenset({"Domain-InternalFederation.Read.All",
                                     "Domain-InternalFederation.ReadWrite.All",
                                     "Domain.Read.All", "Domain.ReadWrite.All",
                                     "Directory.AccessAsUser.All"})
-# POST / PATCH / DELETE federationConfiguration: least Domain-InternalFederation.ReadWrite.All,
-# higher Domain.ReadWrite.All; Directory.AccessAsUser.All was the pre-October-2025 way.
-SCOPES_FEDERATION_WRITE = frozenset({"Domain-InternalFederation.ReadWrite.All",
-                                     "Domain.ReadWrite.All", "Directory.AccessAsUser.All"})
-# PATCH domain authenticationType: only these two (reference §2.1: the new permission, or the
-# older delegated Directory.AccessAsUser.All); Domain.ReadWrite.All alone was reported to fail.
-SCOPES_AUTH_TYPE_WRITE = frozenset({"Domain-InternalFederation.ReadWrite.All",
-                                    "Directory.AccessAsUser.All"})
-SCOPES_DOMAIN_WRITE = frozenset({"Domain.ReadWrite.All", "Directory.AccessAsUser.All"})
+# POST / PATCH / DELETE federationConfiguration, PATCH domain authenticationType, PATCH domain
+# (other properties): core.roles holds them with their sources (one place for the sandbox and
+# for Federator's own checks).
+SCOPES_FEDERATION_WRITE = WRITE_SCOPES[Write.FEDERATION_CREATE]
+SCOPES_AUTH_TYPE_WRITE = WRITE_SCOPES[Write.DOMAIN_AUTHENTICATION]
+SCOPES_DOMAIN_WRITE = WRITE_SCOPES[Write.DOMAIN_UPDATE]
 SCOPES_ME = DIRECTORY_READ | {"User.Read", "User.ReadWrite", "User.ReadBasic.All",
                               "User.Read.All", "User.ReadWrite.All"}
 SCOPES_MEMBER_OF = DIRECTORY_READ | {"User.Read", "User.Read.All", "GroupMember.Read.All"}
