@@ -40,6 +40,7 @@ from core.journal import (
     find_snapshot,
     new_id,
 )
+from core.operations import half_federated
 from core.operations.model import (
     FAILED,
     FAILED_OUTCOME,
@@ -276,7 +277,7 @@ def revert(ctx: OperationContext, domain: str, *, confirm: str | None) -> Operat
             impact = show_password_impact(run.ctx, domain)
         return Prepared([plan], Target("Managed", None),
                         f"Revert {domain} to managed (cloud) sign-in", notes=list(plan.notes),
-                        password_impact=impact,
+                        password_impact=impact, way_back=_no_way_back_to_half(before),
                         unchanged=f"Nothing to change: {domain} already uses managed (cloud) "
                                   "sign-in.")
 
@@ -313,7 +314,8 @@ def restore(ctx: OperationContext, snapshot_id: str, *, confirm: str | None) -> 
                      f"it: {describe(before)}.")
         if snap.federation is None or snap.authentication_type.lower() != "federated":
             return Prepared([build_revert_plan(domain, state)], Target("Managed", None), summary,
-                            done=done, unchanged=unchanged)
+                            done=done, unchanged=unchanged,
+                            way_back=_no_way_back_to_half(before))
         desired = writable(snap.federation)
         options = _options_from(desired)
         plans: list[Plan] = []
@@ -325,9 +327,16 @@ def restore(ctx: OperationContext, snapshot_id: str, *, confirm: str | None) -> 
         plan = build_plan(domain, desired, state, options)
         plans.append(plan)
         return Prepared(plans, Target("Federated", {c.name: c.new for c in plan.changes}),
-                        summary, done=done, unchanged=unchanged)
+                        summary, done=done, unchanged=unchanged,
+                        way_back=_no_way_back_to_half(before))
 
     return _change(ctx, "restore", domain, prepare, restoring=snap.id)
+
+
+def _no_way_back_to_half(before: Snapshot) -> str | None:
+    """No way back (``""``) from a change that starts half-federated: restoring that snapshot
+    is refused (the state cannot be re-created, nor is it wanted); ``None``: the usual one."""
+    return "" if not before.readable and before.note != INHERITED_NOTE else None
 
 
 def make_default(ctx: OperationContext, domain: str, *, confirm: str | None) -> OperationResult:
@@ -551,8 +560,8 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
                                  target=prepared.target.to_json(), restoring=restoring,
                                  way_back=way_back)
     result.op_id = op
-    ctx.emit(STEP_SNAPSHOT, OK, f"Snapshot {before.id} recorded in the journal: the way back "
-                                f"is `{way_back}`", snapshot=before.id)
+    ctx.emit(STEP_SNAPSHOT, OK, f"Snapshot {before.id} recorded in the journal"
+             + (f": the way back is `{way_back}`" if way_back else ""), snapshot=before.id)
     test_kill_point("snapshot")
 
     try:
@@ -780,11 +789,28 @@ def _after_failure(run: Run, result: OperationResult, target: Target, exc: Graph
         result.way_back = ""
         state = f"nothing was changed: {run.domain} is as it was, {describe(after)}"
     result.summary = f"{_doing(run.kind, run.domain)} failed: {_failure(exc)} State: {state}."
+    remaining = _half_federated_advice(result, after)
     entry.end(OUTCOME_FAILED, summary=result.summary, way_back=result.way_back, snapshot=after,
-              changed=result.changed, error=exc.to_json())
+              changed=result.changed, error=exc.to_json(),
+              **({"remaining_options": remaining} if remaining else {}))
     ctx.emit(STEP_VERIFY, FAILED, f"{run.domain} is {describe(after)}", state=after.to_json())
     ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {result.op_id}")
     return result
+
+
+def _half_federated_advice(result: OperationResult, after: Snapshot) -> list[str]:
+    """A failure that leaves the domain half-federated: say that the way back is unconfirmed
+    (the change made it so), or, when the write meant to clear it failed, give the options that
+    remain instead of a command that would fail again. Returns those options."""
+    if after.readable or after.note == INHERITED_NOTE:
+        return []
+    if result.changed:
+        result.summary += " " + half_federated.UNCONFIRMED_WAY_BACK
+        return []
+    result.summary += " " + half_federated.recovery_failed(result.domain)
+    result.way_back = ""
+    result.notes = half_federated.remaining_options(result.domain)
+    return list(result.notes)
 
 
 def _failure(exc: GraphError) -> str:

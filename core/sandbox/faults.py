@@ -6,7 +6,7 @@ exact and documented here (and in the README, "Sandbox tenant and fault injectio
 SPEC grammar (items separated by commas; whitespace anywhere is ignored, case too)::
 
     SPEC        := ITEM ("," ITEM)*
-    ITEM        := ["item:"] FAULT | "latency:" MS | "expire-token"
+    ITEM        := ["item:"] FAULT | "latency:" MS | "expire-token" | "stuck-half-federated"
     FAULT       := KIND [":" AMOUNT] ["@" RETRY_AFTER]
     KIND        := "429" | "500" | "502" | "503" | "504" | "drop" | "drop-after" | "slow"
     AMOUNT      := N    integer >= 1: the next N matching requests get the fault (default 1)
@@ -37,6 +37,13 @@ What each kind does:
 * ``expire-token``: every access token issued before the plan was installed is from now on
   rejected with 401 ``InvalidAuthenticationToken`` ("Lifetime validation failed, the token is
   expired."); tokens issued afterwards (e.g. by a refresh) work.
+
+* ``stuck-half-federated``: a half-federated domain (Federated with no readable configuration,
+  what a create without a certificate leaves) can no longer be put back: ``PATCH /domains/{d}``
+  ``authenticationType=Managed`` answers 500 and changes nothing. Microsoft has not confirmed
+  that this PATCH clears the state; the one public report (microsoft-graph-docs-contrib issue
+  1389) says the domain could not be managed through Graph at all. Without this item the PATCH
+  clears it.
 
 Only Graph requests (``/v1.0/...``) receive status and drop faults; login, home realm discovery and
 the ``/sandbox/`` control endpoints only see latency. Items are evaluated in SPEC order for each
@@ -111,6 +118,7 @@ class FaultPlan:
         self.spec = spec or ""
         self.latency_ms = 0.0
         self.expire_tokens = False
+        self.stuck_half_federated = False
         self._rules: list[_Rule] = []
         self._random = random.Random(seed)  # noqa: S311 - reproducible, not secret
         self._lock = threading.Lock()
@@ -124,6 +132,9 @@ class FaultPlan:
         text = raw.lower()
         if text == "expire-token":
             self.expire_tokens = True
+            return
+        if text == "stuck-half-federated":
+            self.stuck_half_federated = True
             return
         if text.startswith("latency:"):
             value = text.removeprefix("latency:")
@@ -142,7 +153,7 @@ class FaultPlan:
         if kind not in STATUS_KINDS | DROP_KINDS | {SLOW}:
             raise FaultSpecError(
                 f"unknown fault {kind!r} in {raw!r}: use 429, 500, 502, 503, 504, drop, "
-                "drop-after, slow, latency:MS or expire-token")
+                "drop-after, slow, latency:MS, expire-token or stuck-half-federated")
         if items and kind not in STATUS_KINDS:
             raise FaultSpecError(f"{raw!r}: only status faults apply inside a $batch")
         if kind == SLOW and retry_after is None:
@@ -182,4 +193,5 @@ class FaultPlan:
 
     @property
     def empty(self) -> bool:
-        return not self._rules and not self.latency_ms and not self.expire_tokens
+        return (not self._rules and not self.latency_ms and not self.expire_tokens
+                and not self.stuck_half_federated)

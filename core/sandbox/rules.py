@@ -113,8 +113,11 @@ class Graph:
     def __init__(self, store: TenantStore, *, graph_url: str,
                  expired_before_ns: Callable[[], int],
                  item_fault: Callable[[], Fault | None],
-                 role_rules: str = RULES_DOCUMENTED) -> None:
+                 role_rules: str = RULES_DOCUMENTED,
+                 half_federated_stuck: Callable[[], bool] = lambda: False) -> None:
         self.store = store
+        # The fault SPEC's stuck-half-federated: a half-federated domain cannot be put back.
+        self.half_federated_stuck = half_federated_stuck
         # Which of core.roles' rule sets decides who may write (FEDERATOR_SANDBOX_ROLES).
         self.role_rules = role_rules
         self.graph_url = graph_url
@@ -474,6 +477,13 @@ class Graph:
             return False
         if wanted == "Federated":
             raise bad_request(MANAGED_TO_FEDERATED)
+        stored = self.store.data["federation"].get(domain["id"]) or {}
+        if stored.get("_halfFederated") and self.half_federated_stuck():
+            # The fault SPEC's stuck-half-federated (faults.py): that this PATCH clears the
+            # half-federated state is UNCONFIRMED (ref §1.5, contrib #1389: the domain "could not
+            # be managed via Graph"). Status, code and message best reading, as for the create.
+            raise GraphError(500, "Service_InternalServerError",
+                             "Encountered an internal server error.")
         # PATCH to Managed removes the configuration (ref §1.5, azure-docs #107476).
         self.store.data["federation"].pop(domain["id"], None)
         domain["authenticationType"] = "Managed"

@@ -244,7 +244,8 @@ class Sandbox:
         self._graph = Graph(self.store, graph_url=self.graph_url,
                            expired_before_ns=lambda: self._expired_before_ns,
                            item_fault=lambda: self._plan.next_fault(batch_item=True),
-                           role_rules=self._role_rules)
+                           role_rules=self._role_rules,
+                           half_federated_stuck=lambda: self._plan.stuck_half_federated)
         self._login = Login(self.store, self.url, settings=self._login_settings)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.01},

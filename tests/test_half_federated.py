@@ -1,0 +1,137 @@
+"""A half-federated domain that Graph will not put back (issue 10 §5): the sandbox's
+``stuck-half-federated`` fault, and what Federator then says: the options that remain, in order,
+never a command that would fail the same way."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.cli import main
+from core.paths import resolve_paths
+from core.sandbox import Sandbox
+from core.sandbox.faults import FaultPlan
+from tests.plugins.sandbox import sandbox_session
+
+OPTIONS_START = ("1. Retry later", "2. Delete the federation configuration",
+                 "3. Open a Microsoft support case", "4. Last resort")
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def half_federate(sandbox: Sandbox, domain: str = "fabrikam.com") -> None:
+    """What a create without a signing certificate does (reference §1.5): 500, yet the domain
+    turns Federated with no readable configuration."""
+    session = sandbox_session(sandbox, sandbox.issue_token())
+    response = session.post(f"{sandbox.graph_url}/domains/{domain}/federationConfiguration",
+                            json={"issuerUri": "https://idp.example/e",
+                                  "passiveSignInUri": "https://idp.example/sso",
+                                  "preferredAuthenticationProtocol": "saml"})
+    assert response.status_code == 500
+
+
+@pytest.fixture
+def half_federated_home(federator_home: Path) -> Path:
+    paths = resolve_paths(federator_home)
+    paths.ensure()
+    with Sandbox(paths.sandbox_dir) as sandbox:
+        half_federate(sandbox)
+    return federator_home
+
+
+def test_fault_spec_takes_the_switch() -> None:
+    assert FaultPlan("stuck-half-federated").stuck_half_federated
+    assert not FaultPlan("429:1").stuck_half_federated
+    assert not FaultPlan("stuck-half-federated").empty
+
+
+@pytest.mark.parametrize(("faults", "status", "after"), [
+    (None, 204, "Managed"), ("stuck-half-federated", 500, "Federated")])
+def test_sandbox_recovery_of_a_half_federated_domain(tmp_path: Path, faults: str | None,
+                                                     status: int, after: str) -> None:
+    with Sandbox(tmp_path / "state", faults=faults) as sandbox:
+        half_federate(sandbox)
+        session = sandbox_session(sandbox, sandbox.issue_token())
+        response = session.patch(f"{sandbox.graph_url}/domains/fabrikam.com",
+                                 json={"authenticationType": "Managed"})
+        assert response.status_code == status
+        domain = session.get(f"{sandbox.graph_url}/domains/fabrikam.com").json()
+        assert domain["authenticationType"] == after
+        # A federated domain with a readable configuration still reverts.
+        assert session.patch(f"{sandbox.graph_url}/domains/tailspin.io",
+                             json={"authenticationType": "Managed"}).status_code == 204
+
+
+def assert_remaining_options(text: str) -> None:
+    positions = [text.index(start) for start in OPTIONS_START]
+    assert positions == sorted(positions)  # in order
+    assert "status --domain fabrikam.com`" in text  # a read; global options may come first
+    assert "Remove-MgDomainFederationConfiguration -DomainId fabrikam.com" in text
+    assert "Contact support" in text and "Remove domain" in text
+
+
+def test_stuck_revert_gives_the_options_that_remain(
+        capsys: pytest.CaptureFixture[str], half_federated_home: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "stuck-half-federated")
+    code, out, err = run_cli(capsys, "--sandbox", "revert", "--domain", "fabrikam.com",
+                             "--confirm", "fabrikam.com")
+    assert code == 1, err
+    assert "Result: failed" in out
+    assert "nothing was changed" in out
+    assert "Microsoft has not confirmed" in out
+    assert "What remains:" in out
+    assert_remaining_options(out)
+    # Never a command that would fail: no way back to the half-federated snapshot (restore
+    # refuses it), no "run the revert again".
+    assert "Way back:" not in out
+    assert "restore" not in out
+    assert "the way back is" not in out
+    code, out, _ = run_cli(capsys, "--sandbox", "revert", "--domain", "fabrikam.com",
+                           "--confirm", "fabrikam.com", "--json")
+    body = json.loads(out)
+    assert body["way_back"] == "" and body["outcome"] == "failed"
+    assert [n[:len(s)] for n, s in zip(body["notes"], OPTIONS_START, strict=True)] == \
+        list(OPTIONS_START)
+    # The journal keeps them: history says what remains, not a way back.
+    code, out, _ = run_cli(capsys, "--sandbox", "history", "--domain", "fabrikam.com")
+    assert "what remains, in order:" in out
+    assert_remaining_options(out)
+    assert "way back:" not in out
+
+
+def test_stuck_restore_gives_the_same_options(
+        capsys: pytest.CaptureFixture[str], federator_home: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # tailspin.io is reverted (its snapshot before keeps the federation), then a failed create
+    # leaves it half-federated; restoring the snapshot must first clear that, and cannot.
+    code, out, err = run_cli(capsys, "--sandbox", "revert", "--domain", "tailspin.io",
+                             "--confirm", "tailspin.io", "--json")
+    assert code == 0, err
+    federated = json.loads(out)["snapshot_before"]
+    with Sandbox(resolve_paths(federator_home).sandbox_dir) as sandbox:
+        half_federate(sandbox, "tailspin.io")
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "stuck-half-federated")
+    code, out, err = run_cli(capsys, "--sandbox", "restore", federated, "--confirm",
+                             "tailspin.io")
+    assert code == 1, err
+    assert "nothing was changed" in out
+    assert "Way back:" not in out and "the way back is" not in out
+    text = out.replace("tailspin.io", "fabrikam.com")
+    assert_remaining_options(text)
+
+
+def test_without_the_switch_the_revert_clears_it(
+        capsys: pytest.CaptureFixture[str], half_federated_home: Path) -> None:
+    code, out, err = run_cli(capsys, "--sandbox", "revert", "--domain", "fabrikam.com",
+                             "--confirm", "fabrikam.com", "--json")
+    assert code == 0, out + err
+    body = json.loads(out)
+    assert body["state_after"]["domain"]["authenticationType"] == "Managed"
+    assert body["way_back"] == ""  # not the half-federated snapshot, which restore refuses
