@@ -135,3 +135,23 @@ def test_without_the_switch_the_revert_clears_it(
     body = json.loads(out)
     assert body["state_after"]["domain"]["authenticationType"] == "Managed"
     assert body["way_back"] == ""  # not the half-federated snapshot, which restore refuses
+
+
+def test_history_page_shows_what_remains(make_window: object, qtbot: object,
+                                         capsys: pytest.CaptureFixture[str],
+                                         half_federated_home: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "stuck-half-federated")
+    code, _, _ = run_cli(capsys, "--sandbox", "revert", "--domain", "fabrikam.com",
+                         "--confirm", "fabrikam.com")
+    assert code == 1
+    window = make_window(sandbox=True)  # type: ignore[operator]
+    window.go_to(4)
+    history = window.history_view
+    history.table.selectRow(0)
+    assert not history.entry_card.isHidden()
+    shown = "\n".join(w.text() for w in history.entry_card.findChildren(QLabel))
+    assert "What remains, in order:" in shown
+    assert_remaining_options(shown)

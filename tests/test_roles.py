@@ -160,6 +160,7 @@ def test_environment_picks_the_rule_set(capsys: pytest.CaptureFixture[str],
     code, out, err = run_cli(capsys, "--sandbox", "--as", "hybrid@contoso.com", "revert",
                              "--domain", "tailspin.io", "--confirm", "tailspin.io", "--json")
     assert code == 0, err
+    assert json.loads(out)["state_after"]["domain"]["authenticationType"] == "Managed"
     monkeypatch.setenv("FEDERATOR_SANDBOX_ROLES", "generous")
     code, _, err = run_cli(capsys, "--sandbox", "domains")
     assert code == 2

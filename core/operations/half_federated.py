@@ -37,8 +37,8 @@ def remaining_options(domain: str) -> list[str]:
         f"PowerShell, `Connect-MgGraph -Scopes Domain-InternalFederation.ReadWrite.All`, then "
         f"`Get-MgDomainFederationConfiguration -DomainId {domain}`; if it returns an Id, "
         f"`Remove-MgDomainFederationConfiguration -DomainId {domain} "
-        f"-InternalDomainFederationId <Id>` (Security Administrator or External Identity "
-        f"Provider Administrator). If it says the federationConfiguration does not exist, "
+        f"-InternalDomainFederationId ID` with that Id (Security Administrator or External "
+        f"Identity Provider Administrator). If it says the federationConfiguration does not exist, "
         f"this way is closed: go on.",
         f"3. Open a Microsoft support case: Microsoft 365 admin center > Support > Help & "
         f"support > Contact support (or Entra admin center > Diagnose and solve problems > New "
