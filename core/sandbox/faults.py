@@ -153,7 +153,7 @@ class FaultPlan:
         if kind not in STATUS_KINDS | DROP_KINDS | {SLOW}:
             raise FaultSpecError(
                 f"unknown fault {kind!r} in {raw!r}: use 429, 500, 502, 503, 504, drop, "
-                "drop-after, slow, latency:MS, expire-token or stuck-half-federated")
+                "drop-after, slow, latency:MS, stuck-half-federated or expire-token")
         if items and kind not in STATUS_KINDS:
             raise FaultSpecError(f"{raw!r}: only status faults apply inside a $batch")
         if kind == SLOW and retry_after is None:
