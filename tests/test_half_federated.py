@@ -155,3 +155,44 @@ def test_history_page_shows_what_remains(make_window: object, qtbot: object,
     shown = "\n".join(w.text() for w in history.entry_card.findChildren(QLabel))
     assert "What remains, in order:" in shown
     assert_remaining_options(shown)
+
+
+def test_window_result_gives_what_remains(make_window: object, qtbot: object,
+                                          half_federated_home: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "stuck-half-federated")
+    window = make_window(sandbox=True)  # type: ignore[operator]
+    window.state.choose_domain("fabrikam.com")
+    window.state.revert("fabrikam.com", confirm="fabrikam.com")
+    window.go_to(3)  # Review & apply: the result of the last change to the chosen domain
+    qtbot.waitUntil(lambda: window.review_view.result_card is not None,  # type: ignore[attr-defined]
+                    timeout=5000)
+    card = window.review_view.result_card
+    shown = "\n".join(w.text() for w in card.findChildren(QLabel))
+    assert_remaining_options(shown)
+    assert "Way back" not in shown and "run the preflight again and apply" not in shown
+
+
+def test_a_change_that_leaves_it_half_federated_says_the_way_back_is_unconfirmed() -> None:
+    # Federator never sends a create the sandbox half-federates (it always sends a certificate),
+    # so this outcome of a failed create is shown with the state it reads.
+    from core.journal import Snapshot
+    from core.operations.actions import _half_federated_advice
+    from core.operations.model import OperationResult
+    from core.operations.state import HALF_FEDERATED_NOTE
+
+    half = Snapshot("x-after", "t", "fabrikam.com", "2026-01-01T00:00:00Z",
+                    {"id": "fabrikam.com", "authenticationType": "Federated"}, None,
+                    readable=False, note=HALF_FEDERATED_NOTE)
+    result = OperationResult("federate", "fabrikam.com", "t", "failed", "Federating failed.",
+                             changed=True, way_back="federator restore x-before --confirm "
+                                                    "fabrikam.com")
+    assert _half_federated_advice(result, half) == []
+    assert "has not confirmed" in result.summary and result.way_back  # tried first, honestly
+    stuck = OperationResult("revert", "fabrikam.com", "t", "failed", "Reverting failed.",
+                            changed=False)
+    assert [o[:len(s)] for o, s in zip(_half_federated_advice(stuck, half), OPTIONS_START,
+                                       strict=True)] == list(OPTIONS_START)
+    assert stuck.way_back == ""

@@ -483,7 +483,9 @@ class ReviewView(StepView):
         if result.way_back:
             card.body.addWidget(label(f"<b>Way back:</b> {result.way_back}", wrap=True,
                                       selectable=True))
-        elif result.changed is False:
+        elif result.changed is False and not (result.notes and not ok):
+            # (A failure with notes lists what remains instead: a half-federated domain that
+            # Graph would not put back, core.operations.half_federated.)
             card.body.addWidget(label(f"<b>Way back:</b> none needed: {result.domain} was not "
                                       "changed. Fix the cause above, run the preflight again "
                                       "and apply.", wrap=True))
