@@ -97,8 +97,8 @@ def test_stuck_revert_gives_the_options_that_remain(
                            "--confirm", "fabrikam.com", "--json")
     body = json.loads(out)
     assert body["way_back"] == "" and body["outcome"] == "failed"
-    assert [n[:len(s)] for n, s in zip(body["notes"], OPTIONS_START, strict=True)] == \
-        list(OPTIONS_START)
+    assert [n[:len(s)] for n, s in zip(body["remaining_options"], OPTIONS_START,
+                                       strict=True)] == list(OPTIONS_START)
     # The journal keeps them: history says what remains, not a way back.
     code, out, _ = run_cli(capsys, "--sandbox", "history", "--domain", "fabrikam.com")
     assert "what remains, in order:" in out

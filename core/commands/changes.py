@@ -209,10 +209,10 @@ def _report(ctx: Context, result: OperationResult, as_json: bool) -> int:
         _print(ctx, "Notes:")
         for note in result.notes:
             _print(ctx, f"  - {note}")
-    elif result.notes:  # a failure's remaining options, numbered in order (half-federated)
+    if result.remaining:  # no way back works (half-federated): the options, numbered in order
         _print(ctx, "What remains:")
-        for note in result.notes:
-            _print(ctx, f"  {note}")
+        for option in result.remaining:
+            _print(ctx, f"  {option}")
     return EXIT_OK if result.ok else EXIT_FAILED
 
 

@@ -809,8 +809,8 @@ def _half_federated_advice(result: OperationResult, after: Snapshot) -> list[str
         return []
     result.summary += " " + half_federated.recovery_failed(result.domain)
     result.way_back = ""
-    result.notes = half_federated.remaining_options(result.domain)
-    return list(result.notes)
+    result.remaining = half_federated.remaining_options(result.domain)
+    return list(result.remaining)
 
 
 def _failure(exc: GraphError) -> str:
