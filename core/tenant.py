@@ -17,6 +17,8 @@ in-process sandbox. Which tenant:
     runs; see ``core/sandbox/bulk.py``),
   - ``FEDERATOR_SANDBOX_IMMUTABLE_NULL=refuse`` (refuse ``onPremisesImmutableId eq null``
     filters, as Microsoft's filter table suggests; default: answer them).
+  - ``FEDERATOR_SANDBOX_ROLES=documented|definitions`` (which role lists the sandbox enforces
+    for writes: Microsoft's API pages, the default, or the role definitions; ``core.roles``).
 
   ``SessionOptions`` has the same knobs for code (tests, GUI demo settings).
 * otherwise the configured real tenant (``core.config``), with the signed-in account from the
@@ -64,6 +66,7 @@ ENV_PROPAGATION = "FEDERATOR_SANDBOX_PROPAGATION_S"
 ENV_SEED = "FEDERATOR_SANDBOX_SEED"
 ENV_USERS = "FEDERATOR_SANDBOX_USERS"
 ENV_IMMUTABLE_NULL = "FEDERATOR_SANDBOX_IMMUTABLE_NULL"
+ENV_ROLES = "FEDERATOR_SANDBOX_ROLES"
 DEFAULT_SANDBOX_USER = "ops@contoso.com"
 SANDBOX_CLIENT_ID = "federator-sandbox"
 
@@ -309,9 +312,12 @@ def start_sandbox(options: SessionOptions) -> Sandbox:
     if seed is None:
         seed_value = _env_float(ENV_SEED)
         seed = int(seed_value) if seed_value is not None else 0
+    from core.roles import rule_set
+
     sandbox = Sandbox(options.paths.sandbox_dir, seed=seed, latency_ms=int(latency),
                       faults=faults, propagation_s=propagation, users=sandbox_users(),
-                      immutable_null=sandbox_immutable_null())
+                      immutable_null=sandbox_immutable_null(),
+                      roles=rule_set(os.environ.get(ENV_ROLES), source=ENV_ROLES))
     sandbox.start()
     if faults or latency:
         log.info("sandbox started with faults %r and latency %s ms", faults, latency)

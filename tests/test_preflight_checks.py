@@ -238,6 +238,17 @@ CASES: list[tuple[str, str, Callable[[], PreflightInput]]] = [
     ("access.role", "unknown", lambda: _modify(
         lambda t: (setattr(t, "my_roles", None), setattr(t, "token_roles", None)))),
     ("access.role", "skipped", lambda: make(tenant=None)),
+    # Whoever federates must be able to come back: the revert's documented roles differ.
+    ("access.can_revert", "pass", lambda: make()),  # ops@: also External IdP Administrator
+    ("access.can_revert", "pass", lambda: make(me="extidp@contoso.com")),
+    ("access.can_revert", "pass", lambda: make(me="domainadmin@contoso.com")),
+    ("access.can_revert", "warn", lambda: make(me="hybrid@contoso.com")),
+    ("access.can_revert", "fail", lambda: make(me="reader@contoso.com")),
+    ("access.can_revert", "fail", lambda: _modify(
+        lambda t: setattr(t, "scopes", frozenset({"Domain.ReadWrite.All", "User.Read.All"})))),
+    ("access.can_revert", "unknown", lambda: _modify(
+        lambda t: (setattr(t, "my_roles", None), setattr(t, "token_roles", None)))),
+    ("access.can_revert", "skipped", lambda: make(tenant=None)),
     ("access.lockout", "pass", lambda: make()),
     ("access.lockout", "fail", lambda: make(me="admin@fabrikam.com")),
     ("access.lockout", "fail", lambda: make(change=_disable_breakglass)),
@@ -275,6 +286,7 @@ EXPECTED: dict[str, set[str]] = {
     "tenant.dirsync": {"pass", "warn", "unknown", "skipped"},
     "access.permissions": {"pass", "warn", "fail", "manual", "skipped"},
     "access.role": {"pass", "fail", "unknown", "skipped"},
+    "access.can_revert": {"pass", "warn", "fail", "unknown", "skipped"},
     "access.lockout": {"pass", "fail", "unknown", "skipped"},
     "users.immutable_id": {"pass", "warn", "unknown", "skipped"},
     "users.blast_radius": {"pass", "warn", "unknown", "skipped"},

@@ -292,10 +292,11 @@ def test_cli_make_default_needs_confirmation_and_explains_a_refusal(
     code, _, err = run_cli(capsys, "--sandbox", "make-default", "contoso.onmicrosoft.com",
                            "--confirm", "contoso.com")
     assert code == 1 and "does not match" in err  # refused, like every change command
-    # ops@contoso.com is a Hybrid Identity Administrator: allowed to federate, not to change the
-    # default domain (reference §2.2). Federator says so without sending the doomed PATCH.
-    code, out, err = run_cli(capsys, "--sandbox", "make-default", "contoso.onmicrosoft.com",
-                             "--confirm", "contoso.onmicrosoft.com", "--json")
+    # hybrid@contoso.com is a Hybrid Identity Administrator: allowed to federate, not to change
+    # the default domain (reference §2.2). Federator says so without sending the doomed PATCH.
+    code, out, err = run_cli(capsys, "--sandbox", "--as", "hybrid@contoso.com", "make-default",
+                             "contoso.onmicrosoft.com", "--confirm", "contoso.onmicrosoft.com",
+                             "--json")
     assert code == 1
     assert json.loads(out)["error"]["code"] == "make_default_needs_role"
     assert "Nothing was changed" in err and "Set as default" in err

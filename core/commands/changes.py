@@ -244,6 +244,10 @@ def _report(ctx: Context, result: OperationResult, as_json: bool) -> int:
         _print(ctx, "Notes:")
         for note in result.notes:
             _print(ctx, f"  - {note}")
+    if result.remaining:  # no way back works (half-federated): the options, numbered in order
+        _print(ctx, "What remains:")
+        for option in result.remaining:
+            _print(ctx, f"  {option}")
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
@@ -445,6 +449,11 @@ def handle_history(args: argparse.Namespace, ctx: Context) -> int:
             _print(ctx, f"      federator status --domain {entry.domain}")
         elif entry.way_back:
             _print(ctx, f"    way back: {entry.way_back}")
+        remaining = (entry.end or {}).get("remaining_options")
+        if isinstance(remaining, list) and remaining:  # no way back works: what remains
+            _print(ctx, "    what remains, in order:")
+            for option in remaining:
+                _print(ctx, f"      {option}")
         if args.details:
             for record in entry.records:
                 _print(ctx, f"      {record.get('at')} {record.get('type')}"

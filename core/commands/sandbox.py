@@ -48,6 +48,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--users", type=int, default=None, metavar="N",
                        help="hold N more deterministic users in fabrikam.com, for large-tenant "
                             "runs (default: FEDERATOR_SANDBOX_USERS, else as the state has)")
+    serve.add_argument("--roles", choices=("documented", "definitions"), default=None,
+                       help="which role lists decide who may write: Microsoft's API pages "
+                            "(documented, the default) or the role definitions, which allow "
+                            "more (default: FEDERATOR_SANDBOX_ROLES, else documented)")
     serve.set_defaults(handler=handle_serve)
     reset = sub.add_parser("reset", help="put the sandbox tenant back to its seed state")
     reset.add_argument("--seed", type=int, default=0, help="seed of the new state")
@@ -55,7 +59,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
+    import os
+
+    from core.roles import rule_set
     from core.sandbox import Sandbox
+    from core.tenant import ENV_ROLES
 
     if not 0 <= args.port <= 65535:
         raise InputError(f"--port {args.port} is not a TCP port", remedy="Use 1-65535, or 0.")
@@ -66,10 +74,12 @@ def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
     from core.tenant import sandbox_immutable_null, sandbox_users
 
     users = args.users if args.users is not None else sandbox_users()
+    roles = (rule_set(args.roles, source="--roles") if args.roles
+             else rule_set(os.environ.get(ENV_ROLES), source=ENV_ROLES))
     ctx.paths.ensure()
     sandbox = Sandbox(ctx.paths.sandbox_dir, seed=args.seed, latency_ms=args.latency,
                       faults=args.faults, propagation_s=args.propagation, port=args.port,
-                      users=users, immutable_null=sandbox_immutable_null())
+                      users=users, immutable_null=sandbox_immutable_null(), roles=roles)
     try:
         sandbox.start()
     except OSError as exc:

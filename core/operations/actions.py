@@ -36,6 +36,7 @@ from core.journal import (
     find_snapshot,
     new_id,
 )
+from core.operations import half_federated
 from core.operations.model import (
     FAILED,
     FAILED_OUTCOME,
@@ -299,7 +300,7 @@ def revert(ctx: OperationContext, domain: str, *, confirm: str | None) -> Operat
             impact = show_password_impact(run.ctx, domain)
         return Prepared([plan], Target("Managed", None),
                         f"Revert {domain} to managed (cloud) sign-in", notes=list(plan.notes),
-                        password_impact=impact,
+                        password_impact=impact, way_back=_no_way_back_to_half(before),
                         unchanged=f"Nothing to change: {domain} already uses managed (cloud) "
                                   "sign-in.")
 
@@ -346,7 +347,8 @@ def restore(ctx: OperationContext, snapshot_id: str, *, confirm: str | None,
                      f"it: {describe(before)}.")
         if snap.federation is None or snap.authentication_type.lower() != "federated":
             return Prepared([build_revert_plan(domain, state)], Target("Managed", None), summary,
-                            done=done, unchanged=unchanged)
+                            done=done, unchanged=unchanged,
+                            way_back=_no_way_back_to_half(before))
         targets: list[Target] = []
         desired = writable(snap.federation)
         options = _options_from(desired)
@@ -361,7 +363,8 @@ def restore(ctx: OperationContext, snapshot_id: str, *, confirm: str | None,
         plans.append(plan)
         target = Target("Federated", {c.name: c.new for c in plan.changes})
         return Prepared(plans, target, summary, done=done, unchanged=unchanged,
-                        plan_targets=[*targets, target], allow_replace=allow_replace)
+                        plan_targets=[*targets, target], allow_replace=allow_replace,
+                        way_back=_no_way_back_to_half(before))
 
     return _change(ctx, "restore", domain, prepare, restoring=snap.id)
 
@@ -432,6 +435,10 @@ def check_not_overwriting(ctx: OperationContext, snap: Snapshot, now: Snapshot) 
         remedy=f"If undoing it is what you want: federator restore {snap.id} --confirm "
                f"{snap.domain_name} --force",
         details={"differences": unmet(now, left)})
+def _no_way_back_to_half(before: Snapshot) -> str | None:
+    """No way back (``""``) from a change that starts half-federated: restoring that snapshot
+    is refused (the state cannot be re-created, nor is it wanted); ``None``: the usual one."""
+    return "" if not before.readable and before.note != INHERITED_NOTE else None
 
 
 def make_default(ctx: OperationContext, domain: str, *, confirm: str | None) -> OperationResult:
@@ -693,8 +700,8 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
                                  target=prepared.target.to_json(), restoring=restoring,
                                  way_back=way_back)
     result.op_id = op
-    ctx.emit(STEP_SNAPSHOT, OK, f"Snapshot {before.id} recorded in the journal: the way back "
-                                f"is `{way_back}`", snapshot=before.id)
+    ctx.emit(STEP_SNAPSHOT, OK, f"Snapshot {before.id} recorded in the journal"
+             + (f": the way back is `{way_back}`" if way_back else ""), snapshot=before.id)
     test_kill_point("snapshot")
 
     try:
@@ -950,11 +957,28 @@ def _after_failure(run: Run, result: OperationResult, target: Target,
     result.summary = f"{_doing(run.kind, run.domain)} failed: {_failure(exc)} State: {state}."
     result.replace_possible = (isinstance(exc, ReplaceRefusedError) and exc.possible
                                and not result.changed)
+    remaining = _half_federated_advice(result, after)
     entry.end(OUTCOME_FAILED, summary=result.summary, way_back=result.way_back, snapshot=after,
-              changed=result.changed, error=exc.to_json())
+              changed=result.changed, error=exc.to_json(),
+              **({"remaining_options": remaining} if remaining else {}))
     ctx.emit(STEP_VERIFY, FAILED, f"{run.domain} is {describe(after)}", state=after.to_json())
     ctx.emit(STEP_RECORD, OK, run.recorded(result.op_id))
     return result
+
+
+def _half_federated_advice(result: OperationResult, after: Snapshot) -> list[str]:
+    """A failure that leaves the domain half-federated: say that the way back is unconfirmed
+    (the change made it so), or, when the write meant to clear it failed, give the options that
+    remain instead of a command that would fail again. Returns those options."""
+    if after.readable or after.note == INHERITED_NOTE:
+        return []
+    if result.changed:
+        result.summary += " " + half_federated.UNCONFIRMED_WAY_BACK
+        return []
+    result.summary += " " + half_federated.recovery_failed(result.domain)
+    result.way_back = ""
+    result.remaining = half_federated.remaining_options(result.domain)
+    return list(result.remaining)
 
 
 def _failure(exc: GraphError | RefusedError) -> str:
@@ -962,6 +986,8 @@ def _failure(exc: GraphError | RefusedError) -> str:
     if isinstance(exc, UncertainWriteError):
         said = f" ({exc.graph_code}: {exc.raw_message})" if exc.raw_message else ""
         return f"{exc.method} {exc.path}: {exc.reason}{said}."
+    if isinstance(exc, PermissionDeniedError) and exc.remedy:
+        return f"{exc.message} {exc.remedy}"  # which roles this write takes (core.roles)
     return exc.message
 
 

@@ -134,6 +134,9 @@ class OperationResult:
     password_impact: PasswordImpact | None = None
     plan: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    # When no way back works (a half-federated domain Graph would not put back): the options
+    # that remain, in order (core.operations.half_federated).
+    remaining: list[str] = field(default_factory=list)
     journal_problems: list[str] = field(default_factory=list)
     reconciled: list[ReconcileResult] = field(default_factory=list)
     # Graph kept refusing a configuration update and nothing changed: replacing the configuration
@@ -161,7 +164,7 @@ class OperationResult:
             "certificates_before": [c.to_json() for c in self.certificates_before],
             "certificates_after": [c.to_json() for c in self.certificates_after],
             "password_impact": self.password_impact.to_json() if self.password_impact else None,
-            "plan": self.plan, "notes": self.notes,
+            "plan": self.plan, "notes": self.notes, "remaining_options": self.remaining,
             "journal_problems": self.journal_problems,
             "journal_failed": self.journal_failed, "rescue_file": self.rescue_file,
             "reconciled": [r.to_json() for r in self.reconciled],

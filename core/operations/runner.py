@@ -24,7 +24,7 @@ from typing import Any
 
 from core.errors import FederatorError
 from core.graph.client import GraphClient
-from core.graph.errors import GraphError, UncertainWriteError
+from core.graph.errors import GraphError, PermissionDeniedError, UncertainWriteError
 from core.journal import (
     OUTCOME_RECONCILED,
     EntryWriter,
@@ -171,6 +171,8 @@ class Run:
                           request_id=exc.request_id, uncertain=True)
             raise
         except GraphError as exc:
+            if isinstance(exc, PermissionDeniedError):
+                _name_the_roles(exc, request)
             self.entry.response(request.method, request.path, status=exc.status,
                                 request_id=exc.request_id, error=exc.message)
             self.ctx.emit(STEP_WRITE, FAILED, f"{shown}: {exc.message}",
@@ -184,6 +186,16 @@ class Run:
         self.ctx.emit(STEP_WRITE, OK, f"{shown}: Graph answered {response.status}",
                       http_status=response.status, request_id=response.request_id)
         return response.body
+
+
+def _name_the_roles(exc: PermissionDeniedError, request: PlannedRequest) -> None:
+    """A 403 to one of the federation writes: say which roles Microsoft documents for it (the
+    lists differ by write, ``core.roles``), instead of a generic list."""
+    from core.roles import denied_remedy, write_of
+
+    write = write_of(request.method, request.path, request.body)
+    if write is not None:
+        exc.remedy = denied_remedy(write)
 
 
 def take_lock(ctx: OperationContext, purpose: str) -> Any:

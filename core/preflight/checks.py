@@ -14,6 +14,7 @@ follows admin-pain-points.md §10.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,7 @@ from core.certificates import CertificateInfo
 from core.errors import FederatorError
 from core.findings import Finding
 from core.metadata.model import BINDING_POST, BINDING_REDIRECT, BINDING_SOAP, IdpMetadata
-from core.plan import DomainState, PlanOptions, build_plan, display_value
+from core.plan import DomainState, PlanOptions, build_plan, build_revert_plan, display_value
 from core.preflight.model import (
     CheckAction,
     CheckResult,
@@ -60,6 +61,7 @@ TITLES: dict[str, str] = {
     "tenant.dirsync": "Directory synchronization",
     "access.permissions": "Federator's permissions (token scopes)",
     "access.role": "Your admin role may change federation",
+    "access.can_revert": "You can revert what you federate",
     "access.lockout": "No admin lock-out",
     "users.immutable_id": "Users have an ImmutableID",
     "users.blast_radius": "Who is affected",
@@ -666,9 +668,62 @@ def check_access_role(inp: PreflightInput) -> CheckResult:
         return _r(cid, "pass", f"{who} holds " + ", ".join(allowed) + ".", why)
     return _r(cid, "fail", f"{who} holds " + (", ".join(names) if names else "no admin role")
               + ", which cannot change federation.", why,
-              "Sign in with an account holding Hybrid Identity Administrator (least privilege) "
-              "or Global Administrator, or have one assigned (activate it in PIM if eligible).",
+              "Sign in with an account holding External Identity Provider Administrator (the "
+              "least privileged role Microsoft documents for federating and for reverting) or "
+              "Global Administrator, or have one assigned (activate it in PIM if eligible).",
               items=names)
+
+
+def check_access_can_revert(inp: PreflightInput) -> CheckResult:
+    """Whether the admin who federates may also revert: Microsoft documents different roles for
+    each write (``core.roles``), and the revert is the requests of ``build_revert_plan``."""
+    from core import roles
+
+    cid = "access.can_revert"
+    if inp.tenant is None:
+        return _skip(cid, inp.tenant_error or "Federator did not sign in to the tenant.")
+    who = inp.tenant.signed_in_as or "The signed-in account"
+    federated = DomainState.from_graph({"id": inp.domain, "authenticationType": "Federated",
+                                        "isVerified": True, "isRoot": True})
+    revert = build_revert_plan(inp.domain, federated)
+    writes = [w for w in (roles.write_of(r.method, r.path, r.body) for r in revert.requests)
+              if w is not None]
+    shown = "; ".join(f"{r.method} {r.path} {json.dumps(r.body)}" if r.body else
+                      f"{r.method} {r.path}" for r in revert.requests)
+    documented = frozenset(roles.ROLE_NAMES).intersection(
+        *(roles.allowed_roles(w) for w in writes))
+    need = roles.one_of(documented)
+    why = (f"Reverting {inp.domain} to managed sign-in is {shown}. Microsoft documents other "
+           "roles for it than for federating (Hybrid Identity Administrator may federate, but "
+           "only the role definitions, not the documented lists, let it revert), so whoever "
+           "federates may find the way back closed when it is needed most.")
+    remedy = (f"Before going on, make sure an admin holding {need} can act at short notice "
+              "(assigned, or eligible in Privileged Identity Management and able to activate "
+              "it), or sign in as one. External Identity Provider Administrator is the least "
+              "privileged role Microsoft documents for both federating and reverting.")
+    scopes = inp.tenant.scopes
+    if scopes is not None and not all(roles.scopes_allow(w, scopes) for w in writes):
+        wanted = " or ".join(sorted(roles.WRITE_SCOPES[writes[0]])) if writes else "?"
+        return _r(cid, "fail", f"Federator's sign-in lacks the permission to revert ({wanted}).",
+                  why, "Ask a Global Administrator to grant admin consent to Federator for "
+                  "Domain-InternalFederation.ReadWrite.All, then sign in again.")
+    held = _held_roles(inp.tenant)
+    if held is None:
+        return _unknown(cid, "Federator could not read your directory roles: "
+                        + inp.tenant.errors.get("roles", "no answer") + ".", why,
+                        f"Check Entra admin center > Identity > Users > you > Assigned roles "
+                        f"for {need}.")
+    names = ", ".join(roles.names(held)) or "no admin role"
+    if all(roles.may(w, held) for w in writes):
+        allowing = [r for r in held if r in documented] or list(held)
+        return _r(cid, "pass", f"{who} holds {', '.join(roles.names(allowing))}, which "
+                  f"Microsoft documents for the revert.", why)
+    if all(roles.may(w, held, roles.RULES_DEFINITIONS) for w in writes):
+        return _r(cid, "warn", f"{who} holds {names}: Microsoft's documented roles for the "
+                  f"revert are {need}; only the role definitions let your role revert, and "
+                  "Microsoft Graph may refuse it.", why, remedy, items=roles.names(held))
+    return _r(cid, "fail", f"{who} holds {names}, which cannot revert {inp.domain}: that takes "
+              f"{need}.", why, remedy, items=roles.names(held))
 
 
 def _domain_of(upn: str) -> str:
@@ -900,7 +955,7 @@ CHECKS: tuple[Callable[[PreflightInput], CheckResult], ...] = (
     check_domain_exists, check_domain_verified, check_domain_not_initial,
     check_domain_not_default, check_domain_subdomain, check_domain_current_state,
     check_tenant_issuer_unique, check_tenant_dirsync,
-    check_access_permissions, check_access_role, check_access_lockout,
+    check_access_permissions, check_access_role, check_access_can_revert, check_access_lockout,
     check_users_immutable_id, check_users_blast_radius,
     check_exchange_modern_auth, check_local_journal,
 )

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from core.sandbox.seed import GLOBAL_ADMIN
+from core.roles import GLOBAL_ADMIN
 
 BULK_DOMAIN = "fabrikam.com"
 NO_IMMUTABLE_EVERY = 40   # 2.5% of the bulk users have no ImmutableID

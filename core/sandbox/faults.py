@@ -7,6 +7,7 @@ SPEC grammar (items separated by commas; whitespace anywhere is ignored, case to
 
     SPEC        := ITEM ("," ITEM)*
     ITEM        := ["item:" | "write:"] FAULT ["/" PATH] | "latency:" MS | "expire-token"
+                 | "stuck-half-federated"
     FAULT       := KIND [":" AMOUNT] ["@" RETRY_AFTER]
     KIND        := "429" | "500" | "502" | "503" | "504" | "drop" | "drop-after" | "slow"
                  | "late"
@@ -47,6 +48,13 @@ What each kind does:
 * ``expire-token``: every access token issued before the plan was installed is from now on
   rejected with 401 ``InvalidAuthenticationToken`` ("Lifetime validation failed, the token is
   expired."); tokens issued afterwards (e.g. by a refresh) work.
+
+* ``stuck-half-federated``: a half-federated domain (Federated with no readable configuration,
+  what a create without a certificate leaves) can no longer be put back: ``PATCH /domains/{d}``
+  ``authenticationType=Managed`` answers 500 and changes nothing. Microsoft has not confirmed
+  that this PATCH clears the state; the one public report (microsoft-graph-docs-contrib issue
+  1389) says the domain could not be managed through Graph at all. Without this item the PATCH
+  clears it.
 
 Only Graph requests (``/v1.0/...``) receive status and drop faults; login, home realm discovery and
 the ``/sandbox/`` control endpoints only see latency. Items are evaluated in SPEC order for each
@@ -124,6 +132,7 @@ class FaultPlan:
         self.spec = spec or ""
         self.latency_ms = 0.0
         self.expire_tokens = False
+        self.stuck_half_federated = False
         self._rules: list[_Rule] = []
         self._random = random.Random(seed)  # noqa: S311 - reproducible, not secret
         self._lock = threading.Lock()
@@ -137,6 +146,9 @@ class FaultPlan:
         text = raw.lower()
         if text == "expire-token":
             self.expire_tokens = True
+            return
+        if text == "stuck-half-federated":
+            self.stuck_half_federated = True
             return
         if text.startswith("latency:"):
             value = text.removeprefix("latency:")
@@ -159,7 +171,7 @@ class FaultPlan:
         if kind not in STATUS_KINDS | DROP_KINDS | {SLOW, LATE}:
             raise FaultSpecError(
                 f"unknown fault {kind!r} in {raw!r}: use 429, 500, 502, 503, 504, drop, "
-                "drop-after, slow, late, latency:MS or expire-token")
+                "drop-after, slow, late, latency:MS, stuck-half-federated or expire-token")
         if items and kind not in STATUS_KINDS:
             raise FaultSpecError(f"{raw!r}: only status faults apply inside a $batch")
         if kind in (SLOW, LATE) and retry_after is None:
@@ -206,4 +218,5 @@ class FaultPlan:
 
     @property
     def empty(self) -> bool:
-        return not self._rules and not self.latency_ms and not self.expire_tokens
+        return (not self._rules and not self.latency_ms and not self.expire_tokens
+                and not self.stuck_half_federated)

@@ -7,7 +7,7 @@ roles means the call has no role requirement (any member user may call it).
 
 from __future__ import annotations
 
-from core.sandbox.seed import (
+from core.roles import (
     DOMAIN_NAME_ADMIN,
     EXTERNAL_IDP_ADMIN,
     GLOBAL_ADMIN,
@@ -15,6 +15,8 @@ from core.sandbox.seed import (
     HYBRID_IDENTITY_ADMIN,
     SECURITY_ADMIN,
     SECURITY_READER,
+    WRITE_SCOPES,
+    Write,
 )
 
 DIRECTORY_WIDE = frozenset({"Directory.AccessAsUser.All", "Directory.ReadWrite.All"})
@@ -31,15 +33,12 @@ SCOPES_FEDERATION_READ = frozenset({"Domain-InternalFederation.Read.All",
                                     "Domain-InternalFederation.ReadWrite.All",
                                     "Domain.Read.All", "Domain.ReadWrite.All",
                                     "Directory.AccessAsUser.All"})
-# POST / PATCH / DELETE federationConfiguration: least Domain-InternalFederation.ReadWrite.All,
-# higher Domain.ReadWrite.All; Directory.AccessAsUser.All was the pre-October-2025 way.
-SCOPES_FEDERATION_WRITE = frozenset({"Domain-InternalFederation.ReadWrite.All",
-                                     "Domain.ReadWrite.All", "Directory.AccessAsUser.All"})
-# PATCH domain authenticationType: only these two (reference §2.1: the new permission, or the
-# older delegated Directory.AccessAsUser.All); Domain.ReadWrite.All alone was reported to fail.
-SCOPES_AUTH_TYPE_WRITE = frozenset({"Domain-InternalFederation.ReadWrite.All",
-                                    "Directory.AccessAsUser.All"})
-SCOPES_DOMAIN_WRITE = frozenset({"Domain.ReadWrite.All", "Directory.AccessAsUser.All"})
+# POST / PATCH / DELETE federationConfiguration, PATCH domain authenticationType, PATCH domain
+# (other properties): core.roles holds them with their sources (one place for the sandbox and
+# for Federator's own checks).
+SCOPES_FEDERATION_WRITE = WRITE_SCOPES[Write.FEDERATION_CREATE]
+SCOPES_AUTH_TYPE_WRITE = WRITE_SCOPES[Write.DOMAIN_AUTHENTICATION]
+SCOPES_DOMAIN_WRITE = WRITE_SCOPES[Write.DOMAIN_UPDATE]
 SCOPES_ME = DIRECTORY_READ | {"User.Read", "User.ReadWrite", "User.ReadBasic.All",
                               "User.Read.All", "User.ReadWrite.All"}
 SCOPES_MEMBER_OF = DIRECTORY_READ | {"User.Read", "User.Read.All", "GroupMember.Read.All"}
@@ -49,20 +48,11 @@ SCOPES_ORGANIZATION = DIRECTORY_READ | {"Organization.Read.All", "Organization.R
 SCOPES_ROLE_READ = DIRECTORY_READ | {"RoleManagement.Read.Directory", "RoleManagement.Read.All",
                                      "RoleManagement.ReadWrite.Directory"}
 
-# POST / PATCH federationConfiguration: documented (ref §2.2, rbac-domainfederation-apis-write).
-# Also used for DELETE federationConfiguration and for PATCH domain authenticationType, where
-# the reference's sources disagree: the DELETE page names only Security Administrator and
-# External Identity Provider Administrator, the PATCH-domain list omits Hybrid Identity
-# Administrator, yet the role definitions give Hybrid Identity Administrator
-# federationConfiguration/delete and domains/federation/update. We follow the reference's own
-# inference (ref §2.2): the four write roles plus Global Administrator.
-ROLES_FEDERATION_WRITE = frozenset({DOMAIN_NAME_ADMIN, EXTERNAL_IDP_ADMIN, HYBRID_IDENTITY_ADMIN,
-                                    SECURITY_ADMIN, GLOBAL_ADMIN})
+# The roles of the federation and domain WRITES live in core.roles (the documented lists and the
+# role definitions); rules.Graph.require_write enforces the rule set the sandbox was given.
 # documented (ref §2.2, rbac-domainfederation-apis-read)
-ROLES_FEDERATION_READ = ROLES_FEDERATION_WRITE | {GLOBAL_READER, SECURITY_READER}
-# PATCH domain other than authenticationType (reference §2.2 "PATCH domain").
-ROLES_DOMAIN_WRITE = frozenset({DOMAIN_NAME_ADMIN, SECURITY_ADMIN, EXTERNAL_IDP_ADMIN,
-                                GLOBAL_ADMIN})
+ROLES_FEDERATION_READ = frozenset({DOMAIN_NAME_ADMIN, EXTERNAL_IDP_ADMIN, HYBRID_IDENTITY_ADMIN,
+                                   SECURITY_ADMIN, GLOBAL_ADMIN, GLOBAL_READER, SECURITY_READER})
 # POST /domains (not in the reference; the domain-write roles: best reading).
 ROLES_DOMAIN_CREATE = frozenset({DOMAIN_NAME_ADMIN, GLOBAL_ADMIN})
 # documented (ref §1.4: "requires at least Domain Name Administrator")

@@ -5,8 +5,12 @@ Built deterministically from a seed (ids, ImmutableIDs, names), so tests can rel
 * ``contoso.onmicrosoft.com``: initial, verified, managed, not default; home of the cloud-only
   Global Administrator ``breakglass@contoso.onmicrosoft.com``.
 * ``contoso.com``: verified, managed, the default domain; ``ops@contoso.com`` (Hybrid Identity
-  Administrator, who signs in by default), ``domainadmin@contoso.com`` (Domain Name Administrator),
-  ``reader@contoso.com`` (Global Reader), ``helpdesk@contoso.com`` (no role).
+  Administrator and External Identity Provider Administrator, who signs in by default: the
+  documented role lists let it federate and revert), ``domainadmin@contoso.com`` (Domain Name
+  Administrator), ``reader@contoso.com`` (Global Reader), ``helpdesk@contoso.com`` (no role),
+  ``hybrid@contoso.com`` (Hybrid Identity Administrator only: may federate, and revert only by
+  the role definitions) and ``extidp@contoso.com`` (External Identity Provider Administrator
+  only); see ``core.roles``.
 * ``fabrikam.com``: verified, managed, root; 40 users, 37 with an ``onPremisesImmutableId``. One of
   the three without is ``admin@fabrikam.com``, a Global Administrator inside the domain.
 * ``sales.fabrikam.com``: verified subdomain of fabrikam.com (inherits its authentication); 3 users.
@@ -25,28 +29,19 @@ import random
 import uuid
 from typing import Any
 
+# Role template ids and names: one place for them, core.roles (the sandbox reads core's facts).
+from core.roles import (
+    DOMAIN_NAME_ADMIN,
+    EXTERNAL_IDP_ADMIN,
+    GLOBAL_ADMIN,
+    GLOBAL_READER,
+    HYBRID_IDENTITY_ADMIN,
+    ROLE_NAMES,
+)
+
 TENANT_NAME = "Contoso (sandbox)"
 DEFAULT_USER = "ops@contoso.com"
 SEED_TIME = "2024-01-15T09:00:00Z"
-
-# Role template ids (reference §2.2).
-GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
-HYBRID_IDENTITY_ADMIN = "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2"
-DOMAIN_NAME_ADMIN = "8329153b-31d0-4727-b945-745eb3bc5f31"
-EXTERNAL_IDP_ADMIN = "be2f45a1-457d-42af-a067-6ec1fa63bc45"
-SECURITY_ADMIN = "194ae4cb-b126-40b2-bd5b-6091b380977d"
-GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
-SECURITY_READER = "5d6b6bb7-de71-4623-b4af-96380a352509"
-
-ROLE_NAMES: dict[str, str] = {
-    GLOBAL_ADMIN: "Global Administrator",
-    HYBRID_IDENTITY_ADMIN: "Hybrid Identity Administrator",
-    DOMAIN_NAME_ADMIN: "Domain Name Administrator",
-    EXTERNAL_IDP_ADMIN: "External Identity Provider Administrator",
-    SECURITY_ADMIN: "Security Administrator",
-    GLOBAL_READER: "Global Reader",
-    SECURITY_READER: "Security Reader",
-}
 
 TAILSPIN_ISSUER = "http://www.okta.com/exk1tailspin0sandbox"
 _REALM_KEYS = ("displayName", "passiveSignInUri", "preferredAuthenticationProtocol",
@@ -163,6 +158,12 @@ def build_seed(seed: int = 0) -> dict[str, Any]:
     directory_roles = [{"id": new_id(), "roleTemplateId": template, "displayName": name,
                         "description": f"{name} (sandbox)"}
                        for template, name in ROLE_NAMES.items()]
+    # Drawn last, so the ids of everything above stay as they were before these were added.
+    ops = next(u for u in users if u["userPrincipalName"] == DEFAULT_USER)
+    assignments.append({"id": new_id(), "principalId": ops["id"],
+                        "roleDefinitionId": EXTERNAL_IDP_ADMIN, "directoryScopeId": "/"})
+    add_user("hybrid@contoso.com", "Hilde Hybrid", immutable=False, role=HYBRID_IDENTITY_ADMIN)
+    add_user("extidp@contoso.com", "Ezra Extidp", immutable=False, role=EXTERNAL_IDP_ADMIN)
     return {
         "version": 1,
         "seed": seed,

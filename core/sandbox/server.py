@@ -45,6 +45,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from core.roles import RULES_DOCUMENTED, rule_set
 from core.sandbox.consent import ANY_CLIENT, TokenLog, requested_permissions, set_consented
 from core.sandbox.faults import FaultPlan
 from core.sandbox.login import Login, LoginSettings, device_page
@@ -200,21 +201,25 @@ class Sandbox:
     ``stop()``, when None). ``seed`` fixes the seed tenant's ids and the fault plan's random
     draws. ``latency_ms`` delays every request; ``faults`` is a SPEC (see ``faults.py``);
     ``propagation_s`` is how long home realm discovery lags behind Graph changes. ``port`` 0
-    picks a free port. ``signin_user`` is who the login endpoints sign in when the request names
-    nobody (``login_hint``); ``auto_approve`` False leaves device codes pending until
-    ``approve_device_code`` or the ``/sandbox/device`` page approves them. ``users`` sets how
-    many extra deterministic users fabrikam.com holds (``core.sandbox.bulk``; None keeps what
-    the state holds). ``immutable_null`` False refuses ``onPremisesImmutableId eq null`` filters
-    (see ``check_user_filter`` in ``core.sandbox.rules``).
+    picks a free port. ``roles`` is the rule set of ``core.roles`` deciding who may write
+    (``documented``, the default, or ``definitions``). ``signin_user`` is who the login
+    endpoints sign in when the request names nobody (``login_hint``); ``auto_approve`` False
+    leaves device codes pending until ``approve_device_code`` or the ``/sandbox/device`` page
+    approves them. ``users`` sets how many extra deterministic users fabrikam.com holds
+    (``core.sandbox.bulk``; None keeps what the state holds). ``immutable_null`` False refuses
+    ``onPremisesImmutableId eq null`` filters (see ``check_user_filter`` in
+    ``core.sandbox.rules``).
     """
 
     def __init__(self, state_dir: Path | None = None, *, seed: int = 0, latency_ms: float = 0,
                  faults: str | None = None, propagation_s: float = 0.0, port: int = 0,
                  signin_user: str = DEFAULT_USER, auto_approve: bool = True,
-                 users: int | None = None, immutable_null: bool = True) -> None:
+                 users: int | None = None, immutable_null: bool = True,
+                 roles: str = RULES_DOCUMENTED) -> None:
         self.seed = seed
         self.bulk_users = users
         self.immutable_null = immutable_null
+        self._role_rules = rule_set(roles, source="roles")
         self.latency_ms = float(latency_ms)
         self.propagation_s = float(propagation_s)
         self.request_log: list[RequestRecord] = []
@@ -263,7 +268,9 @@ class Sandbox:
         self._graph = Graph(self.store, graph_url=self.graph_url,
                            expired_before_ns=lambda: self._expired_before_ns,
                            item_fault=lambda path: self._plan.next_fault(batch_item=True,
-                                                                      path=path))
+                                                                      path=path),
+                           role_rules=self._role_rules,
+                           half_federated_stuck=lambda: self._plan.stuck_half_federated)
         self._graph.immutable_null = self.immutable_null
         self._token_log = TokenLog(self._state_dir)
         self._login = Login(self.store, self.url, settings=self._login_settings,
@@ -411,6 +418,17 @@ class Sandbox:
     @property
     def faults(self) -> str:
         return self._plan.spec
+
+    @property
+    def role_rules(self) -> str:
+        """Which rule set of ``core.roles`` the sandbox enforces for writes."""
+        return self._role_rules
+
+    def set_role_rules(self, rules: str) -> None:
+        """``documented`` (Microsoft's API pages) or ``definitions`` (the role definitions)."""
+        self._role_rules = rule_set(rules, source="roles")
+        if self._graph is not None:
+            self._graph.role_rules = self._role_rules
 
     def set_latency(self, ms: float) -> None:
         """Base latency added to every request (the SPEC's ``latency:`` adds to it)."""

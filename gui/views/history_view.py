@@ -376,6 +376,13 @@ class HistoryView(StepView):
         if entry.way_back:
             kv.add("Way back", entry.way_back)
         self.entry_body.addWidget(kv)
+        remaining = (entry.end or {}).get("remaining_options")
+        if isinstance(remaining, list) and remaining:  # no way back works: what remains
+            self.entry_body.addWidget(label("<b>What remains, in order:</b>"))
+            for option in remaining:
+                shown = label(str(option), wrap=True, selectable=True)
+                shown.setTextFormat(Qt.TextFormat.PlainText)  # journal text is data
+                self.entry_body.addWidget(shown)
         self.restore_confirm = _confirm_field(entry.domain, "a restore")
         self.restore_buttons: list[QPushButton] = []
         if entry.snapshot_before is not None or entry.snapshot_after is not None:

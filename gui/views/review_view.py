@@ -504,10 +504,17 @@ class ReviewView(StepView):
         for note in getattr(result, "notes", []) or []:
             if note not in planned:  # the plan's own notes were on the page before Apply
                 card.body.addWidget(label(f"• {note}", wrap=True))
+        remaining = getattr(result, "remaining", []) or []
+        if remaining:  # no way back works: what remains, in order (half-federated)
+            card.body.addWidget(label("<b>What remains, in order:</b>"))
+            for option in remaining:
+                shown = label(str(option), wrap=True, selectable=True)
+                shown.setTextFormat(Qt.TextFormat.PlainText)
+                card.body.addWidget(shown)
         if result.way_back:
             card.body.addWidget(label(f"<b>Way back:</b> {result.way_back}", wrap=True,
                                       selectable=True))
-        elif result.changed is False:
+        elif result.changed is False and not remaining:
             card.body.addWidget(label(f"<b>Way back:</b> none needed: {result.domain} was not "
                                       "changed. Fix the cause above, run the preflight again "
                                       "and apply.", wrap=True))
