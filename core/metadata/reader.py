@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.certificates import (
     CertificateError,
@@ -20,6 +21,9 @@ from core.findings import Finding, merge_findings
 from core.metadata import checks, extract, signature, xmlsafe
 from core.metadata.fetch import check_url, fetch
 from core.metadata.model import MAX_METADATA_BYTES, IdpMetadata, MetadataError
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
@@ -64,6 +68,10 @@ def read(source: str | Path | bytes, *, entity: str | None = None,
     if not idps:
         raise extract.no_idp_error(root)
     element = extract.choose(root, idps, entity)
+    sig = signature.check(element, trusted=trusted, now=now)
+    if sig.valid:
+        # Every value comes from what the signature covers, never from the document around it.
+        element = _covered(sig, element)
     raw = extract.extract(element)
 
     findings: list[Finding] = []
@@ -99,7 +107,6 @@ def read(source: str | Path | bytes, *, entity: str | None = None,
         elif valid_until is None or value < valid_until:
             valid_until = value
 
-    sig = signature.check(element, trusted=trusted, now=now)
     findings += checks.entity_id_findings(raw.entity_id)
     findings += checks.endpoint_findings(raw.sso, raw.slo)
     findings += checks.validity_findings(valid_until, unreadable, now)
@@ -122,6 +129,28 @@ def read(source: str | Path | bytes, *, entity: str | None = None,
         source_name=name,
     )
     return replace(md, findings=merge_findings(findings))
+
+
+def _covered(sig: signature.SignatureResult, element: etree._Element) -> etree._Element:
+    """The chosen entity inside the signed content (``sig.signed_root``); when it is not there,
+    ``sig`` is turned into a failed check and ``element`` is returned unchanged."""
+    signed_root = sig.signed_root
+    wanted = element.get("entityID") or ""
+    if signed_root is not None:
+        try:
+            ids = extract.find_idps(signed_root)
+            if wanted in ids:
+                return extract.choose(signed_root, ids, wanted)
+        except MetadataError:
+            pass
+    sig.valid, sig.signed_root = False, None
+    sig.detail = ("The signature verifies, but does not cover the identity provider "
+                  f"'{wanted}' that Federator reads.")
+    sig.findings = [x for x in sig.findings if x.id != "signature_self_embedded"]
+    sig.findings.append(Finding(
+        "signature_invalid", "error", sig.detail,
+        "Download the metadata again from the IdP; do not edit signed metadata by hand."))
+    return element
 
 
 def _trusted(signer_certificate: bytes | None, now: dt.datetime) -> CertificateInfo | None:

@@ -184,7 +184,9 @@ def _parser() -> etree.XMLParser:
     if parser is None:
         parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                                  dtd_validation=False, huge_tree=False, remove_pis=True,
-                                 collect_ids=False)
+                                 # Text is read as canonicalization sees it: a comment inside a
+                                 # value (ignored by the signature) must not cut it short.
+                                 remove_comments=True, collect_ids=False)
         _local.parser = parser
     return parser
 
