@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from core import urlparts
 from core.metadata.model import MAX_METADATA_BYTES, MetadataError
 from core.metadata.xmlsafe import too_large
 
@@ -17,6 +18,11 @@ MAX_REDIRECTS = 5
 
 def check_url(url: str) -> None:
     """Refuse anything but ``https://`` with a reason an admin understands."""
+    reason = urlparts.problem(url)
+    if reason:
+        raise MetadataError(f"'{url}' is not a valid URL: {reason}.", code="malformed_url",
+                            remedy="Check the address (copy it again from the IdP), or give a "
+                                   "file path.")
     scheme = urlsplit(url).scheme.lower()
     if scheme == "http":
         raise MetadataError(
@@ -56,7 +62,14 @@ def fetch(url: str, *, timeout: float = 20.0, ca_bundle: str | Path | None = Non
                               "Check the address and your network or proxy, then retry.") from exc
             with response:
                 if response.is_redirect:
-                    target = urljoin(url, response.headers.get("Location", ""))
+                    location = response.headers.get("Location", "")
+                    try:
+                        target = urljoin(url, location)
+                    except ValueError:
+                        target = location
+                    if urlparts.problem(target):
+                        raise _failed(url, "it redirects to an address that is not a valid URL",
+                                      "Ask the IdP owner for the final metadata URL.")
                     if urlsplit(target).scheme.lower() != "https":
                         raise _failed(url, f"it redirects to a non-https address ({target})",
                                       "Ask the IdP owner for the https:// metadata URL.")

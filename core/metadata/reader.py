@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core import urlparts
 from core.certificates import (
     CertificateError,
     CertificateInfo,
@@ -42,10 +43,14 @@ def load_source(source: str | Path | bytes, *, ca_bundle: str | Path | None = No
                                    "URL.")
     if isinstance(source, str) and source.strip().lower().startswith("file://"):
         # A file:/// address copied from a browser's address bar: the file it names.
-        from urllib.parse import unquote, urlsplit
+        from urllib.parse import unquote
         from urllib.request import url2pathname
 
-        parts = urlsplit(source.strip())
+        parts = urlparts.split(source.strip())
+        if parts is None:
+            raise MetadataError(f"'{source.strip()}' is not a valid file:// address: "
+                                f"{urlparts.problem(source.strip())}.", code="not_found",
+                                remedy="Give the path of the metadata file instead.")
         local = url2pathname(unquote(parts.path))
         path = Path(f"//{parts.netloc}{local}" if parts.netloc else local)
         return xmlsafe.read_file(path), str(path)
@@ -109,6 +114,7 @@ def read(source: str | Path | bytes, *, entity: str | None = None,
 
     findings += checks.entity_id_findings(raw.entity_id)
     findings += checks.endpoint_findings(raw.sso, raw.slo)
+    findings += checks.malformed_url_findings(raw.entity_id, raw.sso, raw.slo)
     findings += checks.validity_findings(valid_until, unreadable, now)
     findings += checks.certificate_findings(certificates, now)
     findings += sig.findings

@@ -19,8 +19,9 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
+from core import urlparts
 from core.preflight.model import TenantSnapshot
 
 if TYPE_CHECKING:
@@ -50,7 +51,9 @@ def _relative(link: str, graph_url: str) -> str:
     """A ``@odata.nextLink`` made relative to the version root (``$batch`` wants that)."""
     if link.startswith(graph_url):
         return link[len(graph_url):] or "/"
-    parts = urlsplit(link)
+    parts = urlparts.split(link)
+    if parts is None:  # not a link Graph sends: Graph's answer to it will say what is wrong
+        return link
     path = parts.path
     for root in ("/v1.0", "/beta"):
         if path.startswith(root + "/"):
