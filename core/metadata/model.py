@@ -85,6 +85,8 @@ class IdpMetadata:
     entities_in_source: list[str] = field(default_factory=list)
     want_authn_requests_signed: bool | None = None
     source_name: str | None = None
+    # A download's first address when redirects led elsewhere (``source_name`` is the final one).
+    redirected_from: str | None = None
 
     @property
     def signing_certificates(self) -> list[CertificateInfo]:

@@ -20,7 +20,7 @@ from core.certificates import (
 )
 from core.findings import Finding, merge_findings
 from core.metadata import checks, extract, signature, xmlsafe
-from core.metadata.fetch import check_url, fetch
+from core.metadata.fetch import check_url, download
 from core.metadata.model import MAX_METADATA_BYTES, IdpMetadata, MetadataError
 
 if TYPE_CHECKING:
@@ -30,13 +30,14 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def load_source(source: str | Path | bytes, *, ca_bundle: str | Path | None = None
-                ) -> tuple[bytes, str | None]:
-    """The raw bytes of ``source`` and a name to show for it."""
+                ) -> tuple[bytes, str | None, str | None]:
+    """The raw bytes of ``source``, a name to show for it (for a URL: the address it finally
+    came from) and, when a download was redirected, the address first asked for."""
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
         if len(data) > MAX_METADATA_BYTES:
             raise xmlsafe.too_large(len(data))
-        return data, None
+        return data, None, None
     if isinstance(source, str) and not source.strip():
         raise MetadataError("No metadata file or URL was given.", code="not_found",
                             remedy="Give the path of the IdP's metadata file, or its https:// "
@@ -53,13 +54,14 @@ def load_source(source: str | Path | bytes, *, ca_bundle: str | Path | None = No
                                 remedy="Give the path of the metadata file instead.")
         local = url2pathname(unquote(parts.path))
         path = Path(f"//{parts.netloc}{local}" if parts.netloc else local)
-        return xmlsafe.read_file(path), str(path)
+        return xmlsafe.read_file(path), str(path), None
     if isinstance(source, str) and _URL.match(source.strip()):
         url = source.strip()
         check_url(url)
-        return fetch(url, ca_bundle=ca_bundle), url
+        got = download(url, ca_bundle=ca_bundle)
+        return got.data, got.final_url, (url if got.final_url != url else None)
     path = Path(source)
-    return xmlsafe.read_file(path), str(path)
+    return xmlsafe.read_file(path), str(path), None
 
 
 def read(source: str | Path | bytes, *, entity: str | None = None,
@@ -67,7 +69,7 @@ def read(source: str | Path | bytes, *, entity: str | None = None,
          ca_bundle: str | Path | None = None) -> IdpMetadata:
     now = now or dt.datetime.now(dt.UTC)
     trusted = _trusted(signer_certificate, now)
-    data, name = load_source(source, ca_bundle=ca_bundle)
+    data, name, redirected_from = load_source(source, ca_bundle=ca_bundle)
     root = xmlsafe.parse(data)
     idps = extract.find_idps(root)
     if not idps:
@@ -133,6 +135,7 @@ def read(source: str | Path | bytes, *, entity: str | None = None,
         entities_in_source=idps,
         want_authn_requests_signed=raw.want_authn_requests_signed,
         source_name=name,
+        redirected_from=redirected_from,
     )
     return replace(md, findings=merge_findings(findings))
 
