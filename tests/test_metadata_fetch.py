@@ -40,6 +40,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif self.path == "/trickle-headers":
             self.wfile.write(b"HTTP/1.1 200 OK\r\n")
             self._trickle(b"X-Slow: " + b"a" * 2000 + b"\r\n\r\n")
+        elif self.path in ("/gzip", "/gzip-bomb"):
+            import gzip
+
+            plain = METADATA if self.path == "/gzip" else b"\0" * (5 * MAX_METADATA_BYTES)
+            body = gzip.compress(plain, compresslevel=9)
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                self.wfile.write(body)
+            except OSError:
+                pass
         elif self.path == "/hop":
             self.send_response(302)
             self.send_header("Location", "/moved")
@@ -278,3 +291,9 @@ def test_the_window_shows_the_final_url_as_the_source(
     shown = [w.text() for w in window.metadata_view.findChildren(QLabel) if w.isVisibleTo(window)]
     assert f"{server.base}/metadata" in "\n".join(shown)
     assert any(f"redirected from {server.base}/hop" in text for text in shown)
+
+
+def test_gzip_is_decoded_and_a_gzip_bomb_stops_at_the_cap(server: Server) -> None:
+    assert fetch_metadata_url(f"{server.base}/gzip", ca_bundle=server.ca_file) == METADATA
+    # 50 MB of zeros in about 50 KB: the cap applies to what it decompresses to.
+    assert _fetch_error(f"{server.base}/gzip-bomb", server.ca_file).code == "too_large"
