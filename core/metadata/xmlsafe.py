@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 _SIZE_REMEDY = ("Metadata of one IdP is a few kilobytes: check that this is the right file, or "
                 "export only your IdP's metadata instead of a whole federation aggregate.")
-_PROLOG_SPACE = re.compile(rb"[ \t\r\n]*")
+# What may come before the root element: whitespace, the declaration, PIs and comments, any
+# number and any length (one regex pass: no window to hide a DOCTYPE behind).
+_PROLOG = re.compile(rb"(?:[ \t\r\n]+|<!--.*?-->|<\?.*?\?>)*", re.S)
 _MISLABELLED_UTF16 = re.compile(rb"^(<\?xml[^>]*?)\s+encoding\s*=\s*(['\"])utf-?16\2", re.I)
 _MAGIC = {
     b"\x89PNG": "a PNG image",
@@ -151,18 +153,9 @@ def _check_prolog(data: bytes) -> None:
     comment. ``data`` is UTF-8 or an ASCII-compatible encoding here (``normalise`` re-encodes
     UTF-16/32); anything else does not start with ``<`` and is refused as not XML.
     """
-    pos = 0
-    while True:
-        pos = _PROLOG_SPACE.match(data, pos).end()  # type: ignore[union-attr]  # always matches
-        if data.startswith(b"<?", pos):
-            end, closing = data.find(b"?>", pos + 2), 2
-        elif data.startswith(b"<!--", pos):
-            end, closing = data.find(b"-->", pos + 4), 3
-        else:
-            break
-        if end < 0:  # never closed: the parser reports the malformed XML
-            return
-        pos = end + closing
+    # Stops at the first thing that is not whitespace, a comment or a PI: the root element, a
+    # DOCTYPE, junk, or a comment or PI that is never closed (the parser then reports it).
+    pos = _PROLOG.match(data).end()  # type: ignore[union-attr]  # matches at least ""
     rest = data[pos:pos + 20].decode("latin-1")  # byte-transparent; markup is ASCII
     if rest[:9].upper() == "<!DOCTYPE":
         if re.match(r"<!DOCTYPE\s+html", rest, re.I):
