@@ -251,7 +251,7 @@ def _verify(signed_element: etree._Element, signer: CertificateInfo
     signed_xml = getattr(result, "signed_xml", None)
     if signed_xml is None or signed_xml.tag != signed_element.tag or (
             signed_xml.get("entityID") != signed_element.get("entityID")) or (
-            _ids(signed_xml) != _ids(signed_element)):
+            sorted(_ids(signed_xml)) != sorted(_ids(signed_element))):
         return "the signature covers another element, not the metadata itself", None
     root: etree._Element = signed_xml
     return None, root
