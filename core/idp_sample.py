@@ -175,8 +175,13 @@ def jumpcloud_sample(app: str = "federator-demo", entity_id: str | None = None, 
 
 
 def entities_aggregate(entities: Iterable[bytes], *, name: str | None = None,
-                       valid_until: dt.datetime | None = None) -> bytes:
-    """Wrap several EntityDescriptor documents in one ``md:EntitiesDescriptor`` (an aggregate)."""
+                       valid_until: dt.datetime | None = None,
+                       sign_with: Issued | None = None) -> bytes:
+    """Wrap several EntityDescriptor documents in one ``md:EntitiesDescriptor`` (an aggregate).
+
+    ``sign_with`` signs the aggregate's root the way federations do (ID ``_aggregate``, enveloped
+    RSA-SHA256, exclusive c14n, signature first).
+    """
     parts = [b'<?xml version="1.0" encoding="UTF-8"?>\n<md:EntitiesDescriptor xmlns:md="',
              MD_NS.encode(), b'"']
     if name:
@@ -192,4 +197,12 @@ def entities_aggregate(entities: Iterable[bytes], *, name: str | None = None,
             doc = doc[doc.index(b"?>") + 2:]
         parts.append(doc.strip() + b"\n")
     parts.append(b"</md:EntitiesDescriptor>\n")
-    return b"".join(parts)
+    if sign_with is None:
+        return b"".join(parts)
+    from lxml import etree
+
+    root = etree.fromstring(b"".join(parts))
+    root.set("ID", "_aggregate")
+    signed: bytes = etree.tostring(_sign(root, sign_with, "rsa-sha256"), xml_declaration=True,
+                                   encoding="UTF-8")
+    return signed

@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
+from core import urlparts
 from core.errors import FederatorError
 from core.graph.client import GraphClient, make_session
 from core.journal import Snapshot, now_iso
@@ -104,7 +104,9 @@ class DomainStatus:
 
 def _same_endpoint(auth_url: str, passive: str) -> bool:
     """AuthURL is the passive sign-in URL with query parameters appended (reference §5.1)."""
-    a, p = urlsplit(auth_url), urlsplit(passive)
+    a, p = urlparts.split(auth_url), urlparts.split(passive)
+    if a is None or p is None:  # malformed text from outside: only an exact match counts
+        return auth_url == passive
     return (a.scheme.lower(), a.netloc.lower(), a.path.rstrip("/")) == \
         (p.scheme.lower(), p.netloc.lower(), p.path.rstrip("/"))
 

@@ -3,6 +3,15 @@
     python packaging/build.py                 # dist/Federator/ + dist/Federator-<version>.msi
     python packaging/build.py --skip-msi      # only the onedir (e.g. to sign the exes first)
     python packaging/build.py --msi-only      # only the MSI, from an existing dist/Federator/
+    python packaging/build.py --install-locked  # first pip install the lock file, with hashes
+
+What is frozen into a release is pinned: ``packaging/requirements-lock.txt`` lists every package
+(runtime and PyInstaller) for Windows x64 / Python 3.11 with its version and SHA-256 hashes. On
+Windows the build refuses to run when the installed packages differ from the lock
+(``--no-lock-check`` for a throw-away build). Regenerate the lock after changing dependencies:
+
+    uv pip compile pyproject.toml --extra packaging --python-platform x86_64-pc-windows-msvc \
+        --python-version 3.11 --generate-hashes -o packaging/requirements-lock.txt
 
 On Windows the MSI is the real installer, built with the WiX 3 toolset (candle/light on PATH or
 under %WIX%). On Linux the onedir holds Linux binaries and the MSI is built with msitools' wixl: it
@@ -17,6 +26,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +44,7 @@ EXE_SUFFIX = ".exe" if IS_WINDOWS else ""
 GUI_EXE = f"Federator{EXE_SUFFIX}"
 CLI_EXE = f"federator-cli{EXE_SUFFIX}"
 SVG = ROOT / "resources" / "icons" / "federator.svg"
+LOCK = HERE / "requirements-lock.txt"
 ICO = ROOT / "resources" / "icons" / "federator.ico"
 
 
@@ -46,6 +57,51 @@ def _run(cmd: list[str], **kwargs: object) -> None:
     result = subprocess.run(cmd, check=False, **kwargs)  # type: ignore[call-overload]
     if result.returncode != 0:
         raise BuildError(f"{Path(cmd[0]).name} failed with exit code {result.returncode}")
+
+
+def _canonical(name: str) -> str:
+    """A distribution name the way PEP 503 compares them (lower case, ``-`` for ``_`` and ``.``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_versions(lock: Path | None = None) -> dict[str, str]:
+    """``{name: version}`` of every ``name==version`` line in ``lock`` (names canonical)."""
+    pins: dict[str, str] = {}
+    for line in (lock or LOCK).read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", line)
+        if match:
+            pins[_canonical(match.group(1))] = match.group(2)
+    return pins
+
+
+def lock_drift(lock: Path | None = None) -> list[str]:
+    """What differs between the lock and this interpreter's installed packages, in words."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    problems = []
+    for name, wanted in sorted(locked_versions(lock).items()):
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            problems.append(f"{name} {wanted} is not installed")
+            continue
+        if installed != wanted:
+            problems.append(f"{name} {installed} is installed, the lock pins {wanted}")
+    return problems
+
+
+def install_locked(lock: Path | None = None) -> None:
+    """pip install exactly the lock, refusing any file whose hash is not listed in it."""
+    _run([sys.executable, "-m", "pip", "install", "--require-hashes", "-r", str(lock or LOCK)])
+
+
+def check_lock(lock: Path | None = None) -> None:
+    problems = lock_drift(lock)
+    if problems:
+        raise BuildError(
+            f"the installed packages differ from {(lock or LOCK).name}: " + "; ".join(problems[:5])
+            + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")
+            + ". Run with --install-locked, or --no-lock-check for a build that is not a release")
 
 
 def ensure_icons() -> Path:
@@ -187,10 +243,22 @@ def main(argv: list[str] | None = None) -> int:
                         help="build only the MSI, from an existing onedir in --dist")
     parser.add_argument("--no-trim", action="store_true",
                         help="keep every Qt file PyInstaller collects (to measure the trimming)")
+    parser.add_argument("--install-locked", action="store_true",
+                        help=f"first pip install {LOCK.name} (hashes required)")
+    lock = parser.add_mutually_exclusive_group()
+    lock.add_argument("--check-lock", action="store_true", default=None,
+                      help=f"refuse to build unless the installed packages match {LOCK.name} "
+                           "(the default on Windows, which the lock is for)")
+    lock.add_argument("--no-lock-check", dest="check_lock", action="store_false",
+                      help="build with whatever is installed (not for a release)")
     args = parser.parse_args(argv)
     dist, work = args.dist.resolve(), args.work.resolve()
     try:
         started = time.perf_counter()
+        if args.install_locked:
+            install_locked()
+        if not args.msi_only and (IS_WINDOWS if args.check_lock is None else args.check_lock):
+            check_lock()
         if args.msi_only:
             onedir = dist / "Federator"
             if not (onedir / GUI_EXE).is_file():

@@ -63,6 +63,7 @@ def inspect_json(md: IdpMetadata, settings: FederationSettings,
     body = md.to_json()
     del body["findings"]
     body["source"] = md.source_name
+    body["redirected_from"] = md.redirected_from
     body["federation"] = settings.federation_json()
     body["findings"] = [f.to_json() for f in findings]
     return body
@@ -80,6 +81,8 @@ def render_text(md: IdpMetadata, settings: FederationSettings,
     add(f"Identity provider  {md.entity_id}")
     if md.source_name:
         add(f"Source             {md.source_name}")
+    if md.redirected_from:
+        add(f"                   (redirected from {md.redirected_from})")
     if len(md.entities_in_source) > 1:
         add(f"                   ({len(md.entities_in_source)} identity providers in the source)")
     if not md.signed:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from core import __version__
+from core import __version__, urlparts
 from core.graph.errors import (
     NO_ANSWER_IN_TIME,
     GraphConnectionError,
@@ -219,8 +219,10 @@ class GraphClient:
         if path.startswith(("https://", "http://")):
             # Only ever send our token to the Graph host we were configured for.
             if not (path == self._origin or path.startswith(self._origin + "/")):
+                parts = urlparts.split(path)
                 raise GraphError(status=None, explanation="Graph returned a link to another host; "
-                                 "Federator does not follow it.", path=urlsplit(path).netloc)
+                                 "Federator does not follow it.",
+                                 path=parts.netloc if parts else "(a malformed link)")
             return path
         return f"{self.graph_url}/{path.lstrip('/')}"
 
@@ -228,7 +230,8 @@ class GraphClient:
         """The URL without scheme/host/version root, for logs and error messages."""
         if url.startswith(self.graph_url):
             return url[len(self.graph_url):] or "/"
-        return urlsplit(url).path
+        parts = urlparts.split(url)
+        return parts.path if parts else url
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with "equal jitter": half fixed, half random (attempt >= 1)."""

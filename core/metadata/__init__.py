@@ -56,11 +56,13 @@ def read_metadata(source: str | Path | bytes, *, entity: str | None = None,
 
 
 def fetch_metadata_url(url: str, *, timeout: float = 20.0,
-                       ca_bundle: str | Path | None = None) -> bytes:
+                       ca_bundle: str | Path | None = None,
+                       deadline_s: float | None = None) -> bytes:
     """GET an ``https://`` metadata URL (TLS verified, at most 10 MB); ``http://`` is refused.
 
-    ``ca_bundle`` adds trust for a private CA (the sandbox's, tests' loopback servers).
+    ``ca_bundle`` adds trust for a private CA (the sandbox's, tests' loopback servers);
+    ``deadline_s`` bounds the whole download (default ``core.metadata.fetch.DEADLINE_S``).
     """
     from core.metadata.fetch import fetch
 
-    return fetch(url, timeout=timeout, ca_bundle=ca_bundle)
+    return fetch(url, timeout=timeout, ca_bundle=ca_bundle, deadline_s=deadline_s)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
+from core import urlparts
 from core.certificates import CertificateInfo
 from core.findings import Finding
 from core.metadata.model import Endpoint
@@ -40,9 +40,10 @@ def entity_id_findings(entity_id: str) -> list[Finding]:
             "entity_id_whitespace", "warning",
             "The entityID starts or ends with spaces; Entra compares it exactly.",
             "Remove the spaces from the IdP Entity ID in the IdP, then export again."))
+    elif (parts := urlparts.split(entity_id)) is None:
+        pass  # malformed_url_findings says what is wrong with it
     elif not _SCHEME.match(entity_id) or (
-            urlsplit(entity_id).scheme.lower() in ("http", "https")
-            and not urlsplit(entity_id).netloc):
+            parts.scheme.lower() in ("http", "https") and not parts.netloc):
         findings.append(Finding(
             "entity_id_not_uri", "error",
             f"The entityID '{entity_id}' is not an absolute URI. SAML requires one and Graph's "
@@ -55,19 +56,49 @@ def entity_id_findings(entity_id: str) -> list[Finding]:
 def endpoint_findings(sso: Sequence[Endpoint], slo: Sequence[Endpoint]) -> list[Finding]:
     findings: list[Finding] = []
     for endpoint in sso:
-        if urlsplit(endpoint.location).scheme.lower() != "https":
+        if urlparts.problem(endpoint.location):
+            continue  # malformed_url_findings says what is wrong with it
+        if urlparts.scheme(endpoint.location) != "https":
             findings.append(Finding(
                 "sso_not_https", "error",
                 f"The sign-in URL {endpoint.location or '(empty)'} ({endpoint.binding_name}) is "
                 "not https.",
                 "Use the IdP's https:// sign-in URL; Entra sends users' sign-in requests there."))
     for endpoint in slo:
-        if urlsplit(endpoint.location).scheme.lower() != "https":
+        if urlparts.problem(endpoint.location):
+            continue
+        if urlparts.scheme(endpoint.location) != "https":
             findings.append(Finding(
                 "slo_not_https", "warning",
                 f"The sign-out URL {endpoint.location or '(empty)'} ({endpoint.binding_name}) is "
                 "not https.",
                 "Use an https:// sign-out URL."))
+    return findings
+
+
+def malformed_url_findings(entity_id: str, sso: Sequence[Endpoint],
+                           slo: Sequence[Endpoint]) -> list[Finding]:
+    """An error for each URL that cannot even be parsed (an unclosed IPv6 bracket, a port out of
+    range...): Graph would refuse it, and no check can say anything else about it."""
+    findings: list[Finding] = []
+    reason = urlparts.problem(entity_id)
+    if reason:
+        findings.append(Finding(
+            "entity_id_malformed", "error",
+            f"The entityID '{entity_id}' is not a valid URI: {reason}.",
+            "Set the IdP Entity ID in the IdP to a valid URI, such as "
+            "https://<your-domain>/saml, and export the metadata again."))
+    for what, finding_id, endpoints in (("sign-in", "sso_malformed_url", sso),
+                                        ("sign-out", "slo_malformed_url", slo)):
+        for endpoint in endpoints:
+            reason = urlparts.problem(endpoint.location)
+            if reason:
+                findings.append(Finding(
+                    finding_id, "error",
+                    f"The {what} URL '{endpoint.location}' ({endpoint.binding_name}) is not a "
+                    f"valid URL: {reason}.",
+                    f"Correct the {what} URL in the IdP's SAML application and export the "
+                    "metadata again."))
     return findings
 
 

@@ -29,7 +29,8 @@ class MetadataError(InputError):
     ``code`` is one of: ``not_found``, ``unreadable``, ``too_large``, ``forbidden_dtd``,
     ``malformed_xml``, ``not_metadata``, ``no_identity_provider``, ``multiple_identity_providers``
     (``details["entity_ids"]`` lists them), ``entity_not_found`` (``details["entity_ids"]``),
-    ``bad_certificate``, ``bad_signer_certificate``, ``fetch_failed``, ``insecure_url``.
+    ``bad_certificate``, ``bad_signer_certificate``, ``fetch_failed``, ``insecure_url``,
+    ``malformed_url`` (a metadata URL that cannot be parsed).
     """
 
     code = "bad_metadata"
@@ -84,6 +85,8 @@ class IdpMetadata:
     entities_in_source: list[str] = field(default_factory=list)
     want_authn_requests_signed: bool | None = None
     source_name: str | None = None
+    # A download's first address when redirects led elsewhere (``source_name`` is the final one).
+    redirected_from: str | None = None
 
     @property
     def signing_certificates(self) -> list[CertificateInfo]:

@@ -5,6 +5,19 @@ not altered after signing (integrity): anyone can sign a forged file with their 
 Only a certificate the admin obtained separately proves who signed it. Expired signers and SHA-1
 are reported, not refused: the point is to inform, and the values Graph receives do not depend on
 the signature.
+
+XML signature wrapping: a signature's Reference names an element by ID, and a naive reader
+verifies that element but reads values from another one (the signed original hidden in
+md:Extensions or a ds:Object, a second element with the same ID, an attacker's EntityDescriptor
+beside the genuine one). So a signature counts only when it has exactly one Reference, the ID it
+names occurs exactly once in the whole document, and that element is, by identity, the element the
+signature sits in (an enveloped signature, as SAML requires: "Signatures MUST contain a single
+<ds:Reference> containing a same-document reference to the ID attribute value of the root element
+... being signed", SAML V2.0 Core, section 5.4.2,
+https://docs.oasis-open.org/security/saml/v2.0/saml-core-2.0-os.pdf). When it verifies, the
+caller reads every value from ``SignatureResult.signed_root``: the canonicalized content the
+digest covers, as signxml returns it, re-parsed, so that comments (which exclusive c14n ignores,
+so an attacker may add them to signed text) cannot cut a value short.
 """
 
 from __future__ import annotations
@@ -31,6 +44,9 @@ class SignatureResult:
     valid: bool | None = None
     detail: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    # When ``valid``: the signed element as the signature covers it (signxml's ``signed_xml``),
+    # the only place values may be read from.
+    signed_root: etree._Element | None = None
 
 
 def find_signature(entity: etree._Element) -> etree._Element | None:
@@ -78,13 +94,17 @@ def check(entity: etree._Element, *, trusted: CertificateInfo | None,
             "Supply the IdP's metadata-signing certificate to check the signature."))
         return result
 
-    error = _verify(signed_element, signer)
+    error = covers(signature, signed_element)
+    signed_root: etree._Element | None = None
+    if error is None:
+        error, signed_root = _verify(signed_element, signer)
     if trusted is not None and embedded is not None and trusted.sha256 != embedded.sha256:
         note = " (the file embeds a different certificate)"
     else:
         note = ""
     if error is None:
         result.valid = True
+        result.signed_root = signed_root
         if trusted is not None:
             result.detail = (f"The signature verifies with the certificate you supplied "
                              f"({trusted.common_name}, SHA-256 {trusted.sha256[:16]}...){note}: "
@@ -123,6 +143,46 @@ def check(entity: etree._Element, *, trusted: CertificateInfo | None,
     return result
 
 
+def _ids(element: etree._Element) -> list[str]:
+    """The values of ``element``'s ID-like attributes (``ID``, ``Id``, ``id``, ``xml:id``)."""
+    return [str(value) for name, value in element.attrib.items()
+            if str(name).rsplit("}", 1)[-1] in ("ID", "Id", "id")]
+
+
+def covers(signature: etree._Element, signed_element: etree._Element) -> str | None:
+    """``None`` when ``signature`` can only be about ``signed_element``, else why not, in words.
+
+    Exactly one Reference; its URI names, by an ID that occurs once in the whole document, the
+    element the signature sits in (``URI=""`` only when that element is the document's root).
+    """
+    if len(signed_element.findall(_SIG)) != 1:
+        return "the element holds more than one signature"
+    references = signature.findall(f"{{{DS}}}SignedInfo/{{{DS}}}Reference")
+    if len(references) != 1:
+        return (f"it has {len(references)} references; signed SAML metadata has exactly one, to "
+                "the element the signature sits in")
+    uri = references[0].get("URI")
+    root = signed_element.getroottree().getroot()
+    if uri == "":
+        if signed_element is not root:
+            return ("it signs the whole document (an empty reference) but sits inside another "
+                    "element")
+        return None
+    if uri is None or not uri.startswith("#") or uri.startswith("#xpointer("):
+        return "its reference does not name an element of this document by ID"
+    # Compiled XPath, not a Python loop: a federation aggregate has hundreds of thousands of
+    # elements.
+    named: Any = root.xpath(
+        "//*[@*[local-name()='ID' or local-name()='Id' or local-name()='id'][.=$wanted]]",
+        wanted=uri[1:])
+    if len(named) != 1:
+        return (f"the ID its reference names occurs {len(named)} times in the document; "
+                "Federator cannot tell which element it covers")
+    if named[0] is not signed_element:
+        return "it covers another element than the metadata it sits in"
+    return None
+
+
 def _algorithm(signature: etree._Element, path: str) -> str:
     element = signature.find(f"{{{DS}}}" + path)
     return (element.get("Algorithm") or "") if element is not None else ""
@@ -142,8 +202,10 @@ def _embedded_certificate(signature: etree._Element, now: dt.datetime
                               f"{exc.message}", exc.remedy)]
 
 
-def _verify(signed_element: etree._Element, signer: CertificateInfo) -> str | None:
-    """``None`` when the signature verifies with ``signer``, else the reason in words."""
+def _verify(signed_element: etree._Element, signer: CertificateInfo
+            ) -> tuple[str | None, etree._Element | None]:
+    """``(None, signed content)`` when the signature verifies with ``signer``, else
+    ``(the reason in words, None)``."""
     import warnings
 
     from cryptography import x509
@@ -161,7 +223,7 @@ def _verify(signed_element: etree._Element, signer: CertificateInfo) -> str | No
         try:
             cert = x509.load_der_x509_certificate(signer.der)
         except ValueError:
-            return "the signer certificate cannot be loaded"
+            return "the signer certificate cannot be loaded", None
     # Check at a time inside the signer's validity: expiry is reported separately.
     now = dt.datetime.now(dt.UTC)
     when = now if signer.is_valid_at(now) else signer.not_before + (
@@ -178,13 +240,18 @@ def _verify(signed_element: etree._Element, signer: CertificateInfo) -> str | No
             result: Any = XMLVerifier().verify(signed_element, x509_cert=cert,
                                                expect_config=config, id_attribute="ID")
     except InvalidInput as exc:
-        return f"the signature is not in a form Federator can check ({exc})"
+        return f"the signature is not in a form Federator can check ({exc})", None
     except SignXMLException as exc:
-        return str(exc) or type(exc).__name__
+        return str(exc) or type(exc).__name__, None
     except Exception as exc:  # signxml surfaces lxml/cryptography errors on odd input
-        return f"{type(exc).__name__}: {exc}"
+        return f"{type(exc).__name__}: {exc}", None
+    # signxml re-parses the canonicalized bytes the digest covers: a new tree, not a node of the
+    # document. Its root must be the element the signature sits in (``covers`` checked the
+    # reference; this guards against a signxml that resolved it differently).
     signed_xml = getattr(result, "signed_xml", None)
     if signed_xml is None or signed_xml.tag != signed_element.tag or (
-            signed_xml.get("entityID") != signed_element.get("entityID")):
-        return "the signature covers another element, not the metadata itself"
-    return None
+            signed_xml.get("entityID") != signed_element.get("entityID")) or (
+            sorted(_ids(signed_xml)) != sorted(_ids(signed_element))):
+        return "the signature covers another element, not the metadata itself", None
+    root: etree._Element = signed_xml
+    return None, root

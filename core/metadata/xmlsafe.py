@@ -2,7 +2,9 @@
 
 Metadata comes from e-mail attachments, downloads and copy-paste: it must not be able to read local
 files (XXE), call out to the network, or exhaust memory (billion laughs, quadratic blow-up). Any
-DOCTYPE is refused before the parser sees the bytes; the parser is configured to refuse them too.
+DOCTYPE is refused before the parser sees the bytes (a scan of the whole prolog, however long); the
+parser itself cannot load anything either (entities and DTDs off, no network, and a resolver that
+refuses every external resource libxml2 would open: local paths, ``file:``, ``//host/share``).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ if TYPE_CHECKING:
 
 _SIZE_REMEDY = ("Metadata of one IdP is a few kilobytes: check that this is the right file, or "
                 "export only your IdP's metadata instead of a whole federation aggregate.")
-# Prolog items that may come before the root element: whitespace, the declaration, PIs, comments.
-_PROLOG_ITEM = re.compile(r"\s+|<\?.*?\?>|<!--.*?-->", re.S)
+# What may come before the root element: whitespace, the declaration, PIs and comments, any
+# number and any length (one regex pass: no window to hide a DOCTYPE behind).
+_PROLOG = re.compile(rb"(?:[ \t\r\n]+|<!--.*?-->|<\?.*?\?>)*", re.S)
 _MISLABELLED_UTF16 = re.compile(rb"^(<\?xml[^>]*?)\s+encoding\s*=\s*(['\"])utf-?16\2", re.I)
 _MAGIC = {
     b"\x89PNG": "a PNG image",
@@ -132,43 +135,62 @@ def normalise(data: bytes) -> bytes:
     return data
 
 
+def _dtd_refused() -> MetadataError:
+    return MetadataError(
+        "The metadata contains a DOCTYPE (a document type definition). Federator refuses "
+        "those: they can make a reader open local files, contact servers, or exhaust "
+        "memory, and real SAML metadata never needs one.",
+        code="forbidden_dtd",
+        remedy="Use the metadata exactly as the IdP exports it; if it does contain a "
+               "DOCTYPE, delete that line and try again.")
+
+
 def _check_prolog(data: bytes) -> None:
-    """Refuse a DOCTYPE (and say so for HTML pages) by scanning what precedes the root element."""
-    window = 65536
-    while True:
-        head = data[:window].decode("latin-1")  # byte-transparent; markup is ASCII
-        pos = 0
-        while True:
-            match = _PROLOG_ITEM.match(head, pos)
-            if not match:
-                break
-            pos = match.end()
-        rest = head[pos:pos + 20]
-        if rest[:9].upper() == "<!DOCTYPE":
-            if re.match(r"<!DOCTYPE\s+html", rest, re.I):
-                raise _not_xml("a web page (HTML)")
-            raise MetadataError(
-                "The metadata contains a DOCTYPE (a document type definition). Federator refuses "
-                "those: they can make a reader open local files, contact servers, or exhaust "
-                "memory, and real SAML metadata never needs one.",
-                code="forbidden_dtd",
-                remedy="Use the metadata exactly as the IdP exports it; if it does contain a "
-                       "DOCTYPE, delete that line and try again.")
-        if re.match(r"<html[\s>]", rest, re.I):
+    """Refuse a DOCTYPE (and say so for HTML pages) by scanning what precedes the root element.
+
+    One linear pass over the whole prolog, however long its comments and processing
+    instructions: a scan that gave up after a fixed window let a DOCTYPE through behind a big
+    comment. ``data`` is UTF-8 or an ASCII-compatible encoding here (``normalise`` re-encodes
+    UTF-16/32); anything else does not start with ``<`` and is refused as not XML.
+    """
+    # Stops at the first thing that is not whitespace, a comment or a PI: the root element, a
+    # DOCTYPE, junk, or a comment or PI that is never closed (the parser then reports it).
+    pos = _PROLOG.match(data).end()  # type: ignore[union-attr]  # matches at least ""
+    rest = data[pos:pos + 20].decode("latin-1")  # byte-transparent; markup is ASCII
+    if rest[:9].upper() == "<!DOCTYPE":
+        if re.match(r"<!DOCTYPE\s+html", rest, re.I):
             raise _not_xml("a web page (HTML)")
-        if rest and not rest.startswith("<"):
-            start = re.sub(r"\s+", " ", head[pos:pos + 30]).strip()
-            start = "".join(ch if ch.isprintable() else "?" for ch in start)
-            more = "..." if len(data) - pos > 30 else ""
-            raise MetadataError(
-                f"This file is not XML, so it is not SAML metadata: it starts with "
-                f"'{start}{more}'.",
-                code="malformed_xml",
-                remedy="Download the metadata XML from the IdP's SAML application settings "
-                       "(often called 'Export metadata' or 'Metadata URL').")
-        if len(head) - pos > 20 or len(data) <= window:
-            return
-        window *= 4  # a long prolog (many comments): look further
+        raise _dtd_refused()
+    if re.match(r"<html[\s>]", rest, re.I):
+        raise _not_xml("a web page (HTML)")
+    if rest and not rest.startswith("<"):
+        start = re.sub(r"\s+", " ", data[pos:pos + 30].decode("latin-1")).strip()
+        start = "".join(ch if ch.isprintable() else "?" for ch in start)
+        more = "..." if len(data) - pos > 30 else ""
+        raise MetadataError(
+            f"This file is not XML, so it is not SAML metadata: it starts with "
+            f"'{start}{more}'.",
+            code="malformed_xml",
+            remedy="Download the metadata XML from the IdP's SAML application settings "
+                   "(often called 'Export metadata' or 'Metadata URL').")
+
+
+class _ExternalRefused(Exception):
+    """Raised by the parser's resolver: the document asked to load something from outside."""
+
+
+def _refusing_resolver() -> etree.Resolver:
+    """An lxml resolver that refuses every external DTD, entity and file, whatever the URL
+    (local path, ``file:``, ``//host/share``, http): libxml2 asks it before opening anything, so
+    the parser cannot load a resource even if a flag below were lost."""
+    from lxml import etree
+
+    class RefuseAll(etree.Resolver):
+        def resolve(  # type: ignore[override]  # lxml-stubs omit the context argument
+                self, system_url: str, public_id: str, context: object) -> None:
+            raise _ExternalRefused(system_url)
+
+    return RefuseAll()
 
 
 _local = threading.local()
@@ -184,7 +206,10 @@ def _parser() -> etree.XMLParser:
     if parser is None:
         parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                                  dtd_validation=False, huge_tree=False, remove_pis=True,
-                                 collect_ids=False)
+                                 # Text is read as canonicalization sees it: a comment inside a
+                                 # value (ignored by the signature) must not cut it short.
+                                 remove_comments=True, collect_ids=False)
+        parser.resolvers.add(_refusing_resolver())
         _local.parser = parser
     return parser
 
@@ -197,6 +222,8 @@ def parse(data: bytes) -> etree._Element:
     parser = _parser()
     try:
         root = etree.fromstring(data, parser=parser)
+    except _ExternalRefused as exc:
+        raise _dtd_refused() from exc
     except etree.XMLSyntaxError as exc:
         raise MetadataError(f"The metadata is not well-formed XML: {_lxml_message(exc)}.",
                             code="malformed_xml",
@@ -210,9 +237,7 @@ def parse(data: bytes) -> etree._Element:
                             remedy="Export the metadata from the IdP again.")
     docinfo: Any = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
-        raise MetadataError("The metadata contains a DOCTYPE; Federator refuses those.",
-                            code="forbidden_dtd",
-                            remedy="Use the metadata exactly as the IdP exports it.")
+        raise _dtd_refused()
     return root
 
 

@@ -18,8 +18,8 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
+from core import urlparts
 from core.certificates import CertificateInfo
 from core.errors import FederatorError
 from core.findings import Finding
@@ -75,7 +75,7 @@ COVERED_FINDINGS = frozenset({
     "certificate_expired", "certificate_expiring_soon", "certificate_not_yet_valid",
     "certificate_weak_key", "entity_id_missing", "entity_id_not_uri", "entity_id_placeholder",
     "entity_id_whitespace", "slo_missing", "slo_not_https", "sso_missing", "sso_not_https",
-    "sso_post_missing", "no_valid_signing_certificate",
+    "sso_post_missing", "no_valid_signing_certificate", "entity_id_malformed",
 })
 EXPIRY_WARN_DAYS = 30
 MIN_RSA_BITS = 2048
@@ -190,7 +190,10 @@ def issuer_problems(issuer: str) -> tuple[list[str], list[str]]:
         return ["The metadata has no entity ID."], []
     if text != issuer:
         fails.append("The entity ID has leading or trailing spaces.")
-    parts = urlsplit(text)
+    parts = urlparts.split(text)
+    if parts is None:
+        fails.append(f"'{text}' is not a valid URI: {urlparts.problem(text)}.")
+        return fails, warns
     scheme = parts.scheme.lower()
     if not scheme or not scheme[0].isalpha() or (scheme in ("http", "https")
                                                  and not parts.netloc):
@@ -244,10 +247,18 @@ def check_metadata_endpoints(inp: PreflightInput) -> CheckResult:
         return _r(cid, "fail", "The metadata has no HTTP-POST or HTTP-Redirect sign-in URL.", why,
                   "Export the metadata of the IdP's SAML application again; check that SAML "
                   "sign-in is enabled for it.")
-    if urlsplit(chosen).scheme.lower() != "https":
+    sign_out = inp.settings.sign_out_uri if inp.settings else None
+    active = inp.settings.active_sign_in_uri if inp.settings else None
+    for what, value in (("sign-in URL", chosen), ("active (ECP) sign-in URL", active),
+                        ("sign-out URL", sign_out)):
+        reason = urlparts.problem(value) if value else None
+        if reason:
+            return _r(cid, "fail", f"The {what} '{value}' is not a valid URL: {reason}.", why,
+                      "Correct it in the IdP's SAML application and export the metadata again "
+                      "(or type a valid sign-out URL).")
+    if urlparts.scheme(chosen) != "https":
         return _r(cid, "fail", f"The sign-in URL {chosen} does not use HTTPS.", why,
                   "Configure the IdP to publish its sign-in endpoint over HTTPS.")
-    sign_out = inp.settings.sign_out_uri if inp.settings else None
     warns = []
     if post is None:
         warns.append("The IdP advertises no HTTP-POST sign-in binding; Federator uses the "
@@ -255,7 +266,7 @@ def check_metadata_endpoints(inp: PreflightInput) -> CheckResult:
     if sign_out is None:
         warns.append("There is no sign-out URL: users stay signed in at the IdP after signing "
                       "out of Microsoft 365.")
-    elif urlsplit(sign_out).scheme.lower() != "https":
+    elif urlparts.scheme(sign_out) != "https":
         warns.append(f"The sign-out URL {sign_out} does not use HTTPS.")
     found = f"Sign-in URL {chosen}" + (f"; sign-out URL {sign_out}." if sign_out else ".")
     if warns:

@@ -25,8 +25,9 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
+from core import urlparts
 from core.preflight.model import SAMPLE_SIZE, TenantSnapshot, UserFacts
 
 if TYPE_CHECKING:
@@ -56,7 +57,9 @@ def _relative(link: str, graph_url: str) -> str:
     """A ``@odata.nextLink`` made relative to the version root (``$batch`` wants that)."""
     if link.startswith(graph_url):
         return link[len(graph_url):] or "/"
-    parts = urlsplit(link)
+    parts = urlparts.split(link)
+    if parts is None:  # not a link Graph sends: Graph's answer to it will say what is wrong
+        return link
     path = parts.path
     for root in ("/v1.0", "/beta"):
         if path.startswith(root + "/"):

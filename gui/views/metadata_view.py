@@ -381,6 +381,10 @@ class MetadataView(StepView):
         kv = KeyValues()
         kv.add("Entity ID (issuer)", md.entity_id, mono=True,
                extra=copy_button(lambda: md.entity_id, "Copy the entity ID"))
+        if md.source_name:
+            # For a download: where the metadata finally came from, after any redirect.
+            kv.add("Source", md.source_name + (f"\n(redirected from {md.redirected_from})"
+                                               if md.redirected_from else ""), mono=True)
         if len(md.entities_in_source) > 1:
             kv.add("In this file", f"{len(md.entities_in_source)} identity providers; showing "
                                    "the one you picked")
