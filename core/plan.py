@@ -534,11 +534,11 @@ def _connect_line(scopes: str = GRAPH_SCOPES_FOR_POWERSHELL) -> str:
 
 
 def _ps_quote(value: Any) -> str:
-    if isinstance(value, bool):
-        return "$true" if value else "$false"
-    if value is None:
-        return "$null"
-    return "'" + str(value).replace("'", "''") + "'"
+    # One quoting rule for every PowerShell text Federator emits (all five single quotes,
+    # control characters): core.shellquote.
+    from core.shellquote import ps_quote
+
+    return ps_quote(value)
 
 
 def _ps_command(cmdlet: str, keys: Iterable[tuple[str, str]], values: Mapping[str, Any]) -> str:

@@ -24,6 +24,7 @@ from core.metadata.model import BINDING_POST, BINDING_REDIRECT, BINDING_SOAP, Id
 from core.plan import DomainState, PlanOptions, build_plan, display_value
 from core.preflight.model import CheckAction, CheckResult, Status, TenantSnapshot
 from core.settings import FederationSettings
+from core.shellquote import command_line, ps_quote
 
 # Role template ids (reference §2.2).
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
@@ -67,6 +68,9 @@ COVERED_FINDINGS = frozenset({
     "entity_id_whitespace", "slo_missing", "slo_not_https", "sso_missing", "sso_not_https",
     "sso_post_missing", "no_valid_signing_certificate",
 })
+# Reader findings that make the metadata unusable for a change (characters that can forge what the
+# admin reads or pastes: core.metadata.checks.unsafe_character_findings).
+REFUSED_FINDINGS = frozenset({"unsafe_characters"})
 EXPIRY_WARN_DAYS = 30
 MIN_RSA_BITS = 2048
 MICROSOFT_SP = "urn:federation:microsoftonline"
@@ -161,6 +165,10 @@ def check_metadata_readable(inp: PreflightInput) -> CheckResult:
     md = inp.metadata
     notes = [f for f in md.findings
              if f.severity in ("error", "warning") and f.id not in COVERED_FINDINGS]
+    refused = [f for f in md.findings if f.id in REFUSED_FINDINGS]
+    if refused:
+        return _r(cid, "fail", " ".join(f.message for f in refused), why,
+                  refused[0].remedy or "Export the metadata again from the IdP.")
     found = (f"Read {md.source_name or 'the metadata'}: entity {md.entity_id}, "
              f"{plural(len(md.sso), 'sign-in endpoint')}, "
              f"{plural(len(md.certificates), 'certificate')}.")
@@ -436,7 +444,7 @@ def check_domain_not_default(inp: PreflightInput) -> CheckResult:
         if other is None:
             return _r(cid, "fail", f"{dom['id']} is the tenant's default domain.", why,
                       "Add and verify another domain, make it the default, then federate.")
-        command = f"federator make-default {other} --confirm {other}"
+        command = command_line(["federator", "make-default", other, "--confirm", other])
         return _r(cid, "fail", f"{dom['id']} is the tenant's default domain.", why,
                   f"Make {other} the default domain first. It only changes the suffix offered "
                   "for new users: existing users, addresses and mail flow stay as they are. "
@@ -495,15 +503,16 @@ def check_domain_current_state(inp: PreflightInput) -> CheckResult:
     if key in inp.tenant.errors:
         return _r(cid, "manual", f"{name} is federated, but Federator could not read its "
                   "configuration: " + inp.tenant.errors[key],
-                  why, f"Run Get-MgDomainFederationConfiguration -DomainId {name} | Format-List * "
-                  "and keep a copy before any change.")
+                  why, "Run Get-MgDomainFederationConfiguration -DomainId "
+                  f"{ps_quote(name)} | Format-List * and keep a copy before any change.")
     config = inp.tenant.federation.get(name.lower())
     if config is None:
         return _r(cid, "fail", f"{name} is marked federated but Microsoft Graph shows no "
                   "federation configuration (a half-finished change).", why,
-                  "Revert it to managed sign-in first (federator revert --domain "
-                  f"{name} --confirm {name}, or "
-                  f"Update-MgDomain -DomainId {name} -AuthenticationType Managed), then federate.")
+                  "Revert it to managed sign-in first ("
+                  + command_line(["federator", "revert", "--domain", name, "--confirm", name])
+                  + f", or Update-MgDomain -DomainId {ps_quote(name)} -AuthenticationType "
+                  "Managed), then federate.")
     current = (f"{name} is already federated with '{config.get('displayName') or '?'}' "
                f"(issuer {config.get('issuerUri')}, sign-in {config.get('passiveSignInUri')}).")
     if inp.settings is None:
