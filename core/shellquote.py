@@ -59,8 +59,9 @@ def ps_string(value: str) -> str:
             literal.append(ch + ch if ch in PS_SINGLE_QUOTES else ch)
     if literal or not pieces:
         pieces.append("'" + "".join(literal) + "'")
-    if len(pieces) == 1:
+    if len(pieces) == 1 and pieces[0].startswith("'"):
         return pieces[0]
+    # In parentheses: in argument mode a bare [char]0x41 would be the text "[char]0x41".
     # [string] first so that + concatenates even when the value starts with a [char].
     return "([string]" + " + ".join(pieces) + ")"
 
