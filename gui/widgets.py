@@ -7,6 +7,7 @@ looks the same everywhere: an icon, a word and a colour (never colour alone).
 from __future__ import annotations
 
 import contextlib
+import html
 import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -73,9 +74,72 @@ def first_paint_done() -> None:
             callback()
 
 
+class PlainLabel(QLabel):
+    """A label that shows its text as the characters it holds, never as HTML.
+
+    QLabel's default (``Qt.AutoText``) renders anything that looks like a tag: a metadata value
+    ``<img src="file://host/share/x.png">`` would make Qt open that file (on Windows an SMB
+    connection that hands the admin's NTLM hash to the host). Metadata, Graph answers, URLs,
+    errors and file names are all shown in these. ``Qt.TextFormat.PlainText`` is set after the
+    first paint (building PySide6's ``Qt`` namespace costs start-up time, see
+    tests/test_gui_shell.py), or at once when a text with a ``<`` arrives before it: auto-detection
+    (``Qt::mightBeRichText``) needs a ``<`` to take text as rich.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._plain = False
+        if _after_paint is None:
+            self._make_plain()
+        else:
+            after_first_paint(self._make_plain)
+        self.setText(text)
+
+    def _make_plain(self) -> None:
+        if not self._plain:
+            self._plain = True
+            self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+
+    def setText(self, text: str) -> None:
+        if "<" in text:
+            self._make_plain()
+        super().setText(text)
+
+
+def markup(template: str, *parts: object) -> str:
+    """Rich text for a label made with ``rich=True``: ``template`` is Federator's own markup,
+    each of ``parts`` (text from outside or not) is HTML-escaped before it goes in its ``{}``."""
+    return template.format(*(html.escape(str(part), quote=True) for part in parts))
+
+
+def plain_tooltip(text: str) -> str:
+    """``text`` as a tool tip that shows it as it is. Qt renders a tool tip as rich text when
+    it looks like HTML (``Qt::mightBeRichText``), so it goes escaped inside ``<qt>``."""
+    if "<" not in text and "&" not in text:
+        return text
+    return "<qt>" + html.escape(text, quote=False).replace("\n", "<br>") + "</qt>"
+
+
+def plain_dialog_labels(widget: QWidget) -> None:
+    """Every label of a Qt dialog (a message box, an input dialog) as plain text: their text
+    may quote an error or a domain name from Graph."""
+    for child in widget.findChildren(QLabel):
+        child.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+
+
 def label(text: str = "", *, name: str | None = None, wrap: bool = False,
-          selectable: bool = False) -> QLabel:
-    widget = QLabel(text)
+          selectable: bool = False, rich: bool = False) -> QLabel:
+    """A label: plain text (:class:`PlainLabel`) unless ``rich``, whose text must then be built
+    with :func:`markup` so that every part from outside is escaped."""
+    widget: QLabel
+    if rich:
+        widget = QLabel(text)
+        if _after_paint is None:
+            widget.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        else:
+            after_first_paint(lambda: widget.setTextFormat(QtCore.Qt.TextFormat.RichText))
+    else:
+        widget = PlainLabel(text)
     if name:
         widget.setObjectName(name)
     widget.setWordWrap(wrap)
@@ -178,7 +242,7 @@ class StatusLabel(QWidget):
         layout.setSpacing(6)
         self.icon = QLabel()
         self.icon.setFixedSize(18, 18)
-        self.word = QLabel()
+        self.word = PlainLabel()
         self.word.setWordWrap(True)
         self.word.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.icon, 0, QtCore.Qt.AlignmentFlag.AlignTop)

@@ -39,6 +39,7 @@ from gui.widgets import (
     clear_layout,
     copy_button,
     label,
+    markup,
     plural,
     text_button,
 )
@@ -452,7 +453,7 @@ class MetadataView(StepView):
         layout.setContentsMargins(0, 4, 0, 4)
         head = QHBoxLayout()
         use = cert.use or "signing and encryption"
-        head.addWidget(label(f"<b>{_escape(cert.common_name)}</b>  ·  {use}"), 1)
+        head.addWidget(label(markup("<b>{}</b>  ·  {}", cert.common_name, use), rich=True), 1)
         bar = ValidityBar(cert.not_before, cert.not_after)
         days = cert.days_left
         if days < 0:
@@ -532,8 +533,8 @@ class MetadataView(StepView):
             text = QVBoxLayout()
             text.setSpacing(2)
             word = theme.STATUS_WORDS.get(finding.severity, finding.severity)
-            head = label(f"<b>{word}:</b> {_escape(finding.message)}", wrap=True,
-                         selectable=True)
+            head = label(markup("<b>{}:</b> {}", word, finding.message), wrap=True,
+                         selectable=True, rich=True)
             head.setAccessibleName(f"{word}: {finding.message}")
             text.addWidget(head)
             if finding.remedy:
@@ -552,6 +553,3 @@ def _short_host(entity_id: str) -> str:
     text = entity_id.split("://", 1)[-1]
     return text[:22] + "…" if len(text) > 23 else text
 
-
-def _escape(text: str) -> str:
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))

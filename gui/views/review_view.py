@@ -39,6 +39,8 @@ from gui.widgets import (
     clear_layout,
     copy_button,
     label,
+    markup,
+    plain_tooltip,
     plural,
     text_button,
 )
@@ -296,7 +298,7 @@ class ReviewView(StepView):
                 name.setData(Qt.ItemDataRole.AccessibleTextRole, f"{change.name} (changes)")
             for col, item in enumerate((name, now, after)):
                 if col:
-                    item.setToolTip(item.text())
+                    item.setToolTip(plain_tooltip(item.text()))
                 table.setItem(row, col, item)
         table.resizeRowsToContents()
         height = table.horizontalHeader().height() + sum(
@@ -427,7 +429,7 @@ class ReviewView(StepView):
         item.setIcon(theme.icon("refresh") if event.status == "started"
                      else theme.status_icon(status))
         item.setText(text)
-        item.setToolTip(event.message)
+        item.setToolTip(plain_tooltip(event.message))
         item.setData(Qt.ItemDataRole.UserRole, (event.step, event.status))
         item.setData(Qt.ItemDataRole.AccessibleTextRole,
                      f"{theme.STATUS_WORDS.get(status, status)}: {text}"
@@ -468,8 +470,9 @@ class ReviewView(StepView):
         after = result.after
         if after is not None:
             auth = after.authentication_type
-            card.body.addWidget(label(f"Microsoft Graph now reports {result.domain} as "
-                                      f"<b>{auth}</b> (read back after the change).", wrap=True))
+            card.body.addWidget(label(markup("Microsoft Graph now reports {} as <b>{}</b> (read "
+                                             "back after the change).", result.domain, auth),
+                                      wrap=True, rich=True))
         for cert in getattr(result, "certificates_after", []) or []:
             card.body.addWidget(label(f"Entra accepts: {cert.describe()}", wrap=True,
                                       name="muted"))
@@ -481,20 +484,20 @@ class ReviewView(StepView):
             if note not in planned:  # the plan's own notes were on the page before Apply
                 card.body.addWidget(label(f"• {note}", wrap=True))
         if result.way_back:
-            card.body.addWidget(label(f"<b>Way back:</b> {result.way_back}", wrap=True,
-                                      selectable=True))
+            card.body.addWidget(label(markup("<b>Way back:</b> {}", result.way_back), wrap=True,
+                                      selectable=True, rich=True))
         elif result.changed is False:
-            card.body.addWidget(label(f"<b>Way back:</b> none needed: {result.domain} was not "
-                                      "changed. Fix the cause above, run the preflight again "
-                                      "and apply.", wrap=True))
+            card.body.addWidget(label(markup("<b>Way back:</b> none needed: {} was not changed. "
+                                             "Fix the cause above, run the preflight again and "
+                                             "apply.", result.domain), wrap=True, rich=True))
         self.check_again = None
         self.check_result = None
         if result.outcome == "unknown":
             # Whether the change landed is not known yet: re-read it here, not in a terminal.
             check_row = QHBoxLayout()
-            self.check_result = label(f"“Check again” reads {result.domain} from Microsoft "
-                                      "Graph again and records in the journal what it finds.",
-                                      wrap=True, selectable=True)
+            self.check_result = label(markup("“Check again” reads {} from Microsoft Graph again "
+                                             "and records in the journal what it finds.",
+                                             result.domain), wrap=True, selectable=True, rich=True)
             self.check_again = text_button("Check again")
             self.check_again.setAccessibleName(f"Check again whether {result.domain} changed")
             self.check_again.clicked.connect(self.check_again_clicked)
@@ -539,9 +542,9 @@ class ReviewView(StepView):
             return
         mine = [r for r in results if r.op == last.op_id]
         if mine:
-            text = f"Checked again: {mine[0].summary}"
+            text = markup("Checked again: {}", mine[0].summary)
             if mine[0].way_back:
-                text += f"<br><b>Way back:</b> {mine[0].way_back}"
+                text += markup("<br><b>Way back:</b> {}", mine[0].way_back)
             self.check_again.hide()
         else:
             text = ("No answer for this change yet: the domain could still not be read, or it "
