@@ -455,11 +455,11 @@ def format_plan(plan: Plan, *, graph_url: str = "https://graph.microsoft.com/v1.
         lines += ["", "Requests Federator will send:"]
         for r in plan.requests:
             lines.append(f"  {r.method} {r.url(graph_url)}")
-            lines += ["    " + ln for ln in display_body(r.body).splitlines()]
+            lines += ["    " + ln for ln in display_body(r.body).split("\n")]
     if plan.powershell:
         lines += ["", "The same change in Microsoft Graph PowerShell:"]
         for cmd in plan.powershell:
-            lines += ["  " + ln for ln in display_powershell(cmd).splitlines()]
+            lines += ["  " + ln for ln in display_powershell(cmd).split("\n")]
     if any(c.name in CERTIFICATE_PROPERTIES and c.changed for c in plan.changes):
         lines += ["", "Certificates are shortened on screen; --json shows them in full."]
     if plan.notes:
@@ -467,7 +467,10 @@ def format_plan(plan: Plan, *, graph_url: str = "https://graph.microsoft.com/v1.
         for note in plan.notes:
             lines += textwrap.wrap(note, 100, initial_indent="  - ", subsequent_indent="    ",
                                    break_on_hyphens=False)
-    return "\n".join(lines)
+    # One value, one line: a newline inside a value from outside is shown, not obeyed.
+    from core.textsafe import one_line
+
+    return "\n".join(one_line(line) for line in lines)
 
 
 # ---------------------------------------------------------------------------------------------

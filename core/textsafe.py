@@ -52,6 +52,16 @@ def for_terminal(text: str) -> str:
     return visible_controls(text, keep="\n\t")
 
 
+def json_terminal_safe(text: str) -> str:
+    """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with every control character
+    written as a ``\\uXXXX`` escape: the same JSON value, nothing a terminal acts on. json
+    already escapes C0 controls inside strings, so a raw newline is the indentation's own."""
+    if not any(is_control(ch) and ch != "\n" for ch in text):
+        return text
+    return "".join(f"\\u{ord(ch):04x}" if is_control(ch) and ch != "\n" else ch
+                   for ch in text)
+
+
 def one_line(text: str) -> str:
     """A single value (a URL, a name, a certificate subject) on one line, whatever it holds."""
     return visible_controls(text)

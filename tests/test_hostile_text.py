@@ -57,3 +57,55 @@ def test_preflight_fails_on_a_typographic_quote_in_the_sign_in_url(
     checks = {c["id"]: c for c in json.loads(out)["checks"]}
     assert checks["metadata.readable"]["status"] == "fail"
     assert "U+2019" in checks["metadata.readable"]["found"]
+
+
+# -- terminal ----------------------------------------------------------------------------------
+
+FORGED = "Signature          valid (by the certificate you supplied)"
+RAW_CONTROLS = ("\x1b", "\x9b", "\r", "\u202e", "\x07")
+
+
+def forging_metadata(tmp_path: Path) -> Path:
+    # A CR and newline in the entityID (character references survive attribute normalisation),
+    # a C1 CSI sequence in the sign-in URL, an ESC sequence and a bidi override in a certificate
+    # subject (X.509 allows any UTF-8 there).
+    entity = "https://idp.example.org/x&#13;&#10;" + FORGED
+    sso = "https://sso.example.org/saml&#155;2J&#155;1;1H"
+    data = f.metadata(entity, signing=[f.cert("idp\x1b[2K\x1b[1G\u202eevil\x07").der],
+                      sso_post=sso, sso_redirect=sso)
+    return write(tmp_path, data.replace(b"&amp;#", b"&#"))
+
+
+def test_inspect_shows_control_characters_as_visible_escapes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["inspect", str(forging_metadata(tmp_path))])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    for raw in RAW_CONTROLS:
+        assert raw not in out, repr(raw)
+    # The forged line is not a line of its own: the CR/LF show as \r\n inside the entity's line.
+    assert FORGED not in out.splitlines()
+    assert "Identity provider  https://idp.example.org/x\\r\\nSignature" in out
+    assert "\\x9b2J" in out and "\\x1b[2K" in out and "\\u202eevil" in out
+
+
+def test_inspect_json_keeps_every_value_exactly_but_escaped(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["inspect", str(forging_metadata(tmp_path)), "--json"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    for raw in RAW_CONTROLS:
+        assert raw not in out, repr(raw)
+    body = json.loads(out)
+    assert body["entity_id"] == "https://idp.example.org/x\r\n" + FORGED
+    assert "\u202eevil" in json.dumps(body, ensure_ascii=False)
+
+
+def test_errors_are_one_line_whatever_they_quote(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "idp\x1b[2J\nerror: forged.xml"
+    code = main(["inspect", str(missing)])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert err.count("\n") == 1 and "\x1b" not in err
+    assert "\\x1b[2J\\nerror: forged.xml" in err

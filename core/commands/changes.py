@@ -331,7 +331,7 @@ def handle_history(args: argparse.Namespace, ctx: Context) -> int:
                        "problems": [str(p) for p in contents.problems]})
         return EXIT_OK
     for problem in contents.problems:
-        ctx.stderr.write(f"warning: journal: {problem}\n")
+        ctx.note(f"warning: journal: {problem}")
     if not contents.entries:
         where = f" for {args.domain}" if args.domain else ""
         _print(ctx, f"No changes recorded{where} (journal: {ctx.paths.journal_dir}).")

@@ -242,7 +242,10 @@ def format_result(result: PreflightResult, *, graph_url: str, metadata_arg: str,
         out.append(f"See every value and the PowerShell equivalent: federator plan {plan_args}")
     elif result.plan_error:
         out.append(result.plan_error)
-    return "\n".join(out)
+    # One value, one line: a newline inside a value from outside is shown, not obeyed.
+    from core.textsafe import one_line
+
+    return "\n".join(one_line(line) for line in out)
 
 
 # -- plan -----------------------------------------------------------------------------------
