@@ -24,12 +24,13 @@ import shlex
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from core.textsafe import is_control
+from core.textsafe import CONTROL_RE
 
 Shell = Literal["powershell", "posix"]
 
 # The characters PowerShell's tokenizer takes as a single quote.
 PS_SINGLE_QUOTES = frozenset("'\u2018\u2019\u201a\u201b")
+_PS_QUOTE_RE = re.compile("[" + "".join(sorted(PS_SINGLE_QUOTES)) + "]")
 # The characters it takes as a double quote (they would end a double-quoted string).
 PS_DOUBLE_QUOTES = frozenset('"\u201c\u201d\u201e')
 # A bare PowerShell argument needs no quotes when it holds only these (no $ @ , ; ( ) { } ` # etc.).
@@ -48,22 +49,24 @@ def ps_string(value: str) -> str:
     a terminal or a paste would act on) go as ``[char]0xNNNN`` joined with ``+``, in parentheses
     so the whole is one argument or one hashtable value."""
     pieces: list[str] = []
-    literal: list[str] = []
-    for ch in value:
-        if is_control(ch):
-            if literal:
-                pieces.append("'" + "".join(literal) + "'")
-                literal = []
-            pieces.append(f"[char]0x{ord(ch):04X}")
-        else:
-            literal.append(ch + ch if ch in PS_SINGLE_QUOTES else ch)
-    if literal or not pieces:
-        pieces.append("'" + "".join(literal) + "'")
+    at = 0
+    for match in CONTROL_RE.finditer(value):
+        if match.start() > at:
+            pieces.append(_ps_literal(value[at:match.start()]))
+        pieces.append(f"[char]0x{ord(match.group()):04X}")
+        at = match.end()
+    if at < len(value) or not pieces:
+        pieces.append(_ps_literal(value[at:]))
     if len(pieces) == 1 and pieces[0].startswith("'"):
         return pieces[0]
     # In parentheses: in argument mode a bare [char]0x41 would be the text "[char]0x41".
     # [string] first so that + concatenates even when the value starts with a [char].
     return "([string]" + " + ".join(pieces) + ")"
+
+
+def _ps_literal(text: str) -> str:
+    """``text`` (no control characters) in single quotes, each single-quote character doubled."""
+    return "'" + _PS_QUOTE_RE.sub(lambda m: m.group() * 2, text) + "'"
 
 
 def ps_quote(value: Any) -> str:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import FederatorError
+from core.textsafe import elide_middle
 from gui import theme
 
 if TYPE_CHECKING:
@@ -46,6 +47,12 @@ ACCESSIBLE_DESCRIPTION_ROLE = 12
 USER_ROLE = 0x0100
 
 _after_paint: list[Callable[[], None]] | None = []  # None once the first window has painted
+
+# Absurd metadata (a 9 MB entityID, thousands of certificates) must not freeze the window: Qt lays
+# out a label's whole text, so what a label shows is cut in the middle beyond this many
+# characters (copy buttons carry full values), and long lists show their first items.
+MAX_LABEL_CHARS = 2000
+MAX_VALUE_CHARS = 400  # a key/value row: a long URL stays readable
 
 
 def after_first_paint(callback: Callable[[], None]) -> None:
@@ -103,20 +110,22 @@ class PlainLabel(QLabel):
     def setText(self, text: str) -> None:
         if "<" in text:
             self._make_plain()
-        super().setText(text)
+        super().setText(elide_middle(text, MAX_LABEL_CHARS))
 
 
 def markup(template: str, *parts: object) -> str:
     """Rich text for a label made with ``rich=True``: ``template`` is Federator's own markup,
     each of ``parts`` (text from outside or not) is HTML-escaped before it goes in its ``{}``."""
-    return template.format(*(html.escape(str(part), quote=True) for part in parts))
+    return template.format(*(html.escape(elide_middle(str(part), MAX_LABEL_CHARS), quote=True)
+                             for part in parts))
 
 
 def plain_tooltip(text: str) -> str:
     """``text`` as a tool tip that shows it as it is. Qt renders a tool tip as rich text when
     it looks like HTML (``Qt::mightBeRichText``), so it goes escaped inside ``<qt>``."""
     if "<" not in text and "&" not in text:
-        return text
+        return elide_middle(text, MAX_LABEL_CHARS)
+    text = elide_middle(text, MAX_LABEL_CHARS)
     return "<qt>" + html.escape(text, quote=False).replace("\n", "<br>") + "</qt>"
 
 
@@ -217,7 +226,10 @@ class KeyValues(QWidget):
         key_label = label(key, name="muted")
         key_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft
                                | QtCore.Qt.AlignmentFlag.AlignTop)
-        value_label = label(value or "—", wrap=True, selectable=True)
+        shown = elide_middle(value, MAX_VALUE_CHARS)
+        if shown != value and extra is None:  # the whole value stays one click away
+            extra = copy_button(lambda: value, f"Copy the whole {key.splitlines()[0]}")
+        value_label = label(shown or "—", wrap=True, selectable=True)
         value_label.setAccessibleName(key)
         if mono:
             font = QGuiApplication.font()
@@ -259,7 +271,7 @@ class StatusLabel(QWidget):
         status_word = theme.STATUS_WORDS.get(status, status.title())
         self.icon.setAccessibleName(status_word)
         self.icon.setAccessibleDescription(status_word)
-        self.setAccessibleName(text)
+        self.setAccessibleName(elide_middle(text, MAX_LABEL_CHARS))
         self.setAccessibleDescription(status_word)
 
 
@@ -361,7 +373,7 @@ class Banner(QFrame):
         self.details.hide()
         self.toggle.setText("Show details")
         self.toggle.setVisible(bool(details))
-        self.setAccessibleName(text.split("\n", 1)[0])
+        self.setAccessibleName(elide_middle(text.split("\n", 1)[0], MAX_LABEL_CHARS))
         self.show()
 
     def show_error(self, error: BaseException) -> None:

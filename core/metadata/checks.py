@@ -168,15 +168,16 @@ def _label(cert: CertificateInfo, index: int) -> str:
 
 # Typographic quotes PowerShell takes as string delimiters (about_Quoting_Rules); a URI never
 # holds them unencoded (RFC 3986 section 2 allows ASCII only), so no real IdP publishes them.
-_QUOTE_LOOKALIKES = frozenset("\u2018\u2019\u201a\u201b\u201c\u201d\u201e")
+_QUOTE_LOOKALIKES_RE = re.compile("[\u2018\u2019\u201a\u201b\u201c\u201d\u201e]")
 
 
 def unsafe_characters(text: str) -> list[str]:
     """The characters in ``text`` no issuer or endpoint URL has a reason to hold: control
     characters, bidirectional overrides, line separators and typographic quotes (as escapes)."""
-    from core.textsafe import escape_char, is_control
+    from core.textsafe import CONTROL_RE, escape_char, is_control
 
-    found = [ch for ch in text if is_control(ch) or ch in _QUOTE_LOOKALIKES]
+    found = [m.group() for m in CONTROL_RE.finditer(text)]
+    found += [m.group() for m in _QUOTE_LOOKALIKES_RE.finditer(text)]
     return list(dict.fromkeys(escape_char(ch) if is_control(ch) else f"U+{ord(ch):04X}"
                               for ch in found))
 

@@ -30,10 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.textsafe import elide_middle
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
 from gui.widgets import (
+    MAX_LABEL_CHARS,
     Card,
     StatusLabel,
     clear_layout,
@@ -58,6 +60,9 @@ POLL_INTERVAL_MS = 5000
 
 
 def code_box(text: str, name: str) -> QPlainTextEdit:
+    # Each line cut in the middle beyond MAX_LABEL_CHARS: a 9 MB issuer would take the window
+    # tens of seconds to lay out. The card's copy button carries the full text.
+    text = "\n".join(elide_middle(line, MAX_LABEL_CHARS) for line in text.split("\n"))
     box = QPlainTextEdit(text)
     box.setObjectName("code")
     box.setReadOnly(True)
@@ -288,8 +293,10 @@ class ReviewView(StepView):
         bold.setBold(True)
         for row, change in enumerate(plan.changes):
             name = QTableWidgetItem(change.name)
-            now = QTableWidgetItem(display_value(change.name, change.current) or "—")
-            after = QTableWidgetItem(display_value(change.name, change.new) or "—")
+            now = QTableWidgetItem(elide_middle(display_value(change.name, change.current),
+                                                MAX_LABEL_CHARS) or "—")
+            after = QTableWidgetItem(elide_middle(display_value(change.name, change.new),
+                                                  MAX_LABEL_CHARS) or "—")
             if change.changed:
                 name.setIcon(theme.status_icon("info"))
                 name.setToolTip("changes")
