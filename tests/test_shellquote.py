@@ -229,3 +229,22 @@ def test_the_generated_cases_cover_every_powershell_text_and_read_back(tmp_path:
         assert model.commands == case["commands"], case["name"]
         for value in case["values"]:
             assert value in model.values, (case["name"], value)
+
+
+def test_html_report_and_terminal_plan_show_the_same_safe_powershell() -> None:
+    import html
+
+    from core.report import _plan_html
+
+    value = "x\u2019 $(Start-Process calc) \u2019\nPlan: forged"
+    settings = FederationSettings(issuer_uri=value, passive_sign_in_uri=value,
+                                  active_sign_in_uri=value, sign_out_uri=None,
+                                  signing_certificate="QUJD")
+    managed = DomainState("fabrikam.com", "Managed", is_root=True, is_verified=True)
+    plan = build_plan("fabrikam.com", settings, managed)
+    report = _plan_html(plan, "https://graph.microsoft.com/v1.0")
+    assert html.escape(f"-IssuerUri {ps_quote(value)}") in report
+    text = format_plan(plan)
+    assert f"-IssuerUri {ps_quote(value)}" in text
+    # A newline inside a value is shown, never obeyed: no forged line in the terminal text.
+    assert "Plan: forged" not in [line.strip() for line in text.splitlines()]
