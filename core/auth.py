@@ -31,31 +31,43 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Least privilege (reference §2.1; issue 3 §2). Each is explained in the README.
-LEAST_PRIVILEGE_PERMISSIONS: tuple[str, ...] = (
-    "Domain-InternalFederation.ReadWrite.All",  # write federation config; authenticationType
-    "Domain.Read.All",                          # list and read domains
+# Least privilege (https://learn.microsoft.com/graph/permissions-overview): a sign-in asks only
+# for what reading needs; the permission to change federation is asked for (incremental consent,
+# https://learn.microsoft.com/entra/identity-platform/consent-types-developer) when the admin
+# first changes something. Each is explained in the README.
+READ_PERMISSIONS: tuple[str, ...] = (
+    "Domain.Read.All",                          # list and read domains and their federation
     "User.Read.All",                            # count users and ImmutableIDs per domain
     "RoleManagement.Read.Directory",            # who holds which admin role (break-glass check)
     "Organization.Read.All",                    # the tenant's name and verified domains
 )
-# For tenants where the October 2025 permission is not available or not consented yet: the
-# combination Microsoft's own migration guide uses (reference §1.6, §2.1).
-LEGACY_PERMISSIONS: tuple[str, ...] = (
-    "Directory.AccessAsUser.All",
-    "Domain.ReadWrite.All",
-    "User.Read.All",
-    "RoleManagement.Read.Directory",
-    "Organization.Read.All",
-)
+# Writing federation configuration and a domain's authenticationType: the October 2025
+# permission (https://learn.microsoft.com/graph/api/domain-post-federationconfiguration).
+WRITE_PERMISSIONS: tuple[str, ...] = ("Domain-InternalFederation.ReadWrite.All",)
+# For tenants where the October 2025 permission is not available or not consented yet, only when
+# the admin asks for it (``signin --legacy-scopes``): the combination Microsoft's own migration
+# guide uses. Directory.AccessAsUser.All lets the app do anything the admin can.
+LEGACY_WRITE_PERMISSIONS: tuple[str, ...] = ("Directory.AccessAsUser.All", "Domain.ReadWrite.All")
+# Everything Federator may ask for, in either mode (what an admin consents to up front).
+LEAST_PRIVILEGE_PERMISSIONS: tuple[str, ...] = (*WRITE_PERMISSIONS, *READ_PERMISSIONS)
+LEGACY_PERMISSIONS: tuple[str, ...] = (*LEGACY_WRITE_PERMISSIONS, *READ_PERMISSIONS[1:])
 # AADSTS codes meaning "this scope is unknown or cannot be consented here".
 _SCOPE_PROBLEM_MARKERS = ("invalid_scope", "AADSTS70011", "AADSTS650053", "AADSTS65001",
                           "AADSTS650057", "AADSTS90094")
+# A silent (refresh-token) request for a permission not consented yet: an interactive sign-in
+# (where the admin can consent) may still get it.
+_CONSENT_MARKERS = ("AADSTS65001", "consent_required", "interaction_required")
 
 
-def graph_scopes(cloud: Cloud, *, legacy: bool = False) -> list[str]:
-    """The delegated scopes to ask for, written in full for ``cloud``'s Graph."""
-    return [cloud.scope(p) for p in (LEGACY_PERMISSIONS if legacy else LEAST_PRIVILEGE_PERMISSIONS)]
+def graph_scopes(cloud: Cloud, *, legacy: bool = False, write: bool = False,
+                 extra: Sequence[str] = ()) -> list[str]:
+    """The delegated scopes to ask for, written in full for ``cloud``'s Graph: the read set, plus
+    the write set when ``write`` (the legacy one with ``legacy``), plus ``extra``."""
+    permissions = list(READ_PERMISSIONS)
+    if write:
+        permissions = [*(LEGACY_WRITE_PERMISSIONS if legacy else WRITE_PERMISSIONS), *permissions,
+                       *(p for p in extra if p not in permissions)]
+    return [cloud.scope(p) for p in dict.fromkeys(permissions)]
 
 
 class SignInError(FederatorError):
@@ -77,6 +89,31 @@ class ScopeNotAvailableError(SignInError):
     """Entra does not know or will not consent one of the scopes (older tenant / consent)."""
 
     code = "scope_not_available"
+
+
+class ConsentRequiredError(SignInRequiredError):
+    """The permission to change the tenant is not consented yet: an interactive sign-in, where
+    the admin can consent, is needed (incremental consent)."""
+
+    code = "consent_required"
+
+    def __init__(self, message: str) -> None:
+        FederatorError.__init__(
+            self, message,
+            remedy="Run the change again and consent when asked, or ask a Global Administrator "
+                   "to grant Federator admin consent in the Microsoft Entra admin center.")
+
+
+class SignInDeclinedError(SignInError):
+    """The admin (or someone) said No on the sign-in page of the device code."""
+
+    code = "signin_declined"
+
+
+# What the face does when a change needs a permission the sign-in does not hold yet: run an
+# interactive sign-in asking for ``scopes`` (device code in a terminal, the browser in the
+# window), where the admin can consent.
+WriteConsent = Callable[["Authenticator", list[str]], None]
 
 
 @dataclass(frozen=True)
@@ -181,12 +218,17 @@ class Authenticator:
                  authority: str | None = None, oidc_authority: str | None = None,
                  token_cache: Any = None, http_client: Any = None,
                  enable_broker: bool = False, timeout_s: float = 30.0,
-                 instance_discovery: bool = True) -> None:
+                 instance_discovery: bool = True,
+                 write_scopes: Sequence[str] | None = None) -> None:
         if not client_id:
             raise SignInError("No application (client) ID is configured.", code="no_client_id",
                               remedy="Run: federator signin --client-id ID --tenant TENANT")
         self.client_id = client_id
         self.scopes = list(scopes)
+        # Asked for at the first change (:meth:`enable_writes`); until then tokens are requested
+        # with ``scopes`` only.
+        self.write_scopes = list(write_scopes) if write_scopes is not None else list(scopes)
+        self.writing = False
         self._authority = authority
         self._oidc_authority = oidc_authority
         self._token_cache = token_cache
@@ -272,21 +314,43 @@ class Authenticator:
     # -- tokens -------------------------------------------------------------------------------
 
     def acquire_token(self, *, upn: str | None = None, force_refresh: bool = False) -> str:
-        """An access token from the cache (refreshed silently when needed or forced)."""
-        result = self._silent(upn=upn, force_refresh=force_refresh)
+        """An access token from the cache (refreshed silently when needed or forced), for the
+        read scopes, or the write scopes once :meth:`enable_writes` succeeded."""
+        scopes = self.write_scopes if self.writing else self.scopes
+        result = self._silent(upn=upn, force_refresh=force_refresh, scopes=scopes)
         return str(result["access_token"])
 
-    def _silent(self, *, upn: str | None, force_refresh: bool) -> dict[str, Any]:
+    def enable_writes(self, *, upn: str | None = None,
+                      consent: WriteConsent | None = None) -> None:
+        """From now on ask for the write scopes too: silently when the permissions are consented
+        already, else through ``consent`` (an interactive sign-in where the admin consents)."""
+        try:
+            self._silent(upn=upn, force_refresh=False, scopes=self.write_scopes)
+        except ConsentRequiredError:
+            if consent is None:
+                raise
+            log.info("asking the admin to consent to the permission to change federation")
+            consent(self, list(self.write_scopes))
+            self._silent(upn=upn, force_refresh=False, scopes=self.write_scopes)
+        self.writing = True
+
+    def _silent(self, *, upn: str | None, force_refresh: bool,
+                scopes: Sequence[str] | None = None) -> dict[str, Any]:
         with self._lock:
             account = self._msal_account(upn)
             if account is None:
                 raise SignInRequiredError()
             with _network_errors("Refreshing the sign-in"):
                 result = self.app.acquire_token_silent_with_error(
-                    self.scopes, account=account, force_refresh=force_refresh)
+                    list(scopes or self.scopes), account=account, force_refresh=force_refresh)
         if not result or "access_token" not in result:
             reason = _describe(result) if result else "no cached sign-in for these permissions"
             log.info("silent token acquisition failed: %s", reason)
+            if result and any(m in f"{reason} {result.get('suberror', '')}"
+                              for m in _CONSENT_MARKERS):
+                raise ConsentRequiredError(
+                    "Changing the tenant needs a permission Federator's sign-in does not hold "
+                    f"yet ({reason}).")
             raise SignInRequiredError(f"The sign-in has expired or was revoked ({reason}).")
         return dict(result)
 
@@ -313,7 +377,7 @@ class Authenticator:
     def sign_in_interactive(self, *, parent_window_handle: Any = None,
                             login_hint: str | None = None, timeout_s: float | None = 300,
                             auth_uri_callback: Callable[[str], None] | None = None,
-                            ) -> SignedInAccount:
+                            scopes: Sequence[str] | None = None) -> SignedInAccount:
         """The system browser with a loopback redirect (``http://localhost``), or the Windows
         broker when enabled and available (``parent_window_handle`` = the GUI window's handle).
 
@@ -332,7 +396,8 @@ class Authenticator:
                 else msal.PublicClientApplication.CONSOLE_WINDOW_HANDLE)
         with _network_errors("Browser sign-in"):  # the code is redeemed over the network
             try:
-                result = self.app.acquire_token_interactive(self.scopes, **kwargs)
+                result = self.app.acquire_token_interactive(list(scopes or self.scopes),
+                                                            **kwargs)
             except msal.BrowserInteractionTimeoutError:
                 raise SignInError("The browser sign-in was not completed in time.",
                                   code="signin_timeout") from None
@@ -347,10 +412,10 @@ class Authenticator:
                                          "('Signing in to your tenant').") from None
         return self._finish(result)
 
-    def start_device_flow(self) -> DeviceCodeFlow:
+    def start_device_flow(self, scopes: Sequence[str] | None = None) -> DeviceCodeFlow:
         """Ask Entra for a device code; show ``message`` and call :meth:`complete_device_flow`."""
         with _network_errors("Device-code sign-in"):
-            flow = self.app.initiate_device_flow(scopes=self.scopes)
+            flow = self.app.initiate_device_flow(scopes=list(scopes or self.scopes))
         if "user_code" not in flow:
             raise _error_from_result(flow, "Device-code sign-in could not start")
         return DeviceCodeFlow(message=str(flow.get("message", "")),
@@ -364,8 +429,9 @@ class Authenticator:
             result = self.app.acquire_token_by_device_flow(flow._flow)
         return self._finish(result)
 
-    def sign_in_device_code(self, show: Callable[[DeviceCodeFlow], None]) -> SignedInAccount:
-        flow = self.start_device_flow()
+    def sign_in_device_code(self, show: Callable[[DeviceCodeFlow], None], *,
+                            scopes: Sequence[str] | None = None) -> SignedInAccount:
+        flow = self.start_device_flow(scopes)
         show(flow)
         return self.complete_device_flow(flow)
 
@@ -477,6 +543,13 @@ def _describe(result: dict[str, Any]) -> str:
 
 def _error_from_result(result: dict[str, Any], what: str) -> SignInError:
     reason = _describe(result)
+    # Entra's device-code error when the user says No; RFC 8628 §3.5 names it access_denied.
+    if result.get("error") in ("authorization_declined", "access_denied"):
+        return SignInDeclinedError(
+            f"{what}: the sign-in request was declined on the device where the code was entered "
+            "(someone chose No or Cancel there). Nothing was changed.",
+            remedy="Run the command again and approve the request, signed in as an administrator "
+                   "of the tenant; if you did not start this sign-in, do not approve it.")
     if any(marker in reason for marker in _SCOPE_PROBLEM_MARKERS):
         return ScopeNotAvailableError(
             f"{what}: Entra refused the requested permissions ({reason}).",

@@ -55,6 +55,28 @@ class TenantConfig:
         return bool(self.client_id)
 
 
+def choose_cloud(config: TenantConfig, name: str) -> None:
+    """Point ``config`` at Microsoft cloud ``name``, dropping any custom endpoints and their CA
+    bundle (so choosing a cloud can never keep tokens flowing to a host typed in earlier).
+    ``federator signin --cloud`` and the window's tenant dialog both call this."""
+    from core.clouds import get_cloud
+
+    config.cloud = get_cloud(name).name
+    config.graph_url = config.login_url = config.ca_bundle = None
+
+
+def set_custom_endpoints(config: TenantConfig, graph_url: str, login_url: str,
+                         ca_bundle: str | None) -> None:
+    """Use custom Graph and sign-in roots (a sandbox from ``federator sandbox serve``, or a
+    Microsoft cloud's own hosts); refused unless :func:`core.clouds.check_endpoints` allows
+    them, before anything is saved or sent."""
+    from core.clouds import check_ca_bundle
+
+    check_ca_bundle(graph_url, login_url, ca_bundle)  # checks the endpoints too
+    config.graph_url, config.login_url = graph_url, login_url
+    config.ca_bundle = ca_bundle
+
+
 def _read_settings(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

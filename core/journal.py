@@ -23,13 +23,17 @@ every text is passed through :func:`core.logs.scrub` on the way in as a last lin
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
+import logging
 import os
 import re
 import secrets
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +41,8 @@ from typing import Any
 
 from core.errors import FederatorError, InputError, RefusedError
 from core.logs import scrub
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 RECORD_TYPES = ("begin", "step", "request", "response", "verify", "end")
@@ -131,7 +137,11 @@ class Snapshot:
 
 @dataclass
 class JournalEntry:
-    """One change as read back from the journal: every record sharing one operation id."""
+    """One change as read back from the journal: every record sharing one operation id.
+
+    An entry read through the index (``core.journal_index``) carries a ``digest`` (what a
+    history line shows) and where its records are in the file (``source``, ``spans``): the
+    records themselves are read on first use, so listing 10,000 changes reads none of them."""
 
     op: str
     kind: str
@@ -139,7 +149,16 @@ class JournalEntry:
     domain: str
     who: str
     started_at: str
-    records: list[dict[str, Any]] = field(default_factory=list)
+    _records: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    digest: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    source: Path | None = field(default=None, repr=False, compare=False)
+    spans: Sequence[Sequence[int]] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        if self.digest is not None and self.source is not None and not self._records:
+            self._records = load_spans(self.source, self.spans, self.op)
+        return self._records
 
     def _of_type(self, type_: str) -> list[dict[str, Any]]:
         return [r for r in self.records if r.get("type") == type_]
@@ -158,15 +177,21 @@ class JournalEntry:
 
     @property
     def in_progress(self) -> bool:
+        if self.digest is not None:
+            return bool(self.digest["outcome"] == "in-progress")
         return self.end is None
 
     @property
     def outcome(self) -> str:
+        if self.digest is not None:
+            return str(self.digest["outcome"])
         end = self.end
         return str(end.get("outcome")) if end else "in-progress"
 
     @property
     def finished_at(self) -> str | None:
+        if self.digest is not None:
+            return self.digest["finished_at"]  # type: ignore[no-any-return]
         end = self.end
         return str(end.get("at")) if end else None
 
@@ -191,7 +216,34 @@ class JournalEntry:
 
     @property
     def request_ids(self) -> list[str]:
+        if self.digest is not None:
+            return list(self.digest["request_ids"])
         return [str(r["request_id"]) for r in self.responses if r.get("request_id")]
+
+    @property
+    def sent(self) -> list[dict[str, Any]]:
+        """The requests sent, as ``{"method", "path", "at"}`` (without their bodies)."""
+        if self.digest is not None:
+            return [dict(r) for r in self.digest["sent"]]
+        return [{k: r.get(k) for k in ("method", "path", "at")} for r in self.requests]
+
+    @property
+    def before_ref(self) -> tuple[str, str] | None:
+        """The snapshot before: its id and authentication type, without reading it whole."""
+        if self.digest is not None:
+            ref = self.digest["before"]
+            return (str(ref[0]), str(ref[1])) if ref else None
+        snap = self.snapshot_before
+        return (snap.id, snap.authentication_type) if snap else None
+
+    @property
+    def after_ref(self) -> tuple[str, str] | None:
+        """The snapshot after: its id and authentication type, without reading it whole."""
+        if self.digest is not None:
+            ref = self.digest["after"]
+            return (str(ref[0]), str(ref[1])) if ref else None
+        snap = self.snapshot_after
+        return (snap.id, snap.authentication_type) if snap else None
 
     @property
     def verification(self) -> dict[str, Any] | None:
@@ -204,6 +256,8 @@ class JournalEntry:
 
     @property
     def summary(self) -> str:
+        if self.digest is not None:
+            return str(self.digest["summary"])
         end = self.end
         if end and end.get("summary"):
             return str(end["summary"])
@@ -212,22 +266,27 @@ class JournalEntry:
     @property
     def way_back(self) -> str:
         """The command that undoes the change; while it is in progress, the one it planned."""
+        if self.digest is not None:
+            return str(self.digest["way_back"])
         end = self.end
         return str((end or self._begin).get("way_back") or "")
 
-    def to_json(self) -> dict[str, Any]:
-        before = self.snapshot_before
-        after = self.snapshot_after
-        return {
+    def to_json(self, *, records: bool = True) -> dict[str, Any]:
+        """The entry as JSON; ``records=False`` leaves the records out (and unread)."""
+        before = self.before_ref
+        after = self.after_ref
+        data = {
             "op": self.op, "kind": self.kind, "tenant": self.tenant, "domain": self.domain,
             "who": self.who, "started_at": self.started_at, "finished_at": self.finished_at,
             "outcome": self.outcome, "summary": self.summary, "way_back": self.way_back,
-            "snapshot_before": before.id if before else None,
-            "snapshot_after": after.id if after else None,
+            "snapshot_before": before[0] if before else None,
+            "snapshot_after": after[0] if after else None,
             "request_ids": self.request_ids,
-            "requests": [{k: r.get(k) for k in ("method", "path", "at")} for r in self.requests],
-            "records": self.records,
+            "requests": self.sent,
         }
+        if records:
+            data["records"] = self.records
+        return data
 
 
 @dataclass
@@ -256,13 +315,24 @@ class JournalContents:
 def _parse_lines(path: Path, data: bytes) -> tuple[list[dict[str, Any]], list[JournalProblem],
                                                    int | None]:
     """Records, problems, and the byte offset where a damaged tail starts (None if intact)."""
-    records: list[dict[str, Any]] = []
+    found, problems, tail_start, _ = parse_spans(path, data)
+    return [record for record, _, _ in found], problems, tail_start
+
+
+def parse_spans(path: Path, data: bytes, *, base: int = 0, first_line: int = 1) -> tuple[
+        list[tuple[dict[str, Any], int, int]], list[JournalProblem], int | None, int]:
+    """Parse ``data``, the bytes of ``path`` from offset ``base`` (line ``first_line``) to its
+    end: each record with its offset and length in the file, the problems met, the offset where
+    a damaged tail starts (None if intact), and the number of lines read whole."""
+    found: list[tuple[dict[str, Any], int, int]] = []
     problems: list[JournalProblem] = []
     offset = 0
     lines = data.split(b"\n")
     tail_start: int | None = None
-    for number, raw in enumerate(lines, start=1):
-        is_last = number == len(lines)
+    read = 0
+    for index, raw in enumerate(lines):
+        number = first_line + index
+        is_last = index == len(lines) - 1
         if is_last and raw == b"":
             break  # the file ends with a newline, as it should
         try:
@@ -271,17 +341,18 @@ def _parse_lines(path: Path, data: bytes) -> tuple[list[dict[str, Any]], list[Jo
             record = json.loads(raw.decode("utf-8"))
             if not isinstance(record, dict) or "op" not in record or "type" not in record:
                 raise ValueError("not a journal record")
-            records.append(record)
+            found.append((record, base + offset, len(raw) + 1))
         except ValueError as exc:
             # A damaged tail: this line and nothing readable after it.
-            rest = lines[number:]
+            rest = lines[index + 1:]
             if is_last or all(not r.strip() for r in rest):
-                tail_start = offset
+                tail_start = base + offset
                 problems.append(JournalProblem(path, number, f"damaged last line ({exc})"))
                 break
             problems.append(JournalProblem(path, number, f"unreadable line skipped ({exc})"))
         offset += len(raw) + 1
-    return records, problems, tail_start
+        read += 1
+    return found, problems, tail_start, read
 
 
 def _group(records: list[dict[str, Any]]) -> list[JournalEntry]:
@@ -298,6 +369,24 @@ def _group(records: list[dict[str, Any]]) -> list[JournalEntry]:
             entries[op] = entry
         entry.records.append(record)
     return list(entries.values())
+
+
+def load_spans(path: Path, spans: Sequence[Sequence[int]],
+               op: str | None = None) -> list[dict[str, Any]]:
+    """The records at ``spans`` (offset, length) of the journal ``path`` (of entry ``op``)."""
+    records: list[dict[str, Any]] = []
+    try:
+        with open(path, "rb") as f:
+            for offset, length in spans:
+                f.seek(offset)
+                record = json.loads(f.read(length).decode("utf-8"))
+                if not isinstance(record, dict) or (op is not None and record.get("op") != op):
+                    raise ValueError("not the record the index points to")
+                records.append(record)
+    except (OSError, ValueError) as exc:
+        raise JournalError(f"The journal {path} changed while it was being read ({exc}).",
+                           remedy="Read it again (Refresh, or run the command again).") from exc
+    return records
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -426,6 +515,25 @@ class Journal:
         self.path = journal_dir / f"tenant-{key}.jsonl"
         self.lock_path = journal_dir / f"tenant-{key}.lock"
 
+    def cannot_write(self) -> str | None:
+        """Why a change could not record itself in this tenant's journal now, or None when it
+        could: the folder, the lock file and the journal file itself are opened as a change
+        opens them (a read-only or replaced file fails here, not after the preflight passed).
+        Nothing is written; a file created only for the test is removed again."""
+        try:
+            self.journal_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            for path, mode in ((self.lock_path, os.O_RDWR),
+                               (self.path, os.O_WRONLY | os.O_APPEND)):
+                existed = path.exists()
+                fd = os.open(path, mode | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+                os.close(fd)
+                if not existed:
+                    path.unlink()
+        except OSError as exc:
+            where = Path(exc.filename).name if exc.filename else self.journal_dir.name
+            return f"{where}: {exc.strerror or type(exc).__name__}"
+        return None
+
     def read(self) -> JournalContents:
         """Every entry, oldest first, and the problems met. Never changes the file."""
         return read_journal_file(self.path)
@@ -511,14 +619,34 @@ def kept_aside(path: Path) -> list[JournalProblem]:
             for aside in sorted(path.parent.glob(f"{path.name}.corrupt-*"))]
 
 
+def rescued_entries(journal_dir: Path) -> list[JournalEntry]:
+    """The entries kept in rescue files beside the journal (written when it could not be)."""
+    if not journal_dir.is_dir():
+        return []
+    entries: list[JournalEntry] = []
+    for path in sorted(journal_dir.glob("rescue-*.jsonl")):
+        with suppress(JournalError):
+            entries.extend(read_journal_file(path).entries)
+    return entries
+
+
 def find_snapshot(journal_dir: Path, snapshot_id: str) -> tuple[Snapshot, JournalEntry]:
     """The snapshot with this id (or unique id prefix) and the entry that recorded it."""
     wanted = snapshot_id.strip()
     matches: list[tuple[Snapshot, JournalEntry]] = []
-    for entry in read_all(journal_dir).entries:
-        for snap in (entry.snapshot_before, entry.snapshot_after):
-            if snap is not None and (snap.id == wanted or
-                                     (len(wanted) >= 6 and snap.id.startswith(wanted))):
+    seen: set[str] = set()
+    # The rescue files beside the journal last: a change whose journal failed kept its records
+    # there (see JournalWriter), and its way back must still restore.
+    from core.journal_index import read_history
+
+    for entry in [*read_history(journal_dir).entries, *rescued_entries(journal_dir)]:
+        for ref, which in ((entry.before_ref, "before"), (entry.after_ref, "after")):
+            if ref is None or ref[0] in seen or not (
+                    ref[0] == wanted or (len(wanted) >= 6 and ref[0].startswith(wanted))):
+                continue
+            snap = entry.snapshot_before if which == "before" else entry.snapshot_after
+            if snap is not None:  # read whole only when it matches
+                seen.add(snap.id)
                 matches.append((snap, entry))
     exact = [m for m in matches if m[0].id == wanted]
     if exact:
@@ -541,41 +669,134 @@ def new_id() -> str:
     return secrets.token_hex(4)
 
 
+
+def file_identity(st: os.stat_result) -> tuple[int, int]:
+    """What tells one file from another at the same path: the volume and the file's number
+    there (the inode on POSIX; the NTFS file index on Windows, which ``os.stat`` reports as
+    ``st_ino``: https://docs.python.org/3/library/os.html#os.stat_result.st_ino)."""
+    return (st.st_dev, st.st_ino)
+
+
+def identity_at(path: Path) -> tuple[int, int] | None:
+    """The identity of the file now at ``path``, or None when there is none (a test seam)."""
+    try:
+        return file_identity(path.stat())
+    except FileNotFoundError:
+        return None
+
+
+def rescue_folders(journal: Journal) -> list[Path]:
+    """Where a rescue file is tried, in order: beside the journal, then the temporary folder,
+    then the user's home (another disk, with luck, when the journal's is full)."""
+    folders = [journal.journal_dir]
+    for where in (tempfile.gettempdir, Path.home):
+        try:
+            folders.append(Path(where()))
+        except (OSError, RuntimeError, KeyError):  # no usable temp folder, no home: skip it
+            continue
+    return folders
+
+
+def write_rescue_file(journal: Journal, op: str, lines: list[bytes]) -> Path | None:
+    """Write ``lines`` (journal records) to a new rescue file; its path, or None if no folder
+    would take it. Named ``rescue-<tenant>-<op>-<time>.jsonl``: ``restore`` finds snapshots in
+    the ones beside the journal."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    name = f"rescue-{_safe_name(journal.tenant)}-{_safe_name(op)}-{stamp}.jsonl"
+    for folder in rescue_folders(journal):
+        target = folder / name
+        try:
+            with open(target, "xb") as out:
+                out.write(b"".join(lines))
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError:
+            with suppress(OSError):
+                target.unlink()
+            continue
+        return target
+    return None
+
 class JournalWriter:
-    """Appends records while the tenant's lock is held. Each append is fsynced before returning."""
+    """Appends records while the tenant's lock is held. Each append is fsynced before returning.
+
+    Two things can go wrong under a running change, and neither may lose its way back:
+
+    * The file at the journal's path stops being the file that was opened (a cleanup script
+      deletes it, a sync or antivirus tool renames another file over it): appends would land in
+      an orphan that ``history`` and ``restore`` never read. Every append checks the file's
+      identity before and after writing; on a mismatch the journal is recreated at its path,
+      every record this writer wrote is appended again (the open entry's snapshot first), what
+      happened is recorded in the open entry, and a warning goes out.
+    * An append fails (disk full, I/O error) once an entry has begun: the write may already have
+      been sent, so raising would hide the change. The record, and the rest of the entry, go to
+      a rescue file instead (:attr:`rescue_path`, in journal format), a warning goes out, and
+      the change runs to its end; the entry stays open in the journal, so the next run
+      reconciles it. A failed ``begin`` still raises :class:`JournalError`: nothing was sent.
+    """
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
         self.problems: list[JournalProblem] = []
+        self.warnings: list[str] = []        # said while the lock was held (see on_warning)
+        self.on_warning: Callable[[str], None] | None = None
+        self.rescue_path: Path | None = None
+        self.failed: str | None = None       # why the journal could not be written, if it failed
+        self._written: list[bytes] = []       # every line this writer appended, in order
+        self._open_ops: set[str] = set()      # entries begun here and not yet ended
+        self._rescued: list[bytes] = []
+        self._at_open: JournalContents | None = None  # what the journal held when opened
         journal.journal_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._repair_tail()
-        existed = journal.path.exists()
         try:
-            fd = os.open(journal.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT
-                         | getattr(os, "O_BINARY", 0), 0o600)
-            self._file = os.fdopen(fd, "ab", buffering=0)
+            self._open()
         except OSError as exc:
             raise JournalError(f"The journal {journal.path} cannot be written: {exc.strerror}.",
                                remedy="Free disk space or fix the folder's permissions; "
                                       "nothing was changed.") from exc
+
+    def _open(self) -> None:
+        path = self.journal.path
+        existed = path.exists()
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0),
+                     0o600)
+        self._file = os.fdopen(fd, "ab", buffering=0)
+        self._identity = file_identity(os.fstat(fd))
+        self._opened_at = now_iso()
         if not existed:
-            _fsync_dir(journal.journal_dir)
+            _fsync_dir(self.journal.journal_dir)
+
+    def _where_now(self) -> str | None:
+        """None while the file at the path is the one opened; else what became of it."""
+        try:
+            found = identity_at(self.journal.path)
+        except OSError:
+            found = None
+        if found is None:
+            return "deleted"
+        if not self._identity[1]:
+            return None  # a file system without file numbers (st_ino 0): only deletion shows
+        return None if found == self._identity else "replaced by another file"
 
     def _repair_tail(self) -> None:
+        # Through the index: every change starts here, and a long journal must not be parsed
+        # whole each time (only what was appended since the index was last brought up to date).
+        from core.journal_index import read_indexed
+
         path = self.journal.path
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return
-        _, problems, tail_start = _parse_lines(path, data)
+        contents, tail_start = read_indexed(path)
+        self._at_open = contents  # what in_progress() gives until this writer appends
+        damaged = [p for p in contents.problems if p.message.startswith("damaged last line")]
+        self.problems.extend(p for p in contents.problems if p not in damaged)
         if tail_start is None:
-            self.problems.extend(problems)
             return
-        self.problems.extend(problems[:-1])  # the last one is the damaged tail, handled here
+        with open(path, "rb") as f:
+            f.seek(tail_start)
+            rest = f.read()
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         aside = path.with_name(f"{path.name}.corrupt-{stamp}")
         with open(aside, "wb") as out:
-            out.write(data[tail_start:])
+            out.write(rest)
             out.flush()
             os.fsync(out.fileno())
         _fsync_dir(path.parent)
@@ -583,7 +804,7 @@ class JournalWriter:
             f.truncate(tail_start)
             f.flush()
             os.fsync(f.fileno())
-        line = data[:tail_start].count(b"\n") + 1
+        line = damaged[0].line if damaged else 0
         self.problems.append(JournalProblem(
             path, line, "the last line was damaged (a write was cut short) and was moved aside",
             kept_at=aside))
@@ -592,6 +813,32 @@ class JournalWriter:
         if not self._file.closed:
             self._file.close()
 
+    def _warn(self, text: str) -> None:
+        self.warnings.append(text)
+        if self.on_warning is not None:
+            try:
+                self.on_warning(text)
+            except Exception:  # a display callback must not stop the record being kept
+                log.exception("a journal warning callback failed")
+
+    def _write_line(self, data: bytes) -> None:
+        """Append ``data`` whole and fsync it, or leave the file as it was and raise OSError."""
+        if self._file.closed:
+            raise OSError(errno.EBADF, "the journal file could not be opened again")
+        fd = self._file.fileno()
+        start = os.lseek(fd, 0, os.SEEK_END)  # the lock is held: nobody else appends
+        view = memoryview(data)
+        try:
+            while view:  # unbuffered: a failed write leaves nothing queued to land later
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        except OSError:
+            # A record is whole or absent: a torn line left here would swallow the next
+            # record appended after it (the outcome of the change, say).
+            with suppress(OSError):
+                os.ftruncate(fd, start)
+            raise
+
     def append(self, record: dict[str, Any]) -> dict[str, Any]:
         """Write one record and make it durable (flush + fsync) before returning it."""
         if "op" not in record or record.get("type") not in RECORD_TYPES:
@@ -599,27 +846,107 @@ class JournalWriter:
         full = {"v": FORMAT_VERSION, "at": now_iso(),
                 **{k: v if k in _VERBATIM_KEYS else _scrub_value(v) for k, v in record.items()}}
         line = json.dumps(full, ensure_ascii=False, separators=(",", ":"), default=str)
-        data = memoryview(line.encode("utf-8") + b"\n")
-        fd = self._file.fileno()
-        start = os.lseek(fd, 0, os.SEEK_END)  # the lock is held: nobody else appends
+        data = line.encode("utf-8") + b"\n"
+        op = str(full["op"])
+        absorbs = op in self._open_ops and full["type"] != "begin"
+        if self.failed is not None and absorbs:
+            self._rescue(data, op)
+            self._track(full, op)
+            return full
         try:
-            while data:  # unbuffered: a failed write leaves nothing queued to land later
-                data = data[os.write(fd, data):]
-            os.fsync(fd)
+            if self._where_now() is not None:
+                self._recover_orphan()
+            self._write_line(data)
+            self._written.append(data)
+            if self._where_now() is not None:  # replaced while it was written: write it again
+                self._recover_orphan()
         except OSError as exc:
-            # A record is whole or absent: a torn line left here would swallow the next
-            # record appended after it (the outcome of the change, say).
-            with suppress(OSError):
-                os.ftruncate(fd, start)
-            raise JournalError(f"The journal {self.journal.path} could not be written: "
-                               f"{exc.strerror}.",
-                               remedy="Free disk space; the tenant state is re-read next run.") \
-                from exc
+            if not absorbs:
+                raise JournalError(f"The journal {self.journal.path} could not be written: "
+                                   f"{exc.strerror or type(exc).__name__}.",
+                                   remedy="Free disk space; the tenant state is re-read next "
+                                          "run.") from exc
+            self._fail(exc, data, op)
+        self._track(full, op)
         return full
 
+    def _track(self, full: dict[str, Any], op: str) -> None:
+        if full["type"] == "begin":
+            self._open_ops.add(op)
+        elif full["type"] == "end":
+            self._open_ops.discard(op)
+
+    def _recover_orphan(self) -> None:
+        """The file at the path is not the one opened: recreate it and write again what this
+        writer wrote that it does not hold, then record what happened in every open entry."""
+        what = self._where_now() or "replaced by another file"
+        path = self.journal.path
+        self.close()
+        self.journal.journal_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._open()
+        try:
+            present = Counter(path.read_bytes().splitlines(keepends=True))
+        except OSError:
+            present = Counter()
+        again = 0
+        for data in self._written:
+            if present[data] > 0:
+                present[data] -= 1
+                continue
+            self._write_line(data)
+            again += 1
+        message = (f"The journal file {path} was {what} while this change ran (it was no longer "
+                   f"the file opened at {self._opened_at}); Federator recreated it and wrote "
+                   f"again the {again} record(s) this run had written, the snapshot first.")
+        for op in sorted(self._open_ops):
+            record = {"v": FORMAT_VERSION, "at": now_iso(), "op": op, "type": "step",
+                      "step": "journal-recreated", "message": message, "was": what}
+            data = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+            self._write_line(data)
+            self._written.append(data)
+        self._warn(message + " Records of earlier changes that were in the old file are not "
+                             "at this path any more: look for them where the tool that moved "
+                             "it puts files (a recycle bin, a sync conflict copy).")
+
+    def _fail(self, exc: OSError, data: bytes, op: str) -> None:
+        """An append failed after the entry began: keep its records in a rescue file."""
+        why = exc.strerror or type(exc).__name__
+        self.failed = why
+        self._rescue(data, op)
+        where = (f"are kept in {self.rescue_path}" if self.rescue_path is not None else
+                 "could not be saved to any file either")
+        self._warn(f"The journal {self.journal.path} could not be written ({why}) after the "
+                   f"change began: the change went on, and its records from here on {where}. "
+                   "The snapshot taken before the change is in the journal, so the way back "
+                   "shown works; free disk space before using it.")
+
+    def _rescue(self, data: bytes, op: str) -> None:
+        """Append ``data`` to the rescue file, creating it with the entry's earlier records."""
+        self._rescued.append(data)
+        if self.rescue_path is not None:
+            try:
+                with open(self.rescue_path, "ab") as out:
+                    out.write(data)
+                    out.flush()
+                    os.fsync(out.fileno())
+                return
+            except OSError:
+                pass  # that place filled up too: try the next one with everything
+        earlier = [d for d in self._written if f'"op":"{op}"'.encode() in d]
+        self.rescue_path = write_rescue_file(self.journal, op, [*earlier, *self._rescued])
+
     def in_progress(self) -> list[JournalEntry]:
-        """Entries begun but never ended (the process that made them died)."""
-        return [e for e in self.journal.read().entries if e.in_progress]
+        """Entries begun but never ended (the process that made them died), found through the
+        index (every change starts with this: it must not parse the whole journal)."""
+        from core.journal_index import indexed_contents
+
+        contents = self._at_open if not self._written else None
+        if contents is None:
+            contents = indexed_contents(self.journal.path)
+        found = [e for e in contents.entries if e.in_progress]
+        for entry in found:
+            entry.records  # noqa: B018 - read now (they are few), before anything is appended
+        return found
 
     def begin(self, *, kind: str, domain: str, who: str, snapshot: Snapshot,
               plan: dict[str, Any] | None = None, summary: str = "",

@@ -5,10 +5,13 @@ The scrubber is a last line of defence; code must not log tokens in the first pl
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
+import os
 import re
 from pathlib import Path
+from typing import IO, Any
 
 _SECRET_PATTERNS = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-_\.=+/]+"), r"\1[redacted]"),
@@ -35,6 +38,39 @@ class SecretScrubbingFormatter(logging.Formatter):
 
 
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_folder(folder: Path) -> Path:
+    """Create ``folder`` (and parents) readable only by its owner, and tighten it if it exists
+    already with wider rights: logs name the tenant, the admin and the domains changed. On
+    Windows modes mean little; the per-user profile folder's ACL protects it there."""
+    folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    if os.name == "posix":
+        with contextlib.suppress(OSError):
+            if folder.stat().st_mode & 0o077:
+                folder.chmod(PRIVATE_DIR_MODE)
+    return folder
+
+
+def open_private(path: Path, mode: str = "a") -> IO[str]:
+    """Open a text file for writing that only its owner can read (0600 on POSIX), whatever the
+    umask, and tighten an existing one."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode.startswith("a") else os.O_TRUNC)
+    fd = os.open(path, flags, PRIVATE_FILE_MODE)
+    if os.name == "posix":
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, PRIVATE_FILE_MODE)
+    return os.fdopen(fd, mode, encoding="utf-8")
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A RotatingFileHandler whose files (the current one and each rotated one, which keeps the
+    mode when renamed) are created owner-only."""
+
+    def _open(self) -> Any:
+        return open_private(Path(self.baseFilename), self.mode)
 
 
 def setup_logging(log_file: Path | None, *, verbose: bool = False) -> None:
@@ -48,8 +84,8 @@ def setup_logging(log_file: Path | None, *, verbose: bool = False) -> None:
     formatter = SecretScrubbingFormatter(_FORMAT)
     if log_file is not None:
         try:
-            log_file.parent.mkdir(parents=True, exist_ok=True)
-            file_handler = logging.handlers.RotatingFileHandler(
+            private_folder(log_file.parent)
+            file_handler = PrivateRotatingFileHandler(
                 log_file, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
         except OSError:
             file_handler = None

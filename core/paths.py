@@ -88,8 +88,11 @@ class Paths:
 
     def ensure(self) -> Paths:
         """Create the folders (owner-only where the platform honours modes)."""
+        from core.logs import private_folder
+
         for folder in (self.config, self.data, self.logs, self.cache):
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(self.logs)  # tightened even when it already existed wider
         return self
 
 

@@ -22,14 +22,16 @@ from core.plan import Plan, PlanAction, display_body, display_powershell, displa
 from core.preflight.model import STATUS_WORDS, CheckResult, PreflightResult
 
 STATUS_SYMBOLS: dict[str, str] = {
-    "pass": "\u2714", "warn": "\u26a0", "fail": "\u2716", "manual": "?", "skipped": "\u2013",
+    "pass": "\u2714", "warn": "\u26a0", "fail": "\u2716", "unknown": "\u2298", "manual": "?",
+    "skipped": "\u2013",
 }
 _GROUPS = (("metadata", "IdP metadata"), ("cert", "Signing certificate"), ("domain", "Domain"),
            ("tenant", "Tenant"), ("access", "Access and lock-out"), ("users", "Users"),
            ("exchange", "Exchange Online"), ("local", "This computer"))
 
 _CSS = """
-:root { --pass:#1a7f37; --warn:#9a6700; --fail:#cf222e; --manual:#0969da; --skipped:#6e7781;
+:root { --pass:#1a7f37; --warn:#9a6700; --fail:#cf222e; --unknown:#8250df; --manual:#0969da;
+        --skipped:#6e7781;
         --ink:#1f2328; --muted:#59636e; --line:#d1d9e0; --soft:#f6f8fa; }
 * { box-sizing: border-box; }
 body { font: 14px/1.5 "Segoe UI", system-ui, -apple-system, Roboto, Arial, sans-serif;
@@ -56,6 +58,7 @@ table.facts th { width: 190px; background: none; color: var(--muted); font-weigh
 .badge.pass { color: var(--pass); background: #dafbe1; }
 .badge.warn { color: var(--warn); background: #fff8c5; }
 .badge.fail { color: var(--fail); background: #ffebe9; }
+.badge.unknown { color: var(--unknown); background: #fbefff; }
 .badge.manual { color: var(--manual); background: #ddf4ff; }
 .badge.skipped { color: var(--skipped); background: var(--soft); }
 .checks col.status { width: 150px; } .checks col.check { width: 240px; }
@@ -204,14 +207,19 @@ def render_html(result: PreflightResult, *,
     else:
         verdict = (f'<div class="verdict ok">{STATUS_SYMBOLS["pass"]} No check failed. Read the '
                    "warnings and the checks to do by hand before approving the change.</div>")
-    attention = [c for c in result.checks if c.status in ("fail", "warn", "manual")]
+        unread = [c.id for c in result.checks if c.status == "unknown"]
+        if unread:
+            verdict += ("<p><b>Not read:</b> Federator could not read what "
+                        + escape(", ".join(unread)) + " need; federating needs them accepted "
+                        "by id, like warnings.</p>")
+    attention = [c for c in result.checks if c.status in ("fail", "warn", "unknown", "manual")]
     if attention:
-        order = {"fail": 0, "warn": 1, "manual": 2}
+        order = {"fail": 0, "warn": 1, "unknown": 2, "manual": 3}
         verdict += ('<p><b>Needs attention:</b></p><ul class="attention">' + "".join(
             f"<li>{_badge(c.status)} {escape(c.title)} <span class=\"id\">{escape(c.id)}</span>"
             "</li>" for c in sorted(attention, key=lambda c: order[c.status])) + "</ul>")
     counts = "".join(f"<span>{_badge(s)} {result.count(s)}</span>"
-                     for s in ("fail", "warn", "manual", "pass", "skipped"))
+                     for s in ("fail", "warn", "unknown", "manual", "pass", "skipped"))
     facts = [
         ("Tenant", f"{result.tenant_name or 'not read'}"
                    + (f" ({result.tenant_id})" if result.tenant_id else "")),

@@ -124,12 +124,16 @@ class StatusReader:
 
     @classmethod
     def for_session(cls, session: Any) -> StatusReader:
-        """From a ``core.tenant.TenantSession`` (sandbox: its login host and CA)."""
+        """From a ``core.tenant.TenantSession``: its login host (the sandbox's, the custom
+        endpoints' or the cloud's), trusted exactly as its Graph client is (a configured CA
+        bundle with the environment ignored, or the environment's trust for Microsoft)."""
         sandbox = getattr(session, "sandbox", None)
         if sandbox is not None:
             return cls(session.client, session.tenant_id, sandbox.login_url,
                        verify=str(sandbox.ca_bundle), trust_env=False)
-        return cls(session.client, session.tenant_id, session.cloud.login_url)
+        graph_http = session.client.session  # the requests session Graph calls go through
+        return cls(session.client, session.tenant_id, session.cloud.login_url,
+                   verify=graph_http.verify, trust_env=graph_http.trust_env)
 
     def close(self) -> None:
         self._http.close()

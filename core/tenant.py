@@ -12,7 +12,11 @@ in-process sandbox. Which tenant:
     README, e.g. ``429:3@0.5,503:0.1,drop:1,expire-token``),
   - ``FEDERATOR_SANDBOX_LATENCY_MS=MS`` (added to every request),
   - ``FEDERATOR_SANDBOX_PROPAGATION_S=SECONDS`` (home realm discovery delay),
-  - ``FEDERATOR_SANDBOX_SEED=N`` (seed for the tenant and the fault dice).
+  - ``FEDERATOR_SANDBOX_SEED=N`` (seed for the tenant and the fault dice),
+  - ``FEDERATOR_SANDBOX_USERS=N`` (N more deterministic users in fabrikam.com, for large-tenant
+    runs; see ``core/sandbox/bulk.py``),
+  - ``FEDERATOR_SANDBOX_IMMUTABLE_NULL=refuse`` (refuse ``onPremisesImmutableId eq null``
+    filters, as Microsoft's filter table suggests; default: answer them).
 
   ``SessionOptions`` has the same knobs for code (tests, GUI demo settings).
 * otherwise the configured real tenant (``core.config``), with the signed-in account from the
@@ -30,19 +34,23 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from core.auth import (
+    READ_PERMISSIONS,
+    WRITE_PERMISSIONS,
     Authenticator,
     CacheProtection,
     SignedInAccount,
     SignInRequiredError,
+    WriteConsent,
     graph_scopes,
     open_token_cache,
     token_claims,
 )
-from core.clouds import GLOBAL, Cloud, custom_cloud, get_cloud
+from core.clouds import GLOBAL, Cloud, check_ca_bundle, custom_cloud, get_cloud
 from core.config import TenantConfig, load_tenant_config
 from core.errors import FederatorError, InputError
 from core.graph.client import GraphClient, RetryPolicy
 from core.paths import Paths
+from core.testhooks import note_graph_target
 
 if TYPE_CHECKING:
     from core.graph.api import Organization
@@ -54,6 +62,8 @@ ENV_FAULTS = "FEDERATOR_SANDBOX_FAULTS"
 ENV_LATENCY = "FEDERATOR_SANDBOX_LATENCY_MS"
 ENV_PROPAGATION = "FEDERATOR_SANDBOX_PROPAGATION_S"
 ENV_SEED = "FEDERATOR_SANDBOX_SEED"
+ENV_USERS = "FEDERATOR_SANDBOX_USERS"
+ENV_IMMUTABLE_NULL = "FEDERATOR_SANDBOX_IMMUTABLE_NULL"
 DEFAULT_SANDBOX_USER = "ops@contoso.com"
 SANDBOX_CLIENT_ID = "federator-sandbox"
 
@@ -104,10 +114,21 @@ class TenantSession:
     authenticator: Authenticator | None = None
     cache: CacheProtection | None = None
     _organization: Organization | None = field(default=None, repr=False)
+    _enable_writes: Callable[[WriteConsent | None], None] | None = field(default=None,
+                                                                          repr=False)
 
     @property
     def is_sandbox(self) -> bool:
         return self.sandbox is not None
+
+    def enable_writes(self, consent: WriteConsent | None = None) -> None:
+        """Least privilege: a session reads with read permissions only; call this before the
+        first change. Tokens then carry the permission to change federation, asked for silently
+        when already consented, else through ``consent`` (the face's interactive sign-in, where
+        the admin consents). Raises ConsentRequiredError without ``consent``, SignInError
+        when Entra refuses (then nothing has been sent to the tenant)."""
+        if self._enable_writes is not None:
+            self._enable_writes(consent)
 
     def organization(self) -> Organization:
         """The tenant object (fetched once)."""
@@ -200,8 +221,10 @@ def open_session(ctx_or_options: _HasOptions | SessionOptions) -> TenantSession:
 
 
 def cloud_for(config: TenantConfig) -> Cloud:
-    """The configured cloud, or the custom endpoints standing in for it."""
+    """The configured cloud, or the custom endpoints standing in for it (refused, before any
+    request, unless Microsoft's or this machine's: ``core.clouds.check_endpoints``)."""
     if config.custom_endpoints:
+        check_ca_bundle(str(config.graph_url), str(config.login_url), config.ca_bundle)
         return custom_cloud(str(config.graph_url), str(config.login_url))
     return get_cloud(config.cloud)
 
@@ -214,14 +237,19 @@ def _tls(config: TenantConfig) -> dict[str, Any]:
     return {}
 
 
-def build_authenticator(paths: Paths, config: TenantConfig) -> tuple[Authenticator,
+def build_authenticator(paths: Paths, config: TenantConfig, *,
+                        extra_scopes: tuple[str, ...] = ()) -> tuple[Authenticator,
                                                                       CacheProtection]:
-    """The msal authenticator for the configured real tenant, on the persisted token cache."""
+    """The msal authenticator for the configured real tenant, on the persisted token cache:
+    read scopes at sign-in, the write ones (plus ``extra_scopes``) at the first change."""
     from core.graph.client import make_session
 
     cloud = cloud_for(config)
     cache, protection = open_token_cache(paths.token_cache_file)
     scopes = graph_scopes(cloud, legacy=config.legacy_scopes)
+    extra_kw: dict[str, Any] = {
+        "write_scopes": graph_scopes(cloud, legacy=config.legacy_scopes, write=True,
+                                     extra=extra_scopes)}
     extra: dict[str, Any] = {}
     if config.custom_endpoints:
         extra = {"instance_discovery": False, "enable_broker": False,
@@ -229,21 +257,27 @@ def build_authenticator(paths: Paths, config: TenantConfig) -> tuple[Authenticat
     else:
         extra = {"enable_broker": config.use_broker}
     auth = Authenticator(config.client_id or "", scopes=scopes,
-                         authority=cloud.authority(config.tenant), token_cache=cache, **extra)
+                         authority=cloud.authority(config.tenant), token_cache=cache, **extra,
+                         **extra_kw)
     return auth, protection
 
 
 def open_real_session(options: SessionOptions, config: TenantConfig) -> TenantSession:
     cloud = cloud_for(config)
-    auth, protection = build_authenticator(options.paths, config)
+    auth, protection = build_authenticator(options.paths, config,
+                                           extra_scopes=options.extra_scopes)
     account = auth.current_account()
     if account is None:
         where = "" if config.tenant in ("organizations", "common") else f" to {config.tenant}"
         raise SignInRequiredError(f"Not signed in{where}.")
+    note_graph_target(cloud.graph_url)
     client = GraphClient(cloud.graph_url, auth.token_provider(account.upn),
                          policy=options.policy, **_tls(config), **_sleep_kw(options))
+    upn = account.upn
     return TenantSession(client=client, account=account, tenant_id=account.tenant_id or "",
-                         cloud=cloud, authenticator=auth, cache=protection)
+                         cloud=cloud, authenticator=auth, cache=protection,
+                         _enable_writes=lambda consent: auth.enable_writes(upn=upn,
+                                                                           consent=consent))
 
 
 # -- sandbox --------------------------------------------------------------------------------------
@@ -276,36 +310,70 @@ def start_sandbox(options: SessionOptions) -> Sandbox:
         seed_value = _env_float(ENV_SEED)
         seed = int(seed_value) if seed_value is not None else 0
     sandbox = Sandbox(options.paths.sandbox_dir, seed=seed, latency_ms=int(latency),
-                      faults=faults, propagation_s=propagation)
+                      faults=faults, propagation_s=propagation, users=sandbox_users(),
+                      immutable_null=sandbox_immutable_null())
     sandbox.start()
     if faults or latency:
         log.info("sandbox started with faults %r and latency %s ms", faults, latency)
     return sandbox
 
 
+def sandbox_users() -> int | None:
+    """``FEDERATOR_SANDBOX_USERS``: how many bulk users fabrikam.com holds (None: unchanged)."""
+    value = _env_float(ENV_USERS)
+    if value is None:
+        return None
+    if value < 0 or value != int(value):
+        raise InputError(f"{ENV_USERS}={value:g} is not a number of users",
+                         code="bad_environment", remedy="Use a whole number, such as 50000.")
+    return int(value)
+
+
+def sandbox_immutable_null() -> bool:
+    """``FEDERATOR_SANDBOX_IMMUTABLE_NULL``: ``refuse`` or ``answer`` (the default)."""
+    raw = (os.environ.get(ENV_IMMUTABLE_NULL) or "answer").strip().lower()
+    if raw not in ("answer", "refuse"):
+        raise InputError(f"{ENV_IMMUTABLE_NULL}={raw!r} is not answer or refuse",
+                         code="bad_environment")
+    return raw == "answer"
+
+
 class SandboxTokens:
-    """Token provider for a sandbox session: a token for one seed user, re-issued when it nears
-    expiry or when the client forces a refresh (e.g. after the ``expire-token`` fault)."""
+    """Token provider for a sandbox session: a token for one seed user, signed in like a client
+    of Entra (the sandbox grants the client's consented permissions, see
+    ``core/sandbox/consent.py``): read permissions (plus ``extra_scopes``) until
+    :meth:`enable_writes`, then the write permission too. Re-issued when it nears expiry or when
+    the client forces a refresh (e.g. after the ``expire-token`` fault)."""
 
     def __init__(self, sandbox: Sandbox, upn: str, *, lifetime_s: int = 3600,
                  extra_scopes: tuple[str, ...] = ()) -> None:
         self._sandbox = sandbox
         self._upn = upn
         self._lifetime_s = lifetime_s
-        self._scopes: list[str] | None = None
-        if extra_scopes:
-            from core.sandbox.tokens import DEFAULT_SCOPES
-
-            self._scopes = list(dict.fromkeys((*DEFAULT_SCOPES, *extra_scopes)))
+        self._scopes: list[str] = list(dict.fromkeys((*READ_PERMISSIONS, *extra_scopes)))
         self._token: str | None = None
         self._expires = 0.0
         self._lock = threading.Lock()
 
+    def enable_writes(self, _consent: WriteConsent | None = None) -> None:
+        """Ask for the write permission from now on (the sandbox's admin consents by itself)."""
+        with self._lock:
+            self._scopes = list(dict.fromkeys((*WRITE_PERMISSIONS, *self._scopes)))
+            self._token = None
+
     def __call__(self, *, force_refresh: bool = False) -> str:
         with self._lock:
             if force_refresh or self._token is None or time.monotonic() > self._expires - 60:
-                self._token = self._sandbox.issue_token(upn=self._upn, scopes=self._scopes,
-                                                        lifetime_s=self._lifetime_s)
+                try:
+                    self._token = self._sandbox.sign_in_token(
+                        self._upn, self._scopes, client_id=SANDBOX_CLIENT_ID,
+                        lifetime_s=self._lifetime_s)
+                except PermissionError as exc:
+                    from core.auth import ScopeNotAvailableError
+
+                    raise ScopeNotAvailableError(
+                        f"The sandbox tenant refused the requested permissions ({exc}).",
+                        remedy="federator sandbox reset restores the seed consent.") from None
                 self._expires = time.monotonic() + self._lifetime_s
             return self._token
 
@@ -329,13 +397,15 @@ def open_sandbox_session(options: SessionOptions, *, is_default: bool = False) -
                                   display_name=claims.get("name"),
                                   tenant_id=claims.get("tid") or sandbox.tenant_id,
                                   object_id=claims.get("oid"))
+        note_graph_target(sandbox.graph_url)
         client = GraphClient(sandbox.graph_url, tokens, verify=str(sandbox.ca_bundle),
                              trust_env=False, policy=options.policy, **_sleep_kw(options))
     except BaseException:
         sandbox.stop()
         raise
     return TenantSession(client=client, account=account, tenant_id=sandbox.tenant_id,
-                         cloud=GLOBAL, sandbox=sandbox, sandbox_is_default=is_default)
+                         cloud=GLOBAL, sandbox=sandbox, sandbox_is_default=is_default,
+                         _enable_writes=tokens.enable_writes)
 
 
 def sandbox_authenticator(sandbox: Sandbox, *, token_cache: Any = None,
@@ -345,6 +415,7 @@ def sandbox_authenticator(sandbox: Sandbox, *, token_cache: Any = None,
 
     session = make_session(verify=str(sandbox.ca_bundle), trust_env=False)
     return Authenticator(client_id, scopes=graph_scopes(GLOBAL),
+                         write_scopes=graph_scopes(GLOBAL, write=True),
                          oidc_authority=f"{sandbox.login_url}/{sandbox.tenant_id}/v2.0",
                          token_cache=token_cache, http_client=session)
 

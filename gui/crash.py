@@ -30,9 +30,9 @@ def write_crash_report(crash_dir: Path, exc_type: type[BaseException], exc: Base
     from PySide6 import __version__ as pyside_version
 
     from core import __version__
-    from core.logs import scrub
+    from core.logs import open_private, private_folder, scrub
 
-    crash_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(crash_dir)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
     path = crash_dir / f"crash-{stamp}.txt"
     lines = [
@@ -44,7 +44,8 @@ def write_crash_report(crash_dir: Path, exc_type: type[BaseException], exc: Base
         "",
         "".join(traceback.format_exception(exc_type, exc, tb)),
     ]
-    path.write_text(scrub("\n".join(lines)), encoding="utf-8")
+    with open_private(path, "w") as handle:
+        handle.write(scrub("\n".join(lines)))
     return path
 
 

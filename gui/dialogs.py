@@ -1,4 +1,5 @@
-"""Small dialogs: connecting a real tenant for the first time.
+"""Small dialogs: connecting a real tenant for the first time; choosing to replace a federation
+configuration Graph keeps refusing to update.
 
 Sign-in needs an app (client) id: the admin's own app registration, or Microsoft Graph Command Line
 Tools' public client as the documented alternative. This dialog stores that choice through
@@ -6,6 +7,8 @@ Tools' public client as the documented alternative. This dialog stores that choi
 """
 
 from __future__ import annotations
+
+from html import escape
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -72,7 +75,12 @@ class TenantSetupDialog(QDialog):
         self.reject()
 
     def _save(self) -> None:
-        from core.config import TenantConfig, load_tenant_config, save_tenant_config
+        from core.config import (
+            TenantConfig,
+            choose_cloud,
+            load_tenant_config,
+            save_tenant_config,
+        )
 
         client_id = self.client_id.text().strip()
         if not client_id:
@@ -81,6 +89,56 @@ class TenantSetupDialog(QDialog):
         config: TenantConfig = load_tenant_config(self.paths)
         config.client_id = client_id
         config.tenant = self.tenant.text().strip() or "organizations"
-        config.cloud = str(self.cloud.currentData())
+        choose_cloud(config, str(self.cloud.currentData()))
         save_tenant_config(self.paths, config)
         self.accept()
+
+
+class ChoiceDialog(QDialog):
+    """A choice with consequences, stated before it is made: the text says what happens, Cancel
+    is the default, and only ``accept_button`` (named for the action) accepts."""
+
+    def __init__(self, title: str, text: str, accept_label: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setModal(True)
+        layout = QVBoxLayout(self)
+        # Rich text: the subclasses build it from html.escape'd parts.
+        self.text = label(text, wrap=True, rich=True)
+        layout.addWidget(self.text)
+        buttons = QDialogButtonBox()
+        self.accept_button = buttons.addButton(accept_label,
+                                               QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button.setDefault(True)
+        self.accept_button.setAutoDefault(False)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+
+class ReplaceConfigurationDialog(ChoiceDialog):
+    """Graph kept refusing to update the federation configuration, and nothing changed: says
+    what replacing it does (the domain is Managed in between) and lets the admin choose it."""
+
+    def __init__(self, domain: str, parent: QWidget | None = None) -> None:
+        from core.operations.actions import REPLACE_WHAT
+
+        super().__init__("Replace the federation configuration?",
+                         f"Microsoft Graph kept refusing to update the federation of "
+                         f"<b>{escape(domain)}</b>; nothing was changed. "
+                         f"{escape(REPLACE_WHAT)} Replace it now?",
+                         "Replace the configuration", parent)
+        self.replace_button = self.accept_button
+
+
+class OverwriteDialog(ChoiceDialog):
+    """A restore was refused because it would undo a later change: names it, and lets the admin
+    restore anyway (the command line's ``--force``)."""
+
+    def __init__(self, refusal: str, parent: QWidget | None = None) -> None:
+        said = refusal.replace(" Nothing was changed.", "").strip()
+        super().__init__("Undo a later change?",
+                         f"{escape(said)} Nothing was changed so far. Restore anyway, undoing "
+                         "that change?", "Restore anyway", parent)

@@ -181,6 +181,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy)
         state.busy_changed.connect(self.busy.setVisible)
         state.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        state.startup_reconciled.connect(self._show_startup_note)
         self.metadata_view.try_sandbox.connect(self.start_sandbox)
         for signal in (state.metadata_changed, state.domain_changed, state.preflight_changed,
                        state.plan_changed, state.session_changed):
@@ -328,6 +329,13 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Federator (sandbox)")
         self.settings.first_start_done = True
         gui_settings.save(self.state.paths, self.settings)
+
+    def _show_startup_note(self, *_args: object) -> None:
+        """The start-up reconcile's finding, in the status bar until something replaces it
+        (History shows it whole)."""
+        note = self.state.startup_note
+        if note is not None:
+            self.status_text.setText(note[1])
 
     def sign_in(self) -> None:
         """Real tenant sign-in; with no app registration configured, explain and offer demo."""

@@ -45,6 +45,8 @@ class AppState(QObject):
     operation_finished = Signal(object, object)  # (OperationResult or None, error or None)
     propagation_changed = Signal(object)  # core.status.DomainStatus
     reconciled = Signal(object)  # list[core.operations.ReconcileResult]
+    # At start: (results or None when another Federator holds the lock, how many stay open)
+    startup_reconciled = Signal(object, int)
     password_impact_changed = Signal()
     show_history_requested = Signal()
     error = Signal(str, object)  # (where, exception): views show it in their banner
@@ -73,6 +75,8 @@ class AppState(QObject):
         self.last_error: BaseException | None = None
         self.last_events: list[Any] = []
         self.password_impact: Any = None
+        # What the start-up reconcile found: (status, text, details) for the window to show.
+        self.startup_note: tuple[str, str, str] | None = None
         self.tenant_info: ConnectionInfo | None = None
         self.sandbox_latency_ms: float | None = None  # benchmarks and tests inject these
         self.sandbox_faults: str | None = None
@@ -80,6 +84,9 @@ class AppState(QObject):
         self._busy = 0
         self._changes = 0  # running writes: the window must not close under one
         self._control: TaskControl | None = None
+        self._parent_window: int | None = None  # the window's handle, for the sign-in broker
+        # The last apply, ready to run again replacing the configuration if the admin chooses.
+        self._replace_retry: Callable[[], Task | None] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -177,6 +184,8 @@ class AppState(QObject):
         """Open a tenant session: the sandbox at once; a real tenant from the token cache, else
         the system browser or the Windows broker (given this window's handle)."""
         options = self.session_options()
+        if parent_window is not None:
+            self._parent_window = parent_window
 
         def work() -> tuple[Any, ConnectionInfo]:
             from core.auth import SignInRequiredError
@@ -209,6 +218,7 @@ class AppState(QObject):
             self.session_changed.emit()
             self.refresh_domains()
             self.refresh_history()
+            self.reconcile_at_start()
 
         return self.run(work, name="sign in", on_result=done,
                         on_error=(lambda _e: None) if quiet else None)
@@ -416,6 +426,7 @@ class AppState(QObject):
         def work() -> Any:
             from core.operations import make_default
 
+            self._enable_writes(session)
             return make_default(self._operation_context(session, None), domain, confirm=confirm)
 
         def done(result: Any) -> None:
@@ -431,6 +442,17 @@ class AppState(QObject):
         return self.run(work, name="make default", on_result=done, change=True)
 
     # -- changes ----------------------------------------------------------------------------
+
+    def _enable_writes(self, session: Any) -> None:
+        """Least privilege (core decides the scopes): the permission to change federation is
+        asked for at the first change; when not consented yet, the browser (or the Windows
+        broker) lets the admin consent. Runs on the worker thread, like sign-in."""
+        parent = self._parent_window
+
+        def consent(auth: Any, scopes: list[str]) -> None:
+            auth.sign_in_interactive(parent_window_handle=parent, scopes=scopes)
+
+        session.enable_writes(consent)
 
     def _operation_context(self, session: Any, control: TaskControl | None) -> Any:
         from core.operations import OperationContext
@@ -454,6 +476,7 @@ class AppState(QObject):
 
         def work(control: TaskControl) -> Any:
             self._control = control
+            self._enable_writes(session)
             return call(self._operation_context(session, control))
 
         def progress(event: object) -> None:
@@ -479,19 +502,40 @@ class AppState(QObject):
         if self._control is not None:
             self._control.cancel()
 
-    def apply_plan(self, *, confirm: str, accepted: list[str]) -> Task | None:
-        """Federate (or update) the chosen domain as planned; progress arrives as events."""
+    def apply_plan(self, *, confirm: str, accepted: list[str],
+                   allow_replace: bool = False) -> Task | None:
+        """Federate (or update) the chosen domain as planned; progress arrives as events.
+        ``allow_replace``: the admin chose, in the dialog that says what it does, to replace a
+        configuration Graph keeps refusing to update."""
         domain, federation, preflight = self.domain, self.federation, self.preflight
-        if domain is None or federation is None or preflight is None:
+        session = self.session
+        if domain is None or federation is None or preflight is None or session is None:
             return None
+        metadata, sandbox = self.metadata_input(), self.sandbox
 
-        def call(ctx: Any) -> Any:
-            from core.operations import federate
+        def again() -> Any:  # on the worker thread: core asks for it when the review is old
+            from core.preflight.run import run_preflight
 
-            return federate(ctx, domain, federation, confirm=confirm, preflight=preflight,
-                            accept_warnings=accepted)
+            return run_preflight(domain, metadata, client=session.client, paths=self.paths,
+                                 sandbox=sandbox)
 
-        return self._operation("federate", call)
+        def call_with(replace: bool) -> Callable[[Any], Any]:
+            def call(ctx: Any) -> Any:
+                from core.operations import federate
+
+                return federate(ctx, domain, federation, confirm=confirm, preflight=preflight,
+                                accept_warnings=accepted, allow_replace=replace,
+                                rerun_preflight=again)
+            return call
+
+        self._replace_retry = lambda: self._operation("federate", call_with(True))
+        return self._operation("federate", call_with(allow_replace))
+
+    def apply_replacing(self) -> Task | None:
+        """The last apply again, replacing the configuration Graph kept refusing to update:
+        only after the admin chose it in the dialog that says what it does."""
+        retry, self._replace_retry = self._replace_retry, None
+        return retry() if retry is not None else None
 
     def revert(self, domain: str, *, confirm: str) -> Task | None:
         def call(ctx: Any) -> Any:
@@ -501,11 +545,12 @@ class AppState(QObject):
 
         return self._operation("revert", call)
 
-    def restore(self, snapshot_id: str, *, confirm: str) -> Task | None:
+    def restore(self, snapshot_id: str, *, confirm: str, force: bool = False) -> Task | None:
+        """``force``: the admin chose, after being told, to undo a later change."""
         def call(ctx: Any) -> Any:
             from core.operations import restore
 
-            return restore(ctx, snapshot_id, confirm=confirm)
+            return restore(ctx, snapshot_id, confirm=confirm, force=force)
 
         return self._operation("restore", call)
 
@@ -540,6 +585,46 @@ class AppState(QObject):
 
         return self.run(work, name="check again", on_result=done, change=True)
 
+    def reconcile_at_start(self) -> Task | None:
+        """After sign-in: if the journal holds changes a stopped Federator left unfinished,
+        core re-reads their domains and records what became of them (in workers: first a look
+        at the journal's index, then, only if something is open, the reconcile, which takes
+        the change lock). ``startup_reconciled`` says what was found."""
+        session = self.session
+        if session is None:
+            return None
+        journal_dir = self.paths.journal_dir
+
+        def look() -> int:
+            from core.operations.startup import open_entries
+
+            return len(open_entries(journal_dir, session.tenant_id))
+
+        def found(count: int) -> None:
+            if count and session is self.session:
+                self._reconcile_open(session)
+
+        return self.run(look, name="journal check", on_result=found, on_error=lambda _e: None)
+
+    def _reconcile_open(self, session: Any) -> Task | None:
+        journal_dir = self.paths.journal_dir
+
+        def work() -> tuple[Any, int]:
+            from core.operations.startup import open_entries, reconcile_at_start
+
+            results = reconcile_at_start(self._operation_context(session, None))
+            return results, len(open_entries(journal_dir, session.tenant_id))
+
+        def done(answer: tuple[Any, int]) -> None:
+            results, still_open = answer
+            self.startup_note = startup_note(results, still_open)
+            self.startup_reconciled.emit(results, still_open)
+            if results:
+                self.refresh_domains()
+                self.history_changed.emit()
+
+        return self.run(work, name="reconcile at start", on_result=done, change=True)
+
     def load_password_impact(self, domain: str) -> Task | None:
         session = self.session
         if session is None:
@@ -573,3 +658,25 @@ class AppState(QObject):
 
         return self.run(work, name="propagation", on_result=self.propagation_changed.emit,
                         on_error=lambda _e: None)
+
+
+def startup_note(results: list[Any] | None, still_open: int) -> tuple[str, str, str] | None:
+    """What to tell the admin after the start-up reconcile: (status, sentence, details)."""
+    if results is None:
+        return ("info", "The journal holds a change that did not finish, and another Federator "
+                        "is changing this tenant right now: it records that change's outcome.",
+                "")
+    if not results and not still_open:
+        return None
+    lines = []
+    for result in results:
+        back = f" Way back: {result.way_back}" if result.way_back else ""
+        lines.append(f"{result.summary}{back}")
+    parts = []
+    if results:
+        parts.append(f"At start, Federator re-read {len(results)} change(s) a stopped Federator "
+                     "left unfinished and recorded what became of them (History shows them).")
+    if still_open:
+        parts.append(f"{still_open} unfinished change(s) stay unverified: the domain could not "
+                     "be read now; Federator tries again at the next start or change.")
+    return ("warn", " ".join(parts), "\n".join(lines))

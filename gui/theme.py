@@ -35,12 +35,14 @@ _STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "pass": ("#0F7B0F", "#6CCB5F"),
     "warn": ("#9D5D00", "#FCE100"),
     "fail": ("#C42B1C", "#FF99A4"),
+    "unknown": ("#8764B8", "#D6B4FF"),
     "manual": ("#005FB8", "#60CDFF"),
     "info": ("#005FB8", "#60CDFF"),
     "skipped": ("#6E6E6E", "#9E9E9E"),
 }
 _SANDBOX_COLOURS = ("#FFB900", "#FFB900")  # amber badge, dark text on it in both schemes
-STATUS_WORDS = {"pass": "Pass", "warn": "Warning", "fail": "Fail", "manual": "Manual",
+STATUS_WORDS = {"pass": "Pass", "warn": "Warning", "fail": "Fail", "unknown": "Unknown",
+                "manual": "Manual",
                 "skipped": "Skipped", "info": "Info", "error": "Error", "warning": "Warning"}
 # Findings use severities; map them onto the status vocabulary so they share icons and colours.
 SEVERITY_STATUS = {"error": "fail", "warning": "warn", "info": "info"}
@@ -224,8 +226,8 @@ def icon(name: str, status_colour: str | None = None) -> QIcon:
         fill = colour(status_colour).name()
     else:
         fill = "#F3F3F3" if is_dark() else "#1B1B1B"
-    inner = "#1B1B1B" if (is_dark() and status_colour in ("pass", "warn", "fail", "manual", "info")
-                          ) else "#ffffff"
+    inner = "#1B1B1B" if (is_dark() and status_colour in ("pass", "warn", "fail", "unknown",
+                                                          "manual", "info")) else "#ffffff"
     svgs = {QIcon.Mode.Normal: svg.replace("currentColor", fill).replace("#ffffff", inner)}
     if status_colour is None:
         # Monochrome icons on a selected (highlighted) row take the highlighted-text colour.

@@ -360,7 +360,8 @@ class Banner(QFrame):
         self.hide()
 
     def show_message(self, status: str, text: str, details: str = "") -> None:
-        names = {"fail": "banner", "warn": "bannerWarn", "pass": "bannerOk"}
+        names = {"fail": "banner", "warn": "bannerWarn", "unknown": "bannerWarn",
+                 "pass": "bannerOk"}
         self.setObjectName(names.get(status, "bannerWarn" if status == "info" else "banner"))
         self.style().unpolish(self)
         self.style().polish(self)

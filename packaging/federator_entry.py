@@ -3,16 +3,23 @@
 Why it exists: PyInstaller's windowed ``Federator.exe`` has no console, so on Windows anything the
 app prints (including ``--self-test``'s "self-test ok: ..." line) goes nowhere. When
 ``FEDERATOR_SELFTEST_OUT`` names a file, stdout is also appended to it, so CI and support can read
-the result of ``Federator.exe --self-test`` from the file as well as from the exit code.
+the result of ``Federator.exe --self-test`` from the file as well as from the exit code. Only in a
+``--self-test`` run (``core.testhooks`` decides): otherwise the variable is ignored.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import TextIO
 
 SELFTEST_OUT_ENV = "FEDERATOR_SELFTEST_OUT"
+
+
+def selftest_report_target(argv: list[str]) -> str | None:
+    """The file to copy stdout to: ``FEDERATOR_SELFTEST_OUT``, in a ``--self-test`` run only."""
+    from core.testhooks import selftest_output
+
+    return selftest_output(argv)
 
 
 class _Tee:
@@ -38,7 +45,7 @@ class _Tee:
 
 
 def main() -> int:
-    target = os.environ.get(SELFTEST_OUT_ENV)
+    target = selftest_report_target(sys.argv[1:])
     if target:
         copy = open(target, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (lives until exit)
         sys.stdout = _Tee(sys.stdout, copy)

@@ -155,11 +155,17 @@ def test_the_cache_file_is_owner_only_and_a_plaintext_cache_warns(cache_path: Pa
 
 
 def test_scopes_are_least_privilege_and_cloud_qualified() -> None:
-    assert graph_scopes(GLOBAL) == [f"https://graph.microsoft.com/{p}"
-                                    for p in LEAST_PRIVILEGE_PERMISSIONS]
-    assert graph_scopes(US_GOV)[0] == \
+    # reading asks for read permissions only; the write one comes at the first change
+    assert graph_scopes(GLOBAL) == ["https://graph.microsoft.com/Domain.Read.All",
+                                    "https://graph.microsoft.com/User.Read.All",
+                                    "https://graph.microsoft.com/RoleManagement.Read.Directory",
+                                    "https://graph.microsoft.com/Organization.Read.All"]
+    assert sorted(graph_scopes(GLOBAL, write=True)) == sorted(
+        f"https://graph.microsoft.com/{p}" for p in LEAST_PRIVILEGE_PERMISSIONS)
+    assert graph_scopes(US_GOV, write=True)[0] == \
         "https://graph.microsoft.us/Domain-InternalFederation.ReadWrite.All"
-    legacy = graph_scopes(CHINA, legacy=True)
+    assert not any("AccessAsUser" in s for s in graph_scopes(CHINA, legacy=True))
+    legacy = graph_scopes(CHINA, legacy=True, write=True)
     assert "https://microsoftgraph.chinacloudapi.cn/Directory.AccessAsUser.All" in legacy
     assert not any("Domain-InternalFederation" in s for s in legacy)
 

@@ -118,7 +118,7 @@ def test_a_real_retry_after_of_a_fifth_of_a_second_is_waited(sandbox: Any) -> No
     assert 0.2 <= elapsed < 2.0
 
 
-@pytest.mark.parametrize("status", [503, 504, 502])
+@pytest.mark.parametrize("status", [503, 504, 502, 500])
 def test_transient_server_errors_on_reads_back_off_exponentially_with_jitter(
         sandbox: Any, clock: Clock, status: int) -> None:
     sandbox.set_faults(f"{status}:3")
@@ -156,11 +156,18 @@ def test_a_retry_after_longer_than_the_budget_is_not_waited(sandbox: Any, clock:
     assert "wait 120 seconds" in (info.value.remedy or "")
 
 
-def test_a_500_on_a_read_is_reported_not_retried(sandbox: Any, clock: Clock) -> None:
+def test_a_500_on_a_read_is_retried_with_backoff(sandbox: Any, clock: Clock) -> None:
     sandbox.set_faults("500:1")
+    assert "contoso.com" in {d["id"] for d in api.list_domains(make_client(sandbox, clock))}
+    assert len(clock.slept) == 1
+    assert [r.status for r in graph_calls(sandbox, "GET", "/domains", expect=2)] == [500, 200]
+
+
+def test_a_500_on_every_read_gives_up_within_the_bounds(sandbox: Any, clock: Clock) -> None:
+    sandbox.set_faults("500:10")
     with pytest.raises(ServerError) as info:
-        api.list_domains(make_client(sandbox, clock))
-    assert info.value.status == 500 and clock.slept == []
+        api.list_domains(make_client(sandbox, clock, max_attempts=3))
+    assert info.value.status == 500 and len(clock.slept) == 2
 
 
 def test_dropped_connections_on_reads_are_retried(sandbox: Any, clock: Clock) -> None:
@@ -331,7 +338,7 @@ def test_batch_items_throttled_are_retried_after_their_retry_after(
 
 
 @pytest.mark.parametrize(("spec", "retried"), [("item:503:1", True), ("item:504:1", True),
-                                               ("item:500:1", False), ("item:502:1", False)])
+                                               ("item:500:1", True), ("item:502:1", True)])
 def test_batch_item_server_errors(sandbox: Any, clock: Clock, spec: str, retried: bool) -> None:
     sandbox.set_faults(spec)
     (result,) = api.batch(make_client(sandbox, clock), [api.get_request("/domains/contoso.com")])

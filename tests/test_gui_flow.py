@@ -87,9 +87,9 @@ def test_fault_mid_apply_shows_state_and_way_back(make_window: Any, qtbot: Any,
     accept_and_confirm(review, qtbot, "fabrikam.com")
 
     def break_the_write(event: Any) -> None:
-        # Right after the snapshot is journaled, the next Graph request (the POST) fails.
+        # Right after the snapshot is journaled, every attempt of the POST fails.
         if event.step == "snapshot" and event.status == "ok":
-            window.state.session.sandbox.set_faults("500:1")
+            window.state.session.sandbox.set_faults("write:500:3")
 
     window.state.operation_progress.connect(break_the_write)
     qtbot.mouseClick(review.apply_button, Qt.MouseButton.LeftButton)
@@ -200,6 +200,13 @@ def test_certificate_rollover_then_restore_from_history(make_window: Any, qtbot:
     qtbot.keyClicks(history.restore_confirm, "fabrikam.com")
     assert restore_before.isEnabled()
     qtbot.mouseClick(restore_before, Qt.MouseButton.LeftButton)
+    # It would undo the rollover made since: refused, named, and offered, never done silently.
+    assert window.state.last_result is None
+    assert getattr(window.state.last_error, "code", None) == "restore_would_overwrite"
+    dialog = history.overwrite_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert "would undo the promote-certificate" in dialog.text.text()
+    qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
     restored = window.state.last_result
     assert restored.ok, restored.summary
     assert restored.kind == "restore"

@@ -32,6 +32,7 @@ from core.operations import (
     update_certificate,
 )
 from core.operations.state import writable
+from core.operations.writes import WritePolicy
 from core.preflight import CheckResult, PreflightResult
 from core.sandbox import Sandbox
 from core.settings import FederationSettings, settings_from_metadata
@@ -84,8 +85,10 @@ class Env:
         self.hooks.append(hook)
 
     def writes(self) -> list[str]:
+        # A $batch of reads (the revert's user count) is not a write.
         return [f"{r.method} {r.path}" for r in self.sandbox.request_log
-                if r.method in ("POST", "PATCH", "DELETE") and "/v1.0/" in r.path]
+                if r.method in ("POST", "PATCH", "DELETE") and "/v1.0/" in r.path
+                and r.path != "/v1.0/$batch"]
 
 
 @pytest.fixture(autouse=True)
@@ -267,30 +270,77 @@ def test_same_settings_again_changes_nothing_and_journals_nothing(env: Env) -> N
     assert len(env.journal.entries()) == 1
 
 
-def test_a_refused_patch_falls_back_to_delete_and_recreate_in_one_operation(env: Env) -> None:
+def _fault_sends(env: Env, *nths: int, fault: str = "500") -> None:
+    """Inject ``fault`` into the ``n``-th write sent, for each ``n`` in ``nths``."""
+    for nth in nths:
+        env.on_nth(nth, "write", "started", lambda: env.sandbox.set_faults(fault))
+
+
+PATCH_REFUSED = (1, 2, 3)  # every attempt of the PATCH (WritePolicy.attempts) gets a 500
+
+
+def test_a_transient_500_on_an_update_is_retried_not_replaced(env: Env) -> None:
     _federate(env)
     settings = _settings(cert_der=factories.cert("other.example.com", slot=3).der)
-    env.on("write", "started", lambda: env.sandbox.set_faults("500"))
+    _fault_sends(env, 1)
     result = _federate(env, settings=settings)
     assert result.outcome == SUCCEEDED
+    assert [r["method"] for r in env.journal.entries()[-1].requests] == ["PATCH", "PATCH"]
+    assert not any(w.startswith("DELETE") for w in env.writes())  # never Managed in between
+    assert env.state("fabrikam.com").federation["signingCertificate"] == \
+        settings.signing_certificate
+    _assert_journal_leads_back(env)
+
+
+def test_an_update_graph_keeps_refusing_is_not_replaced_unless_the_admin_chooses_it(
+        env: Env) -> None:
+    first = _federate(env)
+    settings = _settings(cert_der=factories.cert("other.example.com", slot=3).der)
+    _fault_sends(env, *PATCH_REFUSED)
+    result = _federate(env, settings=settings)
+    assert result.outcome == "failed" and result.changed is False and result.way_back == ""
+    assert result.replace_possible and result.to_json()["replace_possible"] is True
+    assert "--allow-replace" in result.summary and "Managed" in result.summary
+    assert [r["method"] for r in env.journal.entries()[-1].requests] == ["PATCH"] * 3
+    assert writable(env.state("fabrikam.com").federation) == writable(first.after.federation)
+    _assert_journal_leads_back(env)
+
+
+def test_a_refused_patch_is_replaced_when_the_admin_chose_it(env: Env) -> None:
+    _federate(env)
+    settings = _settings(cert_der=factories.cert("other.example.com", slot=3).der)
+    _fault_sends(env, *PATCH_REFUSED)
+    result = _federate(env, settings=settings, allow_replace=True)
+    assert result.outcome == SUCCEEDED
     methods = [r["method"] for r in env.journal.entries()[-1].requests]
-    assert methods == ["PATCH", "DELETE", "POST"]
+    assert methods == ["PATCH"] * 3 + ["DELETE", "POST"]
     after = env.state("fabrikam.com")
     assert after.authentication_type == "Federated"
     assert after.federation["signingCertificate"] == settings.signing_certificate
     _assert_journal_leads_back(env)
 
 
+def test_a_rollover_step_is_never_replaced(env: Env) -> None:
+    new = factories.cert("next.example.com", slot=4)
+    _fault_sends(env, *PATCH_REFUSED)
+    result = update_certificate(env.ctx, "tailspin.io", _b64(new.der), confirm="tailspin.io")
+    assert result.outcome == "failed" and result.changed is False
+    assert not result.replace_possible
+    assert "never replaces the configuration during a certificate rollover" in result.summary
+    assert [r["method"] for r in env.journal.entries()[-1].requests] == ["PATCH"] * 3
+    assert env.state("tailspin.io").authentication_type == "Federated"
+    _assert_journal_leads_back(env)
+
+
 def test_a_recreate_that_does_not_take_puts_the_previous_configuration_back(env: Env) -> None:
     first = _federate(env)
     settings = _settings(cert_der=factories.cert("other.example.com", slot=3).der)
-    env.on_nth(1, "write", "started", lambda: env.sandbox.set_faults("500"))  # PATCH
-    env.on_nth(3, "write", "started", lambda: env.sandbox.set_faults("500"))  # the re-create
-    result = _federate(env, settings=settings)
+    _fault_sends(env, *PATCH_REFUSED, 5, 6, 7)  # the PATCH, and the re-create each time
+    result = _federate(env, settings=settings, allow_replace=True)
     assert result.outcome == "failed" and result.changed is False
     assert "nothing was changed" in result.summary
     methods = [r["method"] for r in env.journal.entries()[-1].requests]
-    assert methods == ["PATCH", "DELETE", "POST", "POST"]
+    assert methods == ["PATCH"] * 3 + ["DELETE"] + ["POST"] * 3 + ["POST"]
     assert writable(env.state("fabrikam.com").federation) == writable(first.after.federation)
     _assert_journal_leads_back(env)
 
@@ -298,9 +348,9 @@ def test_a_recreate_that_does_not_take_puts_the_previous_configuration_back(env:
 def test_when_even_the_put_back_fails_the_way_back_restores_the_configuration(env: Env) -> None:
     first = _federate(env)
     settings = _settings(cert_der=factories.cert("other.example.com", slot=3).der)
-    for nth in (1, 3, 4):  # the PATCH, the re-create and the put-back all get a 500
-        env.on_nth(nth, "write", "started", lambda: env.sandbox.set_faults("500"))
-    result = _federate(env, settings=settings)
+    # The PATCH, the re-create and the put-back all get a 500 at every attempt.
+    _fault_sends(env, *PATCH_REFUSED, 5, 6, 7, 8, 9, 10)
+    result = _federate(env, settings=settings, allow_replace=True)
     assert result.outcome == "failed" and result.changed is True
     assert env.state("fabrikam.com").authentication_type == "Managed"
     assert result.way_back == f"federator restore {result.before.id} --confirm fabrikam.com"
@@ -327,24 +377,24 @@ def test_a_dropped_update_is_sent_again_not_replaced(env: Env) -> None:
 def test_a_recreate_whose_answer_is_lost_is_verified_by_reading_back(env: Env) -> None:
     _federate(env)
     settings = _settings(cert_der=factories.cert("other.example.com", slot=3).der)
-    env.on_nth(1, "write", "started", lambda: env.sandbox.set_faults("500"))
-    env.on_nth(3, "write", "started", lambda: env.sandbox.set_faults("drop-after"))
-    result = _federate(env, settings=settings)
+    _fault_sends(env, *PATCH_REFUSED)
+    _fault_sends(env, 5, fault="drop-after")
+    result = _federate(env, settings=settings, allow_replace=True)
     assert result.outcome == SUCCEEDED
     assert [r["method"] for r in env.journal.entries()[-1].requests] == \
-        ["PATCH", "DELETE", "POST"]
+        ["PATCH"] * 3 + ["DELETE", "POST"]
     _assert_journal_leads_back(env)
 
 
 def test_a_refused_recreate_puts_the_previous_configuration_back(env: Env) -> None:
     first = _federate(env)
     settings = _settings(cert_der=factories.cert("other.example.com", slot=3).der)
-    env.on_nth(1, "write", "started", lambda: env.sandbox.set_faults("500"))  # PATCH
-    env.on_nth(3, "write", "started", lambda: env.sandbox.set_faults("429:5@0.01"))  # throttled
-    result = _federate(env, settings=settings)
+    _fault_sends(env, *PATCH_REFUSED)
+    _fault_sends(env, 5, fault="429:5@0.01")  # the re-create is throttled past the budget
+    result = _federate(env, settings=settings, allow_replace=True)
     assert result.outcome == "failed" and result.changed is False
     methods = [r["method"] for r in env.journal.entries()[-1].requests]
-    assert methods == ["PATCH", "DELETE", "POST", "POST"]
+    assert methods == ["PATCH"] * 3 + ["DELETE", "POST", "POST"]
     assert writable(env.state("fabrikam.com").federation) == writable(first.after.federation)
     _assert_journal_leads_back(env)
 
@@ -509,8 +559,15 @@ def test_federate_revert_restore_returns_an_identical_configuration(env: Env) ->
 
 def test_restore_of_a_federated_snapshot_over_different_settings_patches(env: Env) -> None:
     first = _federate(env)
-    _federate(env, settings=_settings(entity="https://idp.example.com/other"))
-    restored = restore(env.ctx, first.after.id, confirm="fabrikam.com")
+    second = _federate(env, settings=_settings(entity="https://idp.example.com/other"))
+    with pytest.raises(RefusedError) as info:  # it would undo the second federate
+        restore(env.ctx, first.after.id, confirm="fabrikam.com")
+    assert info.value.code == "restore_would_overwrite"
+    assert f"would undo the federate {second.op_id} made by ops@contoso.com" in \
+        info.value.message
+    assert "--force" in (info.value.remedy or "")
+    assert env.state("fabrikam.com").federation["issuerUri"] == "https://idp.example.com/other"
+    restored = restore(env.ctx, first.after.id, confirm="fabrikam.com", force=True)
     assert restored.outcome == SUCCEEDED
     assert env.state("fabrikam.com").federation["issuerUri"] == factories.ENTITY
 
@@ -518,8 +575,8 @@ def test_restore_of_a_federated_snapshot_over_different_settings_patches(env: En
 def test_restore_over_a_half_federated_domain_clears_it_then_recreates(env: Env) -> None:
     federated = _federate(env)
     revert(env.ctx, "fabrikam.com", confirm="fabrikam.com")
-    _make_half_federated(env)
-    result = restore(env.ctx, federated.after.id, confirm="fabrikam.com")
+    _make_half_federated(env)  # outside Federator: restoring undoes it, so it takes --force
+    result = restore(env.ctx, federated.after.id, confirm="fabrikam.com", force=True)
     assert result.outcome == SUCCEEDED
     assert [r["method"] for r in env.journal.entries()[-1].requests] == ["PATCH", "POST"]
     assert env.state("fabrikam.com").federation["issuerUri"] == factories.ENTITY
@@ -533,7 +590,8 @@ def test_restore_needs_the_snapshot_domain_typed(env: Env) -> None:
 
 # -- faults at every step -------------------------------------------------------------------------
 
-FAULTS = ["429:2@0.01", "503:1@0.01", "drop", "drop-after", "500", "expire-token"]
+FAULTS = ["429:2@0.01", "503:1@0.01", "drop", "drop-after", "500", "expire-token", "late:1@0.2",
+          "write:500:3"]
 STEPS = [("read", "started"), ("write", "started"), ("verify", "started")]
 
 
@@ -752,8 +810,8 @@ def test_an_interrupted_make_default_is_reconciled_with_its_own_way_back(
 
 
 def test_a_user_count_that_fails_does_not_block_the_revert(env: Env) -> None:
-    # The subdomain listing (a courtesy) and the user count both get a 500.
-    env.on("users", "started", lambda: env.sandbox.set_faults("500:2"))
+    # The batch that counts the users gets a 500 on every attempt.
+    env.on("users", "started", lambda: env.sandbox.set_faults("500:10"))
     result = revert(env.ctx, "tailspin.io", confirm="tailspin.io")
     assert result.outcome == SUCCEEDED and result.password_impact is None
     assert env.state("tailspin.io").authentication_type == "Managed"
@@ -763,10 +821,10 @@ def test_a_user_count_that_fails_does_not_block_the_revert(env: Env) -> None:
 
 
 def test_a_write_that_times_out_is_not_sent_again_while_graph_is_still_applying_it(
-        env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+        env: Env) -> None:
     """No answer in time does not mean no effect: Federator re-reads for a while before it
     concludes the write did not land, so a slow PATCH is never sent twice."""
-    monkeypatch.setattr("core.operations.actions.SETTLE_DELAYS_S", (1.5,))
+    env.ctx.writes = WritePolicy(late_write_s=1.5, max_wait_s=3.0, read_delays_s=(0.1,))
     env.client.policy = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05, max_total_s=10,
                                     read_timeout_s=0.3)
     env.on("write", "started", lambda: env.sandbox.set_faults("slow:1@1.0"))

@@ -100,7 +100,7 @@ def make(domain: str = "fabrikam.com", *, md: dict[str, Any] | None = None,
 def status(check_id: str, inp: PreflightInput) -> str:
     result = next(c for c in run_checks(inp) if c.id == check_id)
     assert result.found and result.why and result.title
-    if result.status in ("fail", "warn", "manual"):
+    if result.status in ("fail", "warn", "unknown", "manual"):
         assert result.remedy, f"{check_id} {result.status} must say what to do"
     return result.status
 
@@ -212,16 +212,16 @@ CASES: list[tuple[str, str, Callable[[], PreflightInput]]] = [
     ("domain.current_state", "pass", _tailspin_identical),
     ("domain.current_state", "warn", lambda: make("tailspin.io")),
     ("domain.current_state", "fail", lambda: _modify(_tailspin_half, "tailspin.io")),
-    ("domain.current_state", "manual", lambda: _modify(_tailspin_unreadable, "tailspin.io")),
+    ("domain.current_state", "unknown", lambda: _modify(_tailspin_unreadable, "tailspin.io")),
     ("domain.current_state", "skipped", lambda: make("nowhere.example")),
     ("tenant.issuer_unique", "pass", lambda: make()),
     ("tenant.issuer_unique", "fail", lambda: make(md=md_input(
         f.metadata(TAILSPIN_ISSUER, sso_post=SSO, slo_redirect=SLO)))),
-    ("tenant.issuer_unique", "manual", lambda: _modify(_tailspin_unreadable)),
+    ("tenant.issuer_unique", "unknown", lambda: _modify(_tailspin_unreadable)),
     ("tenant.issuer_unique", "skipped", lambda: make(md=_no_metadata())),
     ("tenant.dirsync", "pass", lambda: make()),
     ("tenant.dirsync", "warn", lambda: make(change=_dirsync_on)),
-    ("tenant.dirsync", "manual", lambda: _modify(_set("organization", None))),
+    ("tenant.dirsync", "unknown", lambda: _modify(_set("organization", None))),
     ("tenant.dirsync", "skipped", lambda: make(tenant=None)),
     ("access.permissions", "pass", lambda: make()),
     ("access.permissions", "fail", lambda: _modify(
@@ -235,21 +235,21 @@ CASES: list[tuple[str, str, Callable[[], PreflightInput]]] = [
     ("access.permissions", "skipped", lambda: make(tenant=None)),
     ("access.role", "pass", lambda: make()),
     ("access.role", "fail", lambda: make(me="reader@contoso.com")),
-    ("access.role", "manual", lambda: _modify(
+    ("access.role", "unknown", lambda: _modify(
         lambda t: (setattr(t, "my_roles", None), setattr(t, "token_roles", None)))),
     ("access.role", "skipped", lambda: make(tenant=None)),
     ("access.lockout", "pass", lambda: make()),
     ("access.lockout", "fail", lambda: make(me="admin@fabrikam.com")),
     ("access.lockout", "fail", lambda: make(change=_disable_breakglass)),
-    ("access.lockout", "manual", lambda: _modify(_set("global_admins", None))),
+    ("access.lockout", "unknown", lambda: _modify(_set("global_admins", None))),
     ("access.lockout", "skipped", lambda: make(tenant=None)),
     ("users.immutable_id", "pass", lambda: make("tailspin.io")),
     ("users.immutable_id", "warn", lambda: make()),
-    ("users.immutable_id", "manual", lambda: _modify(_set("users", None))),
+    ("users.immutable_id", "unknown", lambda: _modify(_set("users", None))),
     ("users.immutable_id", "skipped", lambda: make("nowhere.example")),
     ("users.blast_radius", "pass", lambda: make("tailspin.io")),
     ("users.blast_radius", "warn", lambda: make()),
-    ("users.blast_radius", "manual", lambda: _modify(_set("users", None))),
+    ("users.blast_radius", "unknown", lambda: _modify(_set("users", None))),
     ("users.blast_radius", "skipped", lambda: make(tenant=None)),
     ("exchange.modern_auth", "manual", lambda: make()),
     ("local.journal", "pass", lambda: make()),
@@ -270,14 +270,14 @@ EXPECTED: dict[str, set[str]] = {
     "domain.not_initial": {"pass", "fail", "skipped"},
     "domain.not_default": {"pass", "fail", "skipped"},
     "domain.subdomain": {"pass", "warn", "fail", "skipped"},
-    "domain.current_state": {"pass", "warn", "fail", "manual", "skipped"},
-    "tenant.issuer_unique": {"pass", "fail", "manual", "skipped"},
-    "tenant.dirsync": {"pass", "warn", "manual", "skipped"},
+    "domain.current_state": {"pass", "warn", "fail", "unknown", "skipped"},
+    "tenant.issuer_unique": {"pass", "fail", "unknown", "skipped"},
+    "tenant.dirsync": {"pass", "warn", "unknown", "skipped"},
     "access.permissions": {"pass", "warn", "fail", "manual", "skipped"},
-    "access.role": {"pass", "fail", "manual", "skipped"},
-    "access.lockout": {"pass", "fail", "manual", "skipped"},
-    "users.immutable_id": {"pass", "warn", "manual", "skipped"},
-    "users.blast_radius": {"pass", "warn", "manual", "skipped"},
+    "access.role": {"pass", "fail", "unknown", "skipped"},
+    "access.lockout": {"pass", "fail", "unknown", "skipped"},
+    "users.immutable_id": {"pass", "warn", "unknown", "skipped"},
+    "users.blast_radius": {"pass", "warn", "unknown", "skipped"},
     "exchange.modern_auth": {"manual"},
     "local.journal": {"pass", "fail", "skipped"},
 }

@@ -189,9 +189,9 @@ def test_reader_role_and_missing_scopes(preflight: Callable[..., PreflightResult
     limited = preflight("fabrikam.com", scopes=["Domain.Read.All", "User.Read"])
     got = statuses(limited)
     assert got["access.permissions"] == "fail"
-    # What Graph refused is reported as "check by hand", not guessed.
-    assert got["users.immutable_id"] == "manual"
-    assert got["access.lockout"] == "manual"
+    # What Graph refused is reported as unknown (accepted by id before a change), not guessed.
+    assert got["users.immutable_id"] == "unknown"
+    assert got["access.lockout"] == "unknown"
     assert "Domain-InternalFederation.ReadWrite.All" in limited.check("access.permissions").found
 
 
@@ -387,23 +387,11 @@ def test_preflight_takes_about_two_latencies_on_a_slow_link(
     assert wall / latency_s <= 3, f"preflight took {wall:.2f} s"
 
 
-def test_large_domains_are_paged_in_further_batches(sandbox: Sandbox) -> None:
-    from core.preflight.gather import gather_tenant
-
-    since = time.time()
-    with client_for(sandbox) as client:
-        snapshot = gather_tenant(client, "fabrikam.com", page_size=10)
-    assert snapshot.users is not None and len(snapshot.users) == 43
-    assert len({u["userPrincipalName"] for u in snapshot.users}) == 43
-    # 43 users in pages of 10: the first page in round 1, one more page per further round.
-    assert snapshot.round_trips == 5 == logged_since(sandbox, since, 5)
-    assert snapshot.errors == {}
-
-
 def test_cli_preflight_that_could_not_read_the_domains_is_not_ready(
         capsys: pytest.CaptureFixture[str], jumpcloud_file: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "item:500:1")  # the domains item of the batch
+        monkeypatch: pytest.MonkeyPatch, quick_graph_retries: None) -> None:
+    # Every try of the domains item of the batch (the federation item matches /domains too).
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "item:500:20/domains")
     code, out, _ = run_cli(capsys, "--sandbox", "preflight", "--metadata", str(jumpcloud_file),
                            "--domain", "fabrikam.com")
     assert code == 1

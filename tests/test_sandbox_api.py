@@ -115,7 +115,7 @@ def test_fixed_port(tmp_path: Path) -> None:
 
 
 def test_control_endpoints(sandbox: Sandbox) -> None:
-    with sandbox_session(sandbox) as session:
+    with sandbox_session(sandbox, control=True) as session:
         token = session.post(f"{sandbox.url}/sandbox/token",
                              json={"upn": "reader@contoso.com", "scopes": ["User.Read"]}).json()
         me = session.get(f"{sandbox.graph_url}/me",
@@ -131,3 +131,34 @@ def test_control_endpoints(sandbox: Sandbox) -> None:
         assert session.post(f"{sandbox.url}/sandbox/reset").json() == {"reset": True}
         log = session.get(f"{sandbox.url}/sandbox/requests").json()["requests"]
         assert log[0]["path"] == "/sandbox/token"
+
+
+def test_control_endpoints_need_the_sandboxs_own_key(sandbox: Sandbox) -> None:
+    """Another local user (or a web page posting to 127.0.0.1) cannot mint tokens, inject faults
+    or reset the tenant: without the key 401, with a wrong one 403, and nothing happens."""
+    import stat
+    import sys
+
+    sandbox.set_faults("latency:1")
+    assert sandbox.control_key_file.is_file()
+    if sys.platform != "win32":
+        assert stat.S_IMODE(sandbox.control_key_file.stat().st_mode) == 0o600
+    before = sandbox.tenant_state()
+    with sandbox_session(sandbox) as session:
+        for name, body in (("token", {"upn": "breakglass@contoso.onmicrosoft.com"}),
+                           ("faults", {"spec": "503:1"}), ("latency", {"ms": 5000}),
+                           ("reset", None)):
+            anonymous = session.post(f"{sandbox.url}/sandbox/{name}", json=body)
+            assert anonymous.status_code == 401, name
+            assert "access_token" not in anonymous.text
+            wrong = session.post(f"{sandbox.url}/sandbox/{name}", json=body,
+                                 headers={"X-Federator-Sandbox-Key": "guess"})
+            assert wrong.status_code == 403, name
+        assert session.get(f"{sandbox.url}/sandbox/requests").status_code == 401
+        # the person-facing sign-in page stays open, as Entra's is
+        assert session.get(f"{sandbox.url}/sandbox/device").status_code == 200
+    assert sandbox.faults == "latency:1" and sandbox.latency_ms == 0
+    assert sandbox.tenant_state() == before
+    key_file = sandbox.control_key_file
+    sandbox.stop()
+    assert not key_file.exists()

@@ -81,3 +81,30 @@ def test_reset_command(federator_home: Path, capsys: pytest.CaptureFixture[str])
         assert auth_type(sandbox, "fabrikam.com") == "Managed"
         with sandbox_session(sandbox, sandbox.issue_token()) as session:
             assert session.get(f"{sandbox.graph_url}/domains").status_code == 200
+
+
+def test_serve_names_its_control_key_and_can_decline_device_codes(federator_home: Path) -> None:
+    process = start_serve(federator_home, "--decline-device-codes",
+                          "--consented", "Domain.Read.All,User.Read")
+    try:
+        assert process.stdout is not None
+        line = json.loads(process.stdout.readline())
+        key = Path(line["control_key_file"]).read_text().strip()
+        with requests.Session() as session:
+            session.trust_env = False
+            session.verify = line["ca_bundle"]
+            reset = f"{line['login_url']}/sandbox/reset"
+            assert session.post(reset).status_code == 401
+            assert session.post(reset, headers={"X-Federator-Sandbox-Key": key}).ok
+            base = f"{line['login_url']}/{line['tenant_id']}/oauth2/v2.0"
+            flow = session.post(f"{base}/devicecode",
+                                data={"client_id": "demo", "scope": "Domain.Read.All"}).json()
+            answer = session.post(f"{base}/token", data={
+                "grant_type": "urn:ietf:params:oauth:grant-type:device_code",
+                "client_id": "demo", "device_code": flow["device_code"]})
+            assert answer.status_code == 400
+            assert answer.json()["error"] == "authorization_declined"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=15)
+    assert process.returncode == 0, err

@@ -87,6 +87,31 @@ def test_drop_after_processes_the_write(sandbox: Sandbox,
     assert graph_session.get(url).json()["authenticationType"] == "Managed"
 
 
+def test_late_drops_the_answer_and_applies_the_write_later(
+        sandbox: Sandbox, graph_session: requests.Session) -> None:
+    sandbox.set_faults("late:1@0.3")
+    url = f"{sandbox.graph_url}/domains/tailspin.io"
+    with pytest.raises(requests.ConnectionError):
+        graph_session.patch(url, json={"authenticationType": "Managed"})
+    # At once the domain is as before: a single read proves nothing about a lost write.
+    assert graph_session.get(url).json()["authenticationType"] == "Federated"
+    deadline = time.monotonic() + 5
+    while graph_session.get(url).json()["authenticationType"] != "Managed":
+        assert time.monotonic() < deadline, "the late write never landed"
+        time.sleep(0.05)
+
+
+def test_write_faults_let_reads_through(sandbox: Sandbox,
+                                        graph_session: requests.Session) -> None:
+    sandbox.set_faults("write:500:2")
+    url = f"{sandbox.graph_url}/domains/tailspin.io"
+    assert graph_session.get(url).status_code == 200
+    assert graph_session.patch(url, json={"authenticationType": "Managed"}).status_code == 500
+    assert graph_session.get(url).json()["authenticationType"] == "Federated"
+    assert graph_session.patch(url, json={"authenticationType": "Managed"}).status_code == 500
+    assert graph_session.patch(url, json={"authenticationType": "Managed"}).status_code == 204
+
+
 def test_item_faults_hit_batch_items(sandbox: Sandbox, graph_session: requests.Session) -> None:
     sandbox.set_faults("item:429:1@0.2")
     batch = {"requests": [{"id": str(n), "method": "GET", "url": "/domains"} for n in (1, 2, 3)]}
@@ -180,7 +205,8 @@ def _in_flight(sandbox: Sandbox) -> bool:
 
 
 @pytest.mark.parametrize("spec", ["bogus", "429:0", "item:drop", "503:1.5", "latency:abc",
-                                  "slow:1", "item:slow@1", "drop@1", "429@soon", "429:-1"])
+                                  "slow:1", "item:slow@1", "drop@1", "429@soon", "429:-1",
+                                  "late:1", "item:late:1@1"])
 def test_bad_specs_are_refused(sandbox: Sandbox, spec: str) -> None:
     with pytest.raises(FaultSpecError):
         sandbox.set_faults(spec)

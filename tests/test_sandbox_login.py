@@ -80,7 +80,10 @@ def test_device_code_waits_for_approval(sandbox: Sandbox) -> None:
         claims = claims_of(token["access_token"])
         assert claims["upn"] == "reader@contoso.com"
         assert claims["tid"] == sandbox.tenant_id
-        assert claims["scp"] == "Domain.Read.All User.Read"
+        # Entra's rule: the client's consented permissions, not only those requested
+        assert claims["scp"].split() == [
+            "Domain-InternalFederation.ReadWrite.All", "Domain.Read.All", "User.Read.All",
+            "RoleManagement.Read.Directory", "Organization.Read.All", "User.Read"]
         assert claims["wids"] == ["f2ef992c-3afb-46b9-b7cf-a126ee74c451"]
         assert claims["exp"] > time.time() + 3000
         # a device code is redeemed once

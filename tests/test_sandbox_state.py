@@ -19,7 +19,7 @@ ROUNDS = 100
 def _graph(folder: Path) -> tuple[Graph, str]:
     store = TenantStore(folder)
     graph = Graph(store, graph_url="https://127.0.0.1:9/v1.0", expired_before_ns=lambda: 0,
-                  item_fault=lambda: None)
+                  item_fault=lambda path: None)
     token = Login(store, "https://127.0.0.1:9").issue_access_token(
         "breakglass@contoso.onmicrosoft.com", ["Domain.ReadWrite.All"])
     return graph, token

@@ -116,7 +116,7 @@ def test_faults_from_the_environment_reach_any_command(
 
 def test_faults_beyond_the_retry_budget_fail_readably(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "500:1")
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "500:5@0.01")
     code, out, err = run(capsys, "--sandbox", "domains", "--json")
     assert code == 1
     assert err.startswith("error: Microsoft Graph reported an internal error")
@@ -223,11 +223,17 @@ def test_unconsented_least_privilege_scope_points_to_the_fallback(
     endpoints = ["--client-id", "federator-e2e", "--tenant", sandbox.tenant_id,
                  "--graph-url", sandbox.graph_url, "--login-url", sandbox.login_url,
                  "--ca-bundle", str(sandbox.ca_bundle)]
-    code, out, err = run(capsys, "signin", *endpoints, "--json")
+    # Signing in asks for read permissions only, so it works; the first change asks for the
+    # write permission, which this tenant cannot consent: refused before anything is sent.
+    code, out, err = run(capsys, "signin", *endpoints)
+    assert code == 0, err
+    code, out, err = run(capsys, "revert", "--domain", "tailspin.io", "--confirm", "tailspin.io",
+                         "--json")
     assert code == 1
     assert "--legacy-scopes" in err and "AADSTS65001" in err
     assert json.loads(out)["error"]["code"] == "scope_not_available"
-    assert not load_tenant_config(resolve_paths()).configured  # nothing half-saved
+    assert sandbox.tenant_state()["domains"][4]["id"] == "tailspin.io"
+    assert sandbox.tenant_state()["domains"][4]["authenticationType"] == "Federated"
 
     code, out, err = run(capsys, "signin", *endpoints, "--legacy-scopes")
     assert code == 0, err
@@ -263,7 +269,7 @@ def test_an_unknown_sandbox_user_is_named_once(capsys: pytest.CaptureFixture[str
 
 def test_graph_outage_says_what_to_do(capsys: pytest.CaptureFixture[str],
                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "500:1")
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "500:5@0.01")
     code, out, err = run(capsys, "--sandbox", "domains", "--json")
     assert code == 1
     assert "Wait a few minutes and try again" in err

@@ -52,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metadata="IdP metadata file or https:// URL")
     p.add_argument("--accept-warnings", metavar="IDS", default="",
                    help="comma-separated preflight warning ids you accept")
+    _add_allow_replace(p)
     add_plan_options(p)
     p.set_defaults(handler=_pasteable(handle_federate))
 
@@ -75,6 +76,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Re-apply SNAPSHOT_ID from `federator history`: federated with the recorded settings, "
         "or managed. The domain is the snapshot's; type it for --confirm.", domain=False)
     p.add_argument("snapshot_id", metavar="SNAPSHOT_ID")
+    p.add_argument("--force", action="store_true",
+                   help="restore even though the domain was changed after the snapshot's "
+                        "change (that later change is undone; it is named without --force)")
+    _add_allow_replace(p)
     p.set_defaults(handler=_pasteable(handle_restore))
 
     p = subparsers.add_parser(
@@ -98,6 +103,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="with --wait: give up after S seconds (default 7200)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(handler=_pasteable(handle_status))
+
+
+def _add_allow_replace(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-replace", action="store_true",
+                   help="if Graph keeps refusing to update the federation configuration, "
+                        "replace it (delete, then re-create at once): the domain is Managed "
+                        "in between, and stays Managed if the re-create fails")
 
 
 # -- shared ---------------------------------------------------------------------------------------
@@ -125,8 +137,17 @@ def _global_options(paths: Paths, sandbox: bool, sandbox_user: str | None) -> st
 def _as_typed(ctx: Context, text: str) -> str:
     """``text`` with every ``federator <command>`` it suggests made pasteable as it is: with the
     global options of this run (the journal records the commands without them)."""
+    return _typer(ctx)(text)
+
+
+def _typer(ctx: Context) -> Callable[[str], str]:
+    """:func:`_as_typed` with the options worked out once (``history`` prints thousands of
+    lines, and resolving the default paths for each took seconds)."""
     options = _global_options(ctx.paths, ctx.sandbox, ctx.sandbox_user)
-    return _COMMAND.sub(f"federator {options} ", text) if options else text
+    if not options:
+        return lambda text: text
+    prefix = f"federator {options} "
+    return lambda text: _COMMAND.sub(prefix, text) if "federator " in text else text
 
 
 def _print(ctx: Context, text: str = "") -> None:
@@ -182,6 +203,16 @@ def _header(ctx: Context, session: TenantSession, title: str, as_json: bool) -> 
 
 
 def _report(ctx: Context, result: OperationResult, as_json: bool) -> int:
+    if result.journal_failed and result.before is not None:
+        # The journal could not record the change: the snapshot must not depend on it alone.
+        import json
+
+        kept = (f"also kept in {result.rescue_file}" if result.rescue_file else
+                "not saved to any file: copy it from here")
+        ctx.stderr.write(f"The journal could not be written. The snapshot taken before the "
+                         f"change ({kept}), in full:\n"
+                         + json.dumps(result.before.to_json(), indent=2) + "\n")
+        ctx.stderr.flush()
     if as_json:
         ctx.emit_json(result.to_json())
         return EXIT_OK if result.ok else EXIT_FAILED
@@ -205,11 +236,23 @@ def _report(ctx: Context, result: OperationResult, as_json: bool) -> int:
     if result.way_back:
         _print(ctx, "Way back:")
         _print(ctx, f"  {result.way_back}")
+    if result.journal_problems:
+        _print(ctx, "Journal:")
+        for problem in result.journal_problems:
+            _print(ctx, f"  !! {problem}")
     if result.notes and result.ok:
         _print(ctx, "Notes:")
         for note in result.notes:
             _print(ctx, f"  - {note}")
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _domain(text: str) -> str:
+    """``--domain`` read as ``--confirm`` is (case, final dot, IDN), or exit 2 when it is not a
+    domain name: the name Graph, the journal and the way back then all use."""
+    from core.preflight.run import normalize_domain
+
+    return normalize_domain(text)
 
 
 def _read_metadata(source: str, entity: str | None) -> Any:
@@ -231,6 +274,7 @@ def handle_federate(args: argparse.Namespace, ctx: Context) -> int:
     from core.operations import federate, require_confirmation
     from core.tenant import open_session
 
+    args.domain = _domain(args.domain)
     require_confirmation(args.domain, args.confirm)
     options = options_from(args)
     metadata = _read_metadata(args.metadata, args.entity)
@@ -238,10 +282,14 @@ def handle_federate(args: argparse.Namespace, ctx: Context) -> int:
     with open_session(ctx) as session:
         _header(ctx, session, f"Federate {args.domain} with {metadata.metadata.entity_id}",
                 args.json)
+        # Before the preflight: its permission check then sees the token the change will use
+        # (an admin who consents now passes it).
+        enable_writes(ctx, session)
         op_ctx = _operation_context(session, ctx, args.json)
         preflight = _run_preflight(session, ctx, args, metadata, options, op_ctx)
         result = federate(op_ctx, args.domain, metadata.settings, confirm=args.confirm,
-                          preflight=preflight, accept_warnings=accepted, options=options)
+                          preflight=preflight, accept_warnings=accepted, options=options,
+                          allow_replace=args.allow_replace)
         return _report(ctx, result, args.json)
 
 
@@ -255,7 +303,7 @@ def _run_preflight(session: TenantSession, ctx: Context, args: argparse.Namespac
     result = run_preflight(args.domain, metadata, client=session.client, paths=ctx.paths,
                            options=options, sandbox=session.sandbox is not None)
     for check in result.checks:
-        if check.status in ("fail", "warn"):
+        if check.status in ("fail", "warn", "unknown"):
             op_ctx.emit(STEP_PREFLIGHT, INFO,
                         f"{check.status.upper()} {check.id}: {check.found}"
                         + (f" Remedy: {check.remedy}" if check.remedy else ""))
@@ -267,6 +315,7 @@ def _run_preflight(session: TenantSession, ctx: Context, args: argparse.Namespac
 def handle_update_certificate(args: argparse.Namespace, ctx: Context) -> int:
     from core.operations import require_confirmation, update_certificate
 
+    args.domain = _domain(args.domain)
     require_confirmation(args.domain, args.confirm)
     metadata = _read_metadata(args.metadata, args.entity)
     md, settings = metadata.metadata, metadata.settings
@@ -286,6 +335,7 @@ def handle_update_certificate(args: argparse.Namespace, ctx: Context) -> int:
 def handle_revert(args: argparse.Namespace, ctx: Context) -> int:
     from core.operations import require_confirmation, revert
 
+    args.domain = _domain(args.domain)
     require_confirmation(args.domain, args.confirm)
     return run_change(ctx, args, f"Revert {args.domain} to managed sign-in",
                        lambda op_ctx: revert(op_ctx, args.domain, confirm=args.confirm))
@@ -300,7 +350,9 @@ def handle_restore(args: argparse.Namespace, ctx: Context) -> int:
     require_confirmation(snapshot.domain_name, args.confirm)
     return run_change(ctx, args, f"Restore {snapshot.domain_name} as snapshot {snapshot.id} "
                                   f"recorded it ({snapshot.taken_at})",
-                       lambda op_ctx: restore(op_ctx, snapshot.id, confirm=args.confirm))
+                       lambda op_ctx: restore(op_ctx, snapshot.id, confirm=args.confirm,
+                                              force=args.force,
+                                              allow_replace=args.allow_replace))
 
 
 def run_change(ctx: Context, args: argparse.Namespace, title: str,
@@ -315,50 +367,81 @@ def run_change(ctx: Context, args: argparse.Namespace, title: str,
 
     with open_session(session_options or ctx) as session:
         _header(ctx, session, title, args.json)
+        enable_writes(ctx, session)
         return _report(ctx, change(_operation_context(session, ctx, args.json)), args.json)
+
+
+def enable_writes(ctx: Context, session: TenantSession) -> None:
+    """Least privilege: the permission to change federation is asked for here, at the change,
+    not at sign-in; when it is not consented yet, a device-code sign-in lets the admin consent."""
+    from core.auth import READ_PERMISSIONS
+
+    def consent(auth: Any, scopes: list[str]) -> None:
+        names = [s.rsplit("/", 1)[-1] for s in scopes]
+        ctx.stderr.write("This change needs a permission Federator's sign-in does not hold yet: "
+                         + ", ".join(n for n in names if n not in READ_PERMISSIONS)
+                         + ". Sign in again to consent to it.\n")
+
+        def show(flow: Any) -> None:
+            ctx.stderr.write(flow.message + "\n")
+            ctx.stderr.flush()
+
+        auth.sign_in_device_code(show, scopes=scopes)
+
+    session.enable_writes(consent)
 
 
 # -- history --------------------------------------------------------------------------------------
 
 def handle_history(args: argparse.Namespace, ctx: Context) -> int:
-    from core.journal import read_all
+    from core.journal_index import read_history
 
-    contents = read_all(ctx.paths.journal_dir, domain=args.domain)
+    if args.domain:
+        args.domain = _domain(args.domain)
+    # Through the index: a line per change without parsing every record (``--details`` reads
+    # the records it shows).
+    contents = read_history(ctx.paths.journal_dir, domain=args.domain)
     if args.json:
-        ctx.emit_json({"entries": [e.to_json() for e in contents.entries] if args.details else
-                       [{k: v for k, v in e.to_json().items() if k != "records"}
-                        for e in contents.entries],
+        ctx.emit_json({"entries": [e.to_json(records=args.details) for e in contents.entries],
                        "problems": [str(p) for p in contents.problems]})
         return EXIT_OK
+    typed = _typer(ctx)
+    shown: list[str] = []
+
+    # This command prints thousands of lines: the module's _print, with its options worked out
+    # once, and one write at the end.
+    def _print(_ctx: Context, text: str = "") -> None:
+        shown.append(typed(text))
+
     for problem in contents.problems:
         ctx.note(f"warning: journal: {problem}")
     if not contents.entries:
         where = f" for {args.domain}" if args.domain else ""
-        _print(ctx, f"No changes recorded{where} (journal: {ctx.paths.journal_dir}).")
+        ctx.print(typed(f"No changes recorded{where} (journal: {ctx.paths.journal_dir})."))
         return EXIT_OK
     several_tenants = len({e.tenant for e in contents.entries}) > 1
     for entry in contents.entries:
-        before = entry.snapshot_before
-        after = entry.snapshot_after
+        before = entry.before_ref
+        after = entry.after_ref
         _print(ctx, f"{entry.started_at}  {entry.op}  {entry.kind:<19} {entry.domain:<22} "
                   f"{entry.outcome}")
         where = f" in tenant {entry.tenant}" if several_tenants else ""
         _print(ctx, f"    by {entry.who}{where}; {entry.summary}")
-        snaps = f"snapshot before {before.id if before else '-'}"
+        snaps = f"snapshot before {before[0] if before else '-'}"
         if before is not None:
-            snaps += f" ({before.authentication_type})"
+            snaps += f" ({before[1]})"
         if after is not None:
-            snaps += f", after {after.id} ({after.authentication_type})"
+            snaps += f", after {after[0]} ({after[1]})"
         _print(ctx, f"    {snaps}")
-        sent = ", ".join(f"{r.get('method')} {r.get('path')}" for r in entry.requests)
+        sent = ", ".join(f"{r.get('method')} {r.get('path')}" for r in entry.sent)
         if sent:
             _print(ctx, f"    sent: {sent}")
         if entry.request_ids:
             _print(ctx, f"    request-ids: {', '.join(entry.request_ids)}")
         if entry.in_progress:
             _print(ctx, "    unfinished: not verified (the Federator making it stopped, or "
-                        "could not read the domain back); this reads the domain and records "
-                        "the outcome:")
+                        "could not prove what its write did); this reads the domain and "
+                        "records what it finds:")
             _print(ctx, f"      federator status --domain {entry.domain}")
         elif entry.way_back:
             _print(ctx, f"    way back: {entry.way_back}")
@@ -367,6 +450,7 @@ def handle_history(args: argparse.Namespace, ctx: Context) -> int:
                 _print(ctx, f"      {record.get('at')} {record.get('type')}"
                           f" {record.get('step') or record.get('method') or ''}"
                           f" {record.get('path') or record.get('outcome') or ''}")
+    ctx.print("\n".join(shown))
     return EXIT_OK
 
 
@@ -376,6 +460,7 @@ def handle_status(args: argparse.Namespace, ctx: Context) -> int:
     from core.status import StatusReader, describe_status, wait_until_agree
     from core.tenant import open_session
 
+    args.domain = _domain(args.domain)
     with open_session(ctx) as session:
         reconciled = _reconcile_at_start(ctx, session, args.json)
         reader = StatusReader.for_session(session)
@@ -431,6 +516,6 @@ def _reconcile_at_start(ctx: Context, session: TenantSession, as_json: bool) -> 
 
 
 def _has_open_entries(ctx: Context, session: TenantSession) -> bool:
-    from core.journal import Journal
+    from core.operations.startup import open_entries
 
-    return any(e.in_progress for e in Journal(ctx.paths.journal_dir, session.tenant_id).entries())
+    return bool(open_entries(ctx.paths.journal_dir, session.tenant_id))

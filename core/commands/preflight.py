@@ -216,14 +216,20 @@ def format_result(result: PreflightResult, *, graph_url: str, metadata_arg: str,
     from core.preflight.checks import plural
 
     tally = (f"{counts['fail']} failed, {plural(counts['warn'], 'warning')}, "
-             f"{counts['manual']} to check by hand, {counts['pass']} passed, "
+             + (f"{counts['unknown']} not read, " if counts['unknown'] else "")
+             + f"{counts['manual']} to check by hand, {counts['pass']} passed, "
              f"{counts['skipped']} skipped")
     if result.ok:
         out += _wrap(f"Result: READY, no check failed ({tally}). Read the warnings and the "
                      "checks to do by hand before you federate.", "")
-        to_read = [c.id for c in result.checks if c.status in ("warn", "manual")]
+        to_read = [c.id for c in result.checks if c.status in ("warn", "unknown", "manual")]
         if to_read:
             out += _wrap("To read: " + ", ".join(to_read) + ".", "")
+        unread = [c.id for c in result.checks if c.status == "unknown"]
+        if unread:
+            out += _wrap("Federator could not read what " + ", ".join(unread) + " need"
+                         + "s" * (len(unread) == 1) + " (see above): federating needs them "
+                         "accepted like warnings, with --accept-warnings.", "")
     else:
         failed = ", ".join(c.id for c in result.failed)
         out += _wrap(f"Result: NOT READY ({tally}). Fix {failed} first. Nothing was changed.",

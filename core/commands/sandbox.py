@@ -1,8 +1,10 @@
 """``federator sandbox serve|reset``: run the sandbox tenant for scripts and curl, or reset it.
 
-``serve`` prints one JSON line ``{"graph_url", "login_url", "ca_bundle", "token", "tenant_id"}``
-(the token is a ready bearer token for ops@contoso.com) and serves until Ctrl+C or SIGTERM. The
-state lives in Federator's home folder (``Paths.sandbox_dir``), shared with ``--sandbox`` runs.
+``serve`` prints one JSON line ``{"graph_url", "login_url", "ca_bundle", "token", "tenant_id",
+"control_key_file"}`` (the token is a ready bearer token for ops@contoso.com; the key file, 0600,
+holds the credential the ``/sandbox/...`` control endpoints require) and serves until Ctrl+C or
+SIGTERM. The state lives in Federator's home folder (``Paths.sandbox_dir``), shared with
+``--sandbox`` runs.
 """
 
 from __future__ import annotations
@@ -36,6 +38,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                        help="how long home realm discovery lags behind changes")
     serve.add_argument("--seed", type=int, default=0,
                        help="seed for a new or reset tenant and for random faults")
+    serve.add_argument("--consented", metavar="PERMISSIONS",
+                       help="comma-separated delegated permissions the tenant's admin has "
+                            "consented for every client (tokens carry these; a sign-in asking for "
+                            "more consents to it), e.g. Domain.Read.All,User.Read.All to rehearse "
+                            "consent at the first change")
+    serve.add_argument("--decline-device-codes", action="store_true",
+                       help="answer every device-code sign-in with authorization_declined")
+    serve.add_argument("--users", type=int, default=None, metavar="N",
+                       help="hold N more deterministic users in fabrikam.com, for large-tenant "
+                            "runs (default: FEDERATOR_SANDBOX_USERS, else as the state has)")
     serve.set_defaults(handler=handle_serve)
     reset = sub.add_parser("reset", help="put the sandbox tenant back to its seed state")
     reset.add_argument("--seed", type=int, default=0, help="seed of the new state")
@@ -49,9 +61,15 @@ def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
         raise InputError(f"--port {args.port} is not a TCP port", remedy="Use 1-65535, or 0.")
     if args.latency < 0 or args.propagation < 0:
         raise InputError("--latency and --propagation cannot be negative")
+    if args.users is not None and args.users < 0:
+        raise InputError("--users cannot be negative")
+    from core.tenant import sandbox_immutable_null, sandbox_users
+
+    users = args.users if args.users is not None else sandbox_users()
     ctx.paths.ensure()
     sandbox = Sandbox(ctx.paths.sandbox_dir, seed=args.seed, latency_ms=args.latency,
-                      faults=args.faults, propagation_s=args.propagation, port=args.port)
+                      faults=args.faults, propagation_s=args.propagation, port=args.port,
+                      users=users, immutable_null=sandbox_immutable_null())
     try:
         sandbox.start()
     except OSError as exc:
@@ -59,6 +77,9 @@ def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
             f"the sandbox cannot listen on 127.0.0.1:{args.port} ({exc.strerror})",
             code="sandbox_port",
             remedy="Choose another --port, or leave it out for a free one.") from exc
+    if args.consented is not None:
+        sandbox.set_consented_scopes([p.strip() for p in args.consented.split(",") if p.strip()])
+    sandbox.decline_device_codes = bool(args.decline_device_codes)
     stopping = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -68,7 +89,8 @@ def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
     try:
         line = {"graph_url": sandbox.graph_url, "login_url": sandbox.login_url,
                 "ca_bundle": str(sandbox.ca_bundle), "token": sandbox.issue_token(),
-                "tenant_id": sandbox.tenant_id}
+                "tenant_id": sandbox.tenant_id,
+                "control_key_file": str(sandbox.control_key_file)}
         ctx.stdout.write(json.dumps(line) + "\n")
         ctx.stdout.flush()
         ctx.stderr.write(f"Sandbox tenant \"Contoso (sandbox)\" on {sandbox.url} "

@@ -63,8 +63,12 @@ def _note_default_sandbox(ctx: Context) -> None:
 
 def handle_signin(args: argparse.Namespace, ctx: Context) -> int:
     from core.auth import SignInRequiredError
-    from core.clouds import custom_cloud
-    from core.config import load_tenant_config, save_tenant_config
+    from core.config import (
+        choose_cloud,
+        load_tenant_config,
+        save_tenant_config,
+        set_custom_endpoints,
+    )
     from core.errors import InputError
     from core.tenant import build_authenticator, open_session
 
@@ -78,14 +82,12 @@ def handle_signin(args: argparse.Namespace, ctx: Context) -> int:
     if args.tenant:
         config.tenant = args.tenant.strip()
     if args.cloud:
-        config.cloud = args.cloud
-        config.graph_url = config.login_url = config.ca_bundle = None
+        choose_cloud(config, args.cloud)
     if args.graph_url or args.login_url or args.ca_bundle:
         if not (args.graph_url and args.login_url):
             raise InputError("--graph-url and --login-url go together.", code="bad_endpoint")
-        custom_cloud(args.graph_url, args.login_url)  # validates both
-        config.graph_url, config.login_url = args.graph_url, args.login_url
-        config.ca_bundle = str(Path(args.ca_bundle).resolve()) if args.ca_bundle else None
+        set_custom_endpoints(config, args.graph_url, args.login_url,
+                             str(Path(args.ca_bundle).resolve()) if args.ca_bundle else None)
     if args.legacy_scopes:
         config.legacy_scopes = True
     if not config.client_id:

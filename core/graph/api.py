@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict, cast
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from core.graph.client import BatchRequest, BatchResult, GraphClient
-from core.graph.errors import NotFoundError
+from core.graph.errors import GraphError, NotFoundError
 
 DIRECTORY_ROLE_TYPE = "#microsoft.graph.directoryRole"
 
@@ -243,6 +243,35 @@ def users_in_domain(client: GraphClient, domain: str, *,
             total = page["@odata.count"]
         users.extend(cast(User, u) for u in page.get("value", []) if isinstance(u, dict))
     return UsersPage(users=users, count=total if count else None)
+
+
+def users_query(domain: str, *, also: str | None = None, select: str = "id",
+                top: int = 1) -> BatchRequest:
+    """A ``$batch`` item that counts the users whose UPN ends with ``@domain`` (and match
+    ``also``, an extra ``$filter`` clause), listing the first ``top`` of them.
+
+    Graph counts directory objects only in advanced queries: ``$count=true`` with the header
+    ``ConsistencyLevel: eventual`` (without the header it silently leaves the count out), which
+    ``endswith`` on ``userPrincipalName`` needs anyway
+    (https://learn.microsoft.com/graph/aad-advanced-queries). The answer's ``@odata.count`` is
+    the number; one request whatever the size of the domain.
+    """
+    flt = f"endswith(userPrincipalName,{odata_string('@' + domain)})" + (
+        f" and {also}" if also else "")
+    query = urlencode({"$filter": flt, "$count": "true", "$select": select, "$top": str(top)},
+                      quote_via=quote, safe="$,()'@")
+    return BatchRequest("GET", "/users?" + query, headers={"ConsistencyLevel": "eventual"})
+
+
+def counted(result: BatchResult) -> int:
+    """The ``@odata.count`` of a :func:`users_query` answer; GraphError when there is none."""
+    result.raise_for_status()
+    body = result.body if isinstance(result.body, dict) else {}
+    count = body.get("@odata.count")
+    if not isinstance(count, int) or isinstance(count, bool):
+        raise GraphError(status=result.status, method="GET", path=result.request.url,
+                         explanation="Graph did not return a count of the users.")
+    return count
 
 
 def role_assignments(client: GraphClient, *, principal_id: str | None = None,

@@ -4,8 +4,10 @@ Why it is more than ``requests.get``: Graph throttles (429 with ``Retry-After``,
 fractional), has transient 503/504s, and the calls Federator makes change how a whole tenant signs
 in. So this client
 
-* retries 429/503/504 honouring ``Retry-After`` (else exponential backoff with jitter), and
-  connection failures and timeouts for reads; every retry loop is bounded in attempts *and* time;
+* retries 429 honouring ``Retry-After`` (else exponential backoff with jitter), and for reads
+  every transient server error (500, 502, 503, 504: Graph documents them as transient and to be
+  retried with backoff, https://learn.microsoft.com/en-us/graph/errors), connection failures and
+  timeouts; every retry loop is bounded in attempts *and* time;
 * never blindly repeats a write that may have reached the server. A POST/PATCH/DELETE whose
   connection dropped after sending, that timed out, or that got a 5xx which does not say whether
   the backend acted raises :class:`UncertainWriteError`; the caller re-reads the tenant instead.
@@ -55,6 +57,9 @@ log = logging.getLogger(__name__)
 READ_METHODS = frozenset({"GET", "HEAD"})
 BATCH_LIMIT = 20  # Graph's documented maximum per $batch (reference §6.1)
 MAX_PAGES = 1000  # a bound on paging, so a looping nextLink cannot hang us
+# Server errors that say nothing lasting about the request (501 Not Implemented and 505 do):
+# a read answered so is asked again, with backoff, within the retry bounds.
+TRANSIENT_SERVER_STATUSES = frozenset({500, 502, 503, 504})
 
 
 class TokenProvider(Protocol):
@@ -344,7 +349,7 @@ class GraphClient:
             if isinstance(err, ThrottledError):
                 err.retry_after = retry_after
             raise _Retry(err, retry_after)
-        if is_read and status in (502, 503, 504):
+        if is_read and status in TRANSIENT_SERVER_STATUSES:
             raise _Retry(err, retry_after)
         if not is_read and status == 503 and retry_after is not None:
             raise _Retry(err, retry_after)
@@ -406,8 +411,9 @@ class GraphClient:
     def batch(self, requests_: Sequence[BatchRequest]) -> list[BatchResult]:
         """Run ``requests_`` through ``$batch`` (chunks of 20); results in the same order.
 
-        Items answered 429 (and, for reads, 503/504) are sent again in a new batch after the
-        longest ``Retry-After`` among them, within the same attempt/time bounds as a request.
+        Items answered 429 (and, for reads, any transient 5xx) are sent again in a new batch
+        after the longest ``Retry-After`` among them, within the same attempt/time bounds as a
+        request.
         Other per-item failures are returned, not raised: see :meth:`BatchResult.raise_for_status`.
         """
         results: list[BatchResult | None] = [None] * len(requests_)
@@ -441,7 +447,7 @@ class GraphClient:
                 result = BatchResult(req, status, headers, item.get("body"))
                 results[index] = result
                 item_read = req.method.upper() in READ_METHODS
-                if status == 429 or (item_read and status in (503, 504)):
+                if status == 429 or (item_read and status in TRANSIENT_SERVER_STATUSES):
                     retry.append((index, req))
                     after = parse_retry_after(_get_ci(headers, "Retry-After"))
                     waits.append(after if after is not None else self.backoff(attempt))

@@ -8,16 +8,18 @@ events, the GUI turns them into signals.
 Public API (import from ``core.operations``)::
 
     ctx = context_from_session(session, paths, on_event=print_event)
-    federate(ctx, domain, settings, confirm=domain, preflight=result, accept_warnings=ids)
+    federate(ctx, domain, settings, confirm=domain, preflight=result, accept_warnings=ids,
+             allow_replace=False, rerun_preflight=None)
     update_certificate(ctx, domain, new_certificate_b64, confirm=domain, promote=False)
     revert(ctx, domain, confirm=domain)
-    restore(ctx, snapshot_id, confirm=domain)
+    restore(ctx, snapshot_id, confirm=domain, force=False, allow_replace=False)
     make_default(ctx, domain, confirm=domain)   # preflight's remedy for domain.not_default
     reconcile(ctx)   # close entries a killed run left open
     require_confirmation(domain, typed)   # the confirmation check alone, before slow work
 
-Reading without changing: :func:`read_snapshot`, :func:`password_impact`,
-:func:`accepted_certificates`, :func:`describe`.
+Every write goes through ``core.operations.writes.write`` (re-read before, outcome proven after;
+``OperationContext.writes`` bounds the proving). Reading without changing:
+:func:`read_snapshot`, :func:`password_impact`, :func:`accepted_certificates`, :func:`describe`.
 """
 
 from __future__ import annotations

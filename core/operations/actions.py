@@ -14,7 +14,6 @@ re-read fails, the journal entry stays open and the next run reconciles it.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable, Collection, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -23,13 +22,10 @@ from urllib.parse import quote
 
 from core.errors import FederatorError, InputError, RefusedError
 from core.graph.errors import (
-    NO_ANSWER_IN_TIME,
     AuthenticationError,
-    ConflictError,
     GraphConnectionError,
     GraphError,
     PermissionDeniedError,
-    ServerError,
     ThrottledError,
     UncertainWriteError,
 )
@@ -89,6 +85,13 @@ from core.operations.state import (
     same_state,
     writable,
 )
+from core.operations.writes import (
+    NotAppliedError,
+    UnprovenWriteError,
+    unmet,
+    when,
+    write,
+)
 from core.plan import (
     DEFAULT_MFA_BEHAVIOR,
     DEFAULT_PROMPT_LOGIN_BEHAVIOR,
@@ -110,6 +113,9 @@ if TYPE_CHECKING:
     from core.preflight import PreflightResult
 
 PREFLIGHT_MAX_AGE = dt.timedelta(minutes=30)
+# Older than this, what preflight judged by (the domain, users, roles) is read again before
+# anything is written: the admin may have read the review for a while, and others change tenants.
+PREFLIGHT_FRESH = dt.timedelta(minutes=5)
 MAKE_DEFAULT = "make-default"  # the journal's kind for make_default
 PROPAGATION_NOTE = ("Sign-in follows Graph with a delay (up to 2 hours; 24 hours for a converted "
                     "domain): `federator status --domain {domain} --wait` shows when it has.")
@@ -130,6 +136,12 @@ class Prepared:
     unchanged_notes: list[str] = field(default_factory=list)
     # Sends the plans' requests itself (each recorded first) instead of the generic sender.
     apply: Callable[[Run], None] | None = None
+    # The state each plan leaves, when a change has several (else ``target`` for all).
+    plan_targets: list[Target] | None = None
+    # A configuration PATCH Graph keeps failing may be replaced (delete, then re-create): only
+    # when the admin chose it, and never during a certificate rollover.
+    allow_replace: bool = False
+    rollover: bool = False
 
     @property
     def is_noop(self) -> bool:
@@ -146,14 +158,23 @@ Preparer = Callable[[Run, Snapshot], Prepared]
 def federate(ctx: OperationContext, domain: str, settings: GraphSettings | dict[str, Any], *,
              confirm: str | None, preflight: PreflightResult,
              accept_warnings: Collection[str] = (),
-             options: PlanOptions | None = None) -> OperationResult:
-    """Federate ``domain`` (POST when managed; PATCH of the differing values when federated,
-    falling back to delete-and-recreate if Graph refuses the PATCH).
+             options: PlanOptions | None = None,
+             allow_replace: bool = False,
+             rerun_preflight: Callable[[], PreflightResult] | None = None) -> OperationResult:
+    """Federate ``domain`` (POST when managed; PATCH of the differing values when federated).
+
+    A PATCH Graph keeps failing (after the retries of every write) is replaced by delete and
+    re-create only with ``allow_replace`` (the admin chose it, knowing the domain is Managed in
+    between); otherwise the result says nothing changed and that the choice exists
+    (``result.replace_possible``).
 
     ``preflight`` must be a run for this domain, recent, with no failed check and every warning
-    listed in ``accept_warnings`` (by check id); otherwise :class:`PreflightRefusedError`.
+    listed in ``accept_warnings`` (by check id); otherwise :class:`PreflightRefusedError`. One
+    older than :data:`PREFLIGHT_FRESH` is run again first through ``rerun_preflight`` (refused
+    when there is none), and that fresh run is what is judged.
     """
     check_confirmation(domain, confirm, ctx)
+    preflight = fresh_preflight(ctx, domain, preflight, rerun_preflight)
     check_preflight(ctx, domain, preflight, accept_warnings)
 
     def prepare(run: Run, before: Snapshot) -> Prepared:
@@ -162,7 +183,8 @@ def federate(ctx: OperationContext, domain: str, settings: GraphSettings | dict[
         what = "Update the federation of" if before.federation else "Federate"
         return Prepared([plan], target, f"{what} {domain}", notes=list(plan.notes),
                         unchanged=f"Nothing to change: {domain} is already federated with "
-                                  f"these settings: {describe(before)}.")
+                                  f"these settings: {describe(before)}.",
+                        allow_replace=allow_replace)
 
     return _change(ctx, "federate", domain, prepare)
 
@@ -237,7 +259,8 @@ def update_certificate(ctx: OperationContext, domain: str, certificates: str | S
             notes.append(promote_note)
         target = Target("Federated", {**writable(before.federation),
                                       **{c.name: c.new for c in plan.changes}})
-        prepared = Prepared([plan], target, summary, notes=notes + list(plan.notes))
+        prepared = Prepared([plan], target, summary, notes=notes + list(plan.notes),
+                            rollover=True)
         if promote:
             prepared.unchanged = (f"Nothing to change: the IdP's certificate already is the "
                                   f"signing certificate of {domain}.")
@@ -284,9 +307,15 @@ def revert(ctx: OperationContext, domain: str, *, confirm: str | None) -> Operat
     return _change(ctx, "revert", domain, prepare)
 
 
-def restore(ctx: OperationContext, snapshot_id: str, *, confirm: str | None) -> OperationResult:
+def restore(ctx: OperationContext, snapshot_id: str, *, confirm: str | None,
+            force: bool = False, allow_replace: bool = False) -> OperationResult:
     """Put a domain back as a journal snapshot recorded it (federated with its settings, or
-    managed). A half-federated current state is first reverted, then re-created."""
+    managed). A half-federated current state is first reverted, then re-created.
+
+    Refused when the domain is no longer as the snapshot's journal entry left it (someone changed
+    it since: restoring would undo that change), unless ``force``; and when the recorded
+    federation would not work now (an expired signing certificate, an unusable issuer or sign-in
+    URL). ``allow_replace`` as for :func:`federate`."""
     snap, entry = find_snapshot(ctx.journal_dir, snapshot_id)
     check_confirmation(snap.domain_name, confirm, ctx)
     if entry.kind == MAKE_DEFAULT:
@@ -304,9 +333,13 @@ def restore(ctx: OperationContext, snapshot_id: str, *, confirm: str | None) -> 
             f"Snapshot {snap.id} recorded {snap.domain_name} half-federated, a state that cannot "
             "be re-created.", code="snapshot_not_restorable",
             remedy="Restore an earlier snapshot (see federator history).")
+    check_restorable(snap)
     domain = snap.domain_name
 
     def prepare(run: Run, before: Snapshot) -> Prepared:
+        if not force:
+            # Read after the lock and reconciliation: the entry may have been closed just now.
+            check_not_overwriting(ctx, snap, before)
         state = domain_state(before)
         summary = f"Restore {domain} as snapshot {snap.id} recorded it: {describe(snap)}"
         done = f"{domain} is back as snapshot {snap.id} recorded it: "
@@ -315,20 +348,91 @@ def restore(ctx: OperationContext, snapshot_id: str, *, confirm: str | None) -> 
         if snap.federation is None or snap.authentication_type.lower() != "federated":
             return Prepared([build_revert_plan(domain, state)], Target("Managed", None), summary,
                             done=done, unchanged=unchanged)
+        targets: list[Target] = []
         desired = writable(snap.federation)
         options = _options_from(desired)
         plans: list[Plan] = []
         if state.is_federated and state.federation is None:
             plans.append(build_revert_plan(domain, state))  # half-federated: clear it first
+            targets.append(Target("Managed", None))
             state = domain_state(Snapshot(before.id, before.tenant, domain, before.taken_at,
                                           {**before.domain, "authenticationType": "Managed"},
                                           None))
         plan = build_plan(domain, desired, state, options)
         plans.append(plan)
-        return Prepared(plans, Target("Federated", {c.name: c.new for c in plan.changes}),
-                        summary, done=done, unchanged=unchanged)
+        target = Target("Federated", {c.name: c.new for c in plan.changes})
+        return Prepared(plans, target, summary, done=done, unchanged=unchanged,
+                        plan_targets=[*targets, target], allow_replace=allow_replace)
 
     return _change(ctx, "restore", domain, prepare, restoring=snap.id)
+
+
+def check_restorable(snap: Snapshot) -> None:
+    """Refuse to restore a federation that could not work now: the checks preflight makes of
+    metadata, made of the recorded values (issuer, sign-in URL, signing certificate)."""
+    from core.certificates import read_certificate
+    from core.preflight.checks import issuer_problems
+
+    if snap.federation is None or snap.authentication_type.lower() != "federated":
+        return
+    fed = snap.federation
+    problems: list[str] = []
+    fails, _ = issuer_problems(str(fed.get("issuerUri") or ""))
+    # The guess that an issuer was copied from a guide does not apply to one this tenant used.
+    problems += [f"issuer: {f.rstrip('.')}" for f in fails if "placeholder" not in f]
+    sign_in = str(fed.get("passiveSignInUri") or "")
+    if not sign_in.lower().startswith("https://"):
+        problems.append(f"the sign-in URL {sign_in or '(none)'} does not use HTTPS")
+    cert_text = str(fed.get("signingCertificate") or "")
+    now = dt.datetime.now(dt.UTC)
+    try:
+        info, _ = read_certificate(cert_text)
+    except InputError:
+        problems.append("its signing certificate cannot be read")
+    else:
+        if not info.is_valid_at(now):
+            when = "expired on" if info.not_after < now else "is not valid before"
+            date = (info.not_after if info.not_after < now else info.not_before)
+            problems.append(f"its signing certificate ({info.subject}, SHA-1 {info.sha1}) "
+                            f"{when} {date:%Y-%m-%d}: no user could sign in")
+    if problems:
+        raise RefusedError(
+            f"Snapshot {snap.id} records a federation of {snap.domain_name} that would not work "
+            f"now: {'; '.join(problems)}. Nothing was changed.",
+            code="snapshot_would_not_work",
+            remedy=f"Federate {snap.domain_name} with the IdP's current metadata instead: "
+                   f"federator federate --metadata SOURCE --domain {snap.domain_name} "
+                   f"--confirm {snap.domain_name}",
+            details={"problems": problems})
+
+
+def check_not_overwriting(ctx: OperationContext, snap: Snapshot, now: Snapshot) -> None:
+    """Refuse a restore that would undo a change made after the snapshot's own change, naming
+    it: the domain must still be as that journal entry left it."""
+    _, entry = find_snapshot(ctx.journal_dir, snap.id)
+    left = entry.snapshot_after
+    if left is None or entry.in_progress or same_state(now, left):
+        return
+    entries = ctx.journal.entries(domain=snap.domain_name)
+    ops = [e.op for e in entries]
+    after_it = entries[ops.index(entry.op) + 1:] if entry.op in ops else []  # journal order
+    later = [e for e in after_it
+             if e.snapshot_after is not None and not same_state(e.snapshot_after, left)]
+    if later:
+        last = later[-1]
+        change = (f"the {last.kind} {last.op} made by {last.who} at {last.started_at} "
+                  f"(\"{last.summary}\")")
+    else:
+        change = ("a change not in this journal (another admin, another Federator, the admin "
+                  "center or PowerShell)")
+    found = "; ".join(unmet(now, left))
+    raise RefusedError(
+        f"{snap.domain_name} is no longer as change {entry.op} left it ({found}): it is now "
+        f"{describe(now)}. Restoring snapshot {snap.id} would undo {change}. Nothing was "
+        "changed.", code="restore_would_overwrite",
+        remedy=f"If undoing it is what you want: federator restore {snap.id} --confirm "
+               f"{snap.domain_name} --force",
+        details={"differences": unmet(now, left)})
 
 
 def make_default(ctx: OperationContext, domain: str, *, confirm: str | None) -> OperationResult:
@@ -351,15 +455,17 @@ def make_default(ctx: OperationContext, domain: str, *, confirm: str | None) -> 
         if previous and previous.lower() != domain.lower():
             way_back = command_line(["federator", "make-default", previous, "--confirm", previous])
         was = f" (the default now is {previous})" if previous and way_back else ""
-        return Prepared([plan], Target(before.authentication_type, None, {"isDefault": True}),
+        target = Target(before.authentication_type, None, {"isDefault": True})
+        return Prepared([plan], target,
                         f"Make {domain} the default domain{was}", notes=list(plan.notes),
-                        way_back=way_back, apply=lambda r: _apply_make_default(r, plan),
+                        way_back=way_back,
+                        apply=lambda r: _apply_make_default(r, plan, before, target),
                         unchanged=f"Nothing to change: {domain} is already the default domain.")
 
     return _change(ctx, MAKE_DEFAULT, domain, prepare)
 
 
-def _apply_make_default(run: Run, plan: Plan) -> None:
+def _apply_make_default(run: Run, plan: Plan, before: Snapshot, target: Target) -> None:
     """The remedy's PATCH, sent like every write: recorded before it goes, its answer after.
 
     The permission and role check comes first: a refusal there sends nothing, so nothing is
@@ -371,7 +477,7 @@ def _apply_make_default(run: Run, plan: Plan) -> None:
     check_make_default(run.client, run.domain)
     for request in plan.requests:
         try:
-            run.send(request)
+            write(run, request, before=before, expect=target)
         except PermissionDeniedError:
             raise make_default_denied(run.domain) from None
 
@@ -386,6 +492,27 @@ def reconcile(ctx: OperationContext) -> list[ReconcileResult]:
 
 # ---------------------------------------------------------------------------------------------
 # Checks and displays shared by the operations
+
+
+def fresh_preflight(ctx: OperationContext, domain: str, result: PreflightResult,
+                    rerun: Callable[[], PreflightResult] | None) -> PreflightResult:
+    """``result`` if recent; else a new run (what it judged by is read again)."""
+    started = result.started_at
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=dt.UTC)
+    age = dt.datetime.now(dt.UTC) - started
+    if age <= PREFLIGHT_FRESH:
+        return result
+    minutes = int(age.total_seconds() // 60)
+    if rerun is None:
+        raise PreflightRefusedError(
+            f"The preflight is {minutes} minutes old: the domain, its users and roles it judged "
+            f"by may have changed since. Nothing was changed.",
+            remedy=f"Run it again (federator preflight {_preflight_inputs(result, domain)}), "
+                   "then apply.")
+    ctx.emit(STEP_PREFLIGHT, STARTED, f"The preflight is {minutes} minutes old; running it "
+                                      "again to re-read what it judged by")
+    return rerun()
 
 
 def check_preflight(ctx: OperationContext, domain: str, result: PreflightResult,
@@ -411,16 +538,20 @@ def check_preflight(ctx: OperationContext, domain: str, result: PreflightResult,
                    "explains each).",
             details={"failed": failed})
     accepted = {a.strip() for a in accept_warnings}
-    unaccepted = [c.id for c in result.checks if c.status == "warn" and c.id not in accepted]
+    # A check Federator could not read (unknown) is accepted like a warning, never assumed fine.
+    unaccepted = [c.id for c in result.to_accept if c.id not in accepted]
     if unaccepted:
+        unread = [c for c in result.checks if c.status == "unknown" and c.id in unaccepted]
         ctx.emit(STEP_PREFLIGHT, FAILED, f"Warnings not accepted: {', '.join(unaccepted)}",
                  unaccepted=unaccepted)
+        what = "".join(f" {c.id} could not be checked: {c.found}" for c in unread)
         raise PreflightRefusedError(
             f"Preflight warnings need to be accepted by id before federating {domain}: "
-            f"{', '.join(unaccepted)}. Nothing was changed.",
+            f"{', '.join(unaccepted)}.{what} Nothing was changed.",
             remedy=f"Read them, then add --accept-warnings {','.join(unaccepted)}",
-            details={"unaccepted_warnings": unaccepted})
-    warned = [c.id for c in result.checks if c.status == "warn"]
+            details={"unaccepted_warnings": unaccepted,
+                     "unknown": [c.id for c in unread]})
+    warned = [c.id for c in result.to_accept]
     message = "Preflight passed" + (f" (warnings accepted: {', '.join(warned)})" if warned else "")
     ctx.emit(STEP_PREFLIGHT, OK, message, accepted=warned)
 
@@ -504,6 +635,15 @@ def _change(ctx: OperationContext, kind: str, domain: str, prepare: Preparer, *,
                                 "change it meanwhile)")
         problems = report_journal_problems(ctx, writer)
         reconciled = reconcile_open_entries(ctx, writer)
+        waiting = [r for r in reconciled if r.still_open and r.domain.lower() == domain.lower()]
+        if waiting:
+            raise RefusedError(
+                f"An earlier {waiting[0].kind} of {domain} ({waiting[0].op}) sent a write whose "
+                "outcome is not known yet and that could still land; Federator will not change "
+                f"{domain} until it is known. Nothing was changed.",
+                code="earlier_write_in_flight",
+                remedy=f"Wait a minute, then: federator status --domain {domain} (it records "
+                       "what became of it), and run the change again.")
         op = new_id()
         run = Run(ctx=ctx, writer=writer, kind=kind, domain=domain)
         ctx.emit(STEP_READ, STARTED, f"Reading {domain} from Microsoft Graph")
@@ -537,6 +677,8 @@ def _change(ctx: OperationContext, kind: str, domain: str, prepare: Preparer, *,
                                      show_certificates)
         finally:
             ctx.recording = False
+            result.journal_failed = writer.failed is not None
+            result.rescue_file = str(writer.rescue_path) if writer.rescue_path else None
 
 
 def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
@@ -560,11 +702,17 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
         if prepared.apply is not None:
             prepared.apply(run)
         else:
-            for request in (r for p in prepared.plans for r in p.requests):
-                _send_with_fallback(run, request, before, prepared.target)
+            _send_plans(run, prepared, before)
+    except UnprovenWriteError as exc:
+        return _unknown(run, result, exc, way_back)
     except GraphError as exc:
+        if not run.sent:  # the read before the first write failed: nothing was sent
+            return _nothing_sent(run, result, exc)
         return _after_failure(run, result, prepared.target, exc, way_back)
-    except RefusedError as exc:  # refused before anything was sent (make-default's role check)
+    except RefusedError as exc:
+        if run.sent:  # refused midway (the domain changed under a multi-request change)
+            return _after_failure(run, result, prepared.target, exc, way_back)
+        # Refused before anything was sent (changed meanwhile; make-default's role check).
         _record_refusal(run, result, exc)
         raise
 
@@ -590,7 +738,7 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
         result.way_back = way_back
         run.entry.end(OUTCOME_FAILED, summary=result.summary, way_back=way_back,
                       snapshot=after, changed=result.changed)
-        ctx.emit(STEP_RECORD, OK, "Recorded in the journal")
+        ctx.emit(STEP_RECORD, OK, run.recorded(op))
         return result
     ctx.emit(STEP_VERIFY, OK, f"Verified: {domain} is {describe(after)}",
              state=after.to_json())
@@ -604,7 +752,7 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
         result.notes.append(PROPAGATION_NOTE.format(domain=domain))
     run.entry.end(OUTCOME_SUCCEEDED, summary=result.summary, way_back=way_back,
                   snapshot=after, changed=result.changed, request_ids=run.request_ids)
-    ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {op}", op=op)
+    ctx.emit(STEP_RECORD, OK, run.recorded(op), op=op)
     return result
 
 
@@ -624,7 +772,24 @@ def _record_refusal(run: Run, result: OperationResult, exc: RefusedError) -> Non
     summary = f"{_doing(run.kind, run.domain)} was refused; nothing was changed. {reason}"
     run.entry.end(OUTCOME_FAILED, summary=summary, way_back="", snapshot=result.before,
                   changed=False, error=exc.to_json())
+    run.ctx.emit(STEP_RECORD, OK, run.recorded(result.op_id))
+
+
+def _nothing_sent(run: Run, result: OperationResult, exc: GraphError) -> OperationResult:
+    """The change stopped before its first request left (the check read failed): the domain
+    was not touched by it, so the entry is closed as such, with no way back needed."""
+    assert run.entry is not None and result.before is not None
+    result.outcome = FAILED_OUTCOME
+    result.changed = False
+    result.way_back = ""
+    result.summary = (f"{_doing(run.kind, run.domain)} stopped before anything was sent; nothing "
+                      f"was changed. {exc.message}")
+    run.entry.end(OUTCOME_FAILED, summary=result.summary, way_back="", snapshot=result.before,
+                  changed=False, error=exc.to_json())
+    run.ctx.emit(STEP_WRITE, FAILED, f"Could not read {run.domain} before writing: "
+                                     f"{exc.message}")
     run.ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {result.op_id}")
+    return result
 
 
 def _success_summary(kind: str, domain: str, after: Snapshot, prepared: Prepared) -> str:
@@ -648,60 +813,62 @@ def _config_path(domain: str) -> str:
     return f"/domains/{quote(domain, safe='')}/federationConfiguration"
 
 
-def _send_with_fallback(run: Run, request: PlannedRequest, before: Snapshot,
-                        target: Target) -> None:
-    """Send ``request``, making sure of its effect when its answer is uncertain.
+def _send_plans(run: Run, prepared: Prepared, before: Snapshot) -> None:
+    """Send every request of the plans in order, each through the one write path; each is
+    checked against the state the previous one left (the first against ``before``)."""
+    state: Snapshot | Target = before
+    for index, plan in enumerate(prepared.plans):
+        expect = (prepared.plan_targets[index] if prepared.plan_targets
+                  else prepared.target)
+        for request in plan.requests:
+            _send_planned(run, request, state, expect, prepared)
+        state = expect
 
-    No answer at all (a dropped connection, a timeout) and a re-read showing nothing changed:
-    the request never took effect, so it is sent once more. A 5xx to a PATCH of the
-    configuration (Graph's documented unexplained refusal, #3626): the configuration is replaced
-    instead (delete and re-create, at once; the previous one is put back if that fails). A 4xx is
-    Graph's answer and is not retried.
-    """
-    is_config_patch = (request.method == "PATCH" and "/federationConfiguration/" in request.path
-                       and before.federation is not None and target.federation is not None)
+
+def _send_planned(run: Run, request: PlannedRequest, state: Snapshot | Target, expect: Target,
+                  prepared: Prepared) -> None:
+    """One planned request. A configuration PATCH Graph kept failing (every attempt proven not
+    applied) may be replaced by delete and re-create (Graph's documented unexplained refusal,
+    #3626), but the domain is Managed in between: only when the admin chose it, never in a
+    rollover."""
     try:
-        run.send(request)
-        return
-    except (PermissionDeniedError, ConflictError, ThrottledError, AuthenticationError,
-            GraphConnectionError):
-        raise
-    except UncertainWriteError as exc:
-        now = run.read(f"{new_id()}-check")
-        if exc.reason == NO_ANSWER_IN_TIME:
-            now = _settle(run, now, before, target)
-        if not differences(now, target):
-            return  # it landed although its answer was lost
-        if not same_state(now, before):
-            raise
-        if exc.status is None:
-            run.ctx.emit(STEP_WRITE, WARNING, "No answer came, and reading back shows the "
-                                              "request did not take effect: sending it again")
-            run.send(request)
-            return
+        write(run, request, before=state, expect=expect)
+    except NotAppliedError as exc:
+        is_config_patch = (request.method == "PATCH" and "/federationConfiguration/" in
+                           request.path and isinstance(state, Snapshot)
+                           and state.federation is not None and expect.federation is not None)
         if not is_config_patch:
             raise
-    except ServerError:
-        if not is_config_patch:
-            raise
-    _replace_configuration(run, before, target)
+        if prepared.rollover:
+            raise ReplaceRefusedError(exc, REPLACE_NEVER_IN_ROLLOVER) from exc
+        if not prepared.allow_replace:
+            raise ReplaceRefusedError(exc, REPLACE_OFFER, possible=True) from exc
+        assert isinstance(state, Snapshot)
+        _replace_configuration(run, state, expect)
 
 
-# After a write timed out, how long to keep re-reading before concluding it did not land: the
-# server may still be applying it, and sending it again then would repeat it.
-SETTLE_DELAYS_S = (1.0, 2.0, 4.0)
+REPLACE_WHAT = ("Replacing the configuration deletes it and creates it again at once: in between "
+                "the domain is Managed (users sign in with cloud passwords, and federated-only "
+                "users cannot sign in), and if the re-create fails too it stays Managed until "
+                "the way back is run.")
+REPLACE_OFFER = (f"{REPLACE_WHAT} Federator does that only if you choose it: run the same "
+                 "command again with --allow-replace (in the window, confirm it when asked).")
+REPLACE_NEVER_IN_ROLLOVER = ("Federator never replaces the configuration during a certificate "
+                             "rollover: it would take the domain through Managed, the downtime "
+                             "the rollover exists to avoid. Try the step again later.")
 
 
-def _settle(run: Run, now: Snapshot, before: Snapshot, target: Target) -> Snapshot:
-    """Re-read while the domain still looks untouched, up to :data:`SETTLE_DELAYS_S`."""
-    for delay in SETTLE_DELAYS_S:
-        if not differences(now, target) or not same_state(now, before):
-            break
-        run.ctx.emit(STEP_WRITE, INFO, f"No answer in time and no change yet; reading again in "
-                                       f"{delay:g} s in case Microsoft is still applying it")
-        time.sleep(delay)
-        now = run.read(f"{new_id()}-check")
-    return now
+class ReplaceRefusedError(GraphError):
+    """A configuration PATCH Graph keeps failing, not replaced (not chosen, or in a rollover)."""
+
+    code = "graph_update_not_applied"
+
+    def __init__(self, cause: NotAppliedError, why: str, *, possible: bool = False) -> None:
+        super().__init__(status=cause.status, graph_code=cause.graph_code,
+                         raw_message=cause.raw_message, request_id=cause.request_id,
+                         date=cause.date, method=cause.method, path=cause.path,
+                         explanation=f"{cause.explanation} {why}")
+        self.possible = possible
 
 
 def _config_body(values: dict[str, Any]) -> dict[str, Any]:
@@ -711,44 +878,45 @@ def _config_body(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _replace_configuration(run: Run, before: Snapshot, target: Target) -> None:
-    """Delete the configuration and create the target one at once; if the create does not take,
-    put the previous configuration back, so the domain is never left without one."""
+    """Delete the configuration and create the target one at once (the admin chose it); if the
+    create does not take, put the previous configuration back. Each request goes through the one
+    write path, so a lost answer is proven before the next is sent."""
     assert before.federation is not None and target.federation is not None
-    run.ctx.emit(STEP_WRITE, WARNING, "Graph refused the update; replacing the configuration "
-                                      "instead (delete and re-create, at once)")
+    run.ctx.emit(STEP_WRITE, WARNING, "Graph kept refusing the update; replacing the "
+                                      "configuration as you chose (delete, then re-create at "
+                                      "once: the domain is Managed in between)")
     path = _config_path(run.domain)
     config_id = str(before.federation.get("id") or "")
-    try:
-        run.send(PlannedRequest("DELETE", f"{path}/{quote(config_id, safe='')}"))
-    except UncertainWriteError:
-        if run.read(f"{new_id()}-check").federation is not None:
-            raise  # the delete did not take: nothing changed, the failure handler says so
+    managed = Target("Managed", None)
+    write(run, PlannedRequest("DELETE", f"{path}/{quote(config_id, safe='')}"),
+          before=before, expect=managed)
     failure: GraphError
     try:
-        run.send(PlannedRequest("POST", path, _config_body(target.federation)))
+        write(run, PlannedRequest("POST", path, _config_body(target.federation)),
+              before=managed, expect=target)
         return
-    except UncertainWriteError as exc:
-        now = run.read(f"{new_id()}-check")
-        if not differences(now, target):
-            return  # the re-create landed although its answer was lost
-        if now.federation is not None or not now.readable:
-            raise  # something is there (half-federated?): the failure handler reports it
-        failure = exc
+    except UnprovenWriteError:
+        raise  # unknown: nothing more is sent
+    except UncertainWriteError:
+        raise  # a third state (half-federated?): the failure handler reports it
     except GraphError as exc:
         failure = exc
     run.ctx.emit(STEP_WRITE, WARNING, "The re-create did not take; putting the previous "
                                       "configuration back")
+    previous = Target("Federated", writable(before.federation))
     with suppress(GraphError):  # the failure handler re-reads and reports the state left
-        run.send(PlannedRequest("POST", path, _config_body(writable(before.federation))))
+        write(run, PlannedRequest("POST", path, _config_body(writable(before.federation))),
+              before=managed, expect=previous)
     raise failure
 
 
-def _after_failure(run: Run, result: OperationResult, target: Target, exc: GraphError,
-                   way_back: str) -> OperationResult:
+def _after_failure(run: Run, result: OperationResult, target: Target,
+                   exc: GraphError | RefusedError, way_back: str) -> OperationResult:
     ctx = run.ctx
     entry = run.entry
     assert entry is not None and result.before is not None and result.op_id is not None
-    ctx.emit(STEP_VERIFY, STARTED, f"The write failed ({exc.explanation}); re-reading "
+    said = exc.explanation if isinstance(exc, GraphError) else exc.message
+    ctx.emit(STEP_VERIFY, STARTED, f"The write failed ({said}); re-reading "
                                    f"{run.domain} to find out exactly what state it is in")
     try:
         after = run.read(f"{result.op_id}-after")
@@ -762,14 +930,14 @@ def _after_failure(run: Run, result: OperationResult, target: Target, exc: Graph
         # The write landed though its answer was lost or an error came back: verified now.
         entry.verify(True, differences=[], state=after)
         result.outcome = SUCCEEDED
-        result.summary = (f"Graph's answer was lost or an error ({exc.explanation}), but "
+        result.summary = (f"Graph's answer was lost or an error ({said}), but "
                           f"reading back shows the change applied: {run.domain} is "
                           f"{describe(after)}.")
         result.way_back = way_back
         entry.end(OUTCOME_SUCCEEDED, summary=result.summary, way_back=way_back, snapshot=after,
                   changed=result.changed, note="verified after an uncertain answer")
         ctx.emit(STEP_VERIFY, OK, result.summary)
-        ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {result.op_id}")
+        ctx.emit(STEP_RECORD, OK, run.recorded(result.op_id))
         return result
     entry.verify(False, differences=diffs, state=after)
     result.outcome = FAILED_OUTCOME
@@ -781,14 +949,16 @@ def _after_failure(run: Run, result: OperationResult, target: Target, exc: Graph
         result.way_back = ""
         state = f"nothing was changed: {run.domain} is as it was, {describe(after)}"
     result.summary = f"{_doing(run.kind, run.domain)} failed: {_failure(exc)} State: {state}."
+    result.replace_possible = (isinstance(exc, ReplaceRefusedError) and exc.possible
+                               and not result.changed)
     entry.end(OUTCOME_FAILED, summary=result.summary, way_back=result.way_back, snapshot=after,
               changed=result.changed, error=exc.to_json())
     ctx.emit(STEP_VERIFY, FAILED, f"{run.domain} is {describe(after)}", state=after.to_json())
-    ctx.emit(STEP_RECORD, OK, f"Recorded in the journal as {result.op_id}")
+    ctx.emit(STEP_RECORD, OK, run.recorded(result.op_id))
     return result
 
 
-def _failure(exc: GraphError) -> str:
+def _failure(exc: GraphError | RefusedError) -> str:
     """What went wrong, once the re-read has told what happened (so no "it is not known")."""
     if isinstance(exc, UncertainWriteError):
         said = f" ({exc.graph_code}: {exc.raw_message})" if exc.raw_message else ""
@@ -798,17 +968,32 @@ def _failure(exc: GraphError) -> str:
 
 def _unknown(run: Run, result: OperationResult, exc: FederatorError, way_back: str, *,
              accepted: bool = False) -> OperationResult:
-    """The domain could not be read after a write: leave the entry open for reconciliation."""
+    """The outcome is not proven (the domain could not be read after a write, or a write whose
+    answer was lost neither showed nor could be ruled out in the bounded wait): leave the entry
+    open for the next start to reconcile, and give the way back."""
     result.outcome = UNKNOWN
     result.request_ids = list(run.request_ids)
-    what = ("Graph accepted the change, but Federator could not read it back" if accepted else
-            "The write failed and Federator could not read the domain afterwards")
-    result.summary = (f"{what} ({exc.message}): whether {run.domain} is as planned is not "
-                      "verified. The journal entry stays open: the next Federator change, or "
-                      f"`federator status --domain {run.domain}`, re-reads the domain and records "
-                      "what it finds.")
+    if isinstance(exc, UnprovenWriteError):
+        last = exc.last
+        seen = (f" At {when(last.taken_at)} {run.domain} still read as before the change: "
+                f"{describe(last)}." if last is not None else "")
+        result.summary = (f"{_doing(run.kind, run.domain)}: the outcome is unknown. "
+                          f"{exc.method} {exc.path} got no usable answer ({exc.cause.reason}) "
+                          f"and, within the wait, neither showed nor could a late landing be "
+                          f"ruled out.{seen}")
+        if last is not None and run.entry is not None:
+            run.entry.step("unproven", result.summary, state=last.to_json())
+    else:
+        what = ("Graph accepted the change, but Federator could not read it back" if accepted
+                else "The write failed and Federator could not read the domain afterwards")
+        result.summary = (f"{what} ({exc.message}): whether {run.domain} is as planned is not "
+                          "verified.")
+    result.summary += (" The journal entry stays open: the next Federator start (any change, "
+                       f"`federator status --domain {run.domain}`, or the window) re-reads the "
+                       "domain and records what it finds. If the change did land, the way back "
+                       "is below.")
     result.way_back = way_back  # a no-op if nothing changed: it re-reads first
-    run.ctx.emit(STEP_VERIFY, FAILED, f"Could not read {run.domain} back: {exc.message}")
+    run.ctx.emit(STEP_VERIFY, FAILED, f"Not proven: {exc.message}")
     return result
 
 

@@ -107,6 +107,8 @@ class ReconcileResult:
     summary: str
     changed: bool | None
     way_back: str
+    # Not closed: the domain still reads as before, but a write could still land.
+    still_open: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -134,6 +136,13 @@ class OperationResult:
     notes: list[str] = field(default_factory=list)
     journal_problems: list[str] = field(default_factory=list)
     reconciled: list[ReconcileResult] = field(default_factory=list)
+    # Graph kept refusing a configuration update and nothing changed: replacing the configuration
+    # (delete and re-create, Managed in between) is possible if the admin chooses it.
+    replace_possible: bool = False
+    # The journal could not be written after the change began: its records (the snapshot
+    # before included) are in ``rescue_file``, and faces show the snapshot in full.
+    journal_failed: bool = False
+    rescue_file: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -154,7 +163,9 @@ class OperationResult:
             "password_impact": self.password_impact.to_json() if self.password_impact else None,
             "plan": self.plan, "notes": self.notes,
             "journal_problems": self.journal_problems,
+            "journal_failed": self.journal_failed, "rescue_file": self.rescue_file,
             "reconciled": [r.to_json() for r in self.reconciled],
+            "replace_possible": self.replace_possible,
         }
 
 

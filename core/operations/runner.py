@@ -13,6 +13,7 @@ followed, so tests can prove that a later run reconciles the open entry.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import signal
@@ -48,6 +49,7 @@ from core.operations.model import (
     ReconcileResult,
 )
 from core.operations.state import Target, describe, differences, read_snapshot, same_state
+from core.operations.writes import WritePolicy, default_policy, when
 from core.plan import PlannedRequest
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,8 @@ class OperationContext:
     journal_dir: Path
     on_event: EventCallback | None = None
     lock_timeout_s: float = 0.0
+    # How long to prove a write's outcome and how often to retry it (core.operations.writes).
+    writes: WritePolicy = field(default_factory=lambda: default_policy())
     # Set from the first journaled record to the outcome: a callback may no longer interrupt.
     recording: bool = False
 
@@ -89,8 +93,11 @@ class OperationContext:
 
 
 def test_kill_point(point: str) -> None:
-    """The documented test hook: die here, like a power cut, when the env var names ``point``."""
-    if os.environ.get(KILL_HOOK_ENV) != point:
+    """The documented test hook: die here, like a power cut, when the env var names ``point``
+    (only where ``core.testhooks`` allows hooks: from source, against the sandbox)."""
+    from core.testhooks import hook_value
+
+    if hook_value(KILL_HOOK_ENV) != point:
         return
     sys.stdout.flush()
     sys.stderr.flush()
@@ -101,11 +108,13 @@ def test_kill_point(point: str) -> None:
 
 
 def require_confirmation(domain: str, confirm: str | None) -> None:
-    """Every write needs the domain typed again, exactly (case and a final dot aside).
+    """Every write needs the domain typed again, exactly (case, a final dot and the IDN form
+    aside: ``core.domain_names``, the rule ``--domain`` is read by too).
 
     Callers check it before anything slow (sign-in, preflight), so a typo costs nothing."""
-    typed = (confirm or "").strip().rstrip(".").lower()
-    if typed != domain.strip().rstrip(".").lower():
+    from core.domain_names import same_domain
+
+    if not same_domain(confirm or "", domain):
         raise ConfirmationError(
             f"The confirmation {confirm!r} does not match the domain {domain!r}; nothing was "
             "changed.", remedy=f"Type the domain to confirm: --confirm {domain}")
@@ -127,6 +136,7 @@ class Run:
     domain: str
     entry: EntryWriter | None = None
     request_ids: list[str] = field(default_factory=list)
+    sent: int = 0  # writes sent so far (0: a refusal now leaves the domain untouched)
 
     @property
     def client(self) -> GraphClient:
@@ -135,6 +145,15 @@ class Run:
     def read(self, snapshot_id: str) -> Snapshot:
         return read_snapshot(self.client, self.ctx.tenant_id, self.domain, snapshot_id)
 
+    def recorded(self, op: str | None) -> str:
+        """Where the outcome of entry ``op`` was recorded, in words: the journal, or the rescue
+        file when the journal could not be written (``JournalWriter``)."""
+        if self.writer.failed is None:
+            return f"Recorded in the journal as {op}"
+        where = (f"in the rescue file {self.writer.rescue_path}" if self.writer.rescue_path
+                 else "nowhere on disk (the snapshot is shown in full below)")
+        return f"Not recorded in the journal, which could not be written: entry {op} is {where}"
+
     def send(self, request: PlannedRequest) -> Any:
         """One write: recorded (fsynced) before it is sent, its answer recorded after."""
         assert self.entry is not None, "a write needs a journal entry with the snapshot first"
@@ -142,6 +161,7 @@ class Run:
         self.entry.request(request.method, request.path, request.body)
         self.ctx.emit(STEP_WRITE, STARTED, f"Sending {shown}", method=request.method,
                       path=request.path)
+        self.sent += 1
         try:
             response = self.client.request(request.method, request.path, json=request.body)
         except UncertainWriteError as exc:
@@ -173,14 +193,27 @@ def take_lock(ctx: OperationContext, purpose: str) -> Any:
 
 
 def report_journal_problems(ctx: OperationContext, writer: JournalWriter) -> list[str]:
+    """Say what is wrong with the journal; the list returned also receives what goes wrong
+    with it later, while the lock is held (a file replaced, a disk full), as it happens: it is
+    the result's ``journal_problems``."""
     problems = [str(p) for p in writer.problems]
     for text in problems:
         ctx.emit(STEP_JOURNAL, WARNING, f"Journal: {text}")
+
+    def later(text: str) -> None:
+        problems.append(text)
+        ctx.emit(STEP_JOURNAL, WARNING, f"Journal: {text}")
+
+    writer.on_warning = later
     return problems
 
 
 def reconcile_open_entries(ctx: OperationContext, writer: JournalWriter) -> list[ReconcileResult]:
-    """Close every entry a killed process left open, by re-reading the tenant (lock held)."""
+    """Close every entry a killed process left open, by re-reading the tenant (lock held).
+
+    An entry whose domain still reads as before while one of its writes, sent without a known
+    answer, could still land (:mod:`core.operations.writes`) is not closed: its result says so
+    (``still_open``) and the next start looks again."""
     results: list[ReconcileResult] = []
     for entry in writer.in_progress():
         ctx.emit(STEP_RECONCILE, STARTED,
@@ -194,7 +227,8 @@ def reconcile_open_entries(ctx: OperationContext, writer: JournalWriter) -> list
                      "and the next run tries again", op=entry.op)
             continue
         results.append(result)
-        ctx.emit(STEP_RECONCILE, OK, result.summary, op=entry.op, changed=result.changed)
+        ctx.emit(STEP_RECONCILE, WARNING if result.still_open else OK, result.summary,
+                 op=entry.op, changed=result.changed)
     return results
 
 
@@ -205,19 +239,33 @@ def _reconcile_one(ctx: OperationContext, writer: JournalWriter,
     begin = entry.records[0] if entry.records else {}
     target = Target.from_json(begin.get("target"))
     sent = [f"{r.get('method')} {r.get('path')}" for r in entry.requests]
+    # What was read and when, never more: a read that matches the snapshot does not prove that
+    # nothing was changed in between, nor that a write in flight will not land.
+    read_at = when(after.taken_at)
+    recorded_way_back = str(begin.get("way_back") or "")
     if target is not None and not differences(after, target):
-        summary = (f"The interrupted {entry.kind} of {entry.domain} had been applied: "
-                   f"{describe(after)}.")
+        summary = (f"The interrupted {entry.kind} of {entry.domain} had been applied: at "
+                   f"{read_at} the domain read as it intended: {describe(after)}.")
         changed: bool | None = True
     elif before is not None and same_state(after, before):
-        summary = (f"The interrupted {entry.kind} of {entry.domain} had not changed anything: "
+        summary = (f"Reconciling the interrupted {entry.kind} of {entry.domain}: at {read_at} "
+                   f"the domain matched the snapshot taken before the change ({before.id}): "
                    f"{describe(after)}.")
+        if sent:
+            summary += (f" Requests sent then: {', '.join(sent)}; none showed in that read.")
+        pending = late_write_until(entry, ctx)
+        if pending is not None:
+            summary += (f" A write sent without a known answer could still land until about "
+                        f"{when(pending)}, so the entry stays open and is read again at the "
+                        "next start.")
+            way_back = recorded_way_back or (restore_command(before.id, entry.domain))
+            return ReconcileResult(entry.op, entry.kind, entry.domain, summary, None, way_back,
+                                   still_open=True)
         changed = False
     else:
-        summary = (f"The interrupted {entry.kind} of {entry.domain} left it neither as before "
-                   f"nor as planned: {describe(after)}.")
+        summary = (f"The interrupted {entry.kind} of {entry.domain}: at {read_at} the domain was "
+                   f"neither as before the change nor as it intended: {describe(after)}.")
         changed = True
-    recorded_way_back = str(begin.get("way_back") or "")
     if not changed:
         way_back = ""
     elif recorded_way_back:
@@ -226,8 +274,33 @@ def _reconcile_one(ctx: OperationContext, writer: JournalWriter,
         way_back = restore_command(before.id, entry.domain) if before is not None else ""
     writer.resume(entry).end(OUTCOME_RECONCILED, summary=summary, way_back=way_back,
                              snapshot=after, changed=changed, requests_sent=sent,
-                             reconciled_by=ctx.who)
+                             reconciled_by=ctx.who, read_at=after.taken_at)
     return ReconcileResult(entry.op, entry.kind, entry.domain, summary, changed, way_back)
+
+
+def late_write_until(entry: JournalEntry, ctx: OperationContext) -> str | None:
+    """Until when (ISO time) a write of ``entry`` that got no certain answer could still land,
+    if that is still ahead; None when every write was answered or its horizon has passed.
+
+    The horizon of :mod:`core.operations.writes`, counted from when the request was recorded
+    as sent: the client's read timeout (the longest it waited for an answer), then the
+    late-write allowance."""
+    answers = entry.responses
+    latest: dt.datetime | None = None
+    for index, request in enumerate(entry.requests):
+        answer = answers[index] if index < len(answers) else None
+        if answer is not None and answer.get("certain", True):
+            continue
+        try:
+            sent = dt.datetime.fromisoformat(str(request.get("at", "")).replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        horizon = sent + dt.timedelta(seconds=ctx.client.policy.read_timeout_s
+                                      + ctx.writes.late_write_s)
+        latest = horizon if latest is None or horizon > latest else latest
+    if latest is None or latest <= dt.datetime.now(dt.UTC):
+        return None
+    return latest.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def quote_arg(text: str) -> str:

@@ -153,13 +153,17 @@ def differences(snapshot: Snapshot, target: Target) -> list[str]:
     return found
 
 
+def snapshot_target(b: Snapshot) -> Target:
+    """The state ``b`` records, as a target to compare a read with."""
+    return Target(b.authentication_type, writable(b.federation) if b.federation else None,
+                  {"isDefault": b.domain.get("isDefault")} if "isDefault" in b.domain else None)
+
+
 def same_state(a: Snapshot, b: Snapshot) -> bool:
     """True when two snapshots describe the same sign-in state (ids and timestamps aside)."""
     if a.readable != b.readable:
         return False
-    target = Target(b.authentication_type, writable(b.federation) if b.federation else None,
-                    {"isDefault": b.domain.get("isDefault")} if "isDefault" in b.domain else None)
-    return not differences(a, target)
+    return not differences(a, snapshot_target(b))
 
 
 def describe(snapshot: Snapshot) -> str:
@@ -212,24 +216,32 @@ PASSWORD_OPTIONS = (
 
 
 def password_impact(client: GraphClient, domain: str) -> PasswordImpact:
-    """How many users lose federated sign-in (the domain and the subdomains that follow it)."""
+    """How many users lose federated sign-in (the domain and the subdomains that follow it).
+
+    Counted by Graph (``api.users_query``), never by listing users: one ``$batch`` reads the
+    domains, the organization and the domain's count; a second, only when subdomains follow
+    the domain, counts theirs. GraphError when a count cannot be read."""
+    from core.graph.client import BatchRequest
+
+    first = client.batch([BatchRequest("GET", "/domains"),
+                          BatchRequest("GET", "/organization?$select=id,onPremisesSyncEnabled"),
+                          api.users_query(domain)])
+    total = api.counted(first[2])
     domains = [domain]
-    try:
-        for d in api.list_domains(client):
-            name = str(d.get("id", ""))
-            if name.lower().endswith("." + domain.lower()) and not d.get("isRoot", True):
-                domains.append(name)
-    except GraphError:
-        pass  # counting subdomains is a courtesy; the domain itself is counted below
-    total = 0
-    for name in domains:
-        page = api.users_in_domain(client, name, select=("id", "userPrincipalName"))
-        total += page.count if page.count is not None else len(page.users)
-    synced: bool | None
-    try:
-        org = api.organization(client)
-        synced = bool(org.get("onPremisesSyncEnabled"))
-    except GraphError:
-        synced = None
+    body = first[0].body if first[0].ok and isinstance(first[0].body, dict) else {}
+    # Counting subdomains is a courtesy (a domain list Graph did not give is skipped); the
+    # domain itself is always counted. Paged domain lists are rare: the first page is read.
+    for d in body.get("value", []):
+        name = str(d.get("id", "")) if isinstance(d, dict) else ""
+        if name.lower().endswith("." + domain.lower()) and not d.get("isRoot", True):
+            domains.append(name)
+    if len(domains) > 1:
+        total += sum(api.counted(r) for r in client.batch([api.users_query(d)
+                                                           for d in domains[1:]]))
+    synced: bool | None = None
+    org = first[1].body if first[1].ok and isinstance(first[1].body, dict) else {}
+    items = [v for v in org.get("value", []) if isinstance(v, dict)]
+    if items:
+        synced = bool(items[0].get("onPremisesSyncEnabled"))
     return PasswordImpact(domain=domain, users=total, domains_counted=tuple(domains),
                           directory_synced=synced, options=PASSWORD_OPTIONS)

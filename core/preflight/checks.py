@@ -4,9 +4,11 @@ Why they are pure: every check must be testable without a network and must say t
 the CLI, the GUI and a report. No function here does I/O; the tenant arrives as a
 :class:`TenantSnapshot` (``core.preflight.gather``), the journal probe as a :class:`JournalProbe`.
 
-Statuses: ``fail`` blocks the change; ``warn`` needs reading; ``manual`` means Federator cannot
-see it and says how to check by hand; ``skipped`` means an earlier failure makes the check
-meaningless; ``pass``. The catalogue follows admin-pain-points.md §10.
+Statuses: ``fail`` blocks the change; ``warn`` needs reading; ``unknown`` means Graph did not
+give what the check needs (refused, or failed twice), and blocks the change until accepted by id
+like a warning; ``manual`` means Federator cannot see it and says how to check by hand;
+``skipped`` means an earlier failure makes the check meaningless; ``pass``. The catalogue
+follows admin-pain-points.md §10.
 """
 
 from __future__ import annotations
@@ -22,7 +24,13 @@ from core.errors import FederatorError
 from core.findings import Finding
 from core.metadata.model import BINDING_POST, BINDING_REDIRECT, BINDING_SOAP, IdpMetadata
 from core.plan import DomainState, PlanOptions, build_plan, display_value
-from core.preflight.model import CheckAction, CheckResult, Status, TenantSnapshot
+from core.preflight.model import (
+    CheckAction,
+    CheckResult,
+    Status,
+    TenantSnapshot,
+    UserFacts,
+)
 from core.settings import FederationSettings
 from core.shellquote import command_line, ps_quote
 
@@ -501,10 +509,10 @@ def check_domain_current_state(inp: PreflightInput) -> CheckResult:
     name = str(dom["id"])
     key = f"federation:{name.lower()}"
     if key in inp.tenant.errors:
-        return _r(cid, "manual", f"{name} is federated, but Federator could not read its "
-                  "configuration: " + inp.tenant.errors[key],
-                  why, "Run Get-MgDomainFederationConfiguration -DomainId "
-                  f"{ps_quote(name)} | Format-List * and keep a copy before any change.")
+        return _unknown(cid, f"{name} is federated, but Federator could not read its "
+                        "configuration: " + inp.tenant.errors[key], why,
+                        "Run Get-MgDomainFederationConfiguration -DomainId "
+                        f"{ps_quote(name)} | Format-List * and keep a copy before any change.")
     config = inp.tenant.federation.get(name.lower())
     if config is None:
         return _r(cid, "fail", f"{name} is marked federated but Microsoft Graph shows no "
@@ -567,10 +575,12 @@ def check_tenant_issuer_unique(inp: PreflightInput) -> CheckResult:
                   "entity ID (for example https://" + inp.domain + "/idp), export its metadata "
                   "and use that.", items=clashes)
     if unread:
-        return _r(cid, "manual", "Federator could not read the configuration of "
-                  + ", ".join(unread) + ", so it cannot tell whether they use this issuer.", why,
-                  "Run Get-MgDomainFederationConfiguration -DomainId <domain> for each and "
-                  f"compare its IssuerUri with {issuer}.", items=unread)
+        result = _unknown(cid, "Federator could not read the configuration of "
+                          + ", ".join(unread) + ", so it cannot tell whether they use this "
+                          "issuer.", why, "Run Get-MgDomainFederationConfiguration -DomainId "
+                          f"<domain> for each and compare its IssuerUri with {issuer}.")
+        return CheckResult(result.id, result.title, result.status, result.found, result.why,
+                           result.remedy, items=tuple(unread))
     return _r(cid, "pass", f"No other domain uses issuer {issuer} "
               f"({plural(len(federated), 'other federated domain')} checked).", why)
 
@@ -585,10 +595,10 @@ def check_tenant_dirsync(inp: PreflightInput) -> CheckResult:
     why = ("With directory synchronization (Entra Connect or Cloud Sync), users' ImmutableIDs "
            "come from on-premises Active Directory; the IdP must send that same value.")
     if org is None:
-        return _r(cid, "manual", "Federator could not read the tenant's synchronization setting: "
-                  + inp.tenant.errors.get("organization", "no answer") + ".", why,
-                  "Check Entra admin center > Identity > Hybrid management > Microsoft Entra "
-                  "Connect: is sync enabled?")
+        return _unknown(cid, "Federator could not read the tenant's synchronization setting: "
+                        + inp.tenant.errors.get("organization", "no answer") + ".", why,
+                        "Check Entra admin center > Identity > Hybrid management > Microsoft "
+                        "Entra Connect: is sync enabled?")
     if org.get("onPremisesSyncEnabled"):
         return _r(cid, "warn", "Directory synchronization is on for this tenant.", why,
                   "Configure the IdP to send each user's synchronized ImmutableID (the base64 "
@@ -656,9 +666,9 @@ def check_access_role(inp: PreflightInput) -> CheckResult:
            + ". A role assigned through PIM must be activated first.")
     held = _held_roles(inp.tenant)
     if held is None:
-        return _r(cid, "manual", "Federator could not read your directory roles: "
-                  + inp.tenant.errors.get("roles", "no answer") + ".", why,
-                  "Check Entra admin center > Identity > Users > you > Assigned roles.")
+        return _unknown(cid, "Federator could not read your directory roles: "
+                        + inp.tenant.errors.get("roles", "no answer") + ".", why,
+                        "Check Entra admin center > Identity > Users > you > Assigned roles.")
     allowed = sorted(WRITE_ROLES[r] for r in held if r in WRITE_ROLES)
     names = sorted(n or i for i, n in held.items())
     if allowed:
@@ -744,7 +754,8 @@ def check_access_lockout(inp: PreflightInput) -> CheckResult:
         return _r(cid, "fail", " ".join(problems), why, " ".join(remedies),
                   items=glass or [])
     if problems:
-        return _r(cid, "manual", " ".join(problems), why, " ".join(remedies) or None)
+        # Only unread data gets here (who is signed in, or the Global Administrators).
+        return _unknown(cid, " ".join(problems), why, " ".join(remedies) or "Run preflight again.")
     assert glass
     found = (f"You are signed in as {me}, outside {inp.domain}. Break-glass Global "
              f"Administrators outside it: {', '.join(glass)}.")
@@ -757,20 +768,28 @@ def check_access_lockout(inp: PreflightInput) -> CheckResult:
 # Users
 
 
-def _users(inp: PreflightInput, cid: str) -> tuple[list[dict[str, Any]] | None,
-                                                   CheckResult | None]:
+def _users(inp: PreflightInput, cid: str) -> tuple[UserFacts | None, CheckResult | None]:
     dom, early = _target(inp, cid)
     if early is not None or dom is None:
         return None, early or _skip(cid, "No domain.")
     assert inp.tenant is not None
-    if inp.tenant.users is None:
-        return None, _r(cid, "manual", "Federator could not read the domain's users: "
-                        + inp.tenant.errors.get("users", "no answer") + ".",
-                        "Every user of the domain is affected by the change.",
-                        "Run: Get-MgUser -Filter \"endswith(userPrincipalName,'@" + inp.domain
-                        + "')\" -ConsistencyLevel eventual -CountVariable n -All -Property "
-                        "UserPrincipalName,OnPremisesImmutableId,AccountEnabled")
-    return inp.tenant.users, None
+    facts = inp.tenant.facts()
+    if facts is None or not facts.complete:
+        reason = ("; ".join(facts.unread) if facts is not None and facts.unread
+                  else inp.tenant.errors.get("users", "no answer"))
+        return None, _unknown(cid, "Federator could not read the domain's users: " + reason
+                              + ".", "Every user of the domain is affected by the change.",
+                              "Run: Get-MgUser -Filter \"endswith(userPrincipalName,'@"
+                              + inp.domain + "')\" -ConsistencyLevel eventual -CountVariable n "
+                              "-All -Property UserPrincipalName,OnPremisesImmutableId,"
+                              "AccountEnabled")
+    return facts, None
+
+
+def _unknown(check_id: str, found: str, why: str, remedy: str) -> CheckResult:
+    """A check whose data Graph did not give: it blocks a change until accepted by id."""
+    return _r(check_id, "unknown", found, why, remedy + " To go ahead without it, accept "
+              f"{check_id} like a warning.")
 
 
 def _scope_text(inp: PreflightInput) -> str:
@@ -781,47 +800,66 @@ def _scope_text(inp: PreflightInput) -> str:
 
 def check_users_immutable_id(inp: PreflightInput) -> CheckResult:
     cid = "users.immutable_id"
-    users, early = _users(inp, cid)
-    if early is not None or users is None:
+    facts, early = _users(inp, cid)
+    if early is not None or facts is None:
         return early or _skip(cid, "No users.")
     why = ("Microsoft finds a federated user only by the ImmutableID (onPremisesImmutableId) "
            "matching the NameID the IdP sends; a user without one gets AADSTS51004 and cannot "
            "sign in.")
-    missing = sorted((u for u in users if not u.get("onPremisesImmutableId")),
-                     key=lambda u: str(u.get("userPrincipalName", "")).lower())
+    total = facts.in_scope or 0
+    missing = facts.without_immutable_id or 0
+    sample = sorted(facts.missing_sample,
+                    key=lambda u: str(u.get("userPrincipalName", "")).lower())
     where = _scope_text(inp)
-    if not users:
+    if not total:
         return _r(cid, "pass", f"{where} has no users yet.", why)
     if missing:
         items = [str(u.get("userPrincipalName")) + ("" if u.get("accountEnabled", True)
-                                                    else " (disabled)") for u in missing]
-        return _r(cid, "warn", f"{len(missing)} of {plural(len(users), 'user')} in {where} "
-                  f"{'has' if len(missing) == 1 else 'have'} no ImmutableID: "
-                  f"{'this user' if len(missing) == 1 else 'they'} will not be able to sign in.",
-                  why,
+                                                    else " (disabled)") for u in sample]
+        listed = ("" if len(items) >= missing else
+                  f" The first {len(items)} are listed; find them all with Get-MgUser -Filter "
+                  f"\"endswith(userPrincipalName,'@{inp.domain}') and onPremisesImmutableId eq "
+                  "null\" -ConsistencyLevel eventual -CountVariable n -All.")
+        return _r(cid, "warn", f"{missing} of {plural(total, 'user')} in {where} "
+                  f"{'has' if missing == 1 else 'have'} no ImmutableID: "
+                  f"{'this user' if missing == 1 else 'they'} will not be able to sign in."
+                  + listed, why,
                   "Before federating, set each one to the value the IdP sends as NameID (for "
                   "JumpCloud and Google, usually the email address): Update-MgUser -UserId "
                   "<upn> -OnPremisesImmutableId '<value>'. Changing it after federation is "
                   "harder.", items=items)
-    return _r(cid, "pass", f"All {plural(len(users), 'user')} in {where} have an ImmutableID.",
+    return _r(cid, "pass", f"All {plural(total, 'user')} in {where} have an ImmutableID.",
               why)
+
+
+def admins_in_scope(tenant: TenantSnapshot, domain: str) -> list[str] | None:
+    """UPNs of the Global Administrators whose accounts are in ``domain`` or its subdomains
+    (None when the administrators could not be read)."""
+    if tenant.global_admins is None:
+        return None
+    affected = {domain.lower(), *(s.lower() for s in tenant.subdomains_of(domain))}
+    return sorted(str(a.get("userPrincipalName")) for a in tenant.global_admins
+                  if _domain_of(str(a.get("userPrincipalName") or "")) in affected)
 
 
 def check_users_blast_radius(inp: PreflightInput) -> CheckResult:
     cid = "users.blast_radius"
-    users, early = _users(inp, cid)
-    if early is not None or users is None:
+    facts, early = _users(inp, cid)
+    if early is not None or facts is None:
         return early or _skip(cid, "No users.")
     assert inp.tenant is not None
     why = ("Federation applies to the whole domain, never to some users: everyone in it loses "
            "password sign-in with Microsoft and signs in at the IdP.")
-    enabled = sum(1 for u in users if u.get("accountEnabled", True))
     where = _scope_text(inp)
-    found = (f"{plural(len(users), 'user')} in {where} ({enabled} enabled) will sign in at the "
-             "IdP instead of with their Microsoft password.")
-    upns = {str(u.get("userPrincipalName", "")).lower() for u in users}
-    admins = sorted(str(a.get("userPrincipalName")) for a in inp.tenant.global_admins or []
-                    if str(a.get("userPrincipalName", "")).lower() in upns)
+    found = (f"{plural(facts.in_scope or 0, 'user')} in {where} ({facts.enabled} enabled) will "
+             "sign in at the IdP instead of with their Microsoft password.")
+    admins = admins_in_scope(inp.tenant, inp.domain)
+    if admins is None:
+        return _unknown(cid, found + " Federator could not list the Global Administrators, so it "
+                        "cannot tell whether any are among them: "
+                        + inp.tenant.errors.get("global_admins", "no answer") + ".", why,
+                        "Check Entra admin center > Roles and administrators > Global "
+                        f"Administrator for accounts in {where}.")
     if admins:
         return _r(cid, "warn", found + " Global Administrators among them: "
                   + ", ".join(admins) + ".", why,
@@ -859,8 +897,9 @@ def check_local_journal(inp: PreflightInput) -> CheckResult:
         return _skip(cid, "The journal folder was not probed.")
     if not probe.writable:
         return _r(cid, "fail", f"Federator cannot write in {probe.path}: {probe.error}.", why,
-                  "Free disk space or fix the folder's permissions, or run Federator with "
-                  "--home pointing to a writable folder.")
+                  "Free disk space or fix the permissions of the journal file and its folder "
+                  "(a read-only attribute, or a sync or antivirus tool holding it), or run "
+                  "Federator with --home pointing to a writable folder.")
     return _r(cid, "pass", f"Federator can write its journal in {probe.path}.", why)
 
 

@@ -15,17 +15,21 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from core.plan import Plan
 
-Status = Literal["pass", "warn", "fail", "manual", "skipped"]
-STATUSES: tuple[Status, ...] = ("fail", "warn", "manual", "pass", "skipped")
+# ``unknown``: Federator could not read what the check needs (Graph refused or failed a read);
+# like a warning, it blocks a change until the admin accepts it by id.
+Status = Literal["pass", "warn", "fail", "unknown", "manual", "skipped"]
+STATUSES: tuple[Status, ...] = ("fail", "warn", "unknown", "manual", "pass", "skipped")
+# Statuses a change needs the admin to accept, check by check, before it goes ahead.
+TO_ACCEPT: tuple[Status, ...] = ("warn", "unknown")
 
 # How each status reads on a plain terminal and in reports: a marker that survives without colour.
 STATUS_MARKERS: dict[str, str] = {
-    "pass": "[ OK ]", "warn": "[WARN]", "fail": "[FAIL]", "manual": "[MANUAL]",
-    "skipped": "[SKIP]",
+    "pass": "[ OK ]", "warn": "[WARN]", "fail": "[FAIL]", "unknown": "[UNREAD]",
+    "manual": "[MANUAL]", "skipped": "[SKIP]",
 }
 STATUS_WORDS: dict[str, str] = {
-    "pass": "Pass", "warn": "Warning", "fail": "Fail", "manual": "Check by hand",
-    "skipped": "Skipped",
+    "pass": "Pass", "warn": "Warning", "fail": "Fail", "unknown": "Unknown (not read)",
+    "manual": "Check by hand", "skipped": "Skipped",
 }
 
 
@@ -88,6 +92,12 @@ class PreflightResult:
     elapsed_s: float = 0.0
     plan: Plan | None = None
     plan_error: str | None = None
+    facts: dict[str, Any] | None = None  # the figures the checks judged by (see facts_of)
+
+    @property
+    def to_accept(self) -> list[CheckResult]:
+        """Checks the admin must accept by id before a change: warnings and unknowns."""
+        return [c for c in self.checks if c.status in TO_ACCEPT]
 
     @property
     def failed(self) -> list[CheckResult]:
@@ -126,6 +136,7 @@ class PreflightResult:
             "elapsed_s": round(self.elapsed_s, 3),
             "summary": self.summary(),
             "checks": [c.to_json() for c in self.checks],
+            "facts": self.facts,
             "plan": self.plan.to_json() if self.plan else None,
             "plan_error": self.plan_error,
         }
@@ -139,11 +150,13 @@ class TenantSnapshot:
     (``domains``, ``organization``, ``me``, ``roles``, ``users``, ``global_admins``,
     ``federation:<domain>``). ``federation`` maps a domain to its federation configuration, or to
     ``None`` when Graph says it has none; it holds the target and every federated domain.
-    ``users`` are the users of the target domain and of its subdomains. ``global_admins`` are the
-    principals holding Global Administrator (user objects with ``userPrincipalName``,
-    ``accountEnabled``, ``onPremisesSyncEnabled``, ``userType``; other principal kinds keep their
-    ``@odata.type``). ``scopes`` and ``token_roles`` come from the access token's ``scp`` and
-    ``wids`` claims (decoded, never verified, never logged).
+    ``user_facts`` are the users of the target domain and of its subdomains as Graph counted them
+    (what ``gather`` fills); ``users``, a plain list of those users, serves snapshots built by
+    hand (tests) and is counted by :meth:`facts` when there are no ``user_facts``.
+    ``global_admins`` are the principals holding Global Administrator (user objects with
+    ``userPrincipalName``, ``accountEnabled``, ``onPremisesSyncEnabled``, ``userType``; other
+    principal kinds keep their ``@odata.type``). ``scopes`` and ``token_roles`` come from the
+    access token's ``scp`` and ``wids`` claims (decoded, never verified, never logged).
     """
 
     target: str
@@ -158,6 +171,16 @@ class TenantSnapshot:
     token_roles: frozenset[str] | None = None
     errors: dict[str, str] = field(default_factory=dict)
     round_trips: int = 0
+    user_facts: UserFacts | None = None
+
+    def facts(self) -> UserFacts | None:
+        """The users figures: counted by Graph (``user_facts``) or, for a snapshot built from a
+        list of ``users``, counted from it; None when neither could be read."""
+        if self.user_facts is not None:
+            return self.user_facts
+        if self.users is None:
+            return None
+        return UserFacts.from_users(self.users, (self.target, *self.subdomains_of(self.target)))
 
     def domain(self, name: str) -> dict[str, Any] | None:
         """The domain object named ``name`` (case-insensitive), if the tenant has it."""
@@ -191,3 +214,35 @@ class TenantSnapshot:
     @property
     def signed_in_as(self) -> str | None:
         return str(self.me.get("userPrincipalName")) if self.me else None
+
+
+SAMPLE_SIZE = 50  # users without an ImmutableID listed by name (the count is always whole)
+
+
+@dataclass
+class UserFacts:
+    """The users of the target domain and its subdomains, as Graph counted them.
+
+    Counts are ``None`` when Graph did not give them; ``unread`` then says, in plain words, what
+    could not be read and why. ``missing_sample`` lists some of the users without an ImmutableID
+    (``userPrincipalName``, ``accountEnabled``), at most :data:`SAMPLE_SIZE` per domain.
+    """
+
+    domains: tuple[str, ...]
+    in_scope: int | None = None
+    without_immutable_id: int | None = None
+    enabled: int | None = None
+    missing_sample: list[dict[str, Any]] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.unread and None not in (self.in_scope, self.without_immutable_id,
+                                                self.enabled)
+
+    @classmethod
+    def from_users(cls, users: list[dict[str, Any]], domains: tuple[str, ...]) -> UserFacts:
+        missing = [u for u in users if not u.get("onPremisesImmutableId")]
+        return cls(domains=domains, in_scope=len(users), without_immutable_id=len(missing),
+                   enabled=sum(1 for u in users if u.get("accountEnabled", True)),
+                   missing_sample=missing)

@@ -15,7 +15,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core.errors import FederatorError, InputError
 from core.findings import Finding
@@ -35,8 +35,14 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a
 
 
 def normalize_domain(text: str) -> str:
-    """A domain name as Graph names it (lower case); InputError when it cannot be one."""
-    name = text.strip().rstrip(".").lower()
+    """A domain name as Graph names it (lower case, no final dot, an IDN in its ``xn--`` form:
+    ``core.domain_names``); InputError when it cannot be one."""
+    from core.domain_names import ascii_form
+
+    try:
+        name = ascii_form(text)
+    except (ValueError, UnicodeError):  # not a valid internationalised name
+        name = ""
     if not _DOMAIN.match(name):
         raise InputError(f"'{text}' is not a domain name.", code="bad_domain",
                          remedy="Give the domain as it appears in the admin center, for example "
@@ -44,9 +50,17 @@ def normalize_domain(text: str) -> str:
     return name
 
 
-def probe_journal(paths: Paths) -> JournalProbe:
-    """Whether Federator can create, write and remove a file in its journal folder."""
+def probe_journal(paths: Paths, tenant_id: str | None = None) -> JournalProbe:
+    """Whether Federator can create, write and remove a file in its journal folder, and, once
+    the tenant is known, open that tenant's journal file and lock as a change will."""
     folder = paths.journal_dir
+    if tenant_id:
+        from core.journal import Journal
+
+        journal = Journal(folder, tenant_id)
+        why = journal.cannot_write()
+        if why is not None:
+            return JournalProbe(str(journal.path), False, why)
     probe = folder / f".preflight-probe-{secrets.token_hex(4)}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -56,6 +70,8 @@ def probe_journal(paths: Paths) -> JournalProbe:
         probe.unlink()
     except OSError as exc:
         return JournalProbe(str(folder), False, exc.strerror or type(exc).__name__)
+    if tenant_id:
+        return JournalProbe(str(Journal(folder, tenant_id).path), True)
     return JournalProbe(str(folder), True)
 
 
@@ -107,7 +123,8 @@ def run_preflight(domain: str, metadata: MetadataInput, *, client: GraphClient |
         domain=domain, metadata=metadata.metadata, metadata_error=metadata.error,
         settings=metadata.settings, settings_findings=metadata.findings, tenant=snapshot,
         tenant_error=tenant_error or (None if client else "Federator was not signed in."),
-        journal=probe_journal(paths), options=options, now=started)
+        journal=probe_journal(paths, snapshot.tenant_id if snapshot else None),
+        options=options, now=started)
     checks = run_checks(inp)
     result = PreflightResult(
         domain=domain, checks=checks, started_at=started, metadata_source=metadata.source,
@@ -116,9 +133,30 @@ def run_preflight(domain: str, metadata: MetadataInput, *, client: GraphClient |
         tenant_id=snapshot.tenant_id if snapshot else None,
         signed_in_as=snapshot.signed_in_as if snapshot else None, sandbox=sandbox,
         round_trips=snapshot.round_trips if snapshot else 0)
+    result.facts = facts_of(snapshot, domain) if snapshot else None
     result.plan, result.plan_error = plan_for(domain, inp, options)
     result.elapsed_s = time.perf_counter() - clock
     return result
+
+
+def facts_of(snapshot: TenantSnapshot, domain: str) -> dict[str, Any]:
+    """The figures the user and lock-out checks judged by (``preflight --json``'s ``facts``);
+    a figure Graph did not give is ``null`` and ``truncated`` is then true."""
+    from core.preflight.checks import admins_in_scope
+
+    facts = snapshot.facts()
+    admins = admins_in_scope(snapshot, domain)
+    complete = facts is not None and facts.complete
+    return {
+        "users_in_scope": facts.in_scope if facts else None,
+        "users_without_immutable_id": facts.without_immutable_id if facts else None,
+        "users_enabled": facts.enabled if facts else None,
+        "global_admins_in_scope": admins,
+        "truncated": not complete or admins is None,
+        "unread": sorted({*(facts.unread if facts else []),
+                          *(f"{k}: {v}" for k, v in snapshot.errors.items()
+                            if k != "users" or facts is None)}),
+    }
 
 
 def domain_state(snapshot: TenantSnapshot, domain: str) -> DomainState | None:

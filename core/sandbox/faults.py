@@ -6,16 +6,17 @@ exact and documented here (and in the README, "Sandbox tenant and fault injectio
 SPEC grammar (items separated by commas; whitespace anywhere is ignored, case too)::
 
     SPEC        := ITEM ("," ITEM)*
-    ITEM        := ["item:"] FAULT | "latency:" MS | "expire-token"
+    ITEM        := ["item:" | "write:"] FAULT ["/" PATH] | "latency:" MS | "expire-token"
     FAULT       := KIND [":" AMOUNT] ["@" RETRY_AFTER]
     KIND        := "429" | "500" | "502" | "503" | "504" | "drop" | "drop-after" | "slow"
+                 | "late"
     AMOUNT      := N    integer >= 1: the next N matching requests get the fault (default 1)
                  | P    decimal with a "." and 0 < P <= 1: each matching request gets the fault
                         with probability P, drawn from random.Random(seed) (so a given seed and
                         request sequence always gives the same faults)
     RETRY_AFTER := seconds, integer or decimal ("2", "0.05"); sent verbatim as ``Retry-After``.
                    Without "@" no Retry-After header is sent (to exercise exponential backoff).
-                   For ``slow`` it is the delay instead, and required.
+                   For ``slow`` and ``late`` it is the delay instead, and required.
 
 What each kind does:
 
@@ -28,10 +29,19 @@ What each kind does:
   with no response: the case where a client must re-read instead of repeating a write.
 * ``slow``: the request waits ``@S`` seconds, then is processed and answered normally (a client
   whose read timeout is shorter gives up; the server still processes it, like Graph would).
+* ``late``: the connection is closed at once with no response, and the request is processed
+  ``@S`` seconds later (a write that lands after the client has given up on it, as a Graph
+  write whose answer was lost may: the case where one re-read is not proof).
+* ``/PATH`` suffix: the fault applies only to requests whose path (after ``/v1.0``) starts with
+  ``/PATH``, ignoring case: ``item:500:2/users`` fails the next two ``/users`` items of a batch
+  (a first try and its retry) and nothing else.
 * ``item:`` prefix: applies to the individual requests inside a ``POST /$batch`` (the batch itself
   answers 200 and the item carries the status, ``Retry-After`` in the item's ``headers``).
-  ``drop``/``drop-after``/``slow`` cannot be item faults. Without the prefix a fault applies to
-  top-level Graph requests, including the ``$batch`` envelope.
+  ``drop``/``drop-after``/``slow``/``late`` cannot be item faults. Without the prefix a fault
+  applies to top-level Graph requests, including the ``$batch`` envelope.
+* ``write:`` prefix: applies to top-level writes only (POST, PATCH, DELETE other than the
+  ``$batch`` envelope); reads pass untouched and do not use the count up. To fail every attempt
+  of one write while the client's re-reads still see the tenant.
 * ``latency:MS``: every request (Graph and login) is delayed by MS milliseconds (added to the
   sandbox's base latency).
 * ``expire-token``: every access token issued before the plan was installed is from now on
@@ -65,6 +75,7 @@ from core.errors import InputError
 STATUS_KINDS = frozenset({"429", "500", "502", "503", "504"})
 DROP_KINDS = frozenset({"drop", "drop-after"})
 SLOW = "slow"
+LATE = "late"
 _NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
 
@@ -91,8 +102,8 @@ class Fault:
 
     @property
     def delay_s(self) -> float:
-        """For ``slow``: how long the request waits before being processed."""
-        return float(self.retry_after or 0) if self.kind == SLOW else 0.0
+        """For ``slow`` and ``late``: how long the request waits before being processed."""
+        return float(self.retry_after or 0) if self.kind in (SLOW, LATE) else 0.0
 
 
 @dataclass
@@ -102,6 +113,8 @@ class _Rule:
     share: float | None
     retry_after: str | None
     items: bool
+    writes: bool = False
+    path: str | None = None
 
 
 class FaultPlan:
@@ -133,20 +146,24 @@ class FaultPlan:
             return
         items = text.startswith("item:")
         text = text.removeprefix("item:")
+        writes = text.startswith("write:")
+        text = text.removeprefix("write:")
+        text, slash, path = text.partition("/")
+        only = "/" + path.strip("/") if slash else None
         retry_after: str | None = None
         if "@" in text:
             text, retry_after = text.split("@", 1)
             if not _NUMBER.match(retry_after):
                 raise FaultSpecError(f"Retry-After must be seconds, as in 429:3@1.5 (got {raw!r})")
         kind, _, amount = text.partition(":")
-        if kind not in STATUS_KINDS | DROP_KINDS | {SLOW}:
+        if kind not in STATUS_KINDS | DROP_KINDS | {SLOW, LATE}:
             raise FaultSpecError(
                 f"unknown fault {kind!r} in {raw!r}: use 429, 500, 502, 503, 504, drop, "
-                "drop-after, slow, latency:MS or expire-token")
+                "drop-after, slow, late, latency:MS or expire-token")
         if items and kind not in STATUS_KINDS:
             raise FaultSpecError(f"{raw!r}: only status faults apply inside a $batch")
-        if kind == SLOW and retry_after is None:
-            raise FaultSpecError(f"{raw!r}: slow needs its delay in seconds, as in slow:1@3")
+        if kind in (SLOW, LATE) and retry_after is None:
+            raise FaultSpecError(f"{raw!r}: {kind} needs its delay in seconds, as in {kind}:1@3")
         if retry_after is not None and kind in DROP_KINDS:
             raise FaultSpecError(f"{raw!r}: a dropped connection has no Retry-After")
         remaining: int | None = 1
@@ -163,13 +180,20 @@ class FaultPlan:
                 remaining = int(amount)
                 if remaining < 1:
                     raise FaultSpecError(f"{raw!r}: a count must be at least 1")
-        self._rules.append(_Rule(kind, remaining, share, retry_after, items))
+        self._rules.append(_Rule(kind, remaining, share, retry_after, items, writes, only))
 
-    def next_fault(self, *, batch_item: bool = False) -> Fault | None:
-        """The fault for the next Graph request (or ``$batch`` item), consuming counts."""
+    def next_fault(self, *, batch_item: bool = False, write: bool = False,
+                   path: str = "") -> Fault | None:
+        """The fault for the next Graph request (or ``$batch`` item) to ``path`` (relative to
+        the version root), consuming counts."""
+        wanted = "/" + path.lower().lstrip("/")
         with self._lock:
             for rule in self._rules:
-                if rule.items != batch_item:
+                if rule.items != batch_item or (rule.writes and not write):
+                    continue
+                if rule.path is not None and not (wanted == rule.path
+                                                   or wanted.startswith(rule.path + "/")
+                                                   or wanted.startswith(rule.path + "?")):
                     continue
                 if rule.remaining is not None:
                     if rule.remaining <= 0:

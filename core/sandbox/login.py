@@ -36,17 +36,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
+from core.sandbox.consent import (
+    TokenLog,
+    add_consent,
+    consented,
+    requested_permissions,
+    unconsentable,
+)
 from core.sandbox.state import TenantStore
 from core.sandbox.tokens import (
-    DEFAULT_SCOPES,
-    RESERVED_SCOPES,
+    GRAPH_PREFIX,
     TokenError,
     access_claims,
     client_info,
     decode,
     encode,
     id_token_claims,
-    short_scope,
 )
 from core.sandbox.wire import Request, Response
 
@@ -56,6 +61,16 @@ DEVICE_POLL_INTERVAL_S = 1  # Entra says 5; 1 keeps msal's polling loop short in
 REFRESH_LIFETIME_S = 90 * 24 * 3600
 DEFAULT_CLIENT_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 USER_CODE_ALPHABET = string.ascii_uppercase + string.digits
+# Grants where the admin is in front of a sign-in page and can consent to new permissions;
+# "sandbox" is the in-process demo session signing itself in.
+INTERACTIVE_GRANTS = frozenset({"device_code", "authorization_code", "sandbox"})
+
+
+def _as_requested(granted: Sequence[str], requested: Sequence[str]) -> list[str]:
+    """The granted permissions written as the request wrote Graph's (msal matches cached tokens
+    by these strings): fully qualified when the request was."""
+    qualified = any(s.startswith(GRAPH_PREFIX) for s in requested)
+    return [f"{GRAPH_PREFIX}{p}" if qualified else p for p in granted]
 
 
 @dataclass
@@ -91,6 +106,9 @@ class LoginSettings:
     signin_user: str = "ops@contoso.com"
     auto_approve: bool = True
     access_lifetime_s: int = 3600
+    # The admin says "No" on the device-code page: polls answer ``authorization_declined``
+    # (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code, expected errors).
+    decline_device_codes: bool = False
 
 
 def oauth_error(error: str, code: int, description: str, status: int = 400) -> Response:
@@ -115,6 +133,7 @@ class Login:
     base_url: str
     settings: LoginSettings = field(default_factory=LoginSettings)
     now: Callable[[], float] = time.time
+    token_log: TokenLog | None = None
     _devices: dict[str, DeviceCode] = field(default_factory=dict)
     _codes: dict[str, AuthCode] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -138,43 +157,71 @@ class Login:
         return encode(claims, self.store.secret)
 
     def _token_response(self, upn: str, scopes: list[str], client_id: str,
-                        nonce: str | None = None) -> Response:
+                        nonce: str | None = None, *, grant: str) -> Response:
+        """Entra's answer to a token request: the client's consented permissions (see
+        ``consent.py``), after the admin consents to new ones in an interactive ``grant``
+        (device code, authorization code, the in-process ``sandbox`` sign-in); a refresh-token
+        request naming a permission not consented yet fails with AADSTS65001."""
+        requested = requested_permissions(scopes)
+        granted, refusal = self.grant(upn, requested, client_id, grant=grant)
+        if refusal is not None:
+            return refusal
         with self.store.lock:
             self.store.refresh()
             user = self.store.user_by_upn(upn)
-            if user is None:
-                return oauth_error("invalid_grant", 50034,
-                                   f"The user account {upn} does not exist in the "
-                                   f"{self.store.tenant_id} directory.")
-            unconsented = set(self.store.data.get("unconsentedScopes") or ())
             tenant_id = self.store.tenant_id
-        graph_scopes = [s for s in scopes if s not in RESERVED_SCOPES]
-        if any(short_scope(s) == ".default" for s in graph_scopes):
-            # ".default": every permission the app was consented; the sandbox's app has
-            # Federator's scopes.
-            graph_scopes = [s for s in graph_scopes if short_scope(s) != ".default"]
-            graph_scopes += [s for s in DEFAULT_SCOPES if s not in graph_scopes]
-        refused = [s for s in graph_scopes if short_scope(s) in unconsented]
-        if refused:
-            return oauth_error("invalid_grant", 65001,
-                               f"The user or administrator has not consented to use the "
-                               f"application with ID '{client_id}'. Send an interactive "
-                               f"authorization request for this user and resource.")
+        assert user is not None  # grant() refused unknown users
         lifetime = self.settings.access_lifetime_s
-        access = self.issue_access_token(upn, graph_scopes, lifetime_s=lifetime,
+        access = self.issue_access_token(upn, granted, lifetime_s=lifetime,
                                          client_id=client_id)
         refresh = encode({"typ": "refresh", "upn": upn, "tid": tenant_id, "cid": client_id,
-                          "scopes": graph_scopes, "jti": uuid.uuid4().hex,
+                          "scopes": granted, "jti": uuid.uuid4().hex,
                           "exp": int(self.now()) + REFRESH_LIFETIME_S}, self.store.secret)
         id_token = encode(id_token_claims(tenant_id=tenant_id, user=user, client_id=client_id,
                                           issuer=self.issuer, nonce=nonce,
                                           lifetime_s=lifetime), self.store.secret)
-        payload = {"token_type": "Bearer", "scope": " ".join(graph_scopes),
+        payload = {"token_type": "Bearer", "scope": " ".join(_as_requested(granted, scopes)),
                    "expires_in": lifetime, "ext_expires_in": lifetime,
                    "access_token": access, "refresh_token": refresh, "id_token": id_token,
                    "client_info": client_info(tenant_id=tenant_id, user_id=user["id"])}
         return Response(200, payload, content_type="application/json; charset=utf-8",
                         headers={"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"})
+
+    def grant(self, upn: str, requested: list[str], client_id: str, *,
+              grant: str) -> tuple[list[str], Response | None]:
+        """(the permissions a token for ``upn`` carries, or an error answer), applying consent
+        and recording the attempt in the token log."""
+        interactive = grant in INTERACTIVE_GRANTS
+        with self.store.lock:
+            self.store.refresh()
+            user = self.store.user_by_upn(upn)
+            blocked = unconsentable(self.store)
+            current = consented(self.store, client_id)
+            tenant_id = self.store.tenant_id
+        refusal: Response | None = None
+        if user is None:
+            refusal = oauth_error("invalid_grant", 50034,
+                                  f"The user account {upn} does not exist in the "
+                                  f"{tenant_id} directory.")
+        else:
+            wanted = [p for p in requested if p != ".default"]
+            if any(p in blocked for p in wanted) or (
+                    not interactive and any(p not in current for p in wanted)):
+                refusal = oauth_error("invalid_grant", 65001,
+                                      f"The user or administrator has not consented to use the "
+                                      f"application with ID '{client_id}'. Send an interactive "
+                                      f"authorization request for this user and resource.")
+            elif interactive and any(p not in current for p in wanted):
+                add_consent(self.store, client_id, wanted)
+                with self.store.lock:
+                    current = consented(self.store, client_id)
+        granted = [] if refusal is not None else current
+        if self.token_log is not None:
+            self.token_log.record(grant=grant, client_id=client_id, upn=upn,
+                                  requested=requested, granted=granted,
+                                  error="AADSTS65001" if refusal is not None and user else
+                                  ("AADSTS50034" if refusal is not None else None))
+        return granted, refusal
 
     @property
     def issuer(self) -> str:
@@ -311,12 +358,18 @@ class Login:
                     return oauth_error("expired_token", 70020,
                                        "The provided value for the input parameter "
                                        "'device_code' is expired.")
+                if self.settings.decline_device_codes:
+                    del self._devices[entry.device_code]
+                    # The error is Microsoft's; the AADSTS number is our best reading.
+                    return oauth_error("authorization_declined", 70000,
+                                       "The end user denied the authorization request.")
                 if entry.upn is None:
                     return oauth_error("authorization_pending", 70016,
                                        "OAuth 2.0 device flow error. Authorization is pending. "
                                        "Continue polling.")
                 del self._devices[entry.device_code]
-            return self._token_response(entry.upn, entry.scopes, entry.client_id)
+            return self._token_response(entry.upn, entry.scopes, entry.client_id,
+                                        grant="device_code")
         if grant == "refresh_token":
             try:
                 claims = decode(form.get("refresh_token", ""), self.store.secret,
@@ -330,7 +383,8 @@ class Login:
                 return oauth_error("invalid_grant", 9002313,
                                    "Invalid request. Request is malformed or invalid.")
             scopes = form.get("scope", "").split() or list(claims.get("scopes") or [])
-            return self._token_response(str(claims["upn"]), scopes, client_id)
+            return self._token_response(str(claims["upn"]), scopes, client_id,
+                                        grant="refresh_token")
         if grant == "authorization_code":
             with self._lock:
                 code = self._codes.pop(form.get("code", ""), None)
@@ -354,7 +408,8 @@ class Login:
                                        "The Code_Verifier does not match the code_challenge "
                                        "supplied in the authorization request.")
             scopes = form.get("scope", "").split() or code.scopes
-            return self._token_response(code.upn, scopes, client_id, nonce=code.nonce)
+            return self._token_response(code.upn, scopes, client_id, nonce=code.nonce,
+                                        grant="authorization_code")
         return oauth_error("unsupported_grant_type", 70003,
                            "The app requested an unsupported grant type "
                            f"'{html.escape(grant)}'.")

@@ -24,7 +24,7 @@ from core.sandbox.faults import Fault
 from core.sandbox.seed import GLOBAL_ADMIN
 from core.sandbox.state import TenantStore
 from core.sandbox.tokens import TokenError, decode
-from core.sandbox.wire import GRAPH_JSON, Request, Response, graph_error
+from core.sandbox.wire import Request, Response, graph_error
 
 MAX_BATCH = 20  # documented, ref §6.1
 DEFAULT_PAGE = 100
@@ -112,11 +112,13 @@ class Graph:
 
     def __init__(self, store: TenantStore, *, graph_url: str,
                  expired_before_ns: Callable[[], int],
-                 item_fault: Callable[[], Fault | None]) -> None:
+                 item_fault: Callable[[str], Fault | None]) -> None:
         self.store = store
         self.graph_url = graph_url
         self.expired_before_ns = expired_before_ns
         self.item_fault = item_fault
+        # Whether "onPremisesImmutableId eq/ne null" is answered (see check_user_filter).
+        self.immutable_null = True
 
     # ----------------------------------------------------------------------------------- entry
 
@@ -212,6 +214,8 @@ class Graph:
             self._allow(method, "GET")
             if len(parts) == 1:
                 return self.list_users(request, caller)
+            if len(parts) == 2 and parts[1] == "$count":
+                return self.list_users(request, caller, count_only=True)
             if len(parts) == 2:
                 return self.get_user(request, caller, parts[1])
         if head == "organization" and len(parts) == 1:
@@ -801,38 +805,47 @@ class Graph:
         count = request.query.get("$count", "").lower()
         if count not in ("", "true", "false"):
             raise bad_request(f"Invalid value '{count}' for $count.")  # best reading
-        if count == "true" and (request.header("consistencylevel") or "").lower() != "eventual":
-            # best reading: directory objects count only with ConsistencyLevel: eventual.
-            raise bad_request("$count is not currently supported.", "Request_BadRequest")
-        return count == "true"
+        # Documented: without ConsistencyLevel: eventual, Graph "silently ignores the $count
+        # query parameter" on directory objects (https://learn.microsoft.com/graph/
+        # aad-advanced-queries, "Error handling for advanced queries on directory objects").
+        return count == "true" and \
+            (request.header("consistencylevel") or "").lower() == "eventual"
 
-    def list_users(self, request: Request, caller: Caller) -> Response:
+    def list_users(self, request: Request, caller: Caller, *,
+                   count_only: bool = False) -> Response:
+        """``/users`` (a page) or ``/users/$count`` (the number, as text/plain), over the stored
+        users and the bulk users (``core.sandbox.bulk``), by the advanced-query rules."""
         self.require(caller, perm.SCOPES_USERS)
-        counted = self._count_requested(request)
+        eventual = (request.header("consistencylevel") or "").lower() == "eventual"
+        if count_only and not eventual:
+            # documented (https://learn.microsoft.com/graph/aad-advanced-queries, "Error
+            # handling for advanced queries on directory objects")
+            raise bad_request("$count is not currently supported.", "Request_BadRequest")
+        counted = not count_only and self._count_requested(request)
         clauses = parse_filter(request.query.get("$filter", ""))
-        for op, _prop, _value in clauses:
-            if op in ("endswith", "ne") and not self._advanced(request):
-                missing_header = (request.header("consistencylevel") or "").lower() != "eventual"
-                operator = "endsWith" if op == "endswith" else "ne"
-                if missing_header:
-                    # best reading (the text Graph gives today for endsWith without the header)
-                    raise bad_request(f"Operator '{operator}' is not supported because the "
-                                      "'ConsistencyLevel:eventual' header is missing. Refer to "
-                                      "https://aka.ms/graph-docs/advanced-queries for more "
-                                      "information", "Request_UnsupportedQuery")
-                raise bad_request(f"Operator '{operator}' is not supported because the required "
-                                  "parameters might be missing. Try adding $count with a value "
-                                  "of true and the ConsistencyLevel header with a value of "
-                                  "eventual.", "Request_UnsupportedQuery")
-        users = [u for u in self.store.data["users"] if matches(u, clauses, USER_PROPERTIES)]
+        check_user_filter(clauses, advanced=eventual and (count_only or counted),
+                          immutable_null=self.immutable_null)
+
+        def test(user: dict[str, Any]) -> bool:
+            return matches(user, clauses, USER_PROPERTIES)
+
+        stored = [u for u in self.store.data["users"] if test(u)]
+        bulk = self.store.bulk
+        bulk_total, bulk_indices = bulk.filtered(clauses, test)
+        total = len(stored) + bulk_total
+        if count_only:
+            return Response(200, body=str(total).encode("ascii"),
+                            content_type="text/plain; charset=utf-8")
         top = self._top(request)
         offset = self._skiptoken(request)
-        page = users[offset:offset + top]
+        page = stored[offset:offset + top]
+        if len(page) < top and bulk_total:
+            page += bulk.users(bulk_indices, max(0, offset - len(stored)), top - len(page))
         payload: dict[str, Any] = {"@odata.context": self.context(
             f"users{self._select_fragment(request)}")}
         if counted:
-            payload["@odata.count"] = len(users)
-        if offset + top < len(users):
+            payload["@odata.count"] = total
+        if offset + top < total:
             payload["@odata.nextLink"] = self._next_link(request, offset + top)
         payload["value"] = [self._user_view(u, request) for u in page]
         return Response(200, payload)
@@ -953,9 +966,13 @@ class Graph:
             headers = {k: v for k, v in result.headers.items()
                        if k not in ("request-id", "client-request-id")}
             entry: dict[str, Any] = {"id": item_id, "status": result.status,
-                                     "headers": {"Content-Type": GRAPH_JSON, **headers}}
+                                     "headers": {"Content-Type": result.content_type,
+                                                 **headers}}
             if result.payload is not None:
                 entry["body"] = result.payload
+            elif result.body:
+                # best reading: a text answer (/users/$count) as a JSON string.
+                entry["body"] = result.body.decode("utf-8", "replace")
             responses.append(entry)
         responses.reverse()
         return Response(200, {"responses": responses})
@@ -980,7 +997,7 @@ class Graph:
             return graph_error(sub_request, 400, "BadRequest",
                                f"Write request id : {item['id']} does not contain Content-Type "
                                "header or body.")
-        fault = self.item_fault()
+        fault = self.item_fault(urlsplit("/" + url.lstrip("/")).path)
         if fault is not None and fault.status is not None:
             return self.fault_response(sub_request, fault)
         parts = urlsplit("/" + url.lstrip("/"))
@@ -1041,6 +1058,58 @@ def parse_filter(text: str) -> list[tuple[str, str, Any]]:
         # best reading
         raise bad_request(f"Invalid filter clause: {part}", "Request_UnsupportedQuery")
     return clauses
+
+
+# Which user $filter clauses need the advanced query parameters (ConsistencyLevel: eventual and
+# $count), from Microsoft's table "Support for filter by properties of Microsoft Entra ID
+# (directory) objects" (https://learn.microsoft.com/graph/aad-advanced-queries): ne and endsWith
+# always; eq on the properties below; null only where the table's "null values" column allows it.
+# The table leaves that column empty for onPremisesImmutableId (and the user resource lists
+# "eq, ne, NOT, ge, le, in" for it, no null); whether Graph answers "onPremisesImmutableId eq
+# null" is unconfirmed. The sandbox answers it in advanced queries by default and refuses it
+# with FEDERATOR_SANDBOX_IMMUTABLE_NULL=refuse; Federator falls back to a bounded listing when
+# Graph refuses it.
+_ADVANCED_EQ = frozenset({"onpremisesimmutableid", "mobilephone", "officelocation",
+                          "preferredlanguage"})
+_NULL_FILTERABLE = frozenset({"displayname", "givenname", "surname", "jobtitle", "mobilephone",
+                              "officelocation", "preferredlanguage", "usertype",
+                              "onpremisesimmutableid"})
+_ENDSWITH = frozenset({"mail", "userprincipalname"})
+_STARTSWITH = frozenset({"mail", "userprincipalname", "displayname", "givenname", "surname",
+                         "mobilephone", "officelocation", "preferredlanguage"})
+
+
+def check_user_filter(clauses: list[tuple[str, str, Any]], *, advanced: bool,
+                      immutable_null: bool = True) -> None:
+    """Refuse a user filter as Graph does: unsupported clauses always, advanced-only clauses
+    without the advanced query parameters."""
+    nullable = _NULL_FILTERABLE if immutable_null else _NULL_FILTERABLE - {
+        "onpremisesimmutableid"}
+    for op, prop, value in clauses:
+        name = prop.lower()
+        needs_advanced = op in ("ne", "endswith")
+        supported = True
+        if op == "endswith":
+            supported = name in _ENDSWITH
+        elif op == "startswith":
+            supported = name in _STARTSWITH
+        elif value is None:
+            supported, needs_advanced = name in nullable, True
+        elif op == "eq" and name in _ADVANCED_EQ:
+            needs_advanced = True
+        if not supported:
+            # documented text (aad-advanced-queries, for an unindexed property)
+            raise bad_request(f"Unsupported or invalid query filter clause specified for "
+                              f"property '{prop}' of resource 'User'.",
+                              "Request_UnsupportedQuery")
+        if needs_advanced and not advanced:
+            operator = {"endswith": "endsWith", "startswith": "startsWith"}.get(op, op)
+            # documented text (aad-advanced-queries, "Error handling for advanced queries")
+            raise bad_request(f"Operator '{operator}' is not supported because the required "
+                              "parameters might be missing. Try adding $count=true query "
+                              "parameter and ConsistencyLevel:eventual header. Refer to "
+                              "https://aka.ms/graph-docs/advanced-queries for more information",
+                              "Request_UnsupportedQuery")
 
 
 def matches(item: dict[str, Any], clauses: list[tuple[str, str, Any]],

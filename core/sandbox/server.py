@@ -12,18 +12,25 @@ Routing: ``/v1.0/...`` is Graph (``rules.py``), ``/getuserrealm.srf`` and ``/com
 are home realm discovery (``realm.py``), ``/sandbox/...`` are the sandbox's own control endpoints
 (below), anything else is ``/{tenant}/...`` login (``login.py``).
 
-Control endpoints (loopback only, no token; for the demo and for scripts driving ``serve``):
+Control endpoints (loopback only; for the demo and for scripts driving ``serve``):
 ``GET /sandbox/device`` (device-code approval page), ``POST /sandbox/approve`` (form ``user_code``,
-``upn``), ``POST /sandbox/faults`` (JSON ``{"spec": SPEC|null}``), ``POST /sandbox/latency``
-(``{"ms": N}``), ``POST /sandbox/reset``, ``POST /sandbox/token`` (``{"upn", "scopes",
-"lifetime_s"}`` -> ``{"access_token"}``), ``GET /sandbox/requests`` (the request log).
+``upn``): the sign-in page a person uses, open like Entra's. The others change the tenant or mint
+tokens, so they need the sandbox's own credential, a random key made at each start and written
+owner-only (0600) to ``control_key_file`` in the state folder, sent as the
+``X-Federator-Sandbox-Key`` header (401 without it, 403 when wrong): another local user or a web
+page cannot mint tokens or reset the tenant. ``POST /sandbox/faults`` (JSON ``{"spec":
+SPEC|null}``), ``POST /sandbox/latency`` (``{"ms": N}``), ``POST /sandbox/reset``,
+``POST /sandbox/token`` (``{"upn", "scopes", "lifetime_s"}`` -> ``{"access_token"}``),
+``GET /sandbox/requests`` (the request log).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
 import logging
+import secrets
 import socket
 import ssl
 import struct
@@ -38,6 +45,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from core.sandbox.consent import ANY_CLIENT, TokenLog, requested_permissions, set_consented
 from core.sandbox.faults import FaultPlan
 from core.sandbox.login import Login, LoginSettings, device_page
 from core.sandbox.realm import getuserrealm, userrealm
@@ -52,6 +60,10 @@ log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 REQUEST_LOG_LIMIT = 100_000
+CONTROL_KEY_HEADER = "X-Federator-Sandbox-Key"
+# Control endpoints that need the key: they mint tokens, change the tenant or its faults, or show
+# what was asked of it.
+PROTECTED_CONTROLS = frozenset({"faults", "latency", "reset", "token", "requests"})
 _DROP = Response(0)  # sentinel: close the connection without answering
 
 
@@ -190,13 +202,19 @@ class Sandbox:
     ``propagation_s`` is how long home realm discovery lags behind Graph changes. ``port`` 0
     picks a free port. ``signin_user`` is who the login endpoints sign in when the request names
     nobody (``login_hint``); ``auto_approve`` False leaves device codes pending until
-    ``approve_device_code`` or the ``/sandbox/device`` page approves them.
+    ``approve_device_code`` or the ``/sandbox/device`` page approves them. ``users`` sets how
+    many extra deterministic users fabrikam.com holds (``core.sandbox.bulk``; None keeps what
+    the state holds). ``immutable_null`` False refuses ``onPremisesImmutableId eq null`` filters
+    (see ``check_user_filter`` in ``core.sandbox.rules``).
     """
 
     def __init__(self, state_dir: Path | None = None, *, seed: int = 0, latency_ms: float = 0,
                  faults: str | None = None, propagation_s: float = 0.0, port: int = 0,
-                 signin_user: str = DEFAULT_USER, auto_approve: bool = True) -> None:
+                 signin_user: str = DEFAULT_USER, auto_approve: bool = True,
+                 users: int | None = None, immutable_null: bool = True) -> None:
         self.seed = seed
+        self.bulk_users = users
+        self.immutable_null = immutable_null
         self.latency_ms = float(latency_ms)
         self.propagation_s = float(propagation_s)
         self.request_log: list[RequestRecord] = []
@@ -212,11 +230,14 @@ class Sandbox:
         self._login_settings = LoginSettings(signin_user=signin_user, auto_approve=auto_approve)
         self._pending_faults = faults
         self.ca_bundle = Path()
+        self.control_key_file = Path()
+        self.control_key = ""
         self.url = ""
         self._store: TenantStore | None = None
         self._graph: Graph | None = None
         self._login: Login | None = None
         self._tls_context: ssl.SSLContext | None = None
+        self._token_log: TokenLog | None = None
 
     # ------------------------------------------------------------------------- lifecycle
 
@@ -226,7 +247,7 @@ class Sandbox:
         if self._state_dir is None:
             self._tempdir = tempfile.TemporaryDirectory(prefix="federator-sandbox-")
             self._state_dir = Path(self._tempdir.name)
-        self._store = TenantStore(self._state_dir, seed=self.seed)
+        self._store = TenantStore(self._state_dir, seed=self.seed, bulk_users=self.bulk_users)
         tls = make_tls()
         self._tls_context = tls.context
         self.set_faults(self._pending_faults)
@@ -236,10 +257,17 @@ class Sandbox:
         self.url = f"https://127.0.0.1:{port}"
         self.ca_bundle = self._state_dir / f"sandbox-ca-{port}.pem"
         write_atomic(self.ca_bundle, tls.ca_pem, mode=0o644)
+        self.control_key = secrets.token_urlsafe(32)
+        self.control_key_file = self._state_dir / f"sandbox-control-{port}.key"
+        write_atomic(self.control_key_file, self.control_key.encode("ascii"), mode=0o600)
         self._graph = Graph(self.store, graph_url=self.graph_url,
                            expired_before_ns=lambda: self._expired_before_ns,
-                           item_fault=lambda: self._plan.next_fault(batch_item=True))
-        self._login = Login(self.store, self.url, settings=self._login_settings)
+                           item_fault=lambda path: self._plan.next_fault(batch_item=True,
+                                                                      path=path))
+        self._graph.immutable_null = self.immutable_null
+        self._token_log = TokenLog(self._state_dir)
+        self._login = Login(self.store, self.url, settings=self._login_settings,
+                            token_log=self._token_log)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.01},
                                         name=f"sandbox-{port}", daemon=True)
@@ -260,6 +288,8 @@ class Sandbox:
             thread.join()
         with contextlib.suppress(OSError):
             self.ca_bundle.unlink()
+        with contextlib.suppress(OSError):
+            self.control_key_file.unlink()
         if self._tempdir is not None:
             self._tempdir.cleanup()
             self._tempdir = None
@@ -325,8 +355,49 @@ class Sandbox:
         """A ready bearer token for seed user ``upn`` (``scp`` = ``scopes``, default the scopes
         Federator asks for plus User.Read; ``wids`` = the user's roles now). KeyError for a
         user that is not in the tenant."""
-        return self.login.issue_access_token(
-            upn, list(DEFAULT_SCOPES if scopes is None else scopes), lifetime_s=lifetime_s)
+        chosen = list(DEFAULT_SCOPES if scopes is None else scopes)
+        token = self.login.issue_access_token(upn, chosen, lifetime_s=lifetime_s)
+        permissions = requested_permissions(chosen)
+        self._started(self._token_log).record(grant="direct", client_id="sandbox-control",
+                                              upn=upn, requested=permissions,
+                                              granted=permissions)
+        return token
+
+    def sign_in_token(self, upn: str, scopes: Sequence[str], *, client_id: str,
+                      lifetime_s: int = 3600) -> str:
+        """A token for ``upn`` as Entra issues one when ``client_id`` signs in asking for
+        ``scopes``: it carries the client's consented permissions, the admin consenting to new
+        ones on the way (see ``consent.py``). KeyError for an unknown user; PermissionError when
+        the tenant cannot consent a permission asked for (AADSTS65001)."""
+        granted, refusal = self.login.grant(upn, requested_permissions(scopes), client_id,
+                                            grant="sandbox")
+        if refusal is not None:
+            if 65001 in (refusal.payload or {}).get("error_codes", ()):
+                raise PermissionError("AADSTS65001: the tenant has not consented to "
+                                      + ", ".join(requested_permissions(scopes)))
+            raise KeyError(upn)
+        return self.login.issue_access_token(upn, granted, lifetime_s=lifetime_s,
+                                             client_id=client_id)
+
+    def set_consented_scopes(self, scopes: Sequence[str], client_id: str = ANY_CLIENT) -> None:
+        """The permissions an admin has consented for ``client_id`` (``"*"``: every client
+        without its own entry); tokens carry these, whatever the request named. Persisted with
+        the tenant; ``reset()`` goes back to Federator's documented set."""
+        set_consented(self.store, scopes, client_id)
+
+    def token_log(self) -> list[dict[str, Any]]:
+        """Every token issued (or refused) on this state folder: ``grant``, ``client_id``,
+        ``upn``, ``requested`` and ``granted`` permissions, ``error``. Never the token."""
+        return self._started(self._token_log).entries()
+
+    @property
+    def decline_device_codes(self) -> bool:
+        """When True, device-code sign-ins are declined (``authorization_declined``)."""
+        return self._login_settings.decline_device_codes
+
+    @decline_device_codes.setter
+    def decline_device_codes(self, value: bool) -> None:
+        self._login_settings.decline_device_codes = bool(value)
 
     def set_faults(self, spec: str | None) -> None:
         """Replace the fault plan (counts start afresh; the random draws restart from the seed).
@@ -406,6 +477,13 @@ class Sandbox:
                 # A long-running ``serve`` must not grow without bound: keep the newer half.
                 del self.request_log[:REQUEST_LOG_LIMIT // 2]
 
+    def _handle_later(self, request: Request, delay_s: float) -> None:
+        """Process ``request`` ``delay_s`` seconds from now (unless the sandbox stops first)."""
+        def later() -> None:
+            if not self._stop_event.wait(delay_s):
+                self.graph.handle(request)
+        threading.Thread(target=later, name="sandbox-late-write", daemon=True).start()
+
     def serve_request(self, request: Request) -> Response:
         """Latency, faults, then the right endpoint; ``_DROP`` means close without answering."""
         plan = self._plan
@@ -414,8 +492,13 @@ class Sandbox:
             return _DROP  # stopping
         path = request.path
         if path == "/v1.0" or path.startswith("/v1.0/"):
-            fault = plan.next_fault()
+            fault = plan.next_fault(write=request.method in ("POST", "PATCH", "DELETE")
+                                    and not path.endswith("/$batch"),
+                                    path=path.removeprefix("/v1.0"))
             if fault is not None and fault.kind == "drop":
+                return _DROP
+            if fault is not None and fault.kind == "late":
+                self._handle_later(request, fault.delay_s)
                 return _DROP
             if fault is not None and fault.delay_s and self._stop_event.wait(fault.delay_s):
                 return _DROP  # stopping
@@ -454,6 +537,17 @@ class Sandbox:
             users = [u["userPrincipalName"] for u in self.tenant_state()["users"]]
             page = device_page(self.url, self.pending_user_codes(), users)
             return Response(200, body=page, content_type="text/html; charset=utf-8")
+        if name in PROTECTED_CONTROLS:
+            given = request.header(CONTROL_KEY_HEADER.lower()) or ""
+            if not given:
+                return Response(401, {"error": f"this sandbox control needs the "
+                                               f"{CONTROL_KEY_HEADER} header (the key is in "
+                                               f"{self.control_key_file.name})"},
+                                content_type=as_json)
+            if not hmac.compare_digest(given.encode("utf-8", "replace"),
+                                       self.control_key.encode("ascii")):
+                return Response(403, {"error": "wrong sandbox control key"},
+                                content_type=as_json)
         if request.method != "POST":
             if name == "requests":
                 with self._log_lock:

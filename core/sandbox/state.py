@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from core.sandbox.bulk import BulkUsers, apply_bulk, bulk_of
 from core.sandbox.seed import build_seed
 
 log = logging.getLogger(__name__)
@@ -117,9 +118,11 @@ def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
 class TenantStore:
     """One tenant's state (``data``), its persistence and the lock that guards both."""
 
-    def __init__(self, folder: Path, *, seed: int = 0) -> None:
+    def __init__(self, folder: Path, *, seed: int = 0, bulk_users: int | None = None) -> None:
         self.folder = folder
         self.seed = seed
+        # None keeps the number of bulk users the state holds (see core.sandbox.bulk).
+        self.bulk_users = bulk_users
         self.lock = threading.RLock()
         self.data: dict[str, Any] = {}
         self._stamp: tuple[int, ...] | None = None
@@ -130,6 +133,9 @@ class TenantStore:
         with self.transaction():
             if not self.data:
                 self.reset()
+            elif bulk_users is not None and self.data.get("bulkUsers", 0) != bulk_users:
+                apply_bulk(self.data, bulk_users)
+                self.save()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -244,6 +250,7 @@ class TenantStore:
         """Back to the seed tenant (and write it)."""
         with self.transaction():
             self.data = build_seed(self.seed)
+            apply_bulk(self.data, self.bulk_users or 0)
             self.save()
 
     # Small lookups shared by the Graph rules, login and realm discovery.
@@ -260,13 +267,18 @@ class TenantStore:
         for user in self.data["users"]:
             if user["userPrincipalName"].lower() == wanted:
                 return user  # type: ignore[no-any-return]
-        return None
+        return self.bulk.get(upn)
 
     def user_by_id(self, object_id: str) -> dict[str, Any] | None:
         for user in self.data["users"]:
             if user["id"] == object_id:
                 return user  # type: ignore[no-any-return]
-        return None
+        return self.bulk.get(object_id)
+
+    @property
+    def bulk(self) -> BulkUsers:
+        """The users made on demand rather than stored (see ``core.sandbox.bulk``)."""
+        return bulk_of(self.data, self.seed)
 
     def user_roles(self, user_id: str) -> list[str]:
         """Role template ids assigned to ``user_id`` (what the ``wids`` claim carries)."""

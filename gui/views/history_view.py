@@ -60,6 +60,9 @@ class HistoryView(StepView):
         super().__init__(state, "History and the way back",
                          "Every change Federator made, with the state before and after it. "
                          "Any of them can be undone from here.", parent=parent)
+        self._restoring: tuple[str, str] | None = None  # (snapshot id, typed domain)
+        self.overwrite_dialog: QWidget | None = None  # the offer to restore anyway, while open
+        state.operation_finished.connect(self._on_finished)
         self.domain_area = QWidget()
         self.domain_layout = QHBoxLayout(self.domain_area)
         self.domain_layout.setContentsMargins(0, 0, 0, 0)
@@ -117,6 +120,14 @@ class HistoryView(StepView):
         state.domains_changed.connect(self._changed)
         state.session_changed.connect(self._changed)
         state.password_impact_changed.connect(self._changed)
+        state.startup_reconciled.connect(self.show_startup_note)
+        self.show_startup_note()
+
+    def show_startup_note(self, *_args: object) -> None:
+        """What the start-up reconcile found (it may have run before this page was built)."""
+        note = self.state.startup_note
+        if note is not None:
+            self.banner.show_message(*note)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         # Revert and rollover side by side when there is room; stacked on a small screen (the
@@ -285,9 +296,9 @@ class HistoryView(StepView):
         generation = self._journal_reads
 
         def work() -> Any:
-            from core.journal import read_all
+            from core.journal_index import read_history
 
-            return read_all(journal_dir, domain=domain)
+            return read_history(journal_dir, domain=domain)
 
         def done(contents: Any) -> None:
             if generation == self._journal_reads:  # an older read finishing late is stale
@@ -357,6 +368,12 @@ class HistoryView(StepView):
         if entry is None:
             self.entry_card.hide()
             return
+        try:
+            entry.records  # noqa: B018 - its records are read from the journal on first use
+        except FederatorError as exc:  # the journal changed since the list was read
+            self.entry_card.hide()
+            self.banner.show_error(exc)
+            return
         self.entry_card.title.setText(f"{KIND_WORDS.get(entry.kind, entry.kind)} "
                                       f"{entry.domain}, {_when(entry.started_at)}")
         status = OUTCOME_STATUS.get(entry.outcome, "info")
@@ -416,7 +433,26 @@ class HistoryView(StepView):
 
     def restore(self, snapshot: Any) -> None:
         self.banner.hide()
-        self.state.restore(snapshot.id, confirm=self.restore_confirm.text().strip())
+        confirm = self.restore_confirm.text().strip()
+        self._restoring = (snapshot.id, confirm)
+        self.state.restore(snapshot.id, confirm=confirm)
+
+    def _on_finished(self, _result: object, error: object) -> None:
+        """A restore refused because it would undo a later change: say which, offer to."""
+        pending, self._restoring = self._restoring, None
+        if pending is None or getattr(error, "code", None) != "restore_would_overwrite":
+            return
+        from gui.dialogs import OverwriteDialog
+
+        snapshot_id, confirm = pending
+        dialog = OverwriteDialog(str(getattr(error, "message", error)), self)
+        dialog.accepted.connect(lambda: self._restore_anyway(snapshot_id, confirm))
+        self.overwrite_dialog = dialog
+        dialog.open()
+
+    def _restore_anyway(self, snapshot_id: str, confirm: str) -> None:
+        self.overwrite_dialog = None
+        self.state.restore(snapshot_id, confirm=confirm, force=True)
 
 
 def _confirm_field(domain: str, what: str) -> QLineEdit:

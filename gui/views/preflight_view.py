@@ -36,10 +36,12 @@ from gui.widgets import (
 )
 
 ROWS_PER_TURN = 4
-CHECK_WORDS = {"pass": "Pass", "warn": "Warning", "fail": "Fail", "manual": "Check by hand",
+CHECK_WORDS = {"pass": "Pass", "warn": "Warning", "fail": "Fail",
+               "unknown": "Unknown", "manual": "Check by hand",
                "skipped": "Skipped"}
 # The summary above the list, as whole phrases per count (singular, plural).
 SUMMARY_PHRASES = {"fail": ("1 failed", "{n} failed"), "warn": ("1 warning", "{n} warnings"),
+                   "unknown": ("1 not read", "{n} not read"),
                    "manual": ("1 manual check", "{n} manual checks"),
                    "pass": ("1 passed", "{n} passed"), "skipped": ("1 skipped", "{n} skipped")}
 
@@ -182,8 +184,11 @@ class PreflightView(StepView):
         if result is None:
             return None, "not run yet"
         fails, warns = result.count("fail"), result.count("warn")
+        unread = result.count("unknown")
         if fails:
             return "fail", plural(fails, "1 failed", "{n} failed")
+        if unread:
+            return "unknown", plural(unread, "1 not read", "{n} not read")
         if warns:
             return "warn", plural(warns, "1 warning", "{n} warnings")
         return "pass", "all passed"
@@ -208,12 +213,12 @@ class PreflightView(StepView):
         if result is None:
             self.order_tabs()
             return
-        for status in ("fail", "warn", "manual", "pass", "skipped"):
+        for status in ("fail", "warn", "unknown", "manual", "pass", "skipped"):
             count = result.count(status)
             if count:
                 one, many = SUMMARY_PHRASES[status]
                 self.summary.addWidget(StatusLabel(status, plural(count, one, many)))
-        order = {"fail": 0, "warn": 1, "manual": 2, "pass": 3, "skipped": 4}
+        order = {"fail": 0, "warn": 1, "unknown": 2, "manual": 3, "pass": 4, "skipped": 5}
         checks = sorted(result.checks, key=lambda c: order.get(c.status, 5))
         self._generation += 1
         self._add_rows(checks, self._generation)
@@ -224,6 +229,13 @@ class PreflightView(StepView):
                 "what to do.",
                 "{n} checks failed: Federator will not change the domain until they pass. Each "
                 "one says what to do."))
+        elif result.count("unknown"):
+            self.banner.show_message("unknown", plural(
+                result.count("unknown"),
+                "Federator could not read what 1 check needs (it says what). To go ahead you "
+                "will accept it in the Review step, like a warning.",
+                "Federator could not read what {n} checks need (each says what). To go ahead "
+                "you will accept them in the Review step, like warnings."))
         else:
             self.banner.hide()
 

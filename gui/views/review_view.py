@@ -8,6 +8,7 @@ verification, the way back, and a live indicator of when sign-in itself sees the
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
@@ -121,6 +122,7 @@ class ReviewView(StepView):
         self.propagation: StatusLabel | None = None
         self.check_again: QPushButton | None = None  # an uncertain result's "Check again"
         self.check_result: QLabel | None = None
+        self.replace_dialog: QWidget | None = None  # the offer to replace, while open
         self.running = False  # set before the operation starts (a synchronous runner finishes
         # inside apply_plan, so the returned task cannot be the flag)
         self.poll_timer = QTimer(self)
@@ -168,7 +170,8 @@ class ReviewView(StepView):
 
     def warnings(self) -> list[Any]:
         result = self.state.preflight
-        return [c for c in result.checks if c.status == "warn"] if result is not None else []
+        # Checks Federator could not read (unknown) are accepted like warnings, never assumed.
+        return list(result.to_accept) if result is not None else []
 
     def gate(self) -> str:
         """Why Apply is disabled ('' when it is enabled): the admin always sees the reason."""
@@ -322,15 +325,17 @@ class ReviewView(StepView):
                                   "and accept it.", wrap=True, name="muted"))
         for check in self.warnings():
             # A short checkbox text (checkbox labels do not wrap) and the details beside it.
-            box = QCheckBox(f"I accept: {check.title}")
-            box.setAccessibleName(f"Accept warning: {check.title}")
+            unread = check.status == "unknown"
+            box = QCheckBox(f"I accept{' not knowing' if unread else ''}: {check.title}")
+            box.setAccessibleName(f"Accept {'unread check' if unread else 'warning'}: "
+                                  f"{check.title}")
             box.setAccessibleDescription(check.found)
             box.setChecked(check.id in self.state.accepted_warnings)
             box.toggled.connect(lambda on, cid=check.id: self._accept(cid, on))
             row = QHBoxLayout()
             icon = label()
-            icon.setPixmap(theme.status_icon("warn").pixmap(18, 18))
-            icon.setAccessibleName(theme.STATUS_WORDS["warn"])
+            icon.setPixmap(theme.status_icon(check.status).pixmap(18, 18))
+            icon.setAccessibleName(theme.STATUS_WORDS[check.status])
             row.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
             column = QVBoxLayout()
             column.setSpacing(2)
@@ -466,6 +471,25 @@ class ReviewView(StepView):
             self.banner.show_error(error)
         self._update_gate()
         self.order_tabs()
+        if result is not None and getattr(result, "replace_possible", False):
+            self.ask_replace(result.domain)
+
+    def ask_replace(self, domain: str) -> None:
+        """Graph kept refusing the update and nothing changed: offer the replacement, saying
+        what it does; only a click on its own button runs it (Cancel is the default)."""
+        from gui.dialogs import ReplaceConfigurationDialog
+
+        dialog = ReplaceConfigurationDialog(domain, self)
+        dialog.accepted.connect(self.apply_replacing)
+        self.replace_dialog = dialog
+        dialog.open()
+
+    def apply_replacing(self) -> None:
+        self.replace_dialog = None
+        card = self._progress_card([])
+        self.body_layout.insertWidget(0, card)
+        self.running = True
+        self.state.apply_replacing()
 
     def _show_result(self, result: Any) -> None:
         if self.result_card is not None:
@@ -497,6 +521,17 @@ class ReviewView(StepView):
             card.body.addWidget(label(markup("<b>Way back:</b> none needed: {} was not changed. "
                                              "Fix the cause above, run the preflight again and "
                                              "apply.", result.domain), wrap=True, rich=True))
+        # What went wrong with the journal itself while the change ran (a file deleted or
+        # replaced under it, a full disk): the admin must know where the record is.
+        for problem in getattr(result, "journal_problems", []) or []:
+            card.body.addWidget(StatusLabel("warn", f"Journal: {problem}"))
+        if getattr(result, "journal_failed", False) and result.before is not None:
+            kept = (f"kept in {result.rescue_file}" if result.rescue_file else
+                    "not saved to any file: copy it from here")
+            card.body.addWidget(label(
+                f"The snapshot taken before the change ({html.escape(kept)}):<pre>"
+                f"{html.escape(json.dumps(result.before.to_json(), indent=2), quote=False)}</pre>",
+                wrap=True, selectable=True, rich=True))
         self.check_again = None
         self.check_result = None
         if result.outcome == "unknown":
@@ -552,7 +587,10 @@ class ReviewView(StepView):
             text = markup("Checked again: {}", mine[0].summary)
             if mine[0].way_back:
                 text += markup("<br><b>Way back:</b> {}", mine[0].way_back)
-            self.check_again.hide()
+            if getattr(mine[0], "still_open", False):  # a write could still land: look later
+                self.check_again.setEnabled(True)
+            else:
+                self.check_again.hide()
         else:
             text = ("No answer for this change yet: the domain could still not be read, or it "
                     "was already checked (History shows what was recorded). Try again in a "

@@ -4,7 +4,9 @@
 tmp folder, stopped after the test. ``graph_session``: a ``requests.Session`` that trusts only the
 sandbox CA, ignores the environment (``REQUESTS_CA_BUNDLE`` is set on our machines, and requests
 lets it override ``verify``) and sends a bearer token for ops@contoso.com. ``sandbox_session()``
-builds such a session for any token.
+builds such a session for any token. ``_quick_write_proofs`` (autouse): proving a lost write's
+outcome waits fractions of a second, not Graph's real bounds (a test wanting others sets
+``OperationContext.writes``).
 """
 
 from __future__ import annotations
@@ -15,17 +17,34 @@ from pathlib import Path
 import pytest
 import requests
 
+from core.operations.writes import WritePolicy
 from core.sandbox import Sandbox
 
 
-def sandbox_session(sandbox: Sandbox, token: str | None = None) -> requests.Session:
-    """A session that trusts exactly the sandbox's CA; with ``token``, sends it as a bearer."""
+def sandbox_session(sandbox: Sandbox, token: str | None = None, *,
+                    control: bool = False) -> requests.Session:
+    """A session that trusts exactly the sandbox's CA; with ``token``, sends it as a bearer;
+    with ``control``, sends the sandbox's control key (read from its 0600 file, as a script
+    driving ``federator sandbox serve`` would)."""
+    from core.sandbox.server import CONTROL_KEY_HEADER
+
     session = requests.Session()
     session.verify = str(sandbox.ca_bundle)
     session.trust_env = False
     if token:
         session.headers["Authorization"] = f"Bearer {token}"
+    if control:
+        session.headers[CONTROL_KEY_HEADER] = sandbox.control_key_file.read_text().strip()
     return session
+
+
+QUICK_WRITES = WritePolicy(late_write_s=0.3, answered_s=0.05, max_wait_s=2.0,
+                           read_delays_s=(0.05, 0.1), attempts=3, retry_delays_s=(0.01,))
+
+
+@pytest.fixture(autouse=True)
+def _quick_write_proofs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("core.operations.writes.DEFAULT_POLICY", QUICK_WRITES)
 
 
 @pytest.fixture
@@ -63,3 +82,10 @@ def complete_authorization(sandbox: Sandbox, auth_uri: str) -> None:
     with requests.Session() as plain:
         plain.trust_env = False
         plain.post(html.unescape(action.group(1)), data=fields, timeout=10)
+
+
+@pytest.fixture
+def quick_graph_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Graph client's backoff between retries of a transient failure is 10 ms, for tests
+    that make every try of a read fail (the retry bounds still count attempts as in production)."""
+    monkeypatch.setattr("core.graph.client.GraphClient.backoff", lambda self, attempt: 0.01)

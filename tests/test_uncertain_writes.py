@@ -1,0 +1,387 @@
+"""A write whose answer is lost is uncertain until Graph proves otherwise; nobody else's change is
+undone by surprise (issue 10, sections 1, 2 and 6), against the sandbox.
+
+The sandbox's ``late:N@S`` fault closes the connection without an answer and applies the request
+S seconds later: a write that lands after Federator gave up on it. The proving bounds
+(``OperationContext.writes``) are set per test, so nothing here sleeps longer than the scenario.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.errors import RefusedError
+from core.graph.client import GraphClient, RetryPolicy
+from core.journal import Journal, Snapshot
+from core.metadata import read_metadata
+from core.operations import (
+    SUCCEEDED,
+    UNKNOWN,
+    OperationContext,
+    OperationEvent,
+    federate,
+    make_default,
+    read_snapshot,
+    reconcile,
+    restore,
+    revert,
+)
+from core.operations.writes import WritePolicy
+from core.preflight import CheckResult, PreflightResult
+from core.sandbox import Sandbox
+from core.settings import settings_from_metadata
+from core.tenant import SandboxTokens
+from tests import factories
+
+FAST = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05, max_total_s=10)
+# Proving waits: a lost write that has not shown 0.8 s after its attempt ended is taken as not
+# applied; re-reading stops after 2 s.
+PROVE = WritePolicy(late_write_s=0.8, answered_s=0.05, max_wait_s=2.0, read_delays_s=(0.1,),
+                    attempts=3, retry_delays_s=(0.01,))
+
+
+@dataclasses.dataclass
+class Admin:
+    """One Federator home (its own journal) signed in to the sandbox tenant as ``upn``."""
+
+    sandbox: Sandbox
+    ctx: OperationContext
+    events: list[OperationEvent]
+    hooks: list[Callable[[OperationEvent], None]]
+
+    @property
+    def journal(self) -> Journal:
+        return self.ctx.journal
+
+    def state(self, domain: str) -> Snapshot:
+        return read_snapshot(self.ctx.client, self.ctx.tenant_id, domain, "probe")
+
+    def on_nth(self, n: int, step: str, status: str, action: Callable[[], None]) -> None:
+        seen = 0
+
+        def hook(event: OperationEvent) -> None:
+            nonlocal seen
+            if event.step == step and event.status == status:
+                seen += 1
+                if seen == n:
+                    action()
+        self.hooks.append(hook)
+
+    def writes(self) -> list[str]:
+        # A $batch of reads (the revert's user count) is not a write.
+        return [f"{r.method} {r.path}" for r in self.sandbox.request_log
+                if r.method in ("POST", "PATCH", "DELETE") and "/v1.0/" in r.path
+                and r.path != "/v1.0/$batch"]
+
+
+@pytest.fixture
+def admins(sandbox: Sandbox, tmp_path: Path) -> Iterator[Callable[..., Admin]]:
+    clients: list[GraphClient] = []
+
+    def make(upn: str = "ops@contoso.com", home: str = "home", *,
+             scopes: tuple[str, ...] = ()) -> Admin:
+        client = GraphClient(sandbox.graph_url, SandboxTokens(sandbox, upn, extra_scopes=scopes),
+                             verify=str(sandbox.ca_bundle), trust_env=False, policy=FAST)
+        clients.append(client)
+        events: list[OperationEvent] = []
+        hooks: list[Callable[[OperationEvent], None]] = []
+
+        def on_event(event: OperationEvent) -> None:
+            events.append(event)
+            for hook in list(hooks):
+                hook(event)
+
+        ctx = OperationContext(client, sandbox.tenant_id, upn, tmp_path / home / "journal",
+                               on_event=on_event, writes=PROVE)
+        return Admin(sandbox, ctx, events, hooks)
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def ops(admins: Callable[..., Admin]) -> Admin:
+    return admins()
+
+
+@pytest.fixture
+def domain_admin(admins: Callable[..., Admin]) -> Admin:
+    return admins("domainadmin@contoso.com", scopes=("Domain.ReadWrite.All",))
+
+
+def _settings(entity: str = factories.ENTITY, der: bytes | None = None) -> Any:
+    xml = factories.metadata(entity, signing=[der or factories.cert().der])
+    settings, _ = settings_from_metadata(read_metadata(xml))
+    return settings
+
+
+def _preflight(domain: str, age: dt.timedelta = dt.timedelta()) -> PreflightResult:
+    return PreflightResult(domain=domain, checks=[CheckResult("ok", "ok", "pass", "", "")],
+                           started_at=dt.datetime.now(dt.UTC) - age)
+
+
+def _federate(admin: Admin, domain: str = "fabrikam.com", **kw: Any) -> Any:
+    return federate(admin.ctx, domain, kw.pop("settings", None) or _settings(), confirm=domain,
+                    preflight=kw.pop("preflight", None) or _preflight(domain), **kw)
+
+
+def _wait_for(predicate: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    """Poll ``predicate`` until true, up to a deadline (the late write lands in the sandbox)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, "the late write never landed"
+        time.sleep(0.05)
+
+
+# -- 1. a write whose answer is lost ---------------------------------------------------------------
+
+def test_a_make_default_that_lands_after_its_answer_was_lost_is_proven_applied(
+        domain_admin: Admin) -> None:
+    """Its answer dropped, the PATCH lands 0.4 s later: one read at once would have recorded
+    "failed, nothing changed, no way back"; re-reading within the bound proves it applied."""
+    domain_admin.on_nth(1, "write", "started",
+                        lambda: domain_admin.sandbox.set_faults("late:1@0.4"))
+    result = make_default(domain_admin.ctx, "contoso.onmicrosoft.com",
+                          confirm="contoso.onmicrosoft.com")
+    assert result.outcome == SUCCEEDED, result.summary
+    assert domain_admin.state("contoso.onmicrosoft.com").domain["isDefault"] is True
+    assert domain_admin.writes().count("PATCH /v1.0/domains/contoso.onmicrosoft.com") == 1
+    assert result.way_back == "federator make-default contoso.com --confirm contoso.com"
+    [entry] = domain_admin.journal.entries()
+    assert entry.outcome == "succeeded" and entry.way_back == result.way_back
+
+
+def test_a_make_default_that_lands_after_the_bounded_wait_is_unknown_then_reconciled(
+        domain_admin: Admin) -> None:
+    domain_admin.ctx.writes = dataclasses.replace(PROVE, late_write_s=5.0, max_wait_s=0.4)
+    domain_admin.on_nth(1, "write", "started",
+                        lambda: domain_admin.sandbox.set_faults("late:1@1.0"))
+    result = make_default(domain_admin.ctx, "contoso.onmicrosoft.com",
+                          confirm="contoso.onmicrosoft.com")
+    assert result.outcome == UNKNOWN, result.summary
+    assert "outcome is unknown" in result.summary and "still read as before" in result.summary
+    assert result.way_back == "federator make-default contoso.com --confirm contoso.com"
+    [entry] = domain_admin.journal.entries()
+    assert entry.in_progress  # never closed as "nothing changed"
+    # Before it lands, the next start does not close it: the write could still land.
+    [pending] = reconcile(domain_admin.ctx)
+    assert pending.still_open and "could still land" in pending.summary
+    assert domain_admin.journal.entries()[0].in_progress
+    _wait_for(lambda: domain_admin.state("contoso.onmicrosoft.com").domain["isDefault"] is True)
+    [rec] = reconcile(domain_admin.ctx)
+    assert rec.changed is True and "had been applied" in rec.summary
+    assert rec.way_back == "federator make-default contoso.com --confirm contoso.com"
+    assert domain_admin.journal.entries()[0].outcome == "reconciled"
+
+
+def test_a_delete_inside_a_replace_that_lands_late_is_followed_by_the_recreate(
+        ops: Admin) -> None:
+    """The replace the admin chose: its DELETE's answer is lost and it lands 0.4 s later. One
+    read at once saw the configuration still there and recorded "nothing was changed", leaving
+    the domain Managed a moment later; proving it applied lets the re-create follow."""
+    _federate(ops)
+    settings = _settings(der=factories.cert("other.example.com", slot=3).der)
+    for nth in (1, 2, 3):  # every attempt of the PATCH gets a 500
+        ops.on_nth(nth, "write", "started", lambda: ops.sandbox.set_faults("500"))
+    ops.on_nth(4, "write", "started", lambda: ops.sandbox.set_faults("late:1@0.4"))  # DELETE
+    result = _federate(ops, settings=settings, allow_replace=True)
+    assert result.outcome == SUCCEEDED, result.summary
+    assert [r["method"] for r in ops.journal.entries()[-1].requests] == \
+        ["PATCH"] * 3 + ["DELETE", "POST"]
+    after = ops.state("fabrikam.com")
+    assert after.authentication_type == "Federated"
+    assert after.federation is not None
+    assert after.federation["signingCertificate"] == settings.signing_certificate
+
+
+def test_a_revert_whose_write_lands_late_is_proven_not_sent_twice(ops: Admin) -> None:
+    ops.on_nth(1, "write", "started", lambda: ops.sandbox.set_faults("late:1@0.3"))
+    result = revert(ops.ctx, "tailspin.io", confirm="tailspin.io")
+    assert result.outcome == SUCCEEDED, result.summary
+    assert ops.writes().count("PATCH /v1.0/domains/tailspin.io") == 1
+    assert ops.state("tailspin.io").authentication_type == "Managed"
+
+
+# -- reconciling never writes false history -------------------------------------------------------
+
+def test_reconciling_an_untouched_entry_records_what_was_read_and_when(ops: Admin) -> None:
+    before = ops.state("tailspin.io")
+    with ops.journal.writing("crashed run") as w:
+        w.begin(kind="revert", domain="tailspin.io", who="ops@contoso.com", snapshot=before,
+                op="0ddba11", target={"authenticationType": "Managed", "federation": None})
+    [rec] = reconcile(ops.ctx)
+    assert "had not changed anything" not in rec.summary
+    assert "the domain matched the snapshot taken before the change" in rec.summary
+    assert before.id in rec.summary and " UTC" in rec.summary
+    entry = ops.journal.entries()[0]
+    assert entry.outcome == "reconciled" and entry.end is not None
+    assert entry.end["read_at"] == entry.snapshot_after.taken_at  # type: ignore[union-attr]
+
+
+# -- 6. nobody else's change is undone by surprise -------------------------------------------------
+
+def test_a_second_federator_home_does_not_overwrite_the_first_admins_change(
+        admins: Callable[..., Admin]) -> None:
+    """Two homes (two journals, two locks) on one tenant: B plans from Managed; while it
+    prepares, A federates. B re-reads before writing, refuses, and names what changed."""
+    a, b = admins(home="alice"), admins(home="bob")
+    won: list[Any] = []
+    b.on_nth(1, "plan", "ok", lambda: won.append(_federate(a)))
+    with pytest.raises(RefusedError) as info:
+        _federate(b, settings=_settings(entity="https://idp.example.com/bob"))
+    assert won and won[0].outcome == SUCCEEDED
+    assert info.value.code == "changed_meanwhile"
+    assert "was changed by someone else" in info.value.message
+    assert "authenticationType is Federated, expected Managed" in info.value.message
+    fed = a.state("fabrikam.com").federation
+    assert fed is not None and fed["issuerUri"] == factories.ENTITY  # A's change stands
+    [entry] = b.journal.entries()
+    assert entry.outcome == "failed" and entry.end is not None
+    assert entry.end["changed"] is False and entry.way_back == ""  # no way back undoing A
+    assert b.writes().count("POST /v1.0/domains/fabrikam.com/federationConfiguration") == 1
+
+
+def test_restore_refuses_a_snapshot_whose_certificate_has_expired(ops: Admin) -> None:
+    live = ops.state("tailspin.io")
+    assert live.federation is not None
+    old = {**live.federation,
+           "signingCertificate": base64.b64encode(factories.expired().der).decode()}
+    snap = dataclasses.replace(live, id="5eed0000-before", federation=old)
+    with ops.journal.writing("an old change") as w:
+        entry = w.begin(kind="federate", domain="tailspin.io", who="ops@contoso.com",
+                        snapshot=snap, op="5eed0000")
+        entry.end("succeeded", summary="", way_back="", snapshot=live, changed=True)
+    with pytest.raises(RefusedError) as info:
+        restore(ops.ctx, "5eed0000-before", confirm="tailspin.io", force=True)
+    assert info.value.code == "snapshot_would_not_work"
+    assert "expired on" in info.value.message and "Nothing was changed" in info.value.message
+    assert ops.writes() == []
+
+
+def test_an_apply_whose_preflight_is_old_reruns_it_first(ops: Admin) -> None:
+    ran: list[PreflightResult] = []
+
+    def again() -> PreflightResult:
+        ran.append(_preflight("fabrikam.com"))
+        return ran[-1]
+
+    result = _federate(ops, preflight=_preflight("fabrikam.com", dt.timedelta(minutes=10)),
+                       rerun_preflight=again)
+    assert result.outcome == SUCCEEDED and len(ran) == 1
+    assert any("10 minutes old" in e.message for e in ops.events)
+
+
+def test_an_old_preflight_that_cannot_be_rerun_is_refused(ops: Admin) -> None:
+    from core.operations import PreflightRefusedError
+
+    with pytest.raises(PreflightRefusedError) as info:
+        _federate(ops, preflight=_preflight("fabrikam.com", dt.timedelta(minutes=10)))
+    assert "minutes old" in info.value.message
+    assert ops.writes() == []
+
+
+def test_a_rerun_preflight_that_now_fails_refuses_the_apply(ops: Admin) -> None:
+    from core.operations import PreflightRefusedError
+
+    def again() -> PreflightResult:
+        failed = CheckResult("domain.state", "state", "fail", "now federated", "why")
+        return PreflightResult(domain="fabrikam.com", checks=[failed],
+                               started_at=dt.datetime.now(dt.UTC))
+
+    with pytest.raises(PreflightRefusedError) as info:
+        _federate(ops, preflight=_preflight("fabrikam.com", dt.timedelta(minutes=10)),
+                  rerun_preflight=again)
+    assert "domain.state" in info.value.message
+    assert ops.writes() == []
+
+
+# -- the command line ------------------------------------------------------------------------------
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    from core.cli import main
+
+    code = main(["--sandbox", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def two_metadata(tmp_path: Path) -> tuple[Path, Path]:
+    from core.idp_sample import jumpcloud_sample
+
+    first, _ = jumpcloud_sample("fabrikam-m365")
+    second, _ = jumpcloud_sample("fabrikam-m365", org="Federator Demo (renewed)")
+    a, b = tmp_path / "first.xml", tmp_path / "second.xml"
+    a.write_bytes(first)
+    b.write_bytes(second)
+    return a, b
+
+
+CLI_WARNINGS = ("metadata.endpoints,domain.subdomain,users.immutable_id,users.blast_radius,"
+                "domain.current_state")
+
+
+def test_cli_replaces_a_refused_update_only_with_allow_replace(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        two_metadata: tuple[Path, Path]) -> None:
+    first, second = two_metadata
+    base = ["--domain", "fabrikam.com", "--confirm", "fabrikam.com",
+            "--accept-warnings", CLI_WARNINGS]
+    code, out, _ = _cli(capsys, "federate", "--metadata", str(first), *base)
+    assert code == 0, out
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "write:500:3")  # every attempt of the PATCH
+    code, out, _ = _cli(capsys, "federate", "--metadata", str(second), *base)
+    assert code == 1 and "Result: failed" in out
+    assert "nothing was changed" in out and "--allow-replace" in out
+    assert "Sending DELETE" not in out
+    code, out, _ = _cli(capsys, "federate", "--metadata", str(second), *base, "--allow-replace")
+    assert code == 0, out
+    assert "replacing the configuration as you chose" in out
+    assert out.index("Sending DELETE") < out.index("Verified: fabrikam.com is Federated")
+
+
+def test_cli_restore_names_the_change_it_would_undo_and_takes_force(
+        capsys: pytest.CaptureFixture[str], two_metadata: tuple[Path, Path]) -> None:
+    import re
+
+    first, second = two_metadata
+    base = ["--domain", "fabrikam.com", "--confirm", "fabrikam.com",
+            "--accept-warnings", CLI_WARNINGS]
+    code, out, _ = _cli(capsys, "federate", "--metadata", str(first), *base)
+    assert code == 0, out
+    snapshot = re.search(r"snapshot before \S+, after (\w+-after)", out)
+    assert snapshot
+    code, out, _ = _cli(capsys, "federate", "--metadata", str(second), *base)
+    assert code == 0, out
+    op = re.search(r"Journal entry (\w+):", out)
+    assert op
+    code, out, err = _cli(capsys, "restore", snapshot.group(1), "--confirm", "fabrikam.com")
+    assert code == 1
+    assert f"would undo the federate {op.group(1)} made by ops@contoso.com" in err
+    assert "--force" in err
+    code, out, _ = _cli(capsys, "restore", snapshot.group(1), "--confirm", "fabrikam.com",
+                        "--force")
+    assert code == 0 and "is back as snapshot" in out
+
+
+def test_a_check_read_that_fails_before_the_first_write_sends_nothing_and_says_so(
+        ops: Admin, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("core.operations.state.READ_RETRY_DELAYS_S", (0.01, 0.01))
+    # Every attempt of the read just before the write fails (3 reads x 5 client attempts).
+    ops.on_nth(1, "snapshot", "ok", lambda: ops.sandbox.set_faults("500:15@0.01"))
+    result = revert(ops.ctx, "tailspin.io", confirm="tailspin.io")
+    assert result.outcome == "failed" and result.changed is False and result.way_back == ""
+    assert "stopped before anything was sent" in result.summary
+    assert ops.writes() == []
+    [entry] = ops.journal.entries()
+    assert not entry.in_progress and entry.requests == []
