@@ -779,8 +779,9 @@ def _users(inp: PreflightInput, cid: str) -> tuple[UserFacts | None, CheckResult
                   else inp.tenant.errors.get("users", "no answer"))
         return None, _unknown(cid, "Federator could not read the domain's users: " + reason
                               + ".", "Every user of the domain is affected by the change.",
-                              "Run: Get-MgUser -Filter \"endswith(userPrincipalName,'@"
-                              + inp.domain + "')\" -ConsistencyLevel eventual -CountVariable n "
+                              "Run: Get-MgUser -Filter "
+                              + ps_quote(f"endswith(userPrincipalName,'@{inp.domain}')")
+                              + " -ConsistencyLevel eventual -CountVariable n "
                               "-All -Property UserPrincipalName,OnPremisesImmutableId,"
                               "AccountEnabled")
     return facts, None
@@ -818,8 +819,9 @@ def check_users_immutable_id(inp: PreflightInput) -> CheckResult:
                                                     else " (disabled)") for u in sample]
         listed = ("" if len(items) >= missing else
                   f" The first {len(items)} are listed; find them all with Get-MgUser -Filter "
-                  f"\"endswith(userPrincipalName,'@{inp.domain}') and onPremisesImmutableId eq "
-                  "null\" -ConsistencyLevel eventual -CountVariable n -All.")
+                  + ps_quote(f"endswith(userPrincipalName,'@{inp.domain}') and "
+                             "onPremisesImmutableId eq null")
+                  + " -ConsistencyLevel eventual -CountVariable n -All.")
         return _r(cid, "warn", f"{missing} of {plural(total, 'user')} in {where} "
                   f"{'has' if missing == 1 else 'have'} no ImmutableID: "
                   f"{'this user' if missing == 1 else 'they'} will not be able to sign in."
