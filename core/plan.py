@@ -455,11 +455,11 @@ def format_plan(plan: Plan, *, graph_url: str = "https://graph.microsoft.com/v1.
         lines += ["", "Requests Federator will send:"]
         for r in plan.requests:
             lines.append(f"  {r.method} {r.url(graph_url)}")
-            lines += ["    " + ln for ln in display_body(r.body).splitlines()]
+            lines += ["    " + ln for ln in display_body(r.body).split("\n")]
     if plan.powershell:
         lines += ["", "The same change in Microsoft Graph PowerShell:"]
         for cmd in plan.powershell:
-            lines += ["  " + ln for ln in display_powershell(cmd).splitlines()]
+            lines += ["  " + ln for ln in display_powershell(cmd).split("\n")]
     if any(c.name in CERTIFICATE_PROPERTIES and c.changed for c in plan.changes):
         lines += ["", "Certificates are shortened on screen; --json shows them in full."]
     if plan.notes:
@@ -467,7 +467,10 @@ def format_plan(plan: Plan, *, graph_url: str = "https://graph.microsoft.com/v1.
         for note in plan.notes:
             lines += textwrap.wrap(note, 100, initial_indent="  - ", subsequent_indent="    ",
                                    break_on_hyphens=False)
-    return "\n".join(lines)
+    # One value, one line: a newline inside a value from outside is shown, not obeyed.
+    from core.textsafe import one_line
+
+    return "\n".join(one_line(line) for line in lines)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -534,11 +537,11 @@ def _connect_line(scopes: str = GRAPH_SCOPES_FOR_POWERSHELL) -> str:
 
 
 def _ps_quote(value: Any) -> str:
-    if isinstance(value, bool):
-        return "$true" if value else "$false"
-    if value is None:
-        return "$null"
-    return "'" + str(value).replace("'", "''") + "'"
+    # One quoting rule for every PowerShell text Federator emits (all five single quotes,
+    # control characters): core.shellquote.
+    from core.shellquote import ps_quote
+
+    return ps_quote(value)
 
 
 def _ps_command(cmdlet: str, keys: Iterable[tuple[str, str]], values: Mapping[str, Any]) -> str:

@@ -85,6 +85,9 @@ def show_crash_dialog(exc: BaseException, report: Path | None, paths: Paths) -> 
     where = (f"A report (no passwords or tokens) was saved to:\n{report}" if report
              else f"The report could not be written; see the log in {paths.logs}.")
     box.setInformativeText(f"{type(exc).__name__}: {scrub(str(exc))[:300]}\n\n{where}")
+    from gui.widgets import plain_dialog_labels
+
+    plain_dialog_labels(box)  # the error's text may quote a server's answer
     open_button = box.addButton("Open folder", QMessageBox.ButtonRole.ActionRole)
     box.addButton(QMessageBox.StandardButton.Close)
     box.exec()

@@ -104,7 +104,8 @@ class ChoiceDialog(QDialog):
         self.setWindowTitle(title)
         self.setModal(True)
         layout = QVBoxLayout(self)
-        self.text = label(text, wrap=True)
+        # Rich text: the subclasses build it from html.escape'd parts.
+        self.text = label(text, wrap=True, rich=True)
         layout.addWidget(self.text)
         buttons = QDialogButtonBox()
         self.accept_button = buttons.addButton(accept_label,

@@ -13,7 +13,6 @@ from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -30,9 +29,11 @@ from gui.state import AppState
 from gui.widgets import (
     ACCESSIBLE_DESCRIPTION_ROLE,
     ACCESSIBLE_TEXT_ROLE,
+    PlainLabel,
     after_first_paint,
     first_paint_done,
     label,
+    markup,
 )
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class TenantHeader(QFrame):
         layout.addStretch(1)
         column = QVBoxLayout()
         column.setSpacing(0)
-        self.tenant = label("Not signed in")
+        self.tenant = label("Not signed in", rich=True)
         self.account = label("", name="muted")
         for line in (self.tenant, self.account):
             row = QHBoxLayout()  # right-aligned: a stretch before the text
@@ -111,7 +112,7 @@ class TenantHeader(QFrame):
             self.sign_in.show()
             self.sign_out.hide()
         else:
-            self.tenant.setText(f"<b>{info.tenant_name}</b>")
+            self.tenant.setText(markup("<b>{}</b>", info.tenant_name))
             roles = ", ".join(info.roles) if info.roles else "no admin role found"
             self.account.setText(f"{info.upn}  ·  {roles}")
             self.sign_in.hide()
@@ -175,7 +176,7 @@ class MainWindow(QMainWindow):
         self.busy.setMaximumWidth(120)
         self.busy.setAccessibleName("Working")
         self.busy.hide()
-        self.status_text = QLabel("")
+        self.status_text = PlainLabel("")
         self.statusBar().addWidget(self.status_text, 1)
         self.statusBar().addPermanentWidget(self.busy)
         state.busy_changed.connect(self.busy.setVisible)

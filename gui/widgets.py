@@ -7,6 +7,7 @@ looks the same everywhere: an icon, a word and a colour (never colour alone).
 from __future__ import annotations
 
 import contextlib
+import html
 import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import FederatorError
+from core.textsafe import elide_middle
 from gui import theme
 
 if TYPE_CHECKING:
@@ -45,6 +47,12 @@ ACCESSIBLE_DESCRIPTION_ROLE = 12
 USER_ROLE = 0x0100
 
 _after_paint: list[Callable[[], None]] | None = []  # None once the first window has painted
+
+# Absurd metadata (a 9 MB entityID, thousands of certificates) must not freeze the window: Qt lays
+# out a label's whole text, so what a label shows is cut in the middle beyond this many
+# characters (copy buttons carry full values), and long lists show their first items.
+MAX_LABEL_CHARS = 2000
+MAX_VALUE_CHARS = 400  # a key/value row: a long URL stays readable
 
 
 def after_first_paint(callback: Callable[[], None]) -> None:
@@ -73,9 +81,74 @@ def first_paint_done() -> None:
             callback()
 
 
+class PlainLabel(QLabel):
+    """A label that shows its text as the characters it holds, never as HTML.
+
+    QLabel's default (``Qt.AutoText``) renders anything that looks like a tag: a metadata value
+    ``<img src="file://host/share/x.png">`` would make Qt open that file (on Windows an SMB
+    connection that hands the admin's NTLM hash to the host). Metadata, Graph answers, URLs,
+    errors and file names are all shown in these. ``Qt.TextFormat.PlainText`` is set after the
+    first paint (building PySide6's ``Qt`` namespace costs start-up time, see
+    tests/test_gui_shell.py), or at once when a text with a ``<`` arrives before it: auto-detection
+    (``Qt::mightBeRichText``) needs a ``<`` to take text as rich.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._plain = False
+        if _after_paint is None:
+            self._make_plain()
+        else:
+            after_first_paint(self._make_plain)
+        self.setText(text)
+
+    def _make_plain(self) -> None:
+        if not self._plain:
+            self._plain = True
+            self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+
+    def setText(self, text: str) -> None:
+        if "<" in text:
+            self._make_plain()
+        super().setText(elide_middle(text, MAX_LABEL_CHARS))
+
+
+def markup(template: str, *parts: object) -> str:
+    """Rich text for a label made with ``rich=True``: ``template`` is Federator's own markup,
+    each of ``parts`` (text from outside or not) is HTML-escaped before it goes in its ``{}``."""
+    return template.format(*(html.escape(elide_middle(str(part), MAX_LABEL_CHARS), quote=True)
+                             for part in parts))
+
+
+def plain_tooltip(text: str) -> str:
+    """``text`` as a tool tip that shows it as it is. Qt renders a tool tip as rich text when
+    it looks like HTML (``Qt::mightBeRichText``), so it goes escaped inside ``<qt>``."""
+    if "<" not in text and "&" not in text:
+        return elide_middle(text, MAX_LABEL_CHARS)
+    text = elide_middle(text, MAX_LABEL_CHARS)
+    return "<qt>" + html.escape(text, quote=False).replace("\n", "<br>") + "</qt>"
+
+
+def plain_dialog_labels(widget: QWidget) -> None:
+    """Every label of a Qt dialog (a message box, an input dialog) as plain text: their text
+    may quote an error or a domain name from Graph."""
+    for child in widget.findChildren(QLabel):
+        child.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+
+
 def label(text: str = "", *, name: str | None = None, wrap: bool = False,
-          selectable: bool = False) -> QLabel:
-    widget = QLabel(text)
+          selectable: bool = False, rich: bool = False) -> QLabel:
+    """A label: plain text (:class:`PlainLabel`) unless ``rich``, whose text must then be built
+    with :func:`markup` so that every part from outside is escaped."""
+    widget: QLabel
+    if rich:
+        widget = QLabel(text)
+        if _after_paint is None:
+            widget.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        else:
+            after_first_paint(lambda: widget.setTextFormat(QtCore.Qt.TextFormat.RichText))
+    else:
+        widget = PlainLabel(text)
     if name:
         widget.setObjectName(name)
     widget.setWordWrap(wrap)
@@ -153,7 +226,10 @@ class KeyValues(QWidget):
         key_label = label(key, name="muted")
         key_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft
                                | QtCore.Qt.AlignmentFlag.AlignTop)
-        value_label = label(value or "—", wrap=True, selectable=True)
+        shown = elide_middle(value, MAX_VALUE_CHARS)
+        if shown != value and extra is None:  # the whole value stays one click away
+            extra = copy_button(lambda: value, f"Copy the whole {key.splitlines()[0]}")
+        value_label = label(shown or "—", wrap=True, selectable=True)
         value_label.setAccessibleName(key)
         if mono:
             font = QGuiApplication.font()
@@ -178,7 +254,7 @@ class StatusLabel(QWidget):
         layout.setSpacing(6)
         self.icon = QLabel()
         self.icon.setFixedSize(18, 18)
-        self.word = QLabel()
+        self.word = PlainLabel()
         self.word.setWordWrap(True)
         self.word.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.icon, 0, QtCore.Qt.AlignmentFlag.AlignTop)
@@ -195,7 +271,7 @@ class StatusLabel(QWidget):
         status_word = theme.STATUS_WORDS.get(status, status.title())
         self.icon.setAccessibleName(status_word)
         self.icon.setAccessibleDescription(status_word)
-        self.setAccessibleName(text)
+        self.setAccessibleName(elide_middle(text, MAX_LABEL_CHARS))
         self.setAccessibleDescription(status_word)
 
 
@@ -298,7 +374,7 @@ class Banner(QFrame):
         self.details.hide()
         self.toggle.setText("Show details")
         self.toggle.setVisible(bool(details))
-        self.setAccessibleName(text.split("\n", 1)[0])
+        self.setAccessibleName(elide_middle(text.split("\n", 1)[0], MAX_LABEL_CHARS))
         self.show()
 
     def show_error(self, error: BaseException) -> None:

@@ -207,7 +207,8 @@ def test_commands_shown_carry_the_home_folder_so_they_work_when_pasted(
                        home=home)
     assert code == 0
     way_back = out.split("Way back:\n  ", 1)[1].splitlines()[0]
-    assert way_back.startswith(f'federator --home "{home}" --sandbox restore ')
+    # Single quotes: nothing in the path expands when pasted (shlex.quote on POSIX).
+    assert way_back.startswith(f"federator --home '{home}' --sandbox restore ")
     # Pasting it (as argv) restores the domain from that home's journal.
     argv = shlex.split(way_back)[1:]
     code = main(argv)

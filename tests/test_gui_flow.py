@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from tests.gui_helpers import accept_and_confirm, settle, start_threaded_sandbox, walk_to_review
 
@@ -42,7 +43,7 @@ def test_federate_then_revert_fabrikam(make_window: Any, qtbot: Any, idp_file: P
     assert result is not None and result.ok, result and result.summary
     assert result.after.authentication_type == "Federated"
     assert review.result_card is not None and review.result_card.isVisible()
-    shown = review.result_card.findChildren(type(review.gate_reason))
+    shown = review.result_card.findChildren(QLabel)
     assert any("Federated" in label.text() for label in shown)
     steps = [review.progress_list.item(i).text() for i in range(review.progress_list.count())]
     assert any(s.startswith("Read back and verify") for s in steps)
@@ -60,7 +61,7 @@ def test_federate_then_revert_fabrikam(make_window: Any, qtbot: Any, idp_file: P
     assert history.table.item(0, 2).text() == "Federate"
     assert history.revert_confirm is not None
     assert not history.revert_button.isEnabled()
-    texts = " ".join(w.text() for w in history.domain_area.findChildren(type(review.gate_reason)))
+    texts = " ".join(w.text() for w in history.domain_area.findChildren(QLabel))
     assert "users will need a cloud password" in texts
     impact = window.state.password_impact
     assert impact is not None and impact.users > 0 and str(impact.users) in texts
@@ -97,7 +98,7 @@ def test_fault_mid_apply_shows_state_and_way_back(make_window: Any, qtbot: Any,
     error = window.state.last_error
     assert (result is not None and not result.ok) or error is not None
     if result is not None:
-        text = review.result_card.findChildren(type(review.gate_reason))
+        text = review.result_card.findChildren(QLabel)
         joined = " ".join(label.text() for label in text)
         assert "Not done" in review.result_card.findChildren(
             type(review.propagation))[0].word.text()

@@ -418,7 +418,7 @@ def handle_history(args: argparse.Namespace, ctx: Context) -> int:
         shown.append(typed(text))
 
     for problem in contents.problems:
-        ctx.stderr.write(f"warning: journal: {problem}\n")
+        ctx.note(f"warning: journal: {problem}")
     if not contents.entries:
         where = f" for {args.domain}" if args.domain else ""
         ctx.print(typed(f"No changes recorded{where} (journal: {ctx.paths.journal_dir})."))

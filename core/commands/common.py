@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from core.errors import FederatorError, InputError, RefusedError
 from core.paths import Paths
+from core.textsafe import for_terminal, json_terminal_safe, one_line
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -31,15 +32,25 @@ class Context:
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
 
+    # Human output goes through core.textsafe: metadata, Graph answers and file names may hold
+    # escape sequences, carriage returns or bidi overrides that would erase or forge lines on
+    # the admin's terminal; they are shown as visible escapes (\x1b, \r, \u202e).
+
     def print(self, text: str = "") -> None:
-        self.stdout.write(text + "\n")
+        self.stdout.write(for_terminal(text) + "\n")
+
+    def note(self, text: str) -> None:
+        """A line for the admin on stderr (a warning, the device-code prompt)."""
+        self.stderr.write(for_terminal(text.rstrip("\n")) + "\n")
 
     def emit_json(self, payload: Any) -> None:
-        json.dump(payload, self.stdout, indent=2, ensure_ascii=False, default=str)
-        self.stdout.write("\n")
+        # json escapes C0 controls itself; C1 controls and bidi overrides are escaped too
+        # (\u009b is the same JSON string as the raw character).
+        text = json.dumps(payload, indent=2, ensure_ascii=False, default=str)
+        self.stdout.write(json_terminal_safe(text) + "\n")
 
     def error(self, message: str) -> None:
-        self.stderr.write(f"error: {message}\n")
+        self.stderr.write(f"error: {one_line(message)}\n")
 
 
 Handler = Callable[[argparse.Namespace, Context], int]

@@ -161,7 +161,10 @@ def render_text(md: IdpMetadata, settings: FederationSettings,
         lines += _wrapped(f"{f.severity.upper():<8} {f.message} [{f.id}]", "  ", " " * 11)
         if f.remedy:
             lines += _wrapped(f"-> {f.remedy}", " " * 11, " " * 14)
-    return "\n".join(lines)
+    # One value, one line: a newline or CR inside a metadata value is shown, not obeyed.
+    from core.textsafe import one_line
+
+    return "\n".join(one_line(line) for line in lines)
 
 
 def _wrapped(text: str, first: str, rest: str) -> list[str]:

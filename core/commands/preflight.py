@@ -89,15 +89,15 @@ def options_from(args: argparse.Namespace) -> PlanOptions:
 
 
 def _quote(value: str) -> str:
-    """A command-line argument as an admin can paste it (cmd, PowerShell and sh alike)."""
-    if value and not any(ch.isspace() or ch in "\"'&|;<>()$`^%!" for ch in value):
-        return value
-    return '"' + value.replace('"', '\\"') + '"'
+    """A command-line argument as an admin can paste it into this machine's shell."""
+    from core.shellquote import quote_for_shell
+
+    return quote_for_shell(value)
 
 
 def same_inputs(args: argparse.Namespace, domain: str) -> str:
     """``--metadata ... --domain ...`` plus every option given: to suggest the next command."""
-    parts = ["--metadata", _quote(args.metadata), "--domain", domain]
+    parts = ["--metadata", _quote(args.metadata), "--domain", _quote(domain)]
     for flag, value in (("--entity", args.entity), ("--display-name", args.display_name),
                         ("--mfa-behavior", args.mfa_behavior),
                         ("--prompt-login-behavior", args.prompt_login_behavior)):
@@ -243,11 +243,15 @@ def format_result(result: PreflightResult, *, graph_url: str, metadata_arg: str,
             values = [k for k in (r.body or {}) if not k.startswith("@")]
             out.append(f"The change: {r.method} {r.url(graph_url)} with "
                        f"{len(values)} properties.")
-        plan_args = plan_args or f"--metadata {_quote(metadata_arg)} --domain {result.domain}"
+        plan_args = plan_args or (f"--metadata {_quote(metadata_arg)} "
+                                  f"--domain {_quote(result.domain)}")
         out.append(f"See every value and the PowerShell equivalent: federator plan {plan_args}")
     elif result.plan_error:
         out.append(result.plan_error)
-    return "\n".join(out)
+    # One value, one line: a newline inside a value from outside is shown, not obeyed.
+    from core.textsafe import one_line
+
+    return "\n".join(one_line(line) for line in out)
 
 
 # -- plan -----------------------------------------------------------------------------------

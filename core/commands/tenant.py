@@ -99,12 +99,12 @@ def handle_signin(args: argparse.Namespace, ctx: Context) -> int:
                    "Command Line Tools: --client-id 14d82eec-204b-4c2f-b7e8-296a70dab67e.")
     auth, protection = build_authenticator(ctx.paths, config)
     if protection.warning:
-        ctx.stderr.write(f"warning: {protection.warning}\n")
+        ctx.note(f"warning: {protection.warning}")
     if args.browser:
         account = auth.sign_in_interactive()
     else:
         def show(flow: Any) -> None:
-            ctx.stderr.write(flow.message + "\n")
+            ctx.note(flow.message)
             ctx.stderr.flush()
         account = auth.sign_in_device_code(show)
     save_tenant_config(ctx.paths, config)

@@ -195,3 +195,43 @@ def _rollover_remedy(successor: bool) -> str:
 def _label(cert: CertificateInfo, index: int) -> str:
     use = cert.use or "signing/encryption"
     return f"Certificate {index} ({use}, {cert.common_name})"
+
+
+# Typographic quotes PowerShell takes as string delimiters (about_Quoting_Rules); a URI never
+# holds them unencoded (RFC 3986 section 2 allows ASCII only), so no real IdP publishes them.
+_QUOTE_LOOKALIKES_RE = re.compile("[\u2018\u2019\u201a\u201b\u201c\u201d\u201e]")
+
+
+def unsafe_characters(text: str) -> list[str]:
+    """The characters in ``text`` no issuer or endpoint URL has a reason to hold: control
+    characters, bidirectional overrides, line separators and typographic quotes (as escapes)."""
+    from core.textsafe import CONTROL_RE, escape_char, is_control
+
+    found = [m.group() for m in CONTROL_RE.finditer(text)]
+    found += [m.group() for m in _QUOTE_LOOKALIKES_RE.finditer(text)]
+    return list(dict.fromkeys(escape_char(ch) if is_control(ch) else f"U+{ord(ch):04X}"
+                              for ch in found))
+
+
+def unsafe_character_findings(entity_id: str, sso: Sequence[Endpoint],
+                              slo: Sequence[Endpoint]) -> list[Finding]:
+    """An error for each issuer or URL holding characters that can hide or forge what an admin
+    reads or pastes (``unsafe_characters``): such metadata is refused, not repaired."""
+    from core.textsafe import one_line
+
+    findings: list[Finding] = []
+    fields = [("entityID", entity_id)]
+    fields += [(f"sign-in URL ({e.binding_name})", e.location) for e in sso]
+    fields += [(f"sign-out URL ({e.binding_name})", e.location) for e in slo]
+    for name, value in fields:
+        chars = unsafe_characters(value)
+        if chars:
+            findings.append(Finding(
+                "unsafe_characters", "error",
+                f"The {name} '{one_line(value)[:200]}' holds characters no real IdP uses "
+                f"({', '.join(chars[:8])}): control characters, text-direction overrides or "
+                "typographic quotes, which can hide or forge text on screen and break out of "
+                "a quoted PowerShell string. Federator will not federate with it.",
+                "Export the metadata again from the IdP itself (not a copy passed through "
+                "e-mail or a word processor) and check where this file came from."))
+    return findings

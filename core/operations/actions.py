@@ -107,6 +107,7 @@ from core.plan import (
     normalize_certificate,
 )
 from core.settings import MFA_BEHAVIORS, PROMPT_LOGIN_BEHAVIORS
+from core.shellquote import command_line
 
 if TYPE_CHECKING:
     from core.plan import GraphSettings
@@ -459,7 +460,7 @@ def make_default(ctx: OperationContext, domain: str, *, confirm: str | None) -> 
                          if d.get("isDefault")), None)
         way_back = ""
         if previous and previous.lower() != domain.lower():
-            way_back = f"federator make-default {previous} --confirm {previous}"
+            way_back = command_line(["federator", "make-default", previous, "--confirm", previous])
         was = f" (the default now is {previous})" if previous and way_back else ""
         target = Target(before.authentication_type, None, {"isDefault": True})
         return Prepared([plan], target,

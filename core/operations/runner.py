@@ -316,16 +316,18 @@ def late_write_until(entry: JournalEntry, ctx: OperationContext) -> str | None:
 
 
 def quote_arg(text: str) -> str:
-    """``text`` as one argument of a suggested command that pastes into PowerShell, cmd and sh
-    alike (paths with spaces are common on Windows)."""
-    if text and all(ch.isalnum() or ch in "-_.:/\\@" for ch in text):
-        return text
-    return '"' + text.replace('"', '""') + '"'
+    """``text`` as one argument of a suggested command, quoted for the shell the admin pastes
+    into (PowerShell on Windows, sh elsewhere), never with expansion: core.shellquote."""
+    from core.shellquote import quote_for_shell
+
+    return quote_for_shell(text)
 
 
 def restore_command(snapshot_id: str, domain: str) -> str:
     """The way back of a change: the exact command that puts ``domain`` back as it was."""
-    return f"federator restore {snapshot_id} --confirm {domain}"
+    from core.shellquote import command_line
+
+    return command_line(["federator", "restore", snapshot_id, "--confirm", domain])
 
 
 def context_from_session(session: Any, paths: Any, on_event: EventCallback | None = None,

@@ -33,6 +33,7 @@ from core.preflight.model import (
     UserFacts,
 )
 from core.settings import FederationSettings
+from core.shellquote import command_line, ps_quote
 
 # Role template ids (reference §2.2).
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
@@ -77,6 +78,9 @@ COVERED_FINDINGS = frozenset({
     "entity_id_whitespace", "slo_missing", "slo_not_https", "sso_missing", "sso_not_https",
     "sso_post_missing", "no_valid_signing_certificate", "entity_id_malformed",
 })
+# Reader findings that make the metadata unusable for a change (characters that can forge what the
+# admin reads or pastes: core.metadata.checks.unsafe_character_findings).
+REFUSED_FINDINGS = frozenset({"unsafe_characters"})
 EXPIRY_WARN_DAYS = 30
 MIN_RSA_BITS = 2048
 MICROSOFT_SP = "urn:federation:microsoftonline"
@@ -171,6 +175,10 @@ def check_metadata_readable(inp: PreflightInput) -> CheckResult:
     md = inp.metadata
     notes = [f for f in md.findings
              if f.severity in ("error", "warning") and f.id not in COVERED_FINDINGS]
+    refused = [f for f in md.findings if f.id in REFUSED_FINDINGS]
+    if refused:
+        return _r(cid, "fail", " ".join(f.message for f in refused), why,
+                  refused[0].remedy or "Export the metadata again from the IdP.")
     found = (f"Read {md.source_name or 'the metadata'}: entity {md.entity_id}, "
              f"{plural(len(md.sso), 'sign-in endpoint')}, "
              f"{plural(len(md.certificates), 'certificate')}.")
@@ -457,7 +465,7 @@ def check_domain_not_default(inp: PreflightInput) -> CheckResult:
         if other is None:
             return _r(cid, "fail", f"{dom['id']} is the tenant's default domain.", why,
                       "Add and verify another domain, make it the default, then federate.")
-        command = f"federator make-default {other} --confirm {other}"
+        command = command_line(["federator", "make-default", other, "--confirm", other])
         return _r(cid, "fail", f"{dom['id']} is the tenant's default domain.", why,
                   f"Make {other} the default domain first. It only changes the suffix offered "
                   "for new users: existing users, addresses and mail flow stay as they are. "
@@ -516,15 +524,16 @@ def check_domain_current_state(inp: PreflightInput) -> CheckResult:
     if key in inp.tenant.errors:
         return _unknown(cid, f"{name} is federated, but Federator could not read its "
                         "configuration: " + inp.tenant.errors[key], why,
-                        f"Run Get-MgDomainFederationConfiguration -DomainId {name} | Format-List "
-                        "* and keep a copy before any change.")
+                        "Run Get-MgDomainFederationConfiguration -DomainId "
+                        f"{ps_quote(name)} | Format-List * and keep a copy before any change.")
     config = inp.tenant.federation.get(name.lower())
     if config is None:
         return _r(cid, "fail", f"{name} is marked federated but Microsoft Graph shows no "
                   "federation configuration (a half-finished change).", why,
-                  "Revert it to managed sign-in first (federator revert --domain "
-                  f"{name} --confirm {name}, or "
-                  f"Update-MgDomain -DomainId {name} -AuthenticationType Managed), then federate.")
+                  "Revert it to managed sign-in first ("
+                  + command_line(["federator", "revert", "--domain", name, "--confirm", name])
+                  + f", or Update-MgDomain -DomainId {ps_quote(name)} -AuthenticationType "
+                  "Managed), then federate.")
     current = (f"{name} is already federated with '{config.get('displayName') or '?'}' "
                f"(issuer {config.get('issuerUri')}, sign-in {config.get('passiveSignInUri')}).")
     if inp.settings is None:
@@ -836,8 +845,9 @@ def _users(inp: PreflightInput, cid: str) -> tuple[UserFacts | None, CheckResult
                   else inp.tenant.errors.get("users", "no answer"))
         return None, _unknown(cid, "Federator could not read the domain's users: " + reason
                               + ".", "Every user of the domain is affected by the change.",
-                              "Run: Get-MgUser -Filter \"endswith(userPrincipalName,'@"
-                              + inp.domain + "')\" -ConsistencyLevel eventual -CountVariable n "
+                              "Run: Get-MgUser -Filter "
+                              + ps_quote(f"endswith(userPrincipalName,'@{inp.domain}')")
+                              + " -ConsistencyLevel eventual -CountVariable n "
                               "-All -Property UserPrincipalName,OnPremisesImmutableId,"
                               "AccountEnabled")
     return facts, None
@@ -875,8 +885,9 @@ def check_users_immutable_id(inp: PreflightInput) -> CheckResult:
                                                     else " (disabled)") for u in sample]
         listed = ("" if len(items) >= missing else
                   f" The first {len(items)} are listed; find them all with Get-MgUser -Filter "
-                  f"\"endswith(userPrincipalName,'@{inp.domain}') and onPremisesImmutableId eq "
-                  "null\" -ConsistencyLevel eventual -CountVariable n -All.")
+                  + ps_quote(f"endswith(userPrincipalName,'@{inp.domain}') and "
+                             "onPremisesImmutableId eq null")
+                  + " -ConsistencyLevel eventual -CountVariable n -All.")
         return _r(cid, "warn", f"{missing} of {plural(total, 'user')} in {where} "
                   f"{'has' if missing == 1 else 'have'} no ImmutableID: "
                   f"{'this user' if missing == 1 else 'they'} will not be able to sign in."

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import InputError, RefusedError
 from core.preflight.checks import WRITE_ROLES
+from core.shellquote import command_line
 
 if TYPE_CHECKING:
     from core.graph.client import GraphClient
@@ -85,7 +86,8 @@ def send_make_default(client: GraphClient, checked: MakeDefaultCheck) -> dict[st
         after = {}
     return {"domain": domain, "previous_default": previous,
             "is_default": bool(after.get("isDefault")), "changed": not checked.plan.is_noop,
-            "way_back": (f"federator make-default {previous} --confirm {previous}"
+            "way_back": (command_line(["federator", "make-default", previous, "--confirm",
+                                       previous])
                          if previous and previous != domain else None)}
 
 

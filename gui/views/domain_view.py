@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
-from gui.widgets import label, text_button
+from gui.widgets import label, markup, text_button
 
 COLUMNS = ("Domain", "Verified", "Default", "Authentication", "Issuer (IdP)")
 
@@ -70,7 +70,7 @@ class DomainView(StepView):
         self.table.itemSelectionChanged.connect(self._selected)
         self.table.setMinimumHeight(260)
         self.content.addWidget(self.table, 1)
-        self.selection = label("", wrap=True)
+        self.selection = label("", wrap=True, rich=True)
         self.content.addWidget(self.selection)
         row = QHBoxLayout()
         self.refresh_button = QPushButton(theme.icon("refresh"), "Refresh")
@@ -147,7 +147,7 @@ class DomainView(StepView):
         self.history_button.setVisible(federated)
         if self.next_button is not None:
             self.next_button.setEnabled(chosen is not None)
-        self.selection.setText(f"Chosen: <b>{chosen}</b>" if chosen else "")
+        self.selection.setText(markup("Chosen: <b>{}</b>", chosen) if chosen else "")
 
     def chosen_domain(self) -> Any:
         for domain in self.state.domains:

@@ -8,6 +8,7 @@ entry shows its snapshots, request ids and the way back, and can restore a snaps
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -29,7 +30,16 @@ from core.errors import FederatorError
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
-from gui.widgets import Card, KeyValues, StatusLabel, clear_layout, label, plural, text_button
+from gui.widgets import (
+    Card,
+    KeyValues,
+    StatusLabel,
+    clear_layout,
+    label,
+    plain_tooltip,
+    plural,
+    text_button,
+)
 
 STACK_BELOW_WIDTH = 960  # page width under which the revert and rollover cards stack
 OUTCOME_STATUS = {"succeeded": "pass", "no-change": "pass", "failed": "fail",
@@ -196,11 +206,11 @@ class HistoryView(StepView):
                           "<b>{n} users</b> in {domains} will sign in with a Microsoft 365 "
                           "password after this. Unless password hash sync is running, most of "
                           "them have no cloud password yet.",
-                          domains=", ".join(impact.domains_counted))
+                          domains=html.escape(", ".join(impact.domains_counted)))
             card.body.addWidget(StatusLabel("warn", plural(
                 impact.users, "1 user will need a cloud password",
                 "{n} users will need a cloud password")))
-            card.body.addWidget(label(text, wrap=True))
+            card.body.addWidget(label(text, wrap=True, rich=True))
             for option in impact.options:
                 card.body.addWidget(label(f"• {option}", wrap=True, name="muted"))
         else:
@@ -330,7 +340,7 @@ class HistoryView(StepView):
             cells = [QTableWidgetItem(_when(entry.started_at)), QTableWidgetItem(entry.domain),
                      QTableWidgetItem(KIND_WORDS.get(entry.kind, entry.kind)),
                      QTableWidgetItem(entry.who), outcome, QTableWidgetItem(entry.summary)]
-            cells[5].setToolTip(entry.summary)  # the column elides long summaries
+            cells[5].setToolTip(plain_tooltip(entry.summary))  # the column elides long summaries
             outcome.setData(Qt.ItemDataRole.AccessibleTextRole,
                             f"{theme.STATUS_WORDS.get(status, status)}: {entry.outcome}")
             cells[0].setData(Qt.ItemDataRole.UserRole, entry.op)
@@ -378,7 +388,7 @@ class HistoryView(StepView):
         self.entry_body.addWidget(kv)
         remaining = (entry.end or {}).get("remaining_options")
         if isinstance(remaining, list) and remaining:  # no way back works: what remains
-            self.entry_body.addWidget(label("<b>What remains, in order:</b>"))
+            self.entry_body.addWidget(label("<b>What remains, in order:</b>", rich=True))
             for option in remaining:
                 shown = label(str(option), wrap=True, selectable=True)
                 shown.setTextFormat(Qt.TextFormat.PlainText)  # journal text is data

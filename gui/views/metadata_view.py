@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.textsafe import elide_middle
 from gui import settings as gui_settings
 from gui import theme
 from gui.settings import GuiSettings
 from gui.state import AppState
 from gui.views.base import StepView
 from gui.widgets import (
+    MAX_LABEL_CHARS,
     USER_ROLE,
     Card,
     DropZone,
@@ -39,9 +41,15 @@ from gui.widgets import (
     clear_layout,
     copy_button,
     label,
+    markup,
     plural,
     text_button,
 )
+
+# Absurd metadata (7,000 certificates, thousands of findings) must not freeze the window: the
+# first ones are shown with a count of the rest (federator inspect and --json list them all).
+MAX_CERTIFICATES_SHOWN = 20
+MAX_ROWS_SHOWN = 50
 
 GRAPH_LABELS = {
     "issuerUri": "Issuer URI",
@@ -410,13 +418,16 @@ class MetadataView(StepView):
     def _endpoints_card(self, md: Any) -> QWidget:
         card = Card("Endpoints")
         kv = KeyValues()
-        for endpoint in md.sso:
+        for endpoint in md.sso[:MAX_ROWS_SHOWN]:
             kv.add(f"Sign-in ({endpoint.binding_name})", endpoint.location, mono=True)
         if not md.sso:
             kv.add("Sign-in", "none in this metadata")
-        for endpoint in md.slo:
+        for endpoint in md.slo[:MAX_ROWS_SHOWN]:
             kv.add(f"Sign-out ({endpoint.binding_name})", endpoint.location, mono=True)
         card.body.addWidget(kv)
+        hidden = max(len(md.sso) - MAX_ROWS_SHOWN, 0) + max(len(md.slo) - MAX_ROWS_SHOWN, 0)
+        if hidden:
+            card.body.addWidget(label(_more(hidden, "endpoint", "endpoints"), name="muted"))
         if not md.slo:
             card.body.addWidget(label(
                 "This metadata has no sign-out URL. Microsoft needs one to sign users out of the "
@@ -441,13 +452,16 @@ class MetadataView(StepView):
         card = Card(f"Certificates ({len(certs)})")
         if not certs:
             card.body.addWidget(StatusLabel("fail", "No certificate in this metadata"))
-        for index, cert in enumerate(certs):
+        for index, cert in enumerate(certs[:MAX_CERTIFICATES_SHOWN]):
             if index:
                 line = QFrame()
                 line.setFrameShape(QFrame.Shape.HLine)
                 line.setFrameShadow(QFrame.Shadow.Sunken)
                 card.body.addWidget(line)
             card.body.addWidget(self._certificate_block(cert))
+        if len(certs) > MAX_CERTIFICATES_SHOWN:
+            card.body.addWidget(label(_more(len(certs) - MAX_CERTIFICATES_SHOWN, "certificate",
+                                            "certificates"), name="muted", wrap=True))
         return card
 
     def _certificate_block(self, cert: Any) -> QWidget:
@@ -456,7 +470,7 @@ class MetadataView(StepView):
         layout.setContentsMargins(0, 4, 0, 4)
         head = QHBoxLayout()
         use = cert.use or "signing and encryption"
-        head.addWidget(label(f"<b>{_escape(cert.common_name)}</b>  ·  {use}"), 1)
+        head.addWidget(label(markup("<b>{}</b>  ·  {}", cert.common_name, use), rich=True), 1)
         bar = ValidityBar(cert.not_before, cert.not_after)
         days = cert.days_left
         if days < 0:
@@ -525,7 +539,7 @@ class MetadataView(StepView):
         if not unique:
             card.body.addWidget(StatusLabel("pass", "Nothing to report: this metadata looks "
                                                     "complete"))
-        for finding in unique:
+        for finding in unique[:MAX_ROWS_SHOWN]:
             row = QHBoxLayout()
             icon = label()
             icon.setPixmap(theme.status_icon(finding.severity).pixmap(QSize(18, 18)))
@@ -536,15 +550,18 @@ class MetadataView(StepView):
             text = QVBoxLayout()
             text.setSpacing(2)
             word = theme.STATUS_WORDS.get(finding.severity, finding.severity)
-            head = label(f"<b>{word}:</b> {_escape(finding.message)}", wrap=True,
-                         selectable=True)
-            head.setAccessibleName(f"{word}: {finding.message}")
+            head = label(markup("<b>{}:</b> {}", word, finding.message), wrap=True,
+                         selectable=True, rich=True)
+            head.setAccessibleName(elide_middle(f"{word}: {finding.message}", MAX_LABEL_CHARS))
             text.addWidget(head)
             if finding.remedy:
                 text.addWidget(label(f"What to do: {finding.remedy}", name="muted", wrap=True,
                                      selectable=True))
             row.addLayout(text, 1)
             card.body.addLayout(row)
+        if len(unique) > MAX_ROWS_SHOWN:
+            card.body.addWidget(label(_more(len(unique) - MAX_ROWS_SHOWN, "finding", "findings"),
+                                      name="muted", wrap=True))
         return card
 
 
@@ -552,10 +569,13 @@ def _constant(text: str) -> Callable[[], str]:
     return lambda: text
 
 
+def _more(count: int, one: str, many: str) -> str:
+    """"…and 6,980 more certificates": what a capped list leaves out, and where it all is."""
+    return (f"…and {count:,} more {one if count == 1 else many}, not shown here (federator "
+            "inspect lists them all).")
+
+
 def _short_host(entity_id: str) -> str:
     text = entity_id.split("://", 1)[-1]
     return text[:22] + "…" if len(text) > 23 else text
 
-
-def _escape(text: str) -> str:
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))

@@ -25,7 +25,15 @@ from PySide6.QtWidgets import (
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
-from gui.widgets import StatusLabel, clear_layout, label, plural, text_button
+from gui.widgets import (
+    StatusLabel,
+    clear_layout,
+    label,
+    markup,
+    plain_dialog_labels,
+    plural,
+    text_button,
+)
 
 ROWS_PER_TURN = 4
 CHECK_WORDS = {"pass": "Pass", "warn": "Warning", "fail": "Fail",
@@ -66,7 +74,7 @@ class CheckRow(QFrame):
         head.addWidget(status, 0, Qt.AlignmentFlag.AlignTop)
         text = QVBoxLayout()
         text.setSpacing(1)
-        self.title = label(f"<b>{_escape(check.title)}</b>", wrap=True)
+        self.title = label(markup("<b>{}</b>", check.title), wrap=True, rich=True)
         self.title.setAccessibleName(f"{word}: {check.title}")
         self.found = label(check.found, wrap=True, selectable=True, name="muted")
         text.addWidget(self.title)
@@ -82,15 +90,16 @@ class CheckRow(QFrame):
         details = QVBoxLayout(self.details)
         details.setContentsMargins(36, 2, 4, 4)
         details.setSpacing(4)
-        details.addWidget(label(f"<b>Why it matters:</b> {_escape(check.why)}", wrap=True,
-                                selectable=True))
+        details.addWidget(label(markup("<b>Why it matters:</b> {}", check.why), wrap=True,
+                                selectable=True, rich=True))
         if check.remedy:
-            details.addWidget(label(f"<b>What to do:</b> {_escape(check.remedy)}", wrap=True,
-                                    selectable=True))
+            details.addWidget(label(markup("<b>What to do:</b> {}", check.remedy), wrap=True,
+                                    selectable=True, rich=True))
         if check.items:
             shown = list(check.items)[:50]
             more = len(check.items) - len(shown)
-            details.addWidget(label(f"<b>Found ({len(check.items)}):</b>", wrap=True))
+            details.addWidget(label(markup("<b>Found ({}):</b>", len(check.items)), wrap=True,
+                                    rich=True))
             if more > 0:
                 shown.append(f"…and {more} more")
             listing = label("\n".join(shown), selectable=True, wrap=True)
@@ -262,9 +271,14 @@ class PreflightView(StepView):
                 "their names.\nMake this domain the default instead:", options, current, False)
             if not ok or not choice:
                 return
-            typed, ok = QInputDialog.getText(self, "Confirm",
-                                             f"Type {choice} to make it the default domain:")
-            if not ok or typed.strip().lower() != choice.lower():
+            ask = QInputDialog(self)
+            ask.setWindowTitle("Confirm")
+            ask.setLabelText(f"Type {choice} to make it the default domain:")
+            plain_dialog_labels(ask)  # the domain name comes from Graph
+            if not ask.exec():
+                return
+            typed = ask.textValue()
+            if typed.strip().lower() != choice.lower():
                 return
             self.state.make_default(choice, confirm=typed.strip())
         else:
@@ -280,7 +294,4 @@ class PreflightView(StepView):
         if path:
             self.state.export_report(Path(path))
 
-
-def _escape(text: str) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

@@ -31,15 +31,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.textsafe import elide_middle
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
 from gui.widgets import (
+    MAX_LABEL_CHARS,
     Card,
     StatusLabel,
     clear_layout,
     copy_button,
     label,
+    markup,
+    plain_tooltip,
     plural,
     text_button,
 )
@@ -57,6 +61,9 @@ POLL_INTERVAL_MS = 5000
 
 
 def code_box(text: str, name: str) -> QPlainTextEdit:
+    # Each line cut in the middle beyond MAX_LABEL_CHARS: a 9 MB issuer would take the window
+    # tens of seconds to lay out. The card's copy button carries the full text.
+    text = "\n".join(elide_middle(line, MAX_LABEL_CHARS) for line in text.split("\n"))
     box = QPlainTextEdit(text)
     box.setObjectName("code")
     box.setReadOnly(True)
@@ -289,8 +296,10 @@ class ReviewView(StepView):
         bold.setBold(True)
         for row, change in enumerate(plan.changes):
             name = QTableWidgetItem(change.name)
-            now = QTableWidgetItem(display_value(change.name, change.current) or "—")
-            after = QTableWidgetItem(display_value(change.name, change.new) or "—")
+            now = QTableWidgetItem(elide_middle(display_value(change.name, change.current),
+                                                MAX_LABEL_CHARS) or "—")
+            after = QTableWidgetItem(elide_middle(display_value(change.name, change.new),
+                                                  MAX_LABEL_CHARS) or "—")
             if change.changed:
                 name.setIcon(theme.status_icon("info"))
                 name.setToolTip("changes")
@@ -299,7 +308,7 @@ class ReviewView(StepView):
                 name.setData(Qt.ItemDataRole.AccessibleTextRole, f"{change.name} (changes)")
             for col, item in enumerate((name, now, after)):
                 if col:
-                    item.setToolTip(item.text())
+                    item.setToolTip(plain_tooltip(item.text()))
                 table.setItem(row, col, item)
         table.resizeRowsToContents()
         height = table.horizontalHeader().height() + sum(
@@ -432,7 +441,7 @@ class ReviewView(StepView):
         item.setIcon(theme.icon("refresh") if event.status == "started"
                      else theme.status_icon(status))
         item.setText(text)
-        item.setToolTip(event.message)
+        item.setToolTip(plain_tooltip(event.message))
         item.setData(Qt.ItemDataRole.UserRole, (event.step, event.status))
         item.setData(Qt.ItemDataRole.AccessibleTextRole,
                      f"{theme.STATUS_WORDS.get(status, status)}: {text}"
@@ -492,8 +501,9 @@ class ReviewView(StepView):
         after = result.after
         if after is not None:
             auth = after.authentication_type
-            card.body.addWidget(label(f"Microsoft Graph now reports {result.domain} as "
-                                      f"<b>{auth}</b> (read back after the change).", wrap=True))
+            card.body.addWidget(label(markup("Microsoft Graph now reports {} as <b>{}</b> (read "
+                                             "back after the change).", result.domain, auth),
+                                      wrap=True, rich=True))
         for cert in getattr(result, "certificates_after", []) or []:
             card.body.addWidget(label(f"Entra accepts: {cert.describe()}", wrap=True,
                                       name="muted"))
@@ -506,18 +516,18 @@ class ReviewView(StepView):
                 card.body.addWidget(label(f"• {note}", wrap=True))
         remaining = getattr(result, "remaining", []) or []
         if remaining:  # no way back works: what remains, in order (half-federated)
-            card.body.addWidget(label("<b>What remains, in order:</b>"))
+            card.body.addWidget(label("<b>What remains, in order:</b>", rich=True))
             for option in remaining:
                 shown = label(str(option), wrap=True, selectable=True)
                 shown.setTextFormat(Qt.TextFormat.PlainText)
                 card.body.addWidget(shown)
         if result.way_back:
-            card.body.addWidget(label(f"<b>Way back:</b> {result.way_back}", wrap=True,
-                                      selectable=True))
+            card.body.addWidget(label(markup("<b>Way back:</b> {}", result.way_back), wrap=True,
+                                      selectable=True, rich=True))
         elif result.changed is False and not remaining:
-            card.body.addWidget(label(f"<b>Way back:</b> none needed: {result.domain} was not "
-                                      "changed. Fix the cause above, run the preflight again "
-                                      "and apply.", wrap=True))
+            card.body.addWidget(label(markup("<b>Way back:</b> none needed: {} was not changed. "
+                                             "Fix the cause above, run the preflight again and "
+                                             "apply.", result.domain), wrap=True, rich=True))
         # What went wrong with the journal itself while the change ran (a file deleted or
         # replaced under it, a full disk): the admin must know where the record is.
         for problem in getattr(result, "journal_problems", []) or []:
@@ -528,15 +538,15 @@ class ReviewView(StepView):
             card.body.addWidget(label(
                 f"The snapshot taken before the change ({html.escape(kept)}):<pre>"
                 f"{html.escape(json.dumps(result.before.to_json(), indent=2), quote=False)}</pre>",
-                wrap=True, selectable=True))
+                wrap=True, selectable=True, rich=True))
         self.check_again = None
         self.check_result = None
         if result.outcome == "unknown":
             # Whether the change landed is not known yet: re-read it here, not in a terminal.
             check_row = QHBoxLayout()
-            self.check_result = label(f"“Check again” reads {result.domain} from Microsoft "
-                                      "Graph again and records in the journal what it finds.",
-                                      wrap=True, selectable=True)
+            self.check_result = label(markup("“Check again” reads {} from Microsoft Graph again "
+                                             "and records in the journal what it finds.",
+                                             result.domain), wrap=True, selectable=True, rich=True)
             self.check_again = text_button("Check again")
             self.check_again.setAccessibleName(f"Check again whether {result.domain} changed")
             self.check_again.clicked.connect(self.check_again_clicked)
@@ -581,9 +591,9 @@ class ReviewView(StepView):
             return
         mine = [r for r in results if r.op == last.op_id]
         if mine:
-            text = f"Checked again: {mine[0].summary}"
+            text = markup("Checked again: {}", mine[0].summary)
             if mine[0].way_back:
-                text += f"<br><b>Way back:</b> {mine[0].way_back}"
+                text += markup("<br><b>Way back:</b> {}", mine[0].way_back)
             if getattr(mine[0], "still_open", False):  # a write could still land: look later
                 self.check_again.setEnabled(True)
             else:
