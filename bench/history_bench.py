@@ -114,7 +114,7 @@ def best(fn: object, repeat: int) -> float:
 
 
 def cli_history(home: Path) -> None:
-    from core.cli import main
+    from cli.main import main
 
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         code = main(["--home", str(home), "history"])

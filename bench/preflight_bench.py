@@ -34,7 +34,7 @@ from core.operations.state import password_impact
 from core.paths import resolve_paths
 from core.preflight.gather import count_round_trips
 from core.preflight.run import read_metadata_input, run_preflight
-from core.sandbox import Sandbox
+from sandbox import Sandbox
 
 TARGET_TRIPS = 3
 TARGET_RATIO = 4.0

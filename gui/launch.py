@@ -13,12 +13,12 @@ STARTED = time.perf_counter()  # the self-test and the startup benchmark measure
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from core.cli_options import parse_app_options
+    from cli.options import parse_app_options
 
     arguments = list(sys.argv[1:] if argv is None else argv)
     app_args = parse_app_options(arguments)
     if app_args is None:
-        from core.cli import build_parser, run
+        from cli.main import build_parser, run
 
         args = build_parser().parse_args(arguments)
         if args.command is not None:

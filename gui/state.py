@@ -189,7 +189,8 @@ class AppState(QObject):
 
         def work() -> tuple[Any, ConnectionInfo]:
             from core.auth import SignInRequiredError
-            from core.tenant import build_authenticator, describe_connection, open_session
+            from core.tenant import build_authenticator, describe_connection
+            from session import open_session
 
             try:
                 session = open_session(options)

@@ -27,7 +27,7 @@ from core.clouds import CHINA, GLOBAL, US_GOV, get_cloud
 from core.errors import InputError
 from core.graph import api
 from core.graph.client import GraphClient, make_session
-from core.tenant import sandbox_authenticator
+from session import sandbox_authenticator
 
 
 def cached_secrets(cache_file: Path) -> list[str]:

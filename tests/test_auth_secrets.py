@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from core import cli
+import cli.main as cli
 from core.auth import DeviceCodeFlow, open_token_cache
 from core.graph import api
 from core.graph.client import GraphClient, RetryPolicy
 from core.graph.errors import GraphError
-from core.tenant import sandbox_authenticator
+from session import sandbox_authenticator
 
 
 def test_a_whole_run_at_debug_logs_no_token(sandbox: Any, tmp_path: Path,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from cli.main import main
 from core.idp_sample import jumpcloud_sample
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,7 +138,7 @@ def _cli(home: Path, *argv: str, kill_after: str | None = None) -> subprocess.Co
     env.pop("FEDERATOR_TEST_KILL_AFTER", None)
     if kill_after:
         env["FEDERATOR_TEST_KILL_AFTER"] = kill_after
-    return subprocess.run([sys.executable, "-m", "core.cli", "--sandbox", *argv], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "cli.main", "--sandbox", *argv], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -323,7 +323,7 @@ def test_ctrl_c_mid_change_says_how_to_find_out_what_it_did(tmp_path: Path) -> N
     env = dict(os.environ, FEDERATOR_HOME=str(home), FEDERATOR_SANDBOX_LATENCY_MS="300")
     env.pop("FEDERATOR_TEST_KILL_AFTER", None)
     child = subprocess.Popen(
-        [sys.executable, "-m", "core.cli", "--sandbox", "revert", "--domain", "tailspin.io",
+        [sys.executable, "-m", "cli.main", "--sandbox", "revert", "--domain", "tailspin.io",
          "--confirm", "tailspin.io"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     assert child.stdout is not None

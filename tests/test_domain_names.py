@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from core.cli import main
+from cli.main import main
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from core import cli
+import cli.main as cli
 from core.clouds import CHINA, US_GOV, US_GOV_DOD, check_endpoints, custom_cloud
 from core.config import TenantConfig, load_tenant_config, save_tenant_config
 from core.errors import InputError

@@ -24,7 +24,7 @@ from core.graph.errors import (
     ThrottledError,
     UncertainWriteError,
 )
-from core.tenant import SandboxTokens
+from session import SandboxTokens
 
 FABRIKAM_SETTINGS = {
     "displayName": "Fabrikam IdP",
@@ -92,7 +92,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def signing_certificate(sandbox: Any) -> str:
-    from core.sandbox.seed import tailspin_certificate
+    from sandbox.seed import tailspin_certificate
 
     return tailspin_certificate(7)  # any valid certificate will do
 

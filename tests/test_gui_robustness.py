@@ -105,7 +105,7 @@ def test_the_header_and_whoami_read_the_connection_one_way(
         make_window: Any, capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
-    from core import cli
+    import cli.main as cli
     from core.tenant import ConnectionInfo
 
     window = make_window(sandbox=True, user="breakglass@contoso.onmicrosoft.com")
@@ -124,7 +124,8 @@ def test_the_header_still_says_who_is_signed_in_when_roles_cannot_be_read(
         federator_home: Path) -> None:
     from core.errors import FederatorError
     from core.paths import resolve_paths
-    from core.tenant import SessionOptions, describe_connection, open_session
+    from core.tenant import SessionOptions, describe_connection
+    from session import open_session
 
     with open_session(SessionOptions(paths=resolve_paths(federator_home),
                                      sandbox=True)) as session:

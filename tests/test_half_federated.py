@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from cli.main import main
 from core.paths import resolve_paths
-from core.sandbox import Sandbox
-from core.sandbox.faults import FaultPlan
+from sandbox import Sandbox
+from sandbox.faults import FaultPlan
 from tests.plugins.sandbox import sandbox_session
 
 OPTIONS_START = ("1. Retry later", "2. Delete the federation configuration",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from cli.main import main
 from core.idp_sample import entities_aggregate, jumpcloud_sample
 from tests import factories as f
 
@@ -155,7 +155,7 @@ def test_every_corpus_file_exits_0_or_2_with_one_line(corpus_dir: Path,
 def test_real_process_never_shows_a_traceback(tmp_path: Path) -> None:
     path = tmp_path / "laughs.xml"
     path.write_bytes(b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa">]><l>&a;</l>')
-    result = subprocess.run([sys.executable, "-m", "core.cli", "inspect", str(path), "--json"],
+    result = subprocess.run([sys.executable, "-m", "cli.main", "inspect", str(path), "--json"],
                             capture_output=True, text=True, timeout=60,
                             cwd=Path(__file__).resolve().parents[1])
     assert result.returncode == 2

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from cli.main import main
 from core import journal as journal_mod
-from core.cli import main
 from core.graph.client import GraphClient
 
 TENANT_JOURNAL = "tenant-*.jsonl"

@@ -20,14 +20,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from core.cli import main
+from cli.main import main
 from core.graph.client import GraphClient
 from core.idp_sample import jumpcloud_sample
 from core.operations.state import password_impact
 from core.paths import resolve_paths
 from core.preflight.run import read_metadata_input, run_preflight
-from core.sandbox import Sandbox
-from core.sandbox.bulk import NO_IMMUTABLE_EVERY
+from sandbox import Sandbox
+from sandbox.bulk import NO_IMMUTABLE_EVERY
 
 BULK = 30_000
 # The seed's 40 fabrikam.com users (3 without ImmutableID) and 3 in sales.fabrikam.com.
@@ -121,7 +121,7 @@ def test_sandbox_counts_only_with_the_advanced_query_parameters(big: Sandbox) ->
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sandbox_serve_takes_a_number_of_users(federator_home: Path) -> None:
     env = {**os.environ, "FEDERATOR_HOME": str(federator_home)}
-    process = subprocess.Popen([sys.executable, "-m", "core.cli", "sandbox", "serve",
+    process = subprocess.Popen([sys.executable, "-m", "cli.main", "sandbox", "serve",
                                 "--users", "20000"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=env,
                                cwd=Path(__file__).resolve().parents[1])
@@ -143,7 +143,7 @@ def test_sandbox_serve_takes_a_number_of_users(federator_home: Path) -> None:
 
 
 def test_the_state_holds_the_number_of_bulk_users_not_the_users(tmp_path: Path) -> None:
-    from core.sandbox.state import TenantStore
+    from sandbox.state import TenantStore
 
     store = TenantStore(tmp_path / "s", bulk_users=1200)
     assert store.bulk.count == 1200

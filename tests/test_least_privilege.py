@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from core import cli
+import cli.main as cli
 from core.config import load_tenant_config
 from core.idp_sample import jumpcloud_sample
 from core.paths import resolve_paths
-from core.sandbox.consent import TokenLog
+from sandbox.consent import TokenLog
 
 READS = {"Domain.Read.All", "User.Read.All", "RoleManagement.Read.Directory",
          "Organization.Read.All"}

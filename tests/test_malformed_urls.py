@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from cli.main import main
 from core.paths import resolve_paths
 from core.preflight.run import read_metadata_input, run_preflight
 from tests import factories as f

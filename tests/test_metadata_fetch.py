@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from cli.main import main
 from core.certgen import make_certificate
-from core.cli import main
 from core.metadata import MAX_METADATA_BYTES, MetadataError, fetch_metadata_url, read_metadata
 from tests import factories as f
 

@@ -12,7 +12,7 @@ import base64
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from core.commands.inspect import render_text
+from cli.commands.inspect import render_text
 from core.errors import FederatorError
 from core.findings import merge_findings
 from core.metadata import IdpMetadata, read_metadata

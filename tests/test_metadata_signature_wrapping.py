@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from cli.main import main
 from core.certgen import Issued
-from core.cli import main
 from core.idp_sample import entities_aggregate
 from core.metadata import IdpMetadata, read_metadata
 from tests import factories as f

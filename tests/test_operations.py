@@ -34,9 +34,9 @@ from core.operations import (
 from core.operations.state import writable
 from core.operations.writes import WritePolicy
 from core.preflight import CheckResult, PreflightResult
-from core.sandbox import Sandbox
 from core.settings import FederationSettings, settings_from_metadata
-from core.tenant import SandboxTokens
+from sandbox import Sandbox
+from session import SandboxTokens
 from tests import factories
 
 CERT = factories.cert()  # one certificate for every "same settings" comparison
@@ -417,7 +417,7 @@ def test_graph_refusals_leave_the_domain_unchanged_and_say_so(env: Env, domain: 
 
 
 def test_an_issuer_used_by_another_domain_is_refused_by_graph(env: Env) -> None:
-    from core.sandbox.seed import TAILSPIN_ISSUER
+    from sandbox.seed import TAILSPIN_ISSUER
 
     result = _federate(env, settings=_settings(entity=TAILSPIN_ISSUER))
     assert result.outcome == "failed" and result.changed is False

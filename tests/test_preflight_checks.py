@@ -26,8 +26,8 @@ from core.preflight.checks import (
     run_checks,
 )
 from core.preflight.model import TenantSnapshot
-from core.sandbox.seed import GLOBAL_ADMIN, ROLE_NAMES, TAILSPIN_ISSUER, build_seed
 from core.settings import FederationSettings, settings_from_metadata
+from sandbox.seed import GLOBAL_ADMIN, ROLE_NAMES, TAILSPIN_ISSUER, build_seed
 from tests import factories as f
 
 ISSUE_IDS = {

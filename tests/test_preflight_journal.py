@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from cli.main import main
 from core.idp_sample import jumpcloud_sample
 from core.journal import Journal
 from core.paths import resolve_paths

@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from core.cli import main
+from cli.main import main
 from core.graph.client import GraphClient
 from core.idp_sample import jumpcloud_sample
 from core.paths import Paths, resolve_paths
 from core.preflight.model import PreflightResult
 from core.preflight.remedies import make_default
 from core.preflight.run import MetadataInput, read_metadata_input, run_preflight
-from core.sandbox import Sandbox
-from core.sandbox.seed import TAILSPIN_ISSUER
+from sandbox import Sandbox
+from sandbox.seed import TAILSPIN_ISSUER
 
 JUMPCLOUD_ENTITY = "https://sso.jumpcloud.com/saml2/fabrikam"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core import cli
+import cli.main as cli
 from core.logs import setup_logging
 from core.paths import resolve_paths
 

@@ -184,7 +184,7 @@ def test_make_default_records_the_patch_answer_not_a_later_failed_read(
     from core.graph.client import GraphClient, RetryPolicy
     from core.journal import Journal
     from core.operations import UNKNOWN, OperationContext, make_default
-    from core.tenant import SandboxTokens
+    from session import SandboxTokens
 
     sb = sandbox
     monkeypatch.setattr("core.operations.state.READ_RETRY_DELAYS_S", (0.0, 0.0))
@@ -241,7 +241,7 @@ def test_a_browser_sign_in_whose_token_request_cannot_connect_is_a_sign_in_error
     from core.auth import Authenticator, SignInError, graph_scopes
     from core.clouds import GLOBAL
     from core.graph.client import make_session
-    from core.tenant import SANDBOX_CLIENT_ID
+    from session import SANDBOX_CLIENT_ID
 
     ca = shutil.copy(sandbox.ca_bundle, tmp_path / "ca.pem")  # outlives the stopped sandbox
     auth = Authenticator(SANDBOX_CLIENT_ID, scopes=graph_scopes(GLOBAL),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from core.cli import main
+from cli.main import main
 from core.idp_sample import jumpcloud_sample
 from core.roles import (
     DOMAIN_NAME_ADMIN,
@@ -24,7 +24,7 @@ from core.roles import (
     allowed_roles,
     write_of,
 )
-from core.sandbox import Sandbox
+from sandbox import Sandbox
 from tests.plugins.sandbox import sandbox_session
 from tests.test_sandbox_rules import federation_body
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import requests
 
-from core.sandbox import RequestRecord, Sandbox
+from sandbox import RequestRecord, Sandbox
 from tests.plugins.sandbox import sandbox_session
 from tests.test_sandbox_rules import federation_body
 

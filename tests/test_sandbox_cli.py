@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from core.cli import main
+from cli.main import main
 from core.paths import resolve_paths
-from core.sandbox import Sandbox
+from sandbox import Sandbox
 from tests.plugins.sandbox import sandbox_session
 from tests.test_sandbox_api import auth_type, federate_fabrikam
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 def start_serve(home: Path, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "FEDERATOR_HOME": str(home)}
-    return subprocess.Popen([sys.executable, "-m", "core.cli", "sandbox", "serve", *extra],
+    return subprocess.Popen([sys.executable, "-m", "cli.main", "sandbox", "serve", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                             cwd=Path(__file__).resolve().parents[1])
 

@@ -1,4 +1,4 @@
-"""Fault injection: every kind, exactly as documented in core/sandbox/faults.py."""
+"""Fault injection: every kind, exactly as documented in sandbox/faults.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from core.sandbox import FaultSpecError, Sandbox
+from sandbox import FaultSpecError, Sandbox
 from tests.plugins.sandbox import sandbox_session
 
 

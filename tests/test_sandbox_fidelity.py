@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from core.sandbox import Sandbox
+from sandbox import Sandbox
 from tests.plugins.sandbox import sandbox_session
 from tests.test_sandbox_rules import as_user, domain, error_of, federation_body
 

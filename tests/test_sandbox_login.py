@@ -13,8 +13,8 @@ import msal
 import pytest
 import requests
 
-from core.sandbox import Sandbox
-from core.sandbox.tokens import b64url_decode
+from sandbox import Sandbox
+from sandbox.tokens import b64url_decode
 from tests.plugins.sandbox import complete_authorization, sandbox_session
 
 CLIENT_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"

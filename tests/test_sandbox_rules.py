@@ -10,8 +10,8 @@ import requests
 from cryptography import x509
 
 from core.certgen import make_certificate
-from core.sandbox import Sandbox
-from core.sandbox.seed import TAILSPIN_ISSUER
+from sandbox import Sandbox
+from sandbox.seed import TAILSPIN_ISSUER
 from tests.plugins.sandbox import sandbox_session
 
 CERT = base64.b64encode(make_certificate("IdP signing (test)", key=None).der).decode()

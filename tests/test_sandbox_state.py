@@ -8,10 +8,10 @@ import multiprocessing
 from pathlib import Path
 from typing import Any
 
-from core.sandbox.login import Login
-from core.sandbox.rules import Graph
-from core.sandbox.state import TenantStore
-from core.sandbox.wire import Request
+from sandbox.login import Login
+from sandbox.rules import Graph
+from sandbox.state import TenantStore
+from sandbox.wire import Request
 
 ROUNDS = 100
 

@@ -9,9 +9,9 @@ import pytest
 
 from core.graph.client import GraphClient, RetryPolicy
 from core.operations import OperationEvent
-from core.sandbox import Sandbox
 from core.status import StatusReader, describe_status, wait_until_agree
-from core.tenant import SandboxTokens
+from sandbox import Sandbox
+from session import SandboxTokens
 from tests import factories
 
 

@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from core import cli
+import cli.main as cli
 from core.config import TenantConfig, load_tenant_config, save_tenant_config
 from core.paths import resolve_paths
-from core.tenant import SessionOptions, open_session
+from core.tenant import SessionOptions
+from session import open_session
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,7 +30,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_sandbox_domains_for_a_new_user_lists_the_seed_tenant(federator_home: Path) -> None:
     """The done-criterion, as a user types it: a fresh home, a separate process."""
     env = {**os.environ, "FEDERATOR_HOME": str(federator_home)}
-    proc = subprocess.run([sys.executable, "-m", "core.cli", "--sandbox", "domains"],
+    proc = subprocess.run([sys.executable, "-m", "cli.main", "--sandbox", "domains"],
                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()

@@ -27,12 +27,12 @@ def _python(code: str, home: Path, **env: str) -> subprocess.CompletedProcess[st
 def test_the_kill_hook_is_inert_in_the_frozen_app(tmp_path: Path) -> None:
     """The packaged app (``sys.frozen``) with the variable set completes the change."""
     code = ("import sys; sys.frozen = True\n"
-            "from core.cli import main\n"
+            "from cli.main import main\n"
             f"sys.exit(main(['--sandbox', *{REVERT!r}]))")
     result = _python(code, tmp_path / "home", FEDERATOR_TEST_KILL_AFTER="snapshot")
     assert result.returncode == 0, result.stderr
     assert "Verified" in result.stdout or "verified" in result.stdout.lower()
-    history = _python("import sys; from core.cli import main; "
+    history = _python("import sys; from cli.main import main; "
                       "sys.exit(main(['history', '--json']))", tmp_path / "home")
     [entry] = json.loads(history.stdout)["entries"]
     assert entry["outcome"] == "succeeded"
@@ -52,7 +52,7 @@ def test_the_kill_hook_is_inert_against_a_microsoft_cloud(tmp_path: Path) -> Non
 
 
 def test_the_kill_hook_still_serves_the_test_suite_against_the_sandbox(tmp_path: Path) -> None:
-    code = ("import sys\nfrom core.cli import main\n"
+    code = ("import sys\nfrom cli.main import main\n"
             f"sys.exit(main(['--sandbox', *{REVERT!r}]))")
     result = _python(code, tmp_path / "home", FEDERATOR_TEST_KILL_AFTER="snapshot")
     assert result.returncode != 0  # killed right after the snapshot, as the tests rely on

@@ -35,9 +35,9 @@ from core.operations import (
 )
 from core.operations.writes import WritePolicy
 from core.preflight import CheckResult, PreflightResult
-from core.sandbox import Sandbox
 from core.settings import settings_from_metadata
-from core.tenant import SandboxTokens
+from sandbox import Sandbox
+from session import SandboxTokens
 from tests import factories
 
 FAST = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05, max_total_s=10)
@@ -308,7 +308,7 @@ def test_a_rerun_preflight_that_now_fails_refuses_the_apply(ops: Admin) -> None:
 # -- the command line ------------------------------------------------------------------------------
 
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    from core.cli import main
+    from cli.main import main
 
     code = main(["--sandbox", *argv])
     out, err = capsys.readouterr()

@@ -105,7 +105,7 @@ def _users_query(domain: str, extra: str | None, select: str, top: int) -> Batch
 COUNTS: dict[str, tuple[str | None, str, bool]] = {
     "all": (None, "id", False),
     # Graph's filter table does not mark onPremisesImmutableId as filterable on null (see
-    # core.sandbox.rules); when Graph refuses, users are scanned page by page instead (SCAN_PAGES).
+    # sandbox.rules); when Graph refuses, users are scanned page by page instead (SCAN_PAGES).
     "missing": ("onPremisesImmutableId eq null", "userPrincipalName,accountEnabled", True),
     "enabled": ("accountEnabled eq true", "id", False),
 }

@@ -1,6 +1,6 @@
 """Shared sandbox fixtures: a running sandbox tenant per test and requests sessions that trust it.
 
-``sandbox``: a ``core.sandbox.Sandbox`` started on an ephemeral port with its state in the test's
+``sandbox``: a ``sandbox.Sandbox`` started on an ephemeral port with its state in the test's
 tmp folder, stopped after the test. ``graph_session``: a ``requests.Session`` that trusts only the
 sandbox CA, ignores the environment (``REQUESTS_CA_BUNDLE`` is set on our machines, and requests
 lets it override ``verify``) and sends a bearer token for ops@contoso.com. ``sandbox_session()``
@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from core.operations.writes import WritePolicy
-from core.sandbox import Sandbox
+from sandbox import Sandbox
 
 
 def sandbox_session(sandbox: Sandbox, token: str | None = None, *,
@@ -26,7 +26,7 @@ def sandbox_session(sandbox: Sandbox, token: str | None = None, *,
     """A session that trusts exactly the sandbox's CA; with ``token``, sends it as a bearer;
     with ``control``, sends the sandbox's control key (read from its 0600 file, as a script
     driving ``federator sandbox serve`` would)."""
-    from core.sandbox.server import CONTROL_KEY_HEADER
+    from sandbox.server import CONTROL_KEY_HEADER
 
     session = requests.Session()
     session.verify = str(sandbox.ca_bundle)

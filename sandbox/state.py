@@ -25,8 +25,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from core.sandbox.bulk import BulkUsers, apply_bulk, bulk_of
-from core.sandbox.seed import build_seed
+from sandbox.bulk import BulkUsers, apply_bulk, bulk_of
+from sandbox.seed import build_seed
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ class TenantStore:
     def __init__(self, folder: Path, *, seed: int = 0, bulk_users: int | None = None) -> None:
         self.folder = folder
         self.seed = seed
-        # None keeps the number of bulk users the state holds (see core.sandbox.bulk).
+        # None keeps the number of bulk users the state holds (see sandbox.bulk).
         self.bulk_users = bulk_users
         self.lock = threading.RLock()
         self.data: dict[str, Any] = {}
@@ -277,7 +277,7 @@ class TenantStore:
 
     @property
     def bulk(self) -> BulkUsers:
-        """The users made on demand rather than stored (see ``core.sandbox.bulk``)."""
+        """The users made on demand rather than stored (see ``sandbox.bulk``)."""
         return bulk_of(self.data, self.seed)
 
     def user_roles(self, user_id: str) -> list[str]:

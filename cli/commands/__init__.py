@@ -1,4 +1,4 @@
-"""The command-line subcommands, one module each; ``core.cli`` registers the modules listed here.
+"""The command-line subcommands, one module each; ``cli.main`` registers the modules listed here.
 
 Each module defines ``register(subparsers)`` that adds its parsers and sets ``handler`` on them.
 Handlers take the parsed arguments and a ``Context`` and return an exit code. Heavy imports stay
@@ -6,9 +6,9 @@ inside the handlers so that ``federator --help`` is fast.
 """
 
 COMMAND_MODULES = [
-    "core.commands.inspect",
-    "core.commands.tenant",
-    "core.commands.sandbox",
-    "core.commands.preflight",
-    "core.commands.changes",
+    "cli.commands.inspect",
+    "cli.commands.tenant",
+    "cli.commands.sandbox",
+    "cli.commands.preflight",
+    "cli.commands.changes",
 ]

@@ -36,15 +36,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
-from core.sandbox.consent import (
+from sandbox.consent import (
     TokenLog,
     add_consent,
     consented,
     requested_permissions,
     unconsentable,
 )
-from core.sandbox.state import TenantStore
-from core.sandbox.tokens import (
+from sandbox.state import TenantStore
+from sandbox.tokens import (
     GRAPH_PREFIX,
     TokenError,
     access_claims,
@@ -53,7 +53,7 @@ from core.sandbox.tokens import (
     encode,
     id_token_claims,
 )
-from core.sandbox.wire import Request, Response
+from sandbox.wire import Request, Response
 
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 DEVICE_CODE_LIFETIME_S = 900

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.commands.common import EXIT_OK, Context
+from cli.commands.common import EXIT_OK, Context
 
 WIDTH = 100  # as preflight's text
 

@@ -15,9 +15,9 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from core.cli_options import add_global_options, make_context
-from core.commands import COMMAND_MODULES
-from core.commands.common import EXIT_BAD_INPUT, EXIT_FAILED, Context, report_error
+from cli.commands import COMMAND_MODULES
+from cli.commands.common import EXIT_BAD_INPUT, EXIT_FAILED, Context, report_error
+from cli.options import add_global_options, make_context
 from core.errors import FederatorError
 from core.logs import setup_logging
 
@@ -96,7 +96,7 @@ def _run_handler(args: argparse.Namespace, ctx: Context, *, as_json: bool) -> in
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line only entry (no GUI): ``python -m core.cli``."""
+    """Command-line only entry (no GUI): ``python -m cli``."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -3,7 +3,7 @@
 It is the ground truth of Federator's tests and the product's demo mode. See ``server.Sandbox``.
 """
 
-from core.sandbox.faults import FaultSpecError
-from core.sandbox.server import RequestRecord, Sandbox
+from sandbox.faults import FaultSpecError
+from sandbox.server import RequestRecord, Sandbox
 
 __all__ = ["FaultSpecError", "RequestRecord", "Sandbox"]

@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from core.commands.common import EXIT_OK, Context
+from cli.commands.common import EXIT_OK, Context
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -70,7 +70,8 @@ def handle_signin(args: argparse.Namespace, ctx: Context) -> int:
         set_custom_endpoints,
     )
     from core.errors import InputError
-    from core.tenant import build_authenticator, open_session
+    from core.tenant import build_authenticator
+    from session import open_session
 
     if ctx.sandbox:
         with open_session(ctx) as session:
@@ -151,7 +152,8 @@ def handle_signout(args: argparse.Namespace, ctx: Context) -> int:
 # -- whoami -------------------------------------------------------------------------------------
 
 def handle_whoami(args: argparse.Namespace, ctx: Context) -> int:
-    from core.tenant import describe_connection, open_session
+    from core.tenant import describe_connection
+    from session import open_session
 
     with open_session(ctx) as session:
         if session.sandbox_is_default:
@@ -222,7 +224,7 @@ def format_table(headers: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def handle_domains(args: argparse.Namespace, ctx: Context) -> int:
-    from core.tenant import open_session
+    from session import open_session
 
     with open_session(ctx) as session:
         if session.sandbox_is_default:

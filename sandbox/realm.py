@@ -20,8 +20,8 @@ from typing import Any
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
-from core.sandbox.state import TenantStore
-from core.sandbox.wire import Request, Response
+from sandbox.state import TenantStore
+from sandbox.wire import Request, Response
 
 JSON = "application/json; charset=utf-8"
 XML = "text/xml; charset=utf-8"

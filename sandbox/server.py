@@ -46,16 +46,16 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from core.roles import RULES_DOCUMENTED, rule_set
-from core.sandbox.consent import ANY_CLIENT, TokenLog, requested_permissions, set_consented
-from core.sandbox.faults import FaultPlan
-from core.sandbox.login import Login, LoginSettings, device_page
-from core.sandbox.realm import getuserrealm, userrealm
-from core.sandbox.rules import Graph
-from core.sandbox.seed import DEFAULT_USER
-from core.sandbox.state import TenantStore, write_atomic
-from core.sandbox.tls import make_tls
-from core.sandbox.tokens import DEFAULT_SCOPES
-from core.sandbox.wire import Request, Response, graph_error
+from sandbox.consent import ANY_CLIENT, TokenLog, requested_permissions, set_consented
+from sandbox.faults import FaultPlan
+from sandbox.login import Login, LoginSettings, device_page
+from sandbox.realm import getuserrealm, userrealm
+from sandbox.rules import Graph
+from sandbox.seed import DEFAULT_USER
+from sandbox.state import TenantStore, write_atomic
+from sandbox.tls import make_tls
+from sandbox.tokens import DEFAULT_SCOPES
+from sandbox.wire import Request, Response, graph_error
 
 log = logging.getLogger(__name__)
 
@@ -206,9 +206,9 @@ class Sandbox:
     endpoints sign in when the request names nobody (``login_hint``); ``auto_approve`` False
     leaves device codes pending until ``approve_device_code`` or the ``/sandbox/device`` page
     approves them. ``users`` sets how many extra deterministic users fabrikam.com holds
-    (``core.sandbox.bulk``; None keeps what the state holds). ``immutable_null`` False refuses
+    (``sandbox.bulk``; None keeps what the state holds). ``immutable_null`` False refuses
     ``onPremisesImmutableId eq null`` filters (see ``check_user_filter`` in
-    ``core.sandbox.rules``).
+    ``sandbox.rules``).
     """
 
     def __init__(self, state_dir: Path | None = None, *, seed: int = 0, latency_ms: float = 0,
@@ -587,7 +587,7 @@ class Sandbox:
             return Response(200 if approved else 400, {"approved": approved},
                             content_type=as_json)
         if name == "faults":
-            from core.sandbox.faults import FaultSpecError
+            from sandbox.faults import FaultSpecError
 
             try:
                 self.set_faults(body.get("spec"))

@@ -20,11 +20,11 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from core.roles import GLOBAL_ADMIN, RULES_DOCUMENTED, Write, allowed_roles
-from core.sandbox import permissions as perm
-from core.sandbox.faults import Fault
-from core.sandbox.state import TenantStore
-from core.sandbox.tokens import TokenError, decode
-from core.sandbox.wire import Request, Response, graph_error
+from sandbox import permissions as perm
+from sandbox.faults import Fault
+from sandbox.state import TenantStore
+from sandbox.tokens import TokenError, decode
+from sandbox.wire import Request, Response, graph_error
 
 MAX_BATCH = 20  # documented, ref §6.1
 DEFAULT_PAGE = 100
@@ -834,7 +834,7 @@ class Graph:
     def list_users(self, request: Request, caller: Caller, *,
                    count_only: bool = False) -> Response:
         """``/users`` (a page) or ``/users/$count`` (the number, as text/plain), over the stored
-        users and the bulk users (``core.sandbox.bulk``), by the advanced-query rules."""
+        users and the bulk users (``sandbox.bulk``), by the advanced-query rules."""
         self.require(caller, perm.SCOPES_USERS)
         eventual = (request.header("consistencylevel") or "").lower() == "eventual"
         if count_only and not eventual:

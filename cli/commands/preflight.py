@@ -11,7 +11,7 @@ import textwrap
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from core.commands.common import EXIT_FAILED, EXIT_OK, Context
+from cli.commands.common import EXIT_FAILED, EXIT_OK, Context
 from core.errors import InputError
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def _read_metadata(args: argparse.Namespace) -> Any:
 
 def handle_preflight(args: argparse.Namespace, ctx: Context) -> int:
     from core.preflight.run import normalize_domain, run_preflight
-    from core.tenant import open_session
+    from session import open_session
 
     domain = normalize_domain(args.domain)
     options = options_from(args)
@@ -261,7 +261,7 @@ def handle_plan(args: argparse.Namespace, ctx: Context) -> int:
     from core.graph.errors import NotFoundError
     from core.plan import DomainState, build_plan, format_plan
     from core.preflight.run import normalize_domain
-    from core.tenant import open_session
+    from session import open_session
 
     domain = normalize_domain(args.domain)
     options = options_from(args)
@@ -291,7 +291,7 @@ def handle_plan(args: argparse.Namespace, ctx: Context) -> int:
 
 def handle_make_default(args: argparse.Namespace, ctx: Context) -> int:
     """A tenant change like any other: confirmed, snapshotted, verified and journaled."""
-    from core.commands.changes import run_change
+    from cli.commands.changes import run_change
     from core.operations import make_default, require_confirmation
     from core.preflight.remedies import MAKE_DEFAULT_EXTRA_SCOPES
     from core.preflight.run import normalize_domain

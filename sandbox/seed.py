@@ -63,7 +63,7 @@ def tailspin_certificate(seed: int) -> str:
 
 
 def build_seed(seed: int = 0) -> dict[str, Any]:
-    """The complete seed state (a JSON-ready dict, see ``core.sandbox.state``)."""
+    """The complete seed state (a JSON-ready dict, see ``sandbox.state``)."""
     rnd = random.Random(seed)  # noqa: S311 - reproducible ids, not secrets
 
     def new_id() -> str:
@@ -178,7 +178,7 @@ def build_seed(seed: int = 0) -> dict[str, Any]:
         "roleAssignments": assignments,
         "directoryRoles": directory_roles,
         # Home realm discovery history per domain: [at (epoch s), namespace, brand, auth url,
-        # protocol, MEX url, active url] (see core.sandbox.realm).
+        # protocol, MEX url, active url] (see sandbox.realm).
         "realm": {d["id"]: [[0.0, d["authenticationType"],
                              *([tailspin_config[k] for k in _REALM_KEYS]
                                if d["id"] == "tailspin.io" else [None] * len(_REALM_KEYS))]]

@@ -25,8 +25,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from core.sandbox.state import TenantStore
-from core.sandbox.tokens import DEFAULT_SCOPES, RESERVED_SCOPES, short_scope
+from sandbox.state import TenantStore
+from sandbox.tokens import DEFAULT_SCOPES, RESERVED_SCOPES, short_scope
 
 ANY_CLIENT = "*"
 TOKEN_LOG_FILE = "token-log.jsonl"  # noqa: S105 (a file name)

@@ -15,7 +15,7 @@ import signal
 import threading
 from types import FrameType
 
-from core.commands.common import EXIT_OK, Context
+from cli.commands.common import EXIT_OK, Context
 from core.errors import FederatorError, InputError
 
 
@@ -62,8 +62,8 @@ def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
     import os
 
     from core.roles import rule_set
-    from core.sandbox import Sandbox
-    from core.tenant import ENV_ROLES
+    from sandbox import Sandbox
+    from session import ENV_ROLES
 
     if not 0 <= args.port <= 65535:
         raise InputError(f"--port {args.port} is not a TCP port", remedy="Use 1-65535, or 0.")
@@ -71,7 +71,7 @@ def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
         raise InputError("--latency and --propagation cannot be negative")
     if args.users is not None and args.users < 0:
         raise InputError("--users cannot be negative")
-    from core.tenant import sandbox_immutable_null, sandbox_users
+    from session import sandbox_immutable_null, sandbox_users
 
     users = args.users if args.users is not None else sandbox_users()
     roles = (rule_set(args.roles, source="--roles") if args.roles
@@ -122,7 +122,7 @@ def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def handle_reset(args: argparse.Namespace, ctx: Context) -> int:
-    from core.sandbox.state import TenantStore
+    from sandbox.state import TenantStore
 
     ctx.paths.ensure()
     TenantStore(ctx.paths.sandbox_dir, seed=args.seed).reset()

@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from core.commands.common import EXIT_FAILED, EXIT_OK, Context, Handler
-from core.commands.preflight import add_plan_options, options_from
+from cli.commands.common import EXIT_FAILED, EXIT_OK, Context, Handler
+from cli.commands.preflight import add_plan_options, options_from
 from core.errors import FederatorError
 from core.paths import Paths
 
@@ -276,7 +276,7 @@ def _read_metadata(source: str, entity: str | None) -> Any:
 
 def handle_federate(args: argparse.Namespace, ctx: Context) -> int:
     from core.operations import federate, require_confirmation
-    from core.tenant import open_session
+    from session import open_session
 
     args.domain = _domain(args.domain)
     require_confirmation(args.domain, args.confirm)
@@ -367,7 +367,7 @@ def run_change(ctx: Context, args: argparse.Namespace, title: str,
 
     For every command that changes the tenant (``make-default`` too: pass its
     ``SessionOptions``); ``args.json`` selects JSON output."""
-    from core.tenant import open_session
+    from session import open_session
 
     with open_session(session_options or ctx) as session:
         _header(ctx, session, title, args.json)
@@ -467,7 +467,7 @@ def handle_history(args: argparse.Namespace, ctx: Context) -> int:
 
 def handle_status(args: argparse.Namespace, ctx: Context) -> int:
     from core.status import StatusReader, describe_status, wait_until_agree
-    from core.tenant import open_session
+    from session import open_session
 
     args.domain = _domain(args.domain)
     with open_session(ctx) as session:

@@ -1,6 +1,6 @@
 """The global command-line options, shared by the full CLI parser and the desktop app's launcher.
 
-Kept apart from ``core.cli`` so that opening the desktop app parses its few options without
+Kept apart from ``cli.main`` so that opening the desktop app parses its few options without
 importing every subcommand module (that import is a third of the app's startup time).
 """
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from core import __version__
 
 if TYPE_CHECKING:
-    from core.commands.common import Context
+    from cli.commands.common import Context
 
 
 def add_global_options(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +68,7 @@ def parse_app_options(argv: list[str]) -> argparse.Namespace | None:
 
 def make_context(args: argparse.Namespace) -> Context:
     """The context every face builds from the global options."""
-    from core.commands.common import Context
+    from cli.commands.common import Context
     from core.paths import resolve_paths
 
     return Context(paths=resolve_paths(args.home), verbose=args.verbose, sandbox=args.sandbox,
