@@ -150,8 +150,8 @@ def build_response(issued: Issued, subject: Subject, *, defect: str | None = Non
     if defect == "wrong-key" and other_key is None:
         key = jumpcloud_certificate("Someone Else")
     if signed in ("assertion", "both"):
-        assertion = _sign(assertion, key, algorithm)
-        root.replace(root.find(a + "Assertion"), assertion)
+        original, assertion = assertion, _sign(assertion, key, algorithm)
+        root.replace(original, assertion)
     if signed in ("response", "both"):
         root = _sign(root, key, algorithm)
     if defect == "tampered":

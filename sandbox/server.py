@@ -47,6 +47,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from core.roles import RULES_DOCUMENTED, rule_set
 from sandbox.consent import ANY_CLIENT, TokenLog, requested_permissions, set_consented
+from sandbox.entra_signin import EntraSignin, rules_named
 from sandbox.faults import FaultPlan
 from sandbox.login import Login, LoginSettings, device_page
 from sandbox.realm import getuserrealm, userrealm
@@ -215,8 +216,11 @@ class Sandbox:
                  faults: str | None = None, propagation_s: float = 0.0, port: int = 0,
                  signin_user: str = DEFAULT_USER, auto_approve: bool = True,
                  users: int | None = None, immutable_null: bool = True,
-                 roles: str = RULES_DOCUMENTED) -> None:
+                 roles: str = RULES_DOCUMENTED, signin_rules: str = "strict") -> None:
         self.seed = seed
+        # How strictly login.srf judges a SAML response where Microsoft is silent
+        # (sandbox.entra_signin): "strict" or "lenient".
+        self.signin_rules = signin_rules
         self.bulk_users = users
         self.immutable_null = immutable_null
         self._role_rules = rule_set(roles, source="roles")
@@ -243,6 +247,7 @@ class Sandbox:
         self._login: Login | None = None
         self._tls_context: ssl.SSLContext | None = None
         self._token_log: TokenLog | None = None
+        self._entra_signin: EntraSignin | None = None
 
     # ------------------------------------------------------------------------- lifecycle
 
@@ -275,6 +280,7 @@ class Sandbox:
         self._token_log = TokenLog(self._state_dir)
         self._login = Login(self.store, self.url, settings=self._login_settings,
                             token_log=self._token_log)
+        self._entra_signin = EntraSignin(self.store, self.signin_rules)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.01},
                                         name=f"sandbox-{port}", daemon=True)
@@ -329,6 +335,22 @@ class Sandbox:
     @property
     def login(self) -> Login:
         return self._started(self._login)
+
+    @property
+    def entra_signin(self) -> EntraSignin:
+        """Entra's side of a federated sign-in (``/sandbox/signin``, ``/login.srf``)."""
+        return self._started(self._entra_signin)
+
+    def sample_idp(self) -> Any:
+        """The sample IdP's certificate and key (``core.certgen.Issued``), kept in the state
+        folder."""
+        from sandbox.sample_idp import load_key
+
+        return load_key(self._started(self._state_dir))
+
+    def set_signin_rules(self, rules: str) -> None:
+        self._started(self._entra_signin).rules = rules_named(rules).name
+        self.signin_rules = rules
 
     @property
     def tls_context(self) -> ssl.SSLContext:
@@ -537,6 +559,10 @@ class Sandbox:
             login = path[len("/common/userrealm/"):] or request.query.get("user", "")
             return userrealm(self.store, login, self.propagation_s,
                              request.query.get("api-version", "1.0"))
+        if lowered == "/login.srf":
+            return self.entra_signin.login_srf(request)
+        if lowered == "/sandbox/signin" and request.method == "GET":
+            return self.entra_signin.start(request)
         if lowered.startswith("/sandbox/"):
             return self._control(request, lowered.removeprefix("/sandbox/"))
         parts = [p for p in path.split("/") if p]
