@@ -116,11 +116,24 @@ def start_sandbox(options: SessionOptions) -> Sandbox:
     sandbox = Sandbox(options.paths.sandbox_dir, seed=seed, latency_ms=int(latency),
                       faults=faults, propagation_s=propagation, users=sandbox_users(),
                       immutable_null=sandbox_immutable_null(),
-                      roles=rule_set(os.environ.get(ENV_ROLES), source=ENV_ROLES))
+                      roles=rule_set(os.environ.get(ENV_ROLES), source=ENV_ROLES),
+                      signin_rules=sandbox_signin_rules())
     sandbox.start()
     if faults or latency:
         log.info("sandbox started with faults %r and latency %s ms", faults, latency)
     return sandbox
+
+
+def sandbox_signin_rules() -> str:
+    """``FEDERATOR_SANDBOX_SIGNIN``: how the sandbox's login.srf reads what Microsoft leaves
+    open (``strict``, the default, or ``lenient``; see ``sandbox/entra_signin.py``)."""
+    from sandbox.entra_signin import RULES
+
+    value = os.environ.get("FEDERATOR_SANDBOX_SIGNIN", "").strip() or "strict"
+    if value not in RULES:
+        raise InputError(f"FEDERATOR_SANDBOX_SIGNIN={value!r} is not a rule set",
+                         code="bad_environment", remedy="Use strict or lenient.")
+    return value
 
 
 def sandbox_users() -> int | None:
