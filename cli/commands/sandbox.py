@@ -56,6 +56,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     reset = sub.add_parser("reset", help="put the sandbox tenant back to its seed state")
     reset.add_argument("--seed", type=int, default=0, help="seed of the new state")
     reset.set_defaults(handler=handle_reset)
+    meta = sub.add_parser("idp-metadata",
+                          help="print the sandbox's sample IdP metadata (its key stays in the "
+                               "sandbox)")
+    meta.set_defaults(handler=handle_idp_metadata)
+    answer = sub.add_parser("idp-response",
+                            help="print a base64 SAML response as the sample IdP would post it")
+    answer.add_argument("--user", required=True, metavar="UPN", help="a sandbox user")
+    answer.add_argument("--defect", metavar="NAME",
+                        help="one defect on purpose: wrong-issuer, wrong-key, tampered, expired, "
+                             "wrong-audience, nameid-not-immutableid, no-idpemail, unsigned")
+    answer.add_argument("--domain", metavar="D",
+                        help="issue as the IdP federated with D (its issuerUri)")
+    answer.set_defaults(handler=handle_idp_response)
 
 
 def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
@@ -128,4 +141,24 @@ def handle_reset(args: argparse.Namespace, ctx: Context) -> int:
     TenantStore(ctx.paths.sandbox_dir, seed=args.seed).reset()
     ctx.print(f"Sandbox tenant reset to its seed state (Contoso (sandbox)) in "
               f"{ctx.paths.sandbox_dir}.")
+    return EXIT_OK
+
+
+def handle_idp_metadata(args: argparse.Namespace, ctx: Context) -> int:
+    from session.signin import sample_idp_metadata
+
+    ctx.stdout.write(sample_idp_metadata(ctx.paths).decode("utf-8"))
+    return EXIT_OK
+
+
+def handle_idp_response(args: argparse.Namespace, ctx: Context) -> int:
+    from dataclasses import replace
+
+    from session import open_session
+    from session.signin import sample_idp_response
+
+    with open_session(replace(ctx, sandbox=True)) as session:
+        value = sample_idp_response(session, args.user.strip(), defect=args.defect,
+                                    domain=args.domain)
+    ctx.stdout.write(value + "\n")
     return EXIT_OK
