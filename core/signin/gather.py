@@ -2,8 +2,9 @@
 
 ``realms_from_graph`` lists the tenant's domains and reads the federation configuration of each
 federated one (Entra finds the realm by issuer among all of them, not by the user's domain).
-``graph_user_lookup`` finds a user by ``onPremisesImmutableId`` (Graph supports ``eq`` on it:
-https://learn.microsoft.com/graph/api/resources/user, property table).
+``graph_user_lookup`` finds a user by ``onPremisesImmutableId``: ``eq`` on it is an advanced
+query, needing ``$count=true`` and ``ConsistencyLevel: eventual``
+(https://learn.microsoft.com/graph/aad-advanced-queries).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def graph_user_lookup(client: GraphClient) -> Callable[[str], DirectoryUser | No
     def lookup(immutable_id: str) -> DirectoryUser | None:
         body = client.get("/users", params={
             "$filter": f"onPremisesImmutableId eq {api.odata_string(immutable_id)}",
-            "$select": USER_FIELDS})
+            "$select": USER_FIELDS, "$count": "true"}, headers={"ConsistencyLevel": "eventual"})
         for value in (body.get("value") or []) if isinstance(body, dict) else []:
             # Graph compares case-insensitively; Entra's sign-in does not.
             if isinstance(value, dict) and value.get("onPremisesImmutableId") == immutable_id:
