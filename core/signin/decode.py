@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +26,7 @@ from core.errors import InputError
 # A SAML response is a few kilobytes; 10 MB (the metadata cap) leaves room for huge attribute
 # sets while refusing files that are surely not one response.
 MAX_INPUT_BYTES = 10 * 1024 * 1024
-_B64_RE = re.compile(rb"^[A-Za-z0-9+/=_\-\s]+$")
+_URLSAFE = bytes.maketrans(b"-_", b"+/")
 _REMEDY = ("Paste the value of the SAMLResponse form field (base64), the decoded XML, or a HAR "
            "file saved from the browser's developer tools (Network tab) during the sign-in.")
 
@@ -66,14 +65,14 @@ def _from_base64(text: bytes, *, quoted: bool = False) -> tuple[bytes, str]:
     """The XML and how it was packed (``base64`` or ``deflate+base64``)."""
     if b"%" in text[:4096] and not quoted:
         text = unquote_plus(text.decode("ascii", "replace")).encode("ascii", "replace")
-    if not _B64_RE.match(text):
-        raise unusable("The input is neither XML nor base64, so it is not a SAML response.")
-    compact = re.sub(rb"\s+", b"", text).replace(b"-", b"+").replace(b"_", b"/")
+    # bytes.translate, not a regex: a pasted 1 MB response is scanned at C speed.
+    compact = text.translate(_URLSAFE, b" \t\r\n\x0b\x0c")
     compact += b"=" * (-len(compact) % 4)
     try:
         decoded = base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise unusable("The input looks like base64 but does not decode.") from exc
+        raise unusable("The input is neither XML nor base64, so it is not a SAML "
+                       "response.") from exc
     stripped = decoded.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"<"):
         return stripped, "base64"
