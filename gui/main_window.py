@@ -56,6 +56,7 @@ class TenantHeader(QFrame):
 
     sign_in_requested = Signal()
     sign_out_requested = Signal()
+    signin_test_requested = Signal()
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +89,10 @@ class TenantHeader(QFrame):
         self.sign_out = QPushButton("Sign out")
         self.sign_in.clicked.connect(self.sign_in_requested)
         self.sign_out.clicked.connect(self.sign_out_requested)
+        self.test_signin = QPushButton("Test sign-in…")
+        self.test_signin.setAccessibleName("Test sign-in and sign-in doctor")
+        self.test_signin.clicked.connect(self.signin_test_requested)
+        layout.addWidget(self.test_signin)
         layout.addWidget(self.sign_in)
         layout.addWidget(self.sign_out)
         state.session_changed.connect(self.refresh)
@@ -141,6 +146,7 @@ class MainWindow(QMainWindow):
         self.header = TenantHeader(state)
         self.header.sign_in_requested.connect(self.sign_in)
         self.header.sign_out_requested.connect(self.sign_out)
+        self.header.signin_test_requested.connect(self.open_signin_dialog)
         outer.addWidget(self.header)
 
         body = QHBoxLayout()
@@ -352,6 +358,16 @@ class MainWindow(QMainWindow):
             if not result:
                 return
         self.state.sign_in(parent_window=int(self.winId()))
+
+    def open_signin_dialog(self) -> None:
+        """Test sign-in and the sign-in doctor (gui/views/signin_view.py), for the domain at
+        hand."""
+        from gui.views.signin_view import SignInDialog
+
+        domain = getattr(self.state, "domain", None)
+        self.signin_dialog = SignInDialog(self.state, domain if isinstance(domain, str) else "",
+                                          self)
+        self.signin_dialog.show()
 
     def sign_out(self) -> None:
         self.state.sign_out()

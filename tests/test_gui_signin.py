@@ -1,0 +1,93 @@
+"""The "Test sign-in" window: a pilot user signed in end to end in demo mode, one without an
+ImmutableID refused with AADSTS51004, and the doctor's table and verdicts for what was captured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from cli.main import main
+from tests.gui_helpers import settle
+
+WARNINGS = "metadata.endpoints,domain.subdomain,users.immutable_id,users.blast_radius"
+
+
+@pytest.fixture
+def federated_home(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--sandbox", "sandbox", "idp-metadata"]) == 0
+    metadata = tmp_path / "sample-idp.xml"
+    metadata.write_text(capsys.readouterr().out)
+    assert main(["--sandbox", "federate", "--metadata", str(metadata), "--domain",
+                 "fabrikam.com", "--confirm", "fabrikam.com", "--accept-warnings",
+                 WARNINGS]) == 0
+    capsys.readouterr()
+
+
+def _dialog(window: Any, qtbot: Any) -> Any:
+    qtbot.waitUntil(lambda: window.state.session is not None, timeout=10000)
+    qtbot.mouseClick(window.header.test_signin, Qt.MouseButton.LeftButton)
+    dialog = window.signin_dialog
+    qtbot.waitExposed(dialog)
+    dialog.domain.setText("fabrikam.com")
+    return dialog
+
+
+def _rows(widget: Any) -> list[str]:
+    return [widget.item(i).text() for i in range(widget.count())]
+
+
+def test_pilot_signs_in_and_the_doctor_agrees(federated_home: None, make_window: Any,
+                                              qtbot: Any) -> None:
+    window = make_window(sandbox=True)
+    dialog = _dialog(window, qtbot)
+    qtbot.keyClicks(dialog.user, "ada.albers0@fabrikam.com")
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    rows = _rows(dialog.hops)
+    assert len(rows) == 4 and all(r.startswith("✓  OK") for r in rows), rows
+    assert "signed in" in rows[-1]
+    # The response the sample IdP posted is in the paste box: the doctor judges it.
+    qtbot.mouseClick(dialog.judge_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert dialog.verdict.text() == "Entra would accept this response."
+    fields = {dialog.table.item(r, 0).text(): dialog.table.item(r, 1).text()
+              for r in range(dialog.table.rowCount())}
+    assert fields["Audience"] == "urn:federation:MicrosoftOnline"
+    assert fields["IDPEmail"] == "ada.albers0@fabrikam.com"
+
+
+def test_user_without_immutable_id_is_refused_with_the_fix(federated_home: None,
+                                                           make_window: Any, qtbot: Any) -> None:
+    window = make_window(sandbox=True)
+    dialog = _dialog(window, qtbot)
+    qtbot.keyClicks(dialog.user, "new.hire@fabrikam.com")
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    rows = _rows(dialog.hops)
+    assert rows[3].startswith("✗  FAIL") and "AADSTS51004" in rows[3]
+    assert any(r.startswith("i  INFO   Fix:") for r in rows)
+
+
+def test_pasted_error_text_is_explained_as_plain_text(federated_home: None, make_window: Any,
+                                                      qtbot: Any) -> None:
+    window = make_window(sandbox=True)
+    dialog = _dialog(window, qtbot)
+    dialog.paste.setPlainText("Message: AADSTS50107: The requested federation realm object "
+                              "'<b>https://evil.example/</b>' does not exist.")
+    qtbot.mouseClick(dialog.judge_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert dialog.verdict.text() == "Entra would refuse it with AADSTS50107."
+    assert any("'<b>https://evil.example/</b>'" in r for r in _rows(dialog.findings))
+
+
+def test_unusable_paste_says_why(federated_home: None, make_window: Any, qtbot: Any) -> None:
+    window = make_window(sandbox=True)
+    dialog = _dialog(window, qtbot)
+    dialog.paste.setPlainText("<!DOCTYPE x [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><x>&e;</x>")
+    qtbot.mouseClick(dialog.judge_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert "DOCTYPE" in dialog.verdict.text()
+    assert dialog.table.rowCount() == 0
