@@ -59,7 +59,8 @@ def lookup_user(session: TenantSession, upn: str) -> DirectoryUser | None:
 
 
 def run_doctor(session: TenantSession, response: bytes | str | None, error_text: str | None,
-               *, upn: str | None = None, now: dt.datetime | None = None) -> DoctorReport:
+               *, upn: str | None = None, domain: str | None = None,
+               now: dt.datetime | None = None) -> DoctorReport:
     """Judge a captured response / explain an error text against the tenant's configuration."""
     from core.signin.decode import decode
     from core.signin.response import parse
@@ -69,7 +70,7 @@ def run_doctor(session: TenantSession, response: bytes | str | None, error_text:
     realms = realms_from_graph(session.client)
     expected = graph_user(session.client, upn) if upn else None
     return diagnose(response, error_text, realms, graph_user_lookup(session.client),
-                    now=now or dt.datetime.now(dt.UTC), expected=expected)
+                    now=now or dt.datetime.now(dt.UTC), expected=expected, domain=domain)
 
 
 def sample_idp_metadata(paths: Paths) -> bytes:

@@ -132,3 +132,12 @@ def test_hostile_text_in_a_response_is_escaped_on_the_terminal(
                          issuer=ENTITY_ID)
     code, out, _ = run(capsys, "doctor", "--saml-response", encode(xml))
     assert code == 1 and "\u009b" not in out and "\u202e" not in out and "\\u202e" in out
+
+
+def test_doctor_says_when_the_issuer_belongs_to_another_domain(
+        federated: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "sandbox", "idp-response", "--user", PILOT)
+    code, out, _ = run(capsys, "doctor", "--saml-response", out.strip(), "--domain",
+                       "contoso.com", "--json")
+    ids = [f["id"] for f in json.loads(out)["findings"]]
+    assert code == 0 and ids == ["domain_not_federated", "issuer_other_domain"]

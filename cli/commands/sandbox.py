@@ -52,6 +52,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                        help="which role lists decide who may write: Microsoft's API pages "
                             "(documented, the default) or the role definitions, which allow "
                             "more (default: FEDERATOR_SANDBOX_ROLES, else documented)")
+    serve.add_argument("--signin-rules", choices=("strict", "lenient"), default=None,
+                       help="how login.srf reads what Microsoft leaves open: strict (no clock "
+                            "skew, IDPEmail required; the default) or lenient (5 minutes, "
+                            "IDPEmail not enforced) (default: FEDERATOR_SANDBOX_SIGNIN)")
     serve.set_defaults(handler=handle_serve)
     reset = sub.add_parser("reset", help="put the sandbox tenant back to its seed state")
     reset.add_argument("--seed", type=int, default=0, help="seed of the new state")
@@ -84,7 +88,7 @@ def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
         raise InputError("--latency and --propagation cannot be negative")
     if args.users is not None and args.users < 0:
         raise InputError("--users cannot be negative")
-    from session import sandbox_immutable_null, sandbox_users
+    from session import sandbox_immutable_null, sandbox_signin_rules, sandbox_users
 
     users = args.users if args.users is not None else sandbox_users()
     roles = (rule_set(args.roles, source="--roles") if args.roles
@@ -92,7 +96,8 @@ def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
     ctx.paths.ensure()
     sandbox = Sandbox(ctx.paths.sandbox_dir, seed=args.seed, latency_ms=args.latency,
                       faults=args.faults, propagation_s=args.propagation, port=args.port,
-                      users=users, immutable_null=sandbox_immutable_null(), roles=roles)
+                      users=users, immutable_null=sandbox_immutable_null(), roles=roles,
+                      signin_rules=args.signin_rules or sandbox_signin_rules())
     try:
         sandbox.start()
     except OSError as exc:

@@ -141,7 +141,7 @@ def handle_doctor(args: argparse.Namespace, ctx: Context) -> int:
                          remedy="e.g. federator doctor --saml-response response.txt")
     response = _read_response(args.saml_response) if args.saml_response else None
     with open_session(ctx) as session:
-        report = run_doctor(session, response, args.error, upn=args.user)
+        report = run_doctor(session, response, args.error, upn=args.user, domain=args.domain)
     if args.json:
         ctx.emit_json(report.to_json())
         return EXIT_OK if report.ok else EXIT_FAILED

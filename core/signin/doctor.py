@@ -55,9 +55,16 @@ class DoctorReport:
 
 def diagnose(response: bytes | str | None, error_text: str | None, realms: Sequence[Realm],
              find_user: UserLookup | None, *, now: dt.datetime,
-             expected: DirectoryUser | None = None) -> DoctorReport:
-    """The doctor's report (``InputError`` when the response is unusable)."""
+             expected: DirectoryUser | None = None,
+             domain: str | None = None) -> DoctorReport:
+    """The doctor's report (``InputError`` when the response is unusable). ``domain`` is the
+    domain the admin says the sign-in was for."""
     report = DoctorReport(ok=True, predicted_error=None)
+    if domain is not None and not any(r.domain == domain.lower() for r in realms):
+        report.add(Finding("domain_not_federated", "warning",
+                           f"{domain} is not federated in this tenant (or has no issuerUri): "
+                           "Entra asks its users for a cloud password, not the IdP.",
+                           "Federate the domain first, or check the domain name."))
     if response is not None:
         parsed = parse(decode(response).xml)
         at = now
@@ -69,6 +76,15 @@ def diagnose(response: bytes | str | None, error_text: str | None, realms: Seque
                 f"The response was issued at {issued:%Y-%m-%d %H:%M:%SZ}, more than 5 minutes "
                 "ago: its validity was judged as of then (when the IdP posted it)."))
         verdict = judge(parsed, realms, find_user, now=at, expected=expected)
+        if domain is not None and verdict.realm is not None and verdict.realm != domain.lower():
+            # Entra finds the realm by issuer only and does not check that the user belongs
+            # to it (https://aadinternals.com/post/aad-deepdive/).
+            verdict.findings.append(Finding(
+                "issuer_other_domain", "warning",
+                f"The response's issuer is {verdict.realm}'s, not {domain}'s: Entra accepts it "
+                "as long as the ImmutableID matches, but the IdP is set up for another domain.",
+                f"If {domain} has its own IdP application, check that the right one answered."))
+            verdict.codes.append(None)
         report.verdict = verdict
         report.facts = verdict.facts
         for finding, code in zip(verdict.findings, verdict.codes, strict=True):
