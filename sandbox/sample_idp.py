@@ -86,7 +86,8 @@ def build_response(issued: Issued, subject: Subject, *, defect: str | None = Non
                    issuer: str = ENTITY_ID, signed: Signed = "assertion",
                    algorithm: str = "rsa-sha256", in_response_to: str | None = None,
                    now: dt.datetime | None = None, xml_declaration: bool = False,
-                   other_key: Issued | None = None, padding: int = 0) -> bytes:
+                   other_key: Issued | None = None, padding: int = 0,
+                   name_id_format: str = NAMEID_PERSISTENT) -> bytes:
     """A response XML for ``subject`` (see module doc); ``padding`` adds that many bytes of
     extra attribute values (for size tests and the benchmark)."""
     from lxml import etree
@@ -114,7 +115,7 @@ def build_response(issued: Issued, subject: Subject, *, defect: str | None = Non
     subj = etree.SubElement(assertion, a + "Subject")
     name_id = subject.upn if defect == "nameid-not-immutableid" else (
         subject.immutable_id or subject.upn)
-    etree.SubElement(subj, a + "NameID", Format=NAMEID_PERSISTENT).text = name_id
+    etree.SubElement(subj, a + "NameID", Format=name_id_format).text = name_id
     confirmation = etree.SubElement(subj, a + "SubjectConfirmation",
                                     Method="urn:oasis:names:tc:SAML:2.0:cm:bearer")
     data = etree.SubElement(confirmation, a + "SubjectConfirmationData",

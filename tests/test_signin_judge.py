@@ -234,3 +234,51 @@ def test_error_text_from_microsofts_page_is_read() -> None:
 def test_response_values_are_not_kept(tmp_path: Path, keys: tuple[Issued, Issued]) -> None:
     judge(response(keys[0]), [realm(keys[0])], USERS.get, now=NOW)
     assert list(tmp_path.iterdir()) == []
+
+
+# -- each vendor's shape (what the reference documents of it) -------------------------------
+
+GOOGLE = "https://accounts.google.com/o/saml2?idpid=C01abcde2"
+SHIBBOLETH = "https://idp.example.edu/idp/shibboleth"
+JUMPCLOUD = "https://sso.jumpcloud.com/saml2/m365-fabrikam"
+ONELOGIN = "https://app.onelogin.com/saml/metadata/1234567"
+
+
+@pytest.mark.parametrize(("vendor", "issuer", "signed", "name_id", "stored", "code", "hint"), [
+    # Google: persistent NameID = primary email, "Signed response" on; the ImmutableID must be
+    # that address exactly, case included.
+    ("Google", GOOGLE, "both", UPN, UPN, None, None),
+    ("Google", GOOGLE, "both", UPN, UPN.title(), "AADSTS51004", "primary email"),
+    # Shibboleth: assertion signed only, persistent NameID = base64 objectGUID.
+    ("Shibboleth", SHIBBOLETH, "assertion", IMMUTABLE, IMMUTABLE, None, None),
+    # JumpCloud: a user not bound to the M365 integration has no immutable ID to send.
+    ("JumpCloud", JUMPCLOUD, "assertion", UPN, IMMUTABLE, "AADSTS51004", "bind the user"),
+    # OneLogin: provisioning did not write the value it sends.
+    ("OneLogin", ONELOGIN, "assertion", "b3Vy+IGlk", IMMUTABLE, "AADSTS51004", "provisioning"),
+])
+def test_vendor_shapes_agree_with_the_reference(keys: tuple[Issued, Issued], vendor: str,
+                                                issuer: str, signed: str, name_id: str,
+                                                stored: str, code: str | None,
+                                                hint: str | None) -> None:
+    xml = build_response(keys[0], Subject(UPN, name_id), issuer=issuer, signed=signed,  # type: ignore[arg-type]
+                         now=NOW)
+    users = {stored: DirectoryUser(UPN, stored)}
+    result = judge(xml, [realm(keys[0], issuer=issuer)], users.get, now=NOW)
+    assert (result.ok, result.aadsts) == (code is None, code)
+    if hint:
+        assert hint in (result.findings[0].remedy or ""), vendor
+
+
+def test_shibboleth_transient_name_id_is_refused(keys: tuple[Issued, Issued]) -> None:
+    xml = build_response(keys[0], Subject(UPN, IMMUTABLE), issuer=SHIBBOLETH, now=NOW,
+                         name_id_format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient")
+    result = judge(xml, [realm(keys[0], issuer=SHIBBOLETH)], USERS.get, now=NOW)
+    assert (result.aadsts, result.findings[0].id) == ("AADSTS50008", "name_id_format")
+
+
+def test_ws_federation_answer_is_named_not_judged() -> None:
+    rstr = (b'<t:RequestSecurityTokenResponse xmlns:t="http://schemas.xmlsoap.org/ws/2005/02/'
+            b'trust"><t:RequestedSecurityToken/></t:RequestSecurityTokenResponse>')
+    with pytest.raises(InputError) as caught:
+        judge(decode(rstr).xml, [], None, now=NOW)
+    assert caught.value.code == "signin_wsfed" and "Okta" in caught.value.message

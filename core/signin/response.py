@@ -124,6 +124,13 @@ def parse(xml: bytes) -> ParsedResponse:
             "metadata", "SAML response")
         raise InputError(message, code=f"signin_{exc.code}",
                          remedy="Capture the response again; paste it exactly as posted.") from exc
+    if str(root.tag).endswith("}RequestSecurityTokenResponse") or str(root.tag).endswith(
+            "}RequestSecurityTokenResponseCollection"):
+        raise InputError("This is a WS-Federation answer (wresult, with a SAML 1.1 assertion), "
+                         "as Okta and AD FS send: Federator's doctor judges SAML 2.0 (SAML-P) "
+                         "responses only.", code="signin_wsfed",
+                         remedy="Check by hand that its Issuer equals the domain's issuerUri and "
+                                "its NameIdentifier the user's ImmutableID.")
     if root.tag != P + "Response":
         local = str(root.tag).rsplit("}", 1)[-1]
         raise InputError(f"This is not a SAML 2.0 response: its root element is '{local}'.",
