@@ -91,3 +91,20 @@ def test_unusable_paste_says_why(federated_home: None, make_window: Any, qtbot: 
     settle(qtbot)
     assert "DOCTYPE" in dialog.verdict.text()
     assert dialog.table.rowCount() == 0
+
+
+def test_pilot_search_flags_users_without_immutable_id(federated_home: None, make_window: Any,
+                                                       qtbot: Any) -> None:
+    window = make_window(sandbox=True)
+    dialog = _dialog(window, qtbot)
+    qtbot.keyClicks(dialog.user, "new")
+    qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    rows = _rows(dialog.pilots)
+    assert any("new.hire@fabrikam.com" in r and "no ImmutableID (AADSTS51004)" in r
+               for r in rows), rows
+    item = next(dialog.pilots.item(i) for i in range(dialog.pilots.count())
+                if "new.hire" in dialog.pilots.item(i).text())
+    rect = dialog.pilots.visualItemRect(item)
+    qtbot.mouseClick(dialog.pilots.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert dialog.user.text() == "new.hire@fabrikam.com"

@@ -92,8 +92,21 @@ class SignInDialog(QDialog):
         self.user.setPlaceholderText("pilot user's UPN, e.g. ada.albers0@fabrikam.com")
         self.user.setAccessibleName("Pilot user")
         form.addRow("Domain", self.domain)
-        form.addRow("Pilot user", self.user)
+        user_row = QHBoxLayout()
+        user_row.addWidget(self.user, 1)
+        self.find_button = text_button("Find users",
+                                       accessible="Find users of the domain by name or UPN")
+        self.find_button.clicked.connect(self.find_users)
+        user_row.addWidget(self.find_button)
+        form.addRow("Pilot user", user_row)
         outer.addLayout(form)
+        self.pilots = QListWidget()
+        self.pilots.setAccessibleName("Users of the domain")
+        self.pilots.setMaximumHeight(110)
+        self.pilots.hide()
+        self.pilots.itemClicked.connect(
+            lambda item: self.user.setText(str(item.data(Qt.ItemDataRole.UserRole))))
+        outer.addWidget(self.pilots)
         row = QHBoxLayout()
         self.run_button = text_button("Run test sign-in", primary=True)
         self.run_button.clicked.connect(self.run_test)
@@ -138,6 +151,32 @@ class SignInDialog(QDialog):
         item.setForeground(QColor(colour))
         item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{word}: {text}")
         target.addItem(item)
+
+    def find_users(self) -> None:
+        session = self.state.session
+        domain, text = self.domain.text().strip(), self.user.text().strip()
+        if session is None or not domain:
+            return
+
+        def work() -> Any:
+            from core.signin.pilots import find_pilots
+
+            return find_pilots(session.client, domain, text)
+
+        self.state.run(work, name="find users", on_result=self._show_pilots,
+                       on_error=lambda exc: self._row(self.hops, "fail", _error_text(exc)))
+
+    def _show_pilots(self, pilots: Any) -> None:
+        self.pilots.clear()
+        for pilot in pilots:
+            flag = pilot.flag
+            item = QListWidgetItem(f"{pilot.display_name}  <{pilot.upn}>"
+                                   + (f"   ⚠ {flag}" if flag else ""))
+            item.setData(Qt.ItemDataRole.UserRole, pilot.upn)
+            if flag:
+                item.setForeground(QColor(_LOOK["warning"][2]))
+            self.pilots.addItem(item)
+        self.pilots.setVisible(bool(pilots))
 
     def run_test(self) -> None:
         session = self.state.session
