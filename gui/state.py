@@ -317,11 +317,13 @@ class AppState(QObject):
     def load_sample_metadata(self) -> Task:
         """Demo mode: the sandbox's sample IdP (JumpCloud-like) instead of a file."""
         def work() -> tuple[Any, Any, list[Any]]:
-            from core.idp_sample import jumpcloud_sample
             from core.metadata import read_metadata
             from core.settings import settings_from_metadata
+            from session.signin import sample_idp_metadata
 
-            xml, _issued = jumpcloud_sample()
+            # The sandbox's own sample IdP (its key kept in the sandbox folder), so that a test
+            # sign-in after federating with it succeeds.
+            xml = sample_idp_metadata(self.paths)
             md = read_metadata(xml)
             federation, findings = settings_from_metadata(md)
             return md, federation, list(findings)

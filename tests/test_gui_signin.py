@@ -108,3 +108,30 @@ def test_pilot_search_flags_users_without_immutable_id(federated_home: None, mak
     rect = dialog.pilots.visualItemRect(item)
     qtbot.mouseClick(dialog.pilots.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert dialog.user.text() == "new.hire@fabrikam.com"
+
+
+def test_window_federated_with_the_sample_idp_signs_the_pilot_in(
+        make_window: Any, qtbot: Any) -> None:
+    # Demo mode end to end in the window: "Use the sandbox's sample IdP" gives the sandbox's own
+    # IdP, whose key then signs the test sign-in (a fresh key each time meant AADSTS500081).
+    from tests.gui_helpers import federate_in_window
+
+    window = make_window(sandbox=True)
+    qtbot.waitUntil(lambda: window.state.session is not None, timeout=10000)
+    window.state.load_sample_metadata()
+    assert window.state.metadata_source == "sandbox sample IdP"
+    window.go_to(1)
+    table = window.domain_view.table
+    row = next(r for r in range(table.rowCount())
+               if table.item(r, 0).data(Qt.ItemDataRole.UserRole) == "fabrikam.com")
+    table.selectRow(row)
+    qtbot.mouseClick(window.domain_view.next_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.preflight_view.next_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    federate_in_window(window, window.review_view)
+    dialog = _dialog(window, qtbot)
+    qtbot.keyClicks(dialog.user, "ada.albers0@fabrikam.com")
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    rows = _rows(dialog.hops)
+    assert len(rows) == 4 and all(r.startswith("✓  OK") for r in rows), rows
