@@ -141,3 +141,21 @@ def test_doctor_says_when_the_issuer_belongs_to_another_domain(
                        "contoso.com", "--json")
     ids = [f["id"] for f in json.loads(out)["findings"]]
     assert code == 0 and ids == ["domain_not_federated", "issuer_other_domain"]
+
+
+def test_the_doctor_keeps_no_trace_of_the_response(federated: Path, federator_home: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    # A response carries personal data (ImmutableID, e-mail): it reaches the screen only.
+    from core.paths import resolve_paths
+
+    code, out, _ = run(capsys, "sandbox", "idp-response", "--user", PILOT)
+    main(["-v", "--sandbox", "doctor", "--saml-response", out.strip(), "--user", PILOT])
+    shown, err = capsys.readouterr()
+    assert "BlAdeh" not in err  # -v logs to stderr
+    name_id = next(line.split()[-1] for line in shown.splitlines() if "NameID:" in line)
+    paths = resolve_paths(federator_home)
+    assert paths.log_file.exists()
+    # Everything Federator itself writes (the sandbox's tenant holds the user, as Entra does).
+    for folder in (paths.logs, paths.config, paths.cache, paths.journal_dir):
+        for file in (p for p in folder.rglob("*") if p.is_file()):
+            assert name_id.encode() not in file.read_bytes(), file

@@ -61,12 +61,25 @@ def _user(body: dict[str, Any]) -> DirectoryUser:
 
 
 def graph_user_lookup(client: GraphClient) -> Callable[[str], DirectoryUser | None]:
+    """Look a user up by ImmutableID. The query goes inside a ``$batch`` body: a URL reaches
+    HTTP libraries' debug logs, and an ImmutableID is personal data that must not."""
+    from urllib.parse import quote as url_quote
+    from urllib.parse import urlencode
+
     from core.graph import api
+    from core.graph.client import BatchRequest
 
     def lookup(immutable_id: str) -> DirectoryUser | None:
-        body = client.get("/users", params={
-            "$filter": f"onPremisesImmutableId eq {api.odata_string(immutable_id)}",
-            "$select": USER_FIELDS, "$count": "true"}, headers={"ConsistencyLevel": "eventual"})
+        query = urlencode({"$filter": f"onPremisesImmutableId eq "
+                                      f"{api.odata_string(immutable_id)}",
+                           "$select": USER_FIELDS, "$count": "true"},
+                          quote_via=url_quote, safe="$,'")
+        [result] = api.batch(client, [BatchRequest("GET", "/users?" + query,
+                                                   headers={"ConsistencyLevel": "eventual"})])
+        error = result.error()
+        if error is not None:
+            raise error
+        body = result.body
         for value in (body.get("value") or []) if isinstance(body, dict) else []:
             # Graph compares case-insensitively; Entra's sign-in does not.
             if isinstance(value, dict) and value.get("onPremisesImmutableId") == immutable_id:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -221,6 +222,10 @@ def check_signature(where: str, element: etree._Element,
     one of ``certificates`` (the first that does is ``matched``)."""
     from core.metadata.signature import _verify, covers
 
+    # signxml logs the whole canonicalized assertion at DEBUG (names, e-mail, ImmutableID):
+    # personal data that must not reach Federator's log file with -v.
+    logging.getLogger("signxml").setLevel(max(logging.INFO,
+                                              logging.getLogger("signxml").level))
     signature = element.find(D + "Signature")
     if signature is None:
         return None
