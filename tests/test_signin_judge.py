@@ -282,3 +282,17 @@ def test_ws_federation_answer_is_named_not_judged() -> None:
     with pytest.raises(InputError) as caught:
         judge(decode(rstr).xml, [], None, now=NOW)
     assert caught.value.code == "signin_wsfed" and "Okta" in caught.value.message
+
+
+def test_manual_steps_for_a_real_tenant_name_what_the_idp_must_send() -> None:
+    from core.signin.manual import manual_steps
+
+    steps = manual_steps("fabrikam.com", DirectoryUser(UPN, IMMUTABLE),
+                         passive_sign_in_uri="https://idp.example/sso", issuer_uri=ENTITY_ID)
+    text = "\n".join(steps)
+    assert "private" in steps[0] and "https://myapps.microsoft.com/?whr=fabrikam.com" in text
+    assert f"NameID = '{IMMUTABLE}'" in text and f"IDPEmail = {UPN}" in text
+    assert "federator doctor --saml-response FILE --domain fabrikam.com" in text
+    missing = manual_steps("fabrikam.com", DirectoryUser("new@fabrikam.com", None),
+                           passive_sign_in_uri=None, issuer_uri=None)
+    assert any("AADSTS51004" in step for step in missing)
