@@ -149,6 +149,7 @@ def test_the_doctor_keeps_no_trace_of_the_response(federated: Path, federator_ho
     from core.paths import resolve_paths
 
     code, out, _ = run(capsys, "sandbox", "idp-response", "--user", PILOT)
+    assert code == 0
     main(["-v", "--sandbox", "doctor", "--saml-response", out.strip(), "--user", PILOT])
     shown, err = capsys.readouterr()
     assert "BlAdeh" not in err  # -v logs to stderr
