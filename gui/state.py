@@ -383,7 +383,7 @@ class AppState(QObject):
             from core.preflight.run import run_preflight
 
             return run_preflight(domain, metadata, client=session.client, paths=self.paths,
-                                 sandbox=sandbox)
+                                 sandbox=sandbox, write_consent=True)
 
         def done(result: Any) -> None:
             if domain != self.domain:
@@ -425,8 +425,11 @@ class AppState(QObject):
 
         def work() -> Any:
             from core.operations import make_default
+            from core.preflight.remedies import MAKE_DEFAULT_EXTRA_SCOPES
 
-            self._enable_writes(session)
+            # Changing the default domain needs Domain.ReadWrite.All beyond the federation
+            # permission: asked for here (incremental consent), never refused for lack of it.
+            self._enable_writes(session, extra=MAKE_DEFAULT_EXTRA_SCOPES)
             return make_default(self._operation_context(session, None), domain, confirm=confirm)
 
         def done(result: Any) -> None:
@@ -443,7 +446,7 @@ class AppState(QObject):
 
     # -- changes ----------------------------------------------------------------------------
 
-    def _enable_writes(self, session: Any) -> None:
+    def _enable_writes(self, session: Any, *, extra: tuple[str, ...] = ()) -> None:
         """Least privilege (core decides the scopes): the permission to change federation is
         asked for at the first change; when not consented yet, the browser (or the Windows
         broker) lets the admin consent. Runs on the worker thread, like sign-in."""
@@ -452,7 +455,7 @@ class AppState(QObject):
         def consent(auth: Any, scopes: list[str]) -> None:
             auth.sign_in_interactive(parent_window_handle=parent, scopes=scopes)
 
-        session.enable_writes(consent)
+        session.enable_writes(consent, extra)
 
     def _operation_context(self, session: Any, control: TaskControl | None) -> Any:
         from core.operations import OperationContext
@@ -517,7 +520,7 @@ class AppState(QObject):
             from core.preflight.run import run_preflight
 
             return run_preflight(domain, metadata, client=session.client, paths=self.paths,
-                                 sandbox=sandbox)
+                                 sandbox=sandbox, write_consent=True)
 
         def call_with(replace: bool) -> Callable[[Any], Any]:
             def call(ctx: Any) -> Any:

@@ -137,6 +137,10 @@ class PreflightInput:
     journal: JournalProbe | None = None
     options: PlanOptions = field(default_factory=PlanOptions)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # The face asks for the write permission at the change (incremental consent, where the admin
+    # consents in a sign-in window): a read-only token then lacks it until Apply, and that is
+    # no failure.
+    write_consent: bool = False
 
 
 def _r(check_id: str, status: Status, found: str, why: str, remedy: str | None = None, *,
@@ -466,17 +470,36 @@ def check_domain_not_default(inp: PreflightInput) -> CheckResult:
             return _r(cid, "fail", f"{dom['id']} is the tenant's default domain.", why,
                       "Add and verify another domain, make it the default, then federate.")
         command = command_line(["federator", "make-default", other, "--confirm", other])
+        admin_center = (f"use the Microsoft 365 admin center: Settings > Domains > {other} > "
+                        "Set as default.")
+        first = (f"Make {other} the default domain first. It only changes the suffix offered "
+                 "for new users: existing users, addresses and mail flow stay as they are. ")
+        refused = make_default_refusal(inp.tenant)
+        if refused is not None:  # offering it would only end in Microsoft's refusal
+            return _r(cid, "fail", f"{dom['id']} is the tenant's default domain.", why,
+                      first + refused + " Ask an administrator who holds one of them, or "
+                      + admin_center)
+        # The remedy is worded for every face; the CLI prints the action's command after it.
         return _r(cid, "fail", f"{dom['id']} is the tenant's default domain.", why,
-                  f"Make {other} the default domain first. It only changes the suffix offered "
-                  "for new users: existing users, addresses and mail flow stay as they are. "
-                  f"Federator can do it: {command} (this needs the Domain.ReadWrite.All "
-                  "permission and the Domain Name Administrator, Security Administrator, "
-                  "External Identity Provider Administrator or Global Administrator role), or "
-                  f"use the Microsoft 365 admin center: Settings > Domains > {other} > Set as "
-                  "default.",
+                  first + "Federator can do it (it asks for the Domain.ReadWrite.All permission "
+                  "when you do, if it does not hold it yet), or " + admin_center,
                   action=CheckAction("make_default", f"Make {other} the default domain",
                                      command, {"domain": other}))
     return _r(cid, "pass", f"{dom['id']} is not the default domain.", why)
+
+
+def make_default_refusal(tenant: TenantSnapshot) -> str | None:
+    """Why the signed-in admin cannot change the default domain (no role Microsoft allows for
+    it: https://learn.microsoft.com/graph/api/domain-update), or None when they can or when
+    their roles could not be read (then Graph's answer decides)."""
+    from core.preflight.remedies import MAKE_DEFAULT_ROLES
+
+    held = _held_roles(tenant)
+    if held is None or set(held) & set(MAKE_DEFAULT_ROLES):
+        return None
+    names = ", ".join(MAKE_DEFAULT_ROLES.values())
+    return (f"Changing the default domain needs one of these roles: {names}; your account "
+            "holds none of them.")
 
 
 def check_domain_subdomain(inp: PreflightInput) -> CheckResult:
@@ -653,6 +676,13 @@ def check_access_permissions(inp: PreflightInput) -> CheckResult:
             return _r(cid, "warn", f"Granted: {granted}. Domain.ReadWrite.All without "
                       "Directory.AccessAsUser.All: Microsoft has refused creating and deleting "
                       "federation with only that.", why, consent)
+        if inp.write_consent:
+            if missing_reads:
+                return _r(cid, "warn", f"Granted: {granted}. Without more, Federator cannot "
+                          + "; ".join(missing_reads) + ".", why, consent, items=missing_reads)
+            return _r(cid, "pass", f"Granted: {granted}. The permission to change federation "
+                      f"({WRITE_SCOPE}) is asked for when you apply: a sign-in window opens "
+                      "where you (or an administrator) consent once.", why)
         return _r(cid, "fail", f"Granted: {granted}. Missing {WRITE_SCOPE}: Federator could "
                   "read but not change federation.", why, consent)
     if missing_reads:
