@@ -87,6 +87,9 @@ class AppState(QObject):
         self._parent_window: int | None = None  # the window's handle, for the sign-in broker
         # The last apply, ready to run again replacing the configuration if the admin chooses.
         self._replace_retry: Callable[[], Task | None] | None = None
+        # The change History should show selected when it next fills its table (a button on a
+        # result opens that change there: its way back is done from it).
+        self.history_focus: str | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -267,6 +270,12 @@ class AppState(QObject):
     def refresh_history(self) -> None:
         self.history_changed.emit()
 
+    def show_change(self, op_id: str) -> None:
+        """Open History on the change ``op_id`` (its snapshots, and the way back from it)."""
+        self.history_focus = op_id
+        self.show_history_requested.emit()
+        self.history_changed.emit()
+
     def warm_up(self) -> None:
         """Import the core modules the steps will need, in a worker, while the admin is still
         reading the first page: the first preflight or apply then starts without a pause
@@ -433,11 +442,14 @@ class AppState(QObject):
             return make_default(self._operation_context(session, None), domain, confirm=confirm)
 
         def done(result: Any) -> None:
+            from core.window_text import way_back_for_window
+
             if result.ok:
                 self.message.emit(f"{domain} is now the default domain")
             else:
                 self.error.emit("make default", FederatorError(
-                    result.summary, code="make_default_failed", remedy=result.way_back or ""))
+                    result.summary, code="make_default_failed",
+                    remedy=way_back_for_window(result.way_back)))
             self.history_changed.emit()
             self.refresh_domains()
             self.run_preflight()
@@ -672,9 +684,11 @@ def startup_note(results: list[Any] | None, still_open: int) -> tuple[str, str, 
     if not results and not still_open:
         return None
     lines = []
+    from core.window_text import for_window, way_back_for_window
+
     for result in results:
-        back = f" Way back: {result.way_back}" if result.way_back else ""
-        lines.append(f"{result.summary}{back}")
+        back = f" Way back: {way_back_for_window(result.way_back)}" if result.way_back else ""
+        lines.append(f"{for_window(result.summary)}{back}")
     parts = []
     if results:
         parts.append(f"At start, Federator re-read {len(results)} change(s) a stopped Federator "

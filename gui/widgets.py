@@ -314,9 +314,12 @@ def describe_error(error: BaseException) -> tuple[str, str]:
     if isinstance(error, Cancelled):
         return ("Cancelled before anything was written: the tenant is unchanged.", "")
     if isinstance(error, FederatorError):
-        message = error.message
+        from core.window_text import for_window
+
+        # Core words its advice for the command line; the window says where it does the same.
+        message = for_window(error.message)
         if error.remedy:
-            message += f"\n{error.remedy}"
+            message += f"\n{for_window(error.remedy)}"
         details = [f"code: {error.code}"]
         # HTTP status, Graph code, request-id and date are what Microsoft support asks for.
         for key, value in error.details.items():

@@ -68,3 +68,61 @@ def test_read_only_sign_in_lacks_the_write_permission_until_apply_without_failin
     check = next(c for c in run_checks(asking) if c.id == "access.permissions")
     assert check.status == "pass"
     assert "asked for when you apply" in check.found
+
+
+# -- no command-line text in the window -----------------------------------------------------
+
+def test_core_advice_reads_as_window_places() -> None:
+    from core.window_text import for_window, has_command_line, way_back_step
+
+    said = for_window("Wait a minute, then: federator status --domain x.com (it records what "
+                      "became of it), and run the change again.")
+    assert not has_command_line(said) and "propagation indicator" in said
+    said = for_window("Fix them (federator preflight --metadata 'C:\\a b.xml' --domain x.com "
+                      "explains each).")
+    assert said == "Fix them (Run again on the Preflight step explains each)."
+    assert for_window("Run: federator signin") == "Use Sign in at the top right of the window"
+    step = way_back_step("federator restore 0a1b2c3d-before --confirm x.com")
+    assert step is not None and step.kind == "restore"
+    assert step.arguments == {"snapshot": "0a1b2c3d-before", "domain": "x.com"}
+
+
+def test_result_and_history_offer_the_way_back_as_a_button_not_a_command(
+        make_window: Any, qtbot: Any, idp_file: Path) -> None:
+    from tests.gui_helpers import federate_in_window, walk_to_review
+
+    window = make_window(sandbox=True)
+    review = walk_to_review(window, qtbot, idp_file)
+    result = federate_in_window(window, review)
+    settle(qtbot)
+    assert "federator restore" in result.way_back  # the CLI keeps its wording
+    shown = texts(review)
+    assert "Restore the state before this change" in shown
+    assert not COMMAND_RE.search(shown), shown
+    undo = next(b for b in review.findChildren(QPushButton)
+                if b.text().startswith("Undo this change"))
+    undo.click()
+    settle(qtbot)
+    assert window.current_step() == 4
+    history = window.history_view
+    entry = history.selected_entry()
+    assert entry is not None and entry.op == result.op_id
+    assert not history.entry_card.isHidden()
+    shown = texts(history.entry_card)
+    assert "Restore the state before this change" in shown
+    assert not COMMAND_RE.search(shown), shown
+
+
+def test_error_banner_says_where_in_the_window_not_which_command(make_window: Any,
+                                                                qtbot: Any) -> None:
+    from core.errors import RefusedError
+
+    window = make_window(sandbox=True)
+    view = window.preflight_view
+    view.banner.show_error(RefusedError(
+        "An earlier change sent a write whose outcome is not known yet.",
+        remedy="Wait a minute, then: federator status --domain fabrikam.com (it records what "
+               "became of it), and run the change again."))
+    shown = view.banner.text.text()
+    assert "propagation indicator" in shown
+    assert not COMMAND_RE.search(shown), shown

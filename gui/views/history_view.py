@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import FederatorError
+from core.window_text import for_window, way_back_for_window, way_back_step
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
@@ -308,7 +309,8 @@ class HistoryView(StepView):
             if generation != self._journal_reads:
                 return
             if isinstance(exc, FederatorError):
-                text = exc.message + (f"\n{exc.remedy}" if exc.remedy else "")
+                text = for_window(exc.message) + (f"\n{for_window(exc.remedy)}"
+                                                  if exc.remedy else "")
             elif isinstance(exc, OSError):
                 text = f"The journal could not be read: {exc.strerror or exc}"
             else:
@@ -339,14 +341,18 @@ class HistoryView(StepView):
             outcome = QTableWidgetItem(theme.status_icon(status), entry.outcome)
             cells = [QTableWidgetItem(_when(entry.started_at)), QTableWidgetItem(entry.domain),
                      QTableWidgetItem(KIND_WORDS.get(entry.kind, entry.kind)),
-                     QTableWidgetItem(entry.who), outcome, QTableWidgetItem(entry.summary)]
-            cells[5].setToolTip(plain_tooltip(entry.summary))  # the column elides long summaries
+                     QTableWidgetItem(entry.who), outcome,
+                     QTableWidgetItem(for_window(entry.summary))]
+            # The column elides long summaries.
+            cells[5].setToolTip(plain_tooltip(for_window(entry.summary)))
             outcome.setData(Qt.ItemDataRole.AccessibleTextRole,
                             f"{theme.STATUS_WORDS.get(status, status)}: {entry.outcome}")
             cells[0].setData(Qt.ItemDataRole.UserRole, entry.op)
             for col, cell in enumerate(cells):
                 self.table.setItem(row, col, cell)
         self.table.blockSignals(False)
+        focus, self.state.history_focus = self.state.history_focus, None
+        keep = focus or keep  # a result's button asked for this change
         rows = [i for i, e in enumerate(self.entries) if keep is not None and e.op == keep]
         if rows:
             self.table.selectRow(rows[0])  # a reload keeps what the admin was reading
@@ -377,20 +383,24 @@ class HistoryView(StepView):
         self.entry_card.title.setText(f"{KIND_WORDS.get(entry.kind, entry.kind)} "
                                       f"{entry.domain}, {_when(entry.started_at)}")
         status = OUTCOME_STATUS.get(entry.outcome, "info")
-        self.entry_body.addWidget(StatusLabel(status, f"{entry.outcome}: {entry.summary}"))
+        self.entry_body.addWidget(StatusLabel(status, f"{entry.outcome}: "
+                                                      f"{for_window(entry.summary)}"))
         kv = KeyValues()
         kv.add("Who", entry.who)
         kv.add("Operation id", entry.op, mono=True)
         if entry.request_ids:
             kv.add("Graph request ids", "\n".join(entry.request_ids), mono=True)
         if entry.way_back:
-            kv.add("Way back", entry.way_back)
+            step = way_back_step(entry.way_back)
+            kv.add("Way back", (f"{step.describe} Type the domain below, then Restore the "
+                                "state before." if step is not None and step.kind == "restore"
+                                else way_back_for_window(entry.way_back)))
         self.entry_body.addWidget(kv)
         remaining = (entry.end or {}).get("remaining_options")
         if isinstance(remaining, list) and remaining:  # no way back works: what remains
             self.entry_body.addWidget(label("<b>What remains, in order:</b>", rich=True))
             for option in remaining:
-                shown = label(str(option), wrap=True, selectable=True)
+                shown = label(for_window(str(option)), wrap=True, selectable=True)
                 shown.setTextFormat(Qt.TextFormat.PlainText)  # journal text is data
                 self.entry_body.addWidget(shown)
         self.restore_confirm = _confirm_field(entry.domain, "a restore")

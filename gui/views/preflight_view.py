@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.window_text import for_window
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
@@ -76,7 +77,7 @@ class CheckRow(QFrame):
         text.setSpacing(1)
         self.title = label(markup("<b>{}</b>", check.title), wrap=True, rich=True)
         self.title.setAccessibleName(f"{word}: {check.title}")
-        self.found = label(check.found, wrap=True, selectable=True, name="muted")
+        self.found = label(for_window(check.found), wrap=True, selectable=True, name="muted")
         text.addWidget(self.title)
         text.addWidget(self.found)
         head.addLayout(text, 1)
@@ -93,7 +94,8 @@ class CheckRow(QFrame):
         details.addWidget(label(markup("<b>Why it matters:</b> {}", check.why), wrap=True,
                                 selectable=True, rich=True))
         if check.remedy:
-            details.addWidget(label(markup("<b>What to do:</b> {}", check.remedy), wrap=True,
+            details.addWidget(label(markup("<b>What to do:</b> {}", for_window(check.remedy)),
+                                    wrap=True,
                                     selectable=True, rich=True))
         if check.items:
             shown = list(check.items)[:50]
@@ -281,8 +283,8 @@ class PreflightView(StepView):
             if typed.strip().lower() != choice.lower():
                 return
             self.state.make_default(choice, confirm=typed.strip())
-        else:
-            self.state.message.emit(f"Run this from a terminal: {action.command}")
+        else:  # an action the window has no button for yet: say where it is done
+            self.state.message.emit(f"{action.label}: {for_window(action.command)}")
 
     def export_report(self) -> None:
         result = self.state.preflight

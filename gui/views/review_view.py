@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.textsafe import elide_middle
+from core.window_text import for_window, way_back_for_window, way_back_step
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
@@ -260,7 +261,7 @@ class ReviewView(StepView):
     def _summary(self, plan: Any) -> QWidget:
         card = Card(_title(plan))
         for note in plan.notes:
-            card.body.addWidget(label(f"• {note}", wrap=True))
+            card.body.addWidget(label(f"• {for_window(note)}", wrap=True))
         if plan.is_noop:
             card.body.addWidget(StatusLabel("pass", "Nothing to change: the tenant already "
                                                     "holds these values"))
@@ -342,7 +343,7 @@ class ReviewView(StepView):
             column.addWidget(box)
             column.addWidget(label(check.found, wrap=True, selectable=True))
             if check.remedy:
-                column.addWidget(label(check.remedy, wrap=True, name="muted"))
+                column.addWidget(label(for_window(check.remedy), wrap=True, name="muted"))
             row.addLayout(column, 1)
             card.body.addLayout(row)
             self.warning_boxes[check.id] = box
@@ -431,7 +432,7 @@ class ReviewView(StepView):
         assert self.progress_list is not None
         status = EVENT_STATUS.get(event.status, "info")
         name = STEP_NAMES.get(event.step, event.step)
-        text = f"{name}: {event.message}"
+        text = f"{name}: {for_window(event.message)}"
         last = self.progress_list.item(self.progress_list.count() - 1)
         if (last is not None and last.data(Qt.ItemDataRole.UserRole) == (event.step, "started")):
             item = last
@@ -441,7 +442,7 @@ class ReviewView(StepView):
         item.setIcon(theme.icon("refresh") if event.status == "started"
                      else theme.status_icon(status))
         item.setText(text)
-        item.setToolTip(plain_tooltip(event.message))
+        item.setToolTip(plain_tooltip(for_window(event.message)))
         item.setData(Qt.ItemDataRole.UserRole, (event.step, event.status))
         item.setData(Qt.ItemDataRole.AccessibleTextRole,
                      f"{theme.STATUS_WORDS.get(status, status)}: {text}"
@@ -513,17 +514,25 @@ class ReviewView(StepView):
             planned.update(part.get("notes", []))
         for note in getattr(result, "notes", []) or []:
             if note not in planned:  # the plan's own notes were on the page before Apply
-                card.body.addWidget(label(f"• {note}", wrap=True))
+                card.body.addWidget(label(f"• {for_window(note)}", wrap=True))
         remaining = getattr(result, "remaining", []) or []
         if remaining:  # no way back works: what remains, in order (half-federated)
             card.body.addWidget(label("<b>What remains, in order:</b>", rich=True))
             for option in remaining:
-                shown = label(str(option), wrap=True, selectable=True)
+                shown = label(for_window(str(option)), wrap=True, selectable=True)
                 shown.setTextFormat(Qt.TextFormat.PlainText)
                 card.body.addWidget(shown)
         if result.way_back:
-            card.body.addWidget(label(markup("<b>Way back:</b> {}", result.way_back), wrap=True,
+            card.body.addWidget(label(markup("<b>Way back:</b> {}",
+                                             way_back_for_window(result.way_back)), wrap=True,
                                       selectable=True, rich=True))
+            step = way_back_step(result.way_back)
+            if step is not None and result.op_id:
+                undo = text_button(f"{step.label} (in History)")
+                undo.setAccessibleName(f"{step.describe} Opens the change in History")
+                op = str(result.op_id)
+                undo.clicked.connect(lambda _c=False: self.state.show_change(op))
+                card.body.addWidget(undo, 0, Qt.AlignmentFlag.AlignLeft)
         elif result.changed is False and not remaining:
             card.body.addWidget(label(markup("<b>Way back:</b> none needed: {} was not changed. "
                                              "Fix the cause above, run the preflight again and "
@@ -591,9 +600,9 @@ class ReviewView(StepView):
             return
         mine = [r for r in results if r.op == last.op_id]
         if mine:
-            text = markup("Checked again: {}", mine[0].summary)
+            text = markup("Checked again: {}", for_window(mine[0].summary))
             if mine[0].way_back:
-                text += markup("<br><b>Way back:</b> {}", mine[0].way_back)
+                text += markup("<br><b>Way back:</b> {}", way_back_for_window(mine[0].way_back))
             if getattr(mine[0], "still_open", False):  # a write could still land: look later
                 self.check_again.setEnabled(True)
             else:
@@ -645,7 +654,7 @@ def result_headline(result: Any) -> str:
         return text.format(domain=result.domain, issuer=federation.get("issuerUri"),
                            display=federation.get("displayName") or result.domain)
     return ("Done: {summary}" if result.ok else "Not done: {summary}").format(
-        summary=result.summary)
+        summary=for_window(result.summary))
 
 
 def _clock(stamp: str) -> str:
