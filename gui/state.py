@@ -66,6 +66,7 @@ class AppState(QObject):
         self.federation: Any = None
         self.federation_findings: list[Any] = []
         self.sign_out_override: str | None = None
+        self.plan_options: Any = None  # core.plan.PlanOptions: the admin's choices in Review
         self.domains: list[Any] = []
         self.domain: str | None = None
         self.preflight: Any = None
@@ -387,12 +388,13 @@ class AppState(QObject):
             return None
         metadata = self.metadata_input()
         sandbox = self.sandbox
+        options = self.plan_options
 
         def work() -> Any:
             from core.preflight.run import run_preflight
 
             return run_preflight(domain, metadata, client=session.client, paths=self.paths,
-                                 sandbox=sandbox, write_consent=True)
+                                 sandbox=sandbox, write_consent=True, options=options)
 
         def done(result: Any) -> None:
             if domain != self.domain:
@@ -404,6 +406,22 @@ class AppState(QObject):
             self.plan_changed.emit()
 
         return self.run(work, name="preflight", on_result=done)
+
+    def set_plan_options(self, *, display_name: str | None, mfa_behavior: str | None,
+                         prompt_login_behavior: str | None) -> Task | None:
+        """The admin's choices in Review (core validates them; ``None``: not chosen, the
+        current value is kept or the default used); the plan is made again with them."""
+        from core.plan import PlanOptions
+
+        try:
+            self.plan_options = PlanOptions(
+                display_name=display_name or None, federated_idp_mfa_behavior=mfa_behavior,
+                prompt_login_behavior=prompt_login_behavior)
+        except FederatorError as exc:
+            self.error.emit("options", exc)
+            return None
+        self._invalidate_checks()
+        return self.run_preflight()
 
     def metadata_input(self) -> Any:
         """What the window read, in the shape preflight takes (no second read of the file)."""
@@ -527,12 +545,13 @@ class AppState(QObject):
         if domain is None or federation is None or preflight is None or session is None:
             return None
         metadata, sandbox = self.metadata_input(), self.sandbox
+        options = self.plan_options
 
         def again() -> Any:  # on the worker thread: core asks for it when the review is old
             from core.preflight.run import run_preflight
 
             return run_preflight(domain, metadata, client=session.client, paths=self.paths,
-                                 sandbox=sandbox, write_consent=True)
+                                 sandbox=sandbox, write_consent=True, options=options)
 
         def call_with(replace: bool) -> Callable[[Any], Any]:
             def call(ctx: Any) -> Any:
@@ -540,7 +559,7 @@ class AppState(QObject):
 
                 return federate(ctx, domain, federation, confirm=confirm, preflight=preflight,
                                 accept_warnings=accepted, allow_replace=replace,
-                                rerun_preflight=again)
+                                rerun_preflight=again, options=options)
             return call
 
         self._replace_retry = lambda: self._operation("federate", call_with(True))

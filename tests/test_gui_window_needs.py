@@ -126,3 +126,35 @@ def test_error_banner_says_where_in_the_window_not_which_command(make_window: An
     shown = view.banner.text.text()
     assert "propagation indicator" in shown
     assert not COMMAND_RE.search(shown), shown
+
+
+# -- Review sets what the command line can -------------------------------------------------
+
+def test_review_sets_display_name_mfa_prompt_login_and_sign_out(
+        make_window: Any, qtbot: Any, idp_file: Path) -> None:
+    from tests.gui_helpers import federate_in_window, walk_to_review
+
+    window = make_window(sandbox=True)
+    review = walk_to_review(window, qtbot, idp_file)
+    cert = window.state.metadata.signing_certificates[0]
+    assert f"SHA-1 {cert.sha1}" in texts(review)
+    assert "sign-in page" in texts(review)  # each option is explained beside it
+    review.display_name_edit.setText("Acme sign-in")
+    review.mfa_box.setCurrentIndex(review.mfa_box.findData("enforceMfaByFederatedIdp"))
+    review.prompt_box.setCurrentIndex(review.prompt_box.findData("nativeSupport"))
+    review.sign_out_edit.setText("https://sso.example.net/logout")
+    review.options_button.click()
+    settle(qtbot)
+    window.go_to(3)
+    settle(qtbot)
+    changes = {c.name: c.new for c in window.state.plan.changes}
+    assert changes["displayName"] == "Acme sign-in"
+    assert changes["federatedIdpMfaBehavior"] == "enforceMfaByFederatedIdp"
+    assert changes["promptLoginBehavior"] == "nativeSupport"
+    assert changes["signOutUri"] == "https://sso.example.net/logout"
+    result = federate_in_window(window, window.review_view)
+    federation = result.after.federation
+    assert federation["displayName"] == "Acme sign-in"
+    assert federation["federatedIdpMfaBehavior"] == "enforceMfaByFederatedIdp"
+    assert federation["promptLoginBehavior"] == "nativeSupport"
+    assert federation["signOutUri"] == "https://sso.example.net/logout"

@@ -17,6 +17,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -245,7 +247,8 @@ class ReviewView(StepView):
         if plan is not None:
             self.confirm_edit.setPlaceholderText(plan.domain)
             self.apply_button.setText(_apply_label(plan))
-            self.plan_cards = [self._summary(plan), self._diff_card(plan)]
+            self.plan_cards = [self._summary(plan), self._options_card(plan),
+                               self._diff_card(plan)]
             if self.warnings():
                 self.plan_cards.append(self._warnings_card())
             self.plan_cards += [self._requests_card(plan), self._powershell_card(plan)]
@@ -266,6 +269,78 @@ class ReviewView(StepView):
             card.body.addWidget(StatusLabel("pass", "Nothing to change: the tenant already "
                                                     "holds these values"))
         return card
+
+    def _options_card(self, plan: Any) -> QWidget:
+        """What the command line sets with options, set here: the name users see, the MFA and
+        prompt-login behaviours, the sign-out URL; each explained; the certificates by
+        thumbprint. "Use these options" makes the plan again with them."""
+        from core.plan import OPTION_EXPLANATIONS, OPTION_VALUE_WORDS, SIGN_OUT_EXPLANATION
+        from core.settings import MFA_BEHAVIORS, PROMPT_LOGIN_BEHAVIORS
+
+        card = Card("Sign-in options")
+        chosen = self.state.plan_options
+        grid = QGridLayout()
+        grid.setColumnStretch(1, 1)
+
+        def row(at: int, name: str, field: QWidget, why: str) -> None:
+            caption = label(name)
+            caption.setBuddy(field)
+            grid.addWidget(caption, at * 2, 0)
+            grid.addWidget(field, at * 2, 1)
+            grid.addWidget(label(why[:1].upper() + why[1:], wrap=True, name="muted"),
+                           at * 2 + 1, 1)
+
+        self.display_name_edit = QLineEdit(getattr(chosen, "display_name", None) or "")
+        self.display_name_edit.setPlaceholderText(
+            f"{plan.domain} (or the current name, when already federated)")
+        self.display_name_edit.setAccessibleName("Display name users see on the sign-in page")
+        row(0, "Display name:", self.display_name_edit, OPTION_EXPLANATIONS["displayName"])
+
+        def choices(values: tuple[str, ...], current: str | None, name: str) -> QComboBox:
+            box = QComboBox()
+            box.setAccessibleName(name)
+            box.addItem("Keep the current value (the default for a new federation)", None)
+            for value in values:
+                box.addItem(f"{value}: {OPTION_VALUE_WORDS.get(value, '')}", value)
+            box.setCurrentIndex(max(0, box.findData(current)) if current else 0)
+            return box
+
+        self.mfa_box = choices(MFA_BEHAVIORS, getattr(chosen, "federated_idp_mfa_behavior", None),
+                               "MFA behavior")
+        row(1, "MFA behavior:", self.mfa_box, OPTION_EXPLANATIONS["federatedIdpMfaBehavior"])
+        self.prompt_box = choices(PROMPT_LOGIN_BEHAVIORS,
+                                  getattr(chosen, "prompt_login_behavior", None),
+                                  "Prompt-login behavior")
+        row(2, "Prompt-login behavior:", self.prompt_box,
+            OPTION_EXPLANATIONS["promptLoginBehavior"])
+        federation = self.state.federation
+        self.sign_out_edit = QLineEdit(self.state.sign_out_override
+                                       or getattr(federation, "sign_out_uri", None) or "")
+        self.sign_out_edit.setPlaceholderText("https://… (the IdP's sign-out URL)")
+        self.sign_out_edit.setAccessibleName("Sign-out URL")
+        row(3, "Sign-out URL:", self.sign_out_edit, SIGN_OUT_EXPLANATION)
+        card.body.addLayout(grid)
+        for text in certificate_lines(self.state.metadata, federation):
+            card.body.addWidget(label(text, wrap=True, selectable=True))
+        self.options_button = QPushButton("Use these options")
+        self.options_button.setAccessibleName("Use these options and make the plan again")
+        self.options_button.clicked.connect(self.use_options)
+        card.body.addWidget(self.options_button, 0, Qt.AlignmentFlag.AlignLeft)
+        return card
+
+    def use_options(self) -> None:
+        """Plan again with the options on the page (the checks run again: they read the domain
+        the plan is made from)."""
+        self.banner.hide()
+        typed_out = self.sign_out_edit.text().strip()
+        federation = self.state.federation
+        if typed_out != (self.state.sign_out_override
+                         or getattr(federation, "sign_out_uri", None) or ""):
+            self.state.set_sign_out_override(typed_out or None)
+        self.state.set_plan_options(
+            display_name=self.display_name_edit.text().strip() or None,
+            mfa_behavior=self.mfa_box.currentData(),
+            prompt_login_behavior=self.prompt_box.currentData())
 
     def _diff_card(self, plan: Any) -> QWidget:
         from core.plan import display_value
@@ -635,6 +710,25 @@ class ReviewView(StepView):
         self.propagation.set_status("pass" if agreed else "manual", text)
         if agreed:
             self.poll_timer.stop()
+
+
+def certificate_lines(md: Any, federation: Any) -> list[str]:
+    """The certificates Entra will accept, by thumbprint (what the IdP's console shows), with
+    their validity (current, and the next one Entra accepts too)."""
+    if md is None or federation is None:
+        return []
+    lines = []
+    by_der = {c.der_base64: c for c in getattr(md, "signing_certificates", [])}
+    for slot, der in (("Current signing certificate",
+                       federation.signing_certificate),
+                      ("Next signing certificate (accepted too, for a rollover)",
+                       federation.next_signing_certificate)):
+        cert = by_der.get(der or "")
+        if cert is None:
+            continue
+        lines.append(f"{slot}: SHA-1 {cert.sha1}, SHA-256 {cert.sha256}, valid "
+                     f"{cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d} (UTC)")
+    return lines
 
 
 def result_headline(result: Any) -> str:
