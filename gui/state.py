@@ -443,6 +443,29 @@ class AppState(QObject):
         return self.run(work, name="export report",
                         on_result=lambda p: self.message.emit(f"Report saved to {p}"))
 
+    def export_change(self, op: str, path: Path) -> Task:
+        """Write the change record of operation ``op`` (core.change_record: HTML, or JSON for a
+        .json file) for a change ticket."""
+        journal_dir = self.paths.journal_dir
+
+        def work() -> Path:
+            from core.change_record import export_change, find_entry
+
+            return export_change(find_entry(journal_dir, op), path)
+
+        return self.run(work, name="export change record",
+                        on_result=lambda p: self.message.emit(f"Change record saved to {p}"))
+
+    def ask_export_change(self, parent: Any, op: str, domain: str) -> None:
+        """Ask where to save the change record of ``op``, then write it."""
+        from PySide6.QtWidgets import QFileDialog
+
+        default = self.paths.reports_dir / f"change-{domain}-{op}.html"
+        path, _ = QFileDialog.getSaveFileName(parent, "Export the change record", str(default),
+                                              "HTML page (*.html);;JSON (*.json)")
+        if path:
+            self.export_change(op, Path(path))
+
     def make_default(self, domain: str, *, confirm: str) -> Task | None:
         """The remedy for ``domain.not_default``: make ``domain`` the tenant's default (core's
         operation: journaled, verified, with its way back), then check again."""

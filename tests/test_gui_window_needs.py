@@ -158,3 +158,61 @@ def test_review_sets_display_name_mfa_prompt_login_and_sign_out(
     assert federation["federatedIdpMfaBehavior"] == "enforceMfaByFederatedIdp"
     assert federation["promptLoginBehavior"] == "nativeSupport"
     assert federation["signOutUri"] == "https://sso.example.net/logout"
+
+
+# -- change record -------------------------------------------------------------------------
+
+def test_change_record_exports_from_the_result_and_history(
+        make_window: Any, qtbot: Any, idp_file: Path, tmp_path: Path,
+        monkeypatch: Any) -> None:
+    import json
+
+    from PySide6.QtWidgets import QFileDialog
+
+    from tests.gui_helpers import federate_in_window, walk_to_review
+
+    window = make_window(sandbox=True)
+    review = walk_to_review(window, qtbot, idp_file)
+    result = federate_in_window(window, review)
+    settle(qtbot)
+    html_path = tmp_path / "ticket.html"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(html_path), "")))
+    export = next(b for b in review.findChildren(QPushButton)
+                  if b.text().startswith("Export change record"))
+    export.click()
+    page = html_path.read_text(encoding="utf-8")
+    assert "fabrikam.com" in page and "ops@contoso.com" in page
+    assert result.request_ids and result.request_ids[0] in page
+    assert "Before: Managed" in page and "After: Federated" in page
+    assert "Read back: as planned." in page and "federator restore" in page
+    json_path = tmp_path / "ticket.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(json_path), "")))
+    window.go_to(4)
+    history = window.history_view
+    history.table.selectRow(0)
+    history.export_button.click()
+    record = json.loads(json_path.read_text(encoding="utf-8"))
+    assert record["op"] == result.op_id and record["domain"] == "fabrikam.com"
+    assert record["tenant"] == window.state.session.tenant_id
+    assert record["before"]["federation"] is None
+    assert record["after"]["federation"]["issuerUri"] == window.state.metadata.entity_id
+    assert record["request_ids"] == result.request_ids
+    assert record["verification"]["ok"] is True
+    assert record["way_back"] == result.way_back
+
+
+def test_history_export_on_the_command_line(make_window: Any, qtbot: Any, idp_file: Path,
+                                            tmp_path: Path, capsys: Any) -> None:
+    import json
+
+    from core.cli import main
+    from tests.gui_helpers import federate_in_window, walk_to_review
+
+    window = make_window(sandbox=True)
+    result = federate_in_window(window, walk_to_review(window, qtbot, idp_file))
+    out = tmp_path / "r.json"
+    # FEDERATOR_HOME (the fixture's) is where the window's journal is.
+    assert main(["history", "--export", str(result.op_id), "--output", str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["op"] == result.op_id

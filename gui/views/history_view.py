@@ -396,6 +396,13 @@ class HistoryView(StepView):
                                 "state before." if step is not None and step.kind == "restore"
                                 else way_back_for_window(entry.way_back)))
         self.entry_body.addWidget(kv)
+        export = QPushButton("Export change record…")
+        export.setAccessibleName("Export this change's record (HTML or JSON) for a change "
+                                 "ticket")
+        op, domain = entry.op, entry.domain
+        export.clicked.connect(lambda _c=False: self.state.ask_export_change(self, op, domain))
+        self.export_button = export
+        self.entry_body.addWidget(export, 0, Qt.AlignmentFlag.AlignLeft)
         remaining = (entry.end or {}).get("remaining_options")
         if isinstance(remaining, list) and remaining:  # no way back works: what remains
             self.entry_body.addWidget(label("<b>What remains, in order:</b>", rich=True))

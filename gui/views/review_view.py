@@ -640,6 +640,14 @@ class ReviewView(StepView):
         row = QHBoxLayout()
         self.propagation = StatusLabel("skipped", "Sign-in propagation: not checked yet")
         row.addWidget(self.propagation, 1)
+        if result.op_id:
+            export = QPushButton("Export change record…")
+            export.setAccessibleName("Export the change record (HTML or JSON) for a change "
+                                     "ticket")
+            op, domain = str(result.op_id), result.domain
+            export.clicked.connect(
+                lambda _c=False: self.state.ask_export_change(self, op, domain))
+            row.addWidget(export)
         history = QPushButton("Open History")
         history.clicked.connect(self.state.show_history_requested)
         row.addWidget(history)
