@@ -307,6 +307,26 @@ def text_button(text: str, *, primary: bool = False, danger: bool = False,
     return button
 
 
+def learn_button(url: str, topic: str) -> QPushButton:
+    """A link button to the Microsoft Learn page behind a check or a remedy (opens the browser;
+    only https pages on learn.microsoft.com, the URL being core's data)."""
+    button = QPushButton("Learn more on Microsoft Learn")
+    button.setFlat(True)
+    button.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
+    button.setAccessibleName(f"Learn more about {topic} on Microsoft Learn")
+    button.setToolTip(url)
+    button.setProperty("learn_url", url)
+
+    def open_page() -> None:
+        if url.startswith("https://learn.microsoft.com/"):
+            from PySide6.QtGui import QDesktopServices
+
+            QDesktopServices.openUrl(QtCore.QUrl(url))
+
+    button.clicked.connect(open_page)
+    return button
+
+
 def describe_error(error: BaseException) -> tuple[str, str]:
     """(the sentence to show, the details for "Show details"): never a traceback."""
     from gui.workers import Cancelled

@@ -216,3 +216,22 @@ def test_history_export_on_the_command_line(make_window: Any, qtbot: Any, idp_fi
     # FEDERATOR_HOME (the fixture's) is where the window's journal is.
     assert main(["history", "--export", str(result.op_id), "--output", str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8"))["op"] == result.op_id
+
+
+# -- Learn links, Help and About, local times ------------------------------------------------
+
+def test_each_check_links_to_microsoft_learn(make_window: Any, qtbot: Any,
+                                             idp_file: Path) -> None:
+    from core.preflight.checks import CHECK_IDS, LEARN
+
+    assert set(CHECK_IDS) - set(LEARN) == {"local.journal"}  # Federator's own: no Learn page
+    assert all(url.startswith("https://learn.microsoft.com/") for url in LEARN.values())
+    window = make_window(sandbox=True)
+    window.metadata_view.open_source(str(idp_file))
+    window.state.choose_domain("contoso.com")
+    window.go_to(2)
+    settle(qtbot)
+    row = window.preflight_view.check_rows["domain.not_default"]
+    assert row.learn_button is not None
+    assert row.learn_button.property("learn_url") == LEARN["domain.not_default"]
+    assert "Microsoft Learn" in row.learn_button.accessibleName()

@@ -71,6 +71,42 @@ TITLES: dict[str, str] = {
 }
 CHECK_IDS: tuple[str, ...] = tuple(TITLES)
 
+# The Microsoft Learn page behind each check and its remedy (shown as a link beside it).
+_GRAPH_FEDERATION = "https://learn.microsoft.com/graph/api/resources/internaldomainfederation"
+_SAML_IDP = ("https://learn.microsoft.com/entra/identity/hybrid/connect/"
+             "how-to-connect-fed-saml-idp")
+_ROLES = ("https://learn.microsoft.com/entra/identity/role-based-access-control/"
+          "permissions-reference")
+_DOMAINS = "https://learn.microsoft.com/microsoft-365/admin/setup/add-domain"
+LEARN: dict[str, str] = {
+    "metadata.readable": _SAML_IDP,
+    "metadata.issuer": _GRAPH_FEDERATION,
+    "metadata.endpoints": _GRAPH_FEDERATION,
+    "cert.valid": _SAML_IDP,
+    "cert.expiry": _SAML_IDP,
+    "cert.strength": _SAML_IDP,
+    "domain.exists": _DOMAINS,
+    "domain.verified": _DOMAINS,
+    "domain.not_initial": "https://learn.microsoft.com/microsoft-365/admin/setup/domains-faq",
+    "domain.not_default": "https://learn.microsoft.com/graph/api/domain-update",
+    "domain.subdomain": ("https://learn.microsoft.com/entra/identity/users/"
+                         "domains-verify-custom-subdomain"),
+    "domain.current_state": _GRAPH_FEDERATION,
+    "tenant.issuer_unique": _GRAPH_FEDERATION,
+    "tenant.dirsync": ("https://learn.microsoft.com/entra/identity/hybrid/connect/"
+                       "whatis-azure-ad-connect"),
+    "access.permissions": "https://learn.microsoft.com/graph/api/domain-post-federationconfiguration",
+    "access.role": _ROLES,
+    "access.can_revert": _ROLES,
+    "access.lockout": ("https://learn.microsoft.com/entra/identity/role-based-access-control/"
+                       "security-emergency-access"),
+    "users.immutable_id": _SAML_IDP,
+    "users.blast_radius": ("https://learn.microsoft.com/entra/identity/hybrid/connect/"
+                           "migrate-from-federation-to-cloud-authentication"),
+    "exchange.modern_auth": ("https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-"
+                             "online/enable-or-disable-modern-authentication-in-exchange-online"),
+}
+
 # Reader findings that a dedicated check below reports (so metadata.readable does not repeat them).
 COVERED_FINDINGS = frozenset({
     "certificate_expired", "certificate_expiring_soon", "certificate_not_yet_valid",
@@ -146,7 +182,7 @@ class PreflightInput:
 def _r(check_id: str, status: Status, found: str, why: str, remedy: str | None = None, *,
        action: CheckAction | None = None, items: Iterable[str] = ()) -> CheckResult:
     return CheckResult(check_id, TITLES[check_id], status, found, why, remedy, action,
-                       tuple(items))
+                       tuple(items), LEARN.get(check_id))
 
 
 def _skip(check_id: str, reason: str) -> CheckResult:

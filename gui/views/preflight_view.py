@@ -30,6 +30,7 @@ from gui.widgets import (
     StatusLabel,
     clear_layout,
     label,
+    learn_button,
     markup,
     plain_dialog_labels,
     plural,
@@ -108,6 +109,10 @@ class CheckRow(QFrame):
             listing.setContentsMargins(12, 0, 0, 0)
             listing.setAccessibleName(plural(len(check.items), "1 name", "{n} names"))
             details.addWidget(listing)
+        self.learn_button: QPushButton | None = None
+        if getattr(check, "learn", None):
+            self.learn_button = learn_button(check.learn, check.title)
+            details.addWidget(self.learn_button, 0, Qt.AlignmentFlag.AlignLeft)
         details.addWidget(label(f"Check id: {check.id}", name="muted", selectable=True))
         self.details.hide()
         layout.addWidget(self.details)
