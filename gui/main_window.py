@@ -90,8 +90,20 @@ class TenantHeader(QFrame):
         self.sign_out.clicked.connect(self.sign_out_requested)
         layout.addWidget(self.sign_in)
         layout.addWidget(self.sign_out)
+        self.help = QPushButton("Help")
+        self.help.setAccessibleName("Help and About: version, licence, log and journal folders")
+        self.help.setToolTip("Help and About (F1)")
+        self.help.clicked.connect(self.show_about)
+        layout.addWidget(self.help)
+        self.about: QWidget | None = None
         state.session_changed.connect(self.refresh)
         self.refresh()
+
+    def show_about(self) -> None:
+        from gui.about import AboutDialog
+
+        self.about = AboutDialog(self.state.paths, self)
+        self.about.open()
 
     def _make_selectable(self) -> None:
         """Admins copy the tenant and account names into tickets."""
@@ -214,6 +226,7 @@ class MainWindow(QMainWindow):
         for index in range(len(STEPS)):
             shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
             shortcut.activated.connect(lambda i=index: self.go_to(i))
+        QShortcut(QKeySequence("F1"), self).activated.connect(self.header.show_about)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and watched is self.centralWidget():

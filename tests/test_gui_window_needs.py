@@ -235,3 +235,53 @@ def test_each_check_links_to_microsoft_learn(make_window: Any, qtbot: Any,
     assert row.learn_button is not None
     assert row.learn_button.property("learn_url") == LEARN["domain.not_default"]
     assert "Microsoft Learn" in row.learn_button.accessibleName()
+
+
+def test_help_and_about_names_version_licence_and_opens_the_folders(
+        make_window: Any, qtbot: Any, monkeypatch: Any) -> None:
+    from PySide6.QtGui import QDesktopServices
+
+    from core import __version__
+
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl",
+                        staticmethod(lambda url: opened.append(url.toLocalFile()) or True))
+    window = make_window(sandbox=True)
+    window.header.help.click()
+    about = window.header.about
+    assert about is not None and about.isVisible()
+    shown = texts(about)
+    assert __version__ in shown and "MIT" in shown
+    paths = window.state.paths
+    assert str(paths.logs) in shown and str(paths.journal_dir) in shown
+    for button in [b for b in about.findChildren(QPushButton) if b.text() == "Open folder"]:
+        button.click()
+    assert opened == [str(paths.logs), str(paths.journal_dir)]
+
+
+def test_history_shows_local_time_with_utc_in_the_tooltip(
+        make_window: Any, qtbot: Any, idp_file: Path, monkeypatch: Any) -> None:
+    import time
+
+    from tests.gui_helpers import federate_in_window, walk_to_review
+
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # UTC+05:30, no daylight saving
+    time.tzset()
+    try:
+        window = make_window(sandbox=True)
+        result = federate_in_window(window, walk_to_review(window, qtbot, idp_file))
+        window.go_to(4)
+        history = window.history_view
+        entry = history.entries[0]
+        assert entry.op == result.op_id
+        stamp = entry.started_at  # the journal's UTC, e.g. 2026-12-06T01:02:03Z
+        import datetime as dt
+
+        utc = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        local = utc.astimezone(dt.timezone(dt.timedelta(hours=5, minutes=30)))
+        cell = history.table.item(0, 0)
+        assert cell.text() == local.strftime("%Y-%m-%d %H:%M:%S")
+        assert cell.toolTip() == utc.strftime("%Y-%m-%d %H:%M:%S UTC")
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import FederatorError
+from core.localtime import local_and_utc
 from core.window_text import for_window, way_back_for_window, way_back_step
 from gui import theme
 from gui.state import AppState
@@ -85,8 +86,10 @@ class HistoryView(StepView):
         self.problems.hide()
         journal.body.addWidget(self.problems)
         self.table = QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels(["When (UTC)", "Domain", "Change", "Who", "Outcome",
+        self.table.setHorizontalHeaderLabels(["When", "Domain", "Change", "Who", "Outcome",
                                               "Summary"])
+        self.table.horizontalHeaderItem(0).setToolTip("Your local time; each row's tooltip "
+                                                      "gives it in UTC")
         self.table.setAccessibleName("Journal of changes")
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -348,6 +351,7 @@ class HistoryView(StepView):
             outcome.setData(Qt.ItemDataRole.AccessibleTextRole,
                             f"{theme.STATUS_WORDS.get(status, status)}: {entry.outcome}")
             cells[0].setData(Qt.ItemDataRole.UserRole, entry.op)
+            cells[0].setToolTip(local_and_utc(entry.started_at)[1])
             for col, cell in enumerate(cells):
                 self.table.setItem(row, col, cell)
         self.table.blockSignals(False)
@@ -427,7 +431,8 @@ class HistoryView(StepView):
             card = Card(f"{title}: {snap.authentication_type}")
             skv = KeyValues()
             skv.add("Snapshot", snap.id, mono=True)
-            skv.add("Taken", _when(snap.taken_at))
+            skv.add("Taken", _when(snap.taken_at)).setToolTip(
+                local_and_utc(snap.taken_at)[1])
             for key, value in (snap.federation or {}).items():
                 if key.startswith("@") or key == "id" or value in (None, ""):
                     continue
@@ -488,4 +493,5 @@ def _confirm_field(domain: str, what: str) -> QLineEdit:
 
 
 def _when(stamp: str) -> str:
-    return stamp.replace("T", " ").replace("Z", "")[:19] if stamp else ""
+    """The journal's UTC time in the admin's local time (UTC is in the tooltips)."""
+    return local_and_utc(stamp)[0]

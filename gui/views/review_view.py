@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.localtime import local_and_utc
 from core.textsafe import elide_middle
 from core.window_text import for_window, way_back_for_window, way_back_step
 from gui import theme
@@ -760,7 +761,8 @@ def result_headline(result: Any) -> str:
 
 
 def _clock(stamp: str) -> str:
-    return stamp[11:19] if len(stamp) >= 19 else stamp
+    """The time of day of a UTC stamp, in local time."""
+    return local_and_utc(stamp)[0][11:] or stamp
 
 
 def _title(plan: Any) -> str:
