@@ -88,8 +88,9 @@ class HistoryView(StepView):
         self.table = QTableWidget(0, 6)
         self.table.setHorizontalHeaderLabels(["When", "Domain", "Change", "Who", "Outcome",
                                               "Summary"])
-        self.table.horizontalHeaderItem(0).setToolTip("Your local time; each row's tooltip "
-                                                      "gives it in UTC")
+        when_header = self.table.horizontalHeaderItem(0)
+        if when_header is not None:
+            when_header.setToolTip("Your local time; each row's tooltip gives it in UTC")
         self.table.setAccessibleName("Journal of changes")
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
