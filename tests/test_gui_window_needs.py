@@ -285,3 +285,39 @@ def test_history_shows_local_time_with_utc_in_the_tooltip(
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+# -- user lists: copy and CSV ---------------------------------------------------------------
+
+def test_user_lists_copy_and_export_as_csv(make_window: Any, qtbot: Any, idp_file: Path,
+                                           tmp_path: Path) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    window = make_window(sandbox=True)
+    window.metadata_view.open_source(str(idp_file))
+    window.state.choose_domain("fabrikam.com")
+    window.go_to(2)
+    settle(qtbot)
+    check = window.state.preflight.check("users.immutable_id")
+    assert len(check.items) == 3
+    row = window.preflight_view.check_rows["users.immutable_id"]
+    row.copy_list.click()
+    copied = QGuiApplication.clipboard().text().splitlines()
+    assert "admin@fabrikam.com" in copied and len(copied) == 3
+    assert row.copy_list.text() == "Copied"
+    out = row.export_items(str(tmp_path / "missing.csv"))
+    assert out is not None
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "userPrincipalName,accountEnabled"
+    assert "admin@fabrikam.com,true" in lines and len(lines) == 4
+    admins = window.preflight_view.check_rows["users.blast_radius"]
+    admins.copy_list.click()
+    assert QGuiApplication.clipboard().text() == "admin@fabrikam.com"
+
+
+def test_csv_never_holds_a_formula() -> None:
+    from core.user_lists import csv_text
+
+    text = csv_text(["userPrincipalName"], [["=HYPERLINK(\"x\")@x.com"], ["+1@x.com"]])
+    assert text.splitlines()[1] == "\"'=HYPERLINK(\"\"x\"\")@x.com\""
+    assert text.splitlines()[2] == "'+1@x.com"

@@ -109,6 +109,18 @@ class CheckRow(QFrame):
             listing.setContentsMargins(12, 0, 0, 0)
             listing.setAccessibleName(plural(len(check.items), "1 name", "{n} names"))
             details.addWidget(listing)
+            tools = QHBoxLayout()
+            self.copy_list = QPushButton("Copy the list")
+            self.copy_list.setAccessibleName(f"Copy the {len(check.items)} names of "
+                                             f"{check.title}")
+            self.copy_list.clicked.connect(self.copy_items)
+            self.export_list = QPushButton("Export CSV…")
+            self.export_list.setAccessibleName(f"Export the names of {check.title} as CSV")
+            self.export_list.clicked.connect(lambda _c=False: self.export_items())
+            tools.addWidget(self.copy_list)
+            tools.addWidget(self.export_list)
+            tools.addStretch(1)
+            details.addLayout(tools)
         self.learn_button: QPushButton | None = None
         if getattr(check, "learn", None):
             self.learn_button = learn_button(check.learn, check.title)
@@ -119,6 +131,28 @@ class CheckRow(QFrame):
         # Failures and warnings open by default: they are what the admin must read.
         if check.status in ("fail",):
             self.toggle.setChecked(True)
+
+    def copy_items(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        from core.user_lists import check_text
+
+        QGuiApplication.clipboard().setText(check_text(self.check))
+        self.copy_list.setText("Copied")  # visible feedback; the next click copies again
+
+    def export_items(self, path: str | None = None) -> Path | None:
+        """Save the names as CSV (asks where, unless ``path`` is given)."""
+        from core.report import _write
+        from core.user_lists import check_csv
+
+        if path is None:
+            name = self.check.id.replace(".", "-") + ".csv"
+            path, _ = QFileDialog.getSaveFileName(self, "Export the list as CSV", name,
+                                                  "CSV (*.csv)")
+        if not path:
+            return None
+        # Small (at most the sample Graph gave): written here, like a copy to the clipboard.
+        return _write(Path(path), check_csv(self.check))
 
     def set_expanded(self, expanded: bool) -> None:
         self.details.setVisible(expanded)
