@@ -698,6 +698,20 @@ class AppState(QObject):
 
         return self.run(work, name="count users", on_result=done, on_error=lambda _e: None)
 
+    def read_rollover(self, domain: str, on_result: Callable[[Any], None]) -> Task | None:
+        """The domain's current and next certificate beside the open metadata's (core.rollover)."""
+        session, md, federation = self.session, self.metadata, self.federation
+        if session is None:
+            return None
+
+        def work() -> Any:
+            from core.rollover import read_rollover
+
+            return read_rollover(session.client, domain, md,
+                                 getattr(federation, "signing_certificate", None))
+
+        return self.run(work, name="read certificates", on_result=on_result)
+
     def check_propagation(self, domain: str) -> Task | None:
         """Graph's view beside sign-in's (realm discovery), for the live indicator."""
         session = self.session

@@ -321,3 +321,48 @@ def test_csv_never_holds_a_formula() -> None:
     text = csv_text(["userPrincipalName"], [["=HYPERLINK(\"x\")@x.com"], ["+1@x.com"]])
     assert text.splitlines()[1] == "\"'=HYPERLINK(\"\"x\"\")@x.com\""
     assert text.splitlines()[2] == "'+1@x.com"
+
+
+# -- rollover: current and next side by side ------------------------------------------------
+
+def test_rollover_shows_current_and_next_side_by_side_and_when_to_promote(
+        make_window: Any, qtbot: Any, idp_file: Path, tmp_path: Path) -> None:
+    from core.idp_sample import jumpcloud_sample
+    from tests.gui_helpers import federate_in_window, walk_to_review
+
+    window = make_window(sandbox=True)
+    federate_in_window(window, walk_to_review(window, qtbot, idp_file))
+    first = window.state.metadata.signing_certificates[0]
+    window.go_to(4)
+    settle(qtbot)
+    history = window.history_view
+    shown = texts(history.domain_area)
+    assert "Current certificate" in shown and "Next certificate" in shown
+    assert first.sha1 in shown and "The IdP signs with it" in shown
+    assert "Nothing to roll" in history.rollover_advice.text()
+    # The IdP publishes a new certificate: the advice is to stage it.
+    new_file = tmp_path / "new.xml"
+    new_file.write_bytes(jumpcloud_sample("acme-demo")[0])
+    window.metadata_view.open_source(str(new_file))
+    window.state.choose_domain("fabrikam.com")
+    window.go_to(4)
+    settle(qtbot)
+    assert "add it as the next certificate" in history.rollover_advice.text()
+    history.rollover_confirm.setText("fabrikam.com")
+    history.stage_button.click()
+    settle(qtbot)
+    window.go_to(4)
+    settle(qtbot)
+    # The new metadata signs with the new certificate only: time to promote.
+    assert "promote it to current" in history.rollover_advice.text()
+    new = window.state.metadata.signing_certificates[0]
+    shown = texts(history.domain_area)
+    assert new.sha1 in shown and first.sha1 in shown  # side by side
+    from core.rollover import rollover_facts
+
+    # Staged while the IdP still signs with the current one: wait, and by when.
+    config = {"signingCertificate": first.der_base64, "nextSigningCertificate": new.der_base64}
+    waiting = rollover_facts("fabrikam.com", config, window.state.metadata,
+                             signs_with=first.der_base64)
+    assert "Promote it only once" in waiting.advice
+    assert f"{first.not_after:%Y-%m-%d}" in waiting.advice

@@ -125,6 +125,7 @@ class HistoryView(StepView):
         state.domains_changed.connect(self._changed)
         state.session_changed.connect(self._changed)
         state.password_impact_changed.connect(self._changed)
+        state.metadata_changed.connect(self._changed)  # the rollover compares with it
         state.startup_reconciled.connect(self.show_startup_note)
         self.show_startup_note()
 
@@ -257,6 +258,13 @@ class HistoryView(StepView):
                   f"({md.entity_id})." if md is not None else
                   "Open the IdP's new metadata in step 1 first.")
         card.body.addWidget(label(source, wrap=True))
+        # Current and next side by side, read from the tenant after the page is drawn.
+        self.rollover_slots = QHBoxLayout()
+        self.rollover_advice = label("Reading the certificates Entra holds…", wrap=True,
+                                     name="muted")
+        card.body.addLayout(self.rollover_slots)
+        card.body.addWidget(self.rollover_advice)
+        QTimer.singleShot(0, lambda: self.state.read_rollover(name, self.show_rollover))
         self.rollover_confirm = confirm = _confirm_field(name, "the certificate change")
         confirm_label = label(f"Type {name} to confirm the certificate change:", wrap=True)
         confirm_label.setBuddy(confirm)
@@ -279,6 +287,35 @@ class HistoryView(StepView):
         card.body.addWidget(self.stage_button)
         card.body.addWidget(self.promote_button)
         return card
+
+    def show_rollover(self, rollover: Any) -> None:
+        """The two slots side by side: thumbprints, validity, whether the IdP signs with it;
+        then what to do now."""
+        if rollover.domain != self.state.domain:
+            return
+        clear_layout(self.rollover_slots)
+        for slot in rollover.slots:
+            box = Card(f"{slot.title} certificate")
+            cert = slot.certificate
+            if cert is None:
+                box.body.addWidget(label("Unreadable certificate text" if slot.unreadable
+                                         else "None", name="muted"))
+            else:
+                kv = KeyValues()
+                kv.add("Subject", cert.subject)
+                kv.add("SHA-1", cert.sha1, mono=True)
+                kv.add("SHA-256", cert.sha256, mono=True)
+                kv.add("Valid", f"{cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d} "
+                                f"({cert.days_left} days left)")
+                box.body.addWidget(kv)
+                box.body.addWidget(StatusLabel(
+                    "pass" if slot.idp_signs else "info",
+                    "The IdP signs with it" if slot.idp_signs else
+                    "In the IdP's metadata, not signing" if slot.in_metadata else
+                    "Not in the metadata open in step 1"))
+            self.rollover_slots.addWidget(box, 1)
+        self.rollover_advice.setText(rollover.advice)
+        self.order_tabs()
 
     def revert(self, name: str) -> None:
         if self.revert_confirm is None:
