@@ -366,3 +366,23 @@ def test_rollover_shows_current_and_next_side_by_side_and_when_to_promote(
                              signs_with=first.der_base64)
     assert "Promote it only once" in waiting.advice
     assert f"{first.not_after:%Y-%m-%d}" in waiting.advice
+
+
+# -- domain picker flags ------------------------------------------------------------------
+
+def test_domain_picker_flags_domains_that_cannot_be_federated(make_window: Any,
+                                                             qtbot: Any) -> None:
+    window = make_window(sandbox=True)
+    window.go_to(1)
+    view = window.domain_view
+    table = view.table
+    flags = {table.item(r, 0).data(0x0100): table.item(r, 5).text()
+             for r in range(table.rowCount())}
+    assert flags["fabrikam.com"] == "Yes"
+    assert flags["contoso.com"].startswith("No: the default domain")
+    assert flags["contoso.onmicrosoft.com"].startswith("No: the initial")
+    assert flags["example-unverified.com"].startswith("No: not verified")
+    assert flags["sales.fabrikam.com"] == "No: a subdomain: it follows fabrikam.com's sign-in " \
+                                          "(federate fabrikam.com)"
+    view.select("contoso.com")
+    assert "cannot be federated as it is" in view.selection.text()
