@@ -621,6 +621,15 @@ def check_domain_current_state(inp: PreflightInput) -> CheckResult:
 # Tenant
 
 
+def issuer_clashes(tenant: TenantSnapshot, domain: str, issuer: str) -> list[str]:
+    """The other federated domains (not ``domain`` nor the subdomains that follow it) already
+    using ``issuer``: Microsoft allows an issuer on one domain only."""
+    own = {domain.lower(), *(s.lower() for s in tenant.subdomains_of(domain))}
+    return sorted(d for d, cfg in tenant.federation.items()
+                  if d.lower() not in own and cfg
+                  and str(cfg.get("issuerUri") or "").strip().lower() == issuer.strip().lower())
+
+
 def check_tenant_issuer_unique(inp: PreflightInput) -> CheckResult:
     cid = "tenant.issuer_unique"
     early = _no_tenant(inp, cid)
@@ -634,10 +643,7 @@ def check_tenant_issuer_unique(inp: PreflightInput) -> CheckResult:
            "Request_MultipleObjectsWithSameKeyValue); a second domain needs its own issuer, "
            "usually its own application in the IdP.")
     own = {inp.domain.lower(), *(s.lower() for s in inp.tenant.subdomains_of(inp.domain))}
-    clashes = sorted(d for d, cfg in inp.tenant.federation.items()
-                     if d.lower() not in own and cfg
-                     and str(cfg.get("issuerUri") or "").strip().lower()
-                     == issuer.strip().lower())
+    clashes = issuer_clashes(inp.tenant, inp.domain, issuer)
     unread = sorted(k.split(":", 1)[1] for k in inp.tenant.errors if k.startswith("federation:")
                     and k.split(":", 1)[1].lower() not in own)
     federated = [d for d in inp.tenant.federation if d.lower() not in own]
@@ -946,6 +952,17 @@ def check_users_immutable_id(inp: PreflightInput) -> CheckResult:
     where = _scope_text(inp)
     if not total:
         return _r(cid, "pass", f"{where} has no users yet.", why)
+    if missing and missing >= total and facts.complete:
+        items = [str(u.get("userPrincipalName")) + ("" if u.get("accountEnabled", True)
+                                                    else " (disabled)") for u in sample]
+        # Nobody could sign in: the domain cannot be used federated as it is.
+        nobody = (f"The only user in {where} has no ImmutableID" if total == 1 else
+                  f"None of the {total} users in {where} has an ImmutableID")
+        return _r(cid, "fail", nobody + ": once federated, no one in the domain could sign "
+                  "in.", why,
+                  "Set each user's ImmutableID to the value the IdP sends as NameID (for "
+                  "JumpCloud and Google, usually the email address) before federating: "
+                  "Update-MgUser -UserId <upn> -OnPremisesImmutableId '<value>'.", items=items)
     if missing:
         items = [str(u.get("userPrincipalName")) + ("" if u.get("accountEnabled", True)
                                                     else " (disabled)") for u in sample]
