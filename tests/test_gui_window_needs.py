@@ -386,3 +386,51 @@ def test_domain_picker_flags_domains_that_cannot_be_federated(make_window: Any,
                                           "(federate fabrikam.com)"
     view.select("contoso.com")
     assert "cannot be federated as it is" in view.selection.text()
+
+
+# -- restoring a federated snapshot runs the checks that apply ------------------------------
+
+def _federate_then_revert(window: Any, qtbot: Any, idp_file: Path) -> Any:
+    from tests.gui_helpers import federate_in_window, walk_to_review
+
+    result = federate_in_window(window, walk_to_review(window, qtbot, idp_file))
+    window.state.revert("fabrikam.com", confirm="fabrikam.com")
+    assert window.state.last_result.ok
+    return result
+
+
+def test_restore_refuses_a_federation_that_would_lock_the_admin_out(
+        make_window: Any, qtbot: Any, idp_file: Path, capsys: Any) -> None:
+    from core.cli import main
+
+    window = make_window(sandbox=True)
+    federated = _federate_then_revert(window, qtbot, idp_file).after.id
+    # admin@fabrikam.com would sign in at the IdP after the restore: locked out.
+    code = main(["--sandbox", "--as", "admin@fabrikam.com", "restore", federated, "--confirm",
+                 "fabrikam.com", "--force"])
+    out, err = capsys.readouterr()
+    assert code == 1, out + err
+    assert "cannot be restored now" in out + err and "admin@fabrikam.com" in out + err
+    assert "Nothing was changed" in out + err
+
+
+def test_restore_refuses_an_issuer_now_used_by_another_domain(
+        make_window: Any, qtbot: Any, idp_file: Path, capsys: Any) -> None:
+    from core.cli import main
+    from core.paths import resolve_paths
+    from core.sandbox import Sandbox
+
+    window = make_window(sandbox=True)
+    result = _federate_then_revert(window, qtbot, idp_file)
+    issuer = result.after.federation["issuerUri"]
+    window.state.shutdown()
+    # Meanwhile another domain took the issuer (done in the tenant, outside Federator).
+    with Sandbox(resolve_paths(None).sandbox_dir) as sandbox, sandbox.store.lock:
+        sandbox.store.refresh()
+        sandbox.store.data["federation"]["tailspin.io"]["issuerUri"] = issuer
+        sandbox.store.save()
+    code = main(["--sandbox", "restore", result.after.id, "--confirm", "fabrikam.com",
+                 "--force"])
+    out, err = capsys.readouterr()
+    assert code == 1, out + err
+    assert f"its issuer {issuer} is now used by tailspin.io" in out + err
