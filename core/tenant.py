@@ -390,6 +390,13 @@ class SandboxTokens:
             return self._token
 
 
+def sandbox_accounts() -> tuple[tuple[str, str], ...]:
+    """(user, what signing in as them rehearses) for the demo tenant's administrators."""
+    from core.sandbox.seed import SEED_ACCOUNTS
+
+    return SEED_ACCOUNTS
+
+
 def open_sandbox_session(options: SessionOptions, *, is_default: bool = False) -> TenantSession:
     sandbox = start_sandbox(options)
     try:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QListWidget,
@@ -90,6 +91,13 @@ class TenantHeader(QFrame):
         self.sign_out.clicked.connect(self.sign_out_requested)
         layout.addWidget(self.sign_in)
         layout.addWidget(self.sign_out)
+        # Demo mode: who the sandbox signs in as (each seed admin rehearses something).
+        self.demo_user = QComboBox()
+        self.demo_user.setAccessibleName("Sandbox user to sign in as")
+        self.demo_user.setToolTip("Demo mode: sign in to the sandbox as another seed user")
+        self.demo_user.activated.connect(
+            lambda index: self.state.switch_sandbox_user(str(self.demo_user.itemData(index))))
+        layout.addWidget(self.demo_user)
         self.help = QPushButton("Help")
         self.help.setAccessibleName("Help and About: version, licence, log and journal folders")
         self.help.setToolTip("Help and About (F1)")
@@ -98,6 +106,26 @@ class TenantHeader(QFrame):
         self.about: QWidget | None = None
         state.session_changed.connect(self.refresh)
         self.refresh()
+
+    def _refresh_demo_user(self) -> None:
+        """The demo-user chooser: shown in demo mode only, on the signed-in seed user."""
+        self.demo_user.setVisible(self.state.sandbox)
+        if not self.state.sandbox:
+            return
+        if not self.demo_user.count():  # filled on first use: core.tenant is not light
+            from PySide6.QtCore import Qt
+
+            from core.tenant import sandbox_accounts
+
+            for upn, what in sandbox_accounts():
+                self.demo_user.addItem(upn, upn)
+                self.demo_user.setItemData(self.demo_user.count() - 1, what,
+                                           Qt.ItemDataRole.ToolTipRole)
+        at = self.demo_user.findData(self.state.sandbox_user)
+        if at < 0:  # a user given on the command line: listed too
+            self.demo_user.addItem(self.state.sandbox_user, self.state.sandbox_user)
+            at = self.demo_user.count() - 1
+        self.demo_user.setCurrentIndex(at)
 
     def show_about(self) -> None:
         from gui.about import AboutDialog
@@ -117,6 +145,7 @@ class TenantHeader(QFrame):
     def refresh(self) -> None:
         info = self.state.tenant_info
         self.badge.setVisible(self.state.sandbox or bool(info and info.sandbox))
+        self._refresh_demo_user()
         if info is None or self.state.session is None:
             self.tenant.setText("Not signed in")
             self.account.setText("Sign in to see the tenant's domains" if not self.state.sandbox

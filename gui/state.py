@@ -150,6 +150,16 @@ class AppState(QObject):
         self.session_changed.emit()
         self.sign_in()
 
+    def switch_sandbox_user(self, upn: str) -> Task | None:
+        """Demo mode: sign in to the sandbox as another seed user (to rehearse what each role
+        may do, or the lock-out check)."""
+        if not self.sandbox or (upn == self.sandbox_user and self.session is not None):
+            return None
+        if self.session is not None:
+            self.sign_out()
+        self.sandbox_user = upn
+        return self.sign_in()
+
     def needs_tenant_setup(self) -> bool:
         """True when there is no real tenant configured (no app client id) and not in demo mode.
 

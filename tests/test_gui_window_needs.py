@@ -434,3 +434,33 @@ def test_restore_refuses_an_issuer_now_used_by_another_domain(
     out, err = capsys.readouterr()
     assert code == 1, out + err
     assert f"its issuer {issuer} is now used by tailspin.io" in out + err
+
+
+# -- demo mode: choose the sandbox user in the window ---------------------------------------
+
+def test_demo_mode_chooses_the_sandbox_user_to_rehearse_the_lockout(
+        make_window: Any, qtbot: Any, idp_file: Path) -> None:
+    from core.sandbox.seed import SEED_ACCOUNTS, build_seed
+
+    upns = {u["userPrincipalName"] for u in build_seed(7)["users"]}
+    assert all(upn in upns for upn, _ in SEED_ACCOUNTS)
+    window = make_window(sandbox=True)
+    chooser = window.header.demo_user
+    assert chooser.isVisible() and chooser.currentData() == "ops@contoso.com"
+    at = chooser.findData("admin@fabrikam.com")
+    chooser.setCurrentIndex(at)
+    chooser.activated.emit(at)
+    settle(qtbot)
+    assert window.state.session.account.upn == "admin@fabrikam.com"
+    assert "admin@fabrikam.com" in window.header.account.text()
+    window.metadata_view.open_source(str(idp_file))
+    window.state.choose_domain("fabrikam.com")
+    window.go_to(2)
+    settle(qtbot)
+    lockout = window.state.preflight.check("access.lockout")
+    assert lockout.status == "fail" and "admin@fabrikam.com" in lockout.found
+
+
+def test_demo_user_chooser_is_hidden_for_a_real_tenant(make_window: Any) -> None:
+    window = make_window()
+    assert not window.header.demo_user.isVisible()
