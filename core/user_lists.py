@@ -11,8 +11,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from core.preflight.model import CheckResult
+
+if TYPE_CHECKING:
+    from core.graph.client import GraphClient
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _DISABLED = " (disabled)"
@@ -55,3 +59,23 @@ def check_csv(check: CheckResult) -> str:
 def check_text(check: CheckResult) -> str:
     """The names, one a line (to paste into a ticket or a PowerShell array)."""
     return "\n".join(row[0] for row in check_rows(check)[1])
+
+
+def password_users(client: GraphClient, domains: Iterable[str]) -> list[list[str]]:
+    """The users who will sign in with a Microsoft password after a revert (everyone in the
+    domain and the subdomains that follow it), read from Graph page by page:
+    [userPrincipalName, accountEnabled], sorted."""
+    from core.graph import api
+
+    rows: list[list[str]] = []
+    for domain in domains:
+        page = api.users_in_domain(client, domain,
+                                   select=("userPrincipalName", "accountEnabled"))
+        rows += [[str(u.get("userPrincipalName") or ""),
+                  "false" if u.get("accountEnabled") is False else "true"]
+                 for u in page.users]
+    return sorted(rows, key=lambda r: r[0].lower())
+
+
+def password_users_csv(client: GraphClient, domains: Iterable[str]) -> str:
+    return csv_text(["userPrincipalName", "accountEnabled"], password_users(client, domains))

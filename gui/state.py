@@ -722,6 +722,22 @@ class AppState(QObject):
 
         return self.run(work, name="read certificates", on_result=on_result)
 
+    def export_password_users(self, path: Path) -> Task | None:
+        """The users who will need a cloud password after the revert, as CSV (read from Graph
+        in a worker: a domain may hold many)."""
+        session, impact = self.session, self.password_impact
+        if session is None or impact is None:
+            return None
+
+        def work() -> Path:
+            from core.report import _write
+            from core.user_lists import password_users_csv
+
+            return _write(path, password_users_csv(session.client, impact.domains_counted))
+
+        return self.run(work, name="list users",
+                        on_result=lambda p: self.message.emit(f"List saved to {p}"))
+
     def check_propagation(self, domain: str) -> Task | None:
         """Graph's view beside sign-in's (realm discovery), for the live indicator."""
         session = self.session

@@ -464,3 +464,23 @@ def test_demo_mode_chooses_the_sandbox_user_to_rehearse_the_lockout(
 def test_demo_user_chooser_is_hidden_for_a_real_tenant(make_window: Any) -> None:
     window = make_window()
     assert not window.header.demo_user.isVisible()
+
+
+def test_users_needing_a_password_after_revert_export_as_csv(
+        make_window: Any, qtbot: Any, idp_file: Path, tmp_path: Path) -> None:
+    from tests.gui_helpers import federate_in_window, walk_to_review
+
+    window = make_window(sandbox=True)
+    federate_in_window(window, walk_to_review(window, qtbot, idp_file))
+    window.go_to(4)
+    settle(qtbot)
+    history = window.history_view
+    impact = window.state.password_impact
+    assert impact is not None and impact.users == 43
+    out = tmp_path / "users.csv"
+    history.export_password_users(str(out))
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "userPrincipalName,accountEnabled"
+    assert len(lines) == 1 + impact.users
+    assert "admin@fabrikam.com,true" in lines
+    assert any(line.endswith("@sales.fabrikam.com,true") for line in lines)

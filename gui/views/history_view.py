@@ -219,6 +219,11 @@ class HistoryView(StepView):
             card.body.addWidget(label(text, wrap=True, rich=True))
             for option in impact.options:
                 card.body.addWidget(label(f"• {option}", wrap=True, name="muted"))
+            self.export_users = QPushButton("Export the list of these users as CSV…")
+            self.export_users.setAccessibleName("Export the users who will need a cloud "
+                                                "password as CSV")
+            self.export_users.clicked.connect(lambda _c=False: self.export_password_users())
+            card.body.addWidget(self.export_users, 0, Qt.AlignmentFlag.AlignLeft)
         else:
             card.body.addWidget(StatusLabel("warn", "Users will need a cloud password"))
             card.body.addWidget(label("Counting the users who will need one…", name="muted"))
@@ -242,6 +247,18 @@ class HistoryView(StepView):
         row.addWidget(self.revert_button)
         card.body.addLayout(row)
         return card
+
+    def export_password_users(self, path: str | None = None) -> None:
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        if path is None:
+            default = self.state.paths.reports_dir / "users-needing-a-password.csv"
+            path, _ = QFileDialog.getSaveFileName(self, "Export the users as CSV",
+                                                  str(default), "CSV (*.csv)")
+        if path:
+            self.state.export_password_users(Path(path))
 
     def chosen_issuer(self) -> str:
         domain = self.chosen()
