@@ -321,9 +321,14 @@ class Authenticator:
         return str(result["access_token"])
 
     def enable_writes(self, *, upn: str | None = None,
-                      consent: WriteConsent | None = None) -> None:
+                      consent: WriteConsent | None = None, extra: Sequence[str] = ()) -> None:
         """From now on ask for the write scopes too: silently when the permissions are consented
-        already, else through ``consent`` (an interactive sign-in where the admin consents)."""
+        already, else through ``consent`` (an interactive sign-in where the admin consents).
+        ``extra``: scopes one action needs beyond them (in full, like ``write_scopes``), asked
+        for the same way (incremental consent)."""
+        added = [s for s in extra if s not in self.write_scopes]
+        if added:
+            self.write_scopes = [*self.write_scopes, *added]
         try:
             self._silent(upn=upn, force_refresh=False, scopes=self.write_scopes)
         except ConsentRequiredError:

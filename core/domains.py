@@ -61,6 +61,30 @@ def read_domains(client: GraphClient, *,
     return tenant_name, domains
 
 
+def federation_blocker(domain: dict[str, Any], domains: list[dict[str, Any]]) -> str | None:
+    """Why ``domain`` cannot be federated as it is (a sentence), or None when nothing in the
+    domain list stops it (preflight checks the rest). Microsoft refuses to federate an
+    unverified domain, the initial .onmicrosoft.com domain and the default domain, and a
+    subdomain follows its root's sign-in
+    (https://learn.microsoft.com/graph/api/domain-post-federationconfiguration,
+    https://learn.microsoft.com/entra/identity/users/domains-verify-custom-subdomain)."""
+    name = str(domain.get("id", ""))
+    if not domain.get("isVerified"):
+        return "not verified yet: add its DNS record and verify it in the admin center"
+    if domain.get("isInitial"):
+        return "the initial .onmicrosoft.com domain is never federated"
+    if domain.get("isDefault"):
+        return "the default domain: make another domain the default first"
+    if not domain.get("isRoot", True):
+        labels = name.lower().split(".")
+        names = {str(d.get("id", "")).lower(): str(d.get("id", "")) for d in domains}
+        root = next((names[".".join(labels[i:])] for i in range(1, len(labels) - 1)
+                     if ".".join(labels[i:]) in names), None)
+        return (f"a subdomain: it follows {root}'s sign-in (federate {root})" if root
+                else "a subdomain: it follows its root domain's sign-in")
+    return None
+
+
 def inherited_from(domains: list[Any]) -> dict[str, str]:
     """Subdomain -> the federated root it follows, for subdomains (isRoot false) of a federated
     domain in the list: their sign-in is the root's, not a configuration of their own."""

@@ -71,6 +71,21 @@ OPTION_EXPLANATIONS: dict[str, str] = {
                            "forced re-authentication itself.",
 }
 
+# What each value does, for a choice shown to a person (Microsoft Graph's internalDomainFederation
+# resource: https://learn.microsoft.com/graph/api/resources/internaldomainfederation).
+OPTION_VALUE_WORDS: dict[str, str] = {
+    "acceptIfMfaDoneByFederatedIdp": "Accept MFA done at the IdP; if it did none, Microsoft asks "
+                                     "for its own",
+    "enforceMfaByFederatedIdp": "Always send users to the IdP for MFA",
+    "rejectMfaByFederatedIdp": "Always do Microsoft's own MFA, ignoring the IdP's",
+    "translateToFreshPasswordAuthentication": "Ask the IdP for a fresh password sign-in "
+                                              "(Microsoft's default)",
+    "nativeSupport": "Pass prompt=login to the IdP as it is (the IdP supports it)",
+    "disabled": "Send only a request for fresh sign-in (wfresh=0)",
+}
+SIGN_OUT_EXPLANATION = ("where Microsoft sends users when they sign out, so they are signed out "
+                        "at the IdP too (signOutUri); the IdP's single logout URL.")
+
 GRAPH_SCOPES_FOR_POWERSHELL = '"Domain-InternalFederation.ReadWrite.All","Domain.Read.All"'
 
 

@@ -158,7 +158,14 @@ def _check_row(c: CheckResult) -> str:
     return (f'<tr><td class="status">{_badge(c.status)}</td>'
             f'<td class="check">{escape(c.title)}<div class="id">{escape(c.id)}</div></td>'
             f"<td>{_text(c.found)}{items}<div class=\"why\">Why it matters: {_text(c.why)}</div>"
-            f"{remedy}</td></tr>")
+            f"{remedy}{_learn(c)}</td></tr>")
+
+
+def _learn(c: CheckResult) -> str:
+    if not c.learn:
+        return ""
+    return (f'<div class="why">Learn more: <a href="{escape(c.learn)}">'
+            f"{escape(c.learn)}</a></div>")
 
 
 def _plan_html(plan: Plan, graph_url: str) -> str:

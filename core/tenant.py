@@ -90,21 +90,25 @@ class TenantSession:
     authenticator: Authenticator | None = None
     cache: CacheProtection | None = None
     _organization: Organization | None = field(default=None, repr=False)
-    _enable_writes: Callable[[WriteConsent | None], None] | None = field(default=None,
-                                                                          repr=False)
+    _enable_writes: Callable[[WriteConsent | None, tuple[str, ...]], None] | None = field(
+        default=None, repr=False)
 
     @property
     def is_sandbox(self) -> bool:
         return self.sandbox is not None
 
-    def enable_writes(self, consent: WriteConsent | None = None) -> None:
+    def enable_writes(self, consent: WriteConsent | None = None,
+                      extra_permissions: tuple[str, ...] = ()) -> None:
         """Least privilege: a session reads with read permissions only; call this before the
         first change. Tokens then carry the permission to change federation, asked for silently
         when already consented, else through ``consent`` (the face's interactive sign-in, where
-        the admin consents). Raises ConsentRequiredError without ``consent``, SignInError
-        when Entra refuses (then nothing has been sent to the tenant)."""
+        the admin consents). ``extra_permissions`` (short names, e.g. Domain.ReadWrite.All for
+        make-default) are asked for the same way, when an action needs them (incremental
+        consent: https://learn.microsoft.com/entra/identity-platform/consent-types-developer).
+        Raises ConsentRequiredError without ``consent``, SignInError when Entra refuses (then
+        nothing has been sent to the tenant)."""
         if self._enable_writes is not None:
-            self._enable_writes(consent)
+            self._enable_writes(consent, tuple(extra_permissions))
 
     def organization(self) -> Organization:
         """The tenant object (fetched once)."""
@@ -238,8 +242,8 @@ def open_real_session(options: SessionOptions, config: TenantConfig) -> TenantSe
     upn = account.upn
     return TenantSession(client=client, account=account, tenant_id=account.tenant_id or "",
                          cloud=cloud, authenticator=auth, cache=protection,
-                         _enable_writes=lambda consent: auth.enable_writes(upn=upn,
-                                                                           consent=consent))
+                         _enable_writes=lambda consent, extra: auth.enable_writes(
+                             upn=upn, consent=consent, extra=[cloud.scope(p) for p in extra]))
 
 
 def sleep_kwargs(options: SessionOptions) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QListWidget,
@@ -95,8 +96,47 @@ class TenantHeader(QFrame):
         layout.addWidget(self.test_signin)
         layout.addWidget(self.sign_in)
         layout.addWidget(self.sign_out)
+        # Demo mode: who the sandbox signs in as (each seed admin rehearses something).
+        self.demo_user = QComboBox()
+        self.demo_user.setAccessibleName("Sandbox user to sign in as")
+        self.demo_user.setToolTip("Demo mode: sign in to the sandbox as another seed user")
+        self.demo_user.activated.connect(
+            lambda index: self.state.switch_sandbox_user(str(self.demo_user.itemData(index))))
+        layout.addWidget(self.demo_user)
+        self.help = QPushButton("Help")
+        self.help.setAccessibleName("Help and About: version, licence, log and journal folders")
+        self.help.setToolTip("Help and About (F1)")
+        self.help.clicked.connect(self.show_about)
+        layout.addWidget(self.help)
+        self.about: QWidget | None = None
         state.session_changed.connect(self.refresh)
         self.refresh()
+
+    def _refresh_demo_user(self) -> None:
+        """The demo-user chooser: shown in demo mode only, on the signed-in seed user."""
+        self.demo_user.setVisible(self.state.sandbox)
+        if not self.state.sandbox:
+            return
+        if not self.demo_user.count():  # filled on first use: core.tenant is not light
+            from PySide6.QtCore import Qt
+
+            from session import sandbox_accounts
+
+            for upn, what in sandbox_accounts():
+                self.demo_user.addItem(upn, upn)
+                self.demo_user.setItemData(self.demo_user.count() - 1, what,
+                                           Qt.ItemDataRole.ToolTipRole)
+        at = self.demo_user.findData(self.state.sandbox_user)
+        if at < 0:  # a user given on the command line: listed too
+            self.demo_user.addItem(self.state.sandbox_user, self.state.sandbox_user)
+            at = self.demo_user.count() - 1
+        self.demo_user.setCurrentIndex(at)
+
+    def show_about(self) -> None:
+        from gui.about import AboutDialog
+
+        self.about = AboutDialog(self.state.paths, self)
+        self.about.open()
 
     def _make_selectable(self) -> None:
         """Admins copy the tenant and account names into tickets."""
@@ -110,6 +150,7 @@ class TenantHeader(QFrame):
     def refresh(self) -> None:
         info = self.state.tenant_info
         self.badge.setVisible(self.state.sandbox or bool(info and info.sandbox))
+        self._refresh_demo_user()
         if info is None or self.state.session is None:
             self.tenant.setText("Not signed in")
             self.account.setText("Sign in to see the tenant's domains" if not self.state.sandbox
@@ -220,6 +261,7 @@ class MainWindow(QMainWindow):
         for index in range(len(STEPS)):
             shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
             shortcut.activated.connect(lambda i=index: self.go_to(i))
+        QShortcut(QKeySequence("F1"), self).activated.connect(self.header.show_about)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and watched is self.centralWidget():

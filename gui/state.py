@@ -66,6 +66,7 @@ class AppState(QObject):
         self.federation: Any = None
         self.federation_findings: list[Any] = []
         self.sign_out_override: str | None = None
+        self.plan_options: Any = None  # core.plan.PlanOptions: the admin's choices in Review
         self.domains: list[Any] = []
         self.domain: str | None = None
         self.preflight: Any = None
@@ -87,6 +88,9 @@ class AppState(QObject):
         self._parent_window: int | None = None  # the window's handle, for the sign-in broker
         # The last apply, ready to run again replacing the configuration if the admin chooses.
         self._replace_retry: Callable[[], Task | None] | None = None
+        # The change History should show selected when it next fills its table (a button on a
+        # result opens that change there: its way back is done from it).
+        self.history_focus: str | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -145,6 +149,16 @@ class AppState(QObject):
         self.sandbox = True
         self.session_changed.emit()
         self.sign_in()
+
+    def switch_sandbox_user(self, upn: str) -> Task | None:
+        """Demo mode: sign in to the sandbox as another seed user (to rehearse what each role
+        may do, or the lock-out check)."""
+        if not self.sandbox or (upn == self.sandbox_user and self.session is not None):
+            return None
+        if self.session is not None:
+            self.sign_out()
+        self.sandbox_user = upn
+        return self.sign_in()
 
     def needs_tenant_setup(self) -> bool:
         """True when there is no real tenant configured (no app client id) and not in demo mode.
@@ -268,6 +282,12 @@ class AppState(QObject):
     def refresh_history(self) -> None:
         self.history_changed.emit()
 
+    def show_change(self, op_id: str) -> None:
+        """Open History on the change ``op_id`` (its snapshots, and the way back from it)."""
+        self.history_focus = op_id
+        self.show_history_requested.emit()
+        self.history_changed.emit()
+
     def warm_up(self) -> None:
         """Import the core modules the steps will need, in a worker, while the admin is still
         reading the first page: the first preflight or apply then starts without a pause
@@ -381,12 +401,13 @@ class AppState(QObject):
             return None
         metadata = self.metadata_input()
         sandbox = self.sandbox
+        options = self.plan_options
 
         def work() -> Any:
             from core.preflight.run import run_preflight
 
             return run_preflight(domain, metadata, client=session.client, paths=self.paths,
-                                 sandbox=sandbox)
+                                 sandbox=sandbox, write_consent=True, options=options)
 
         def done(result: Any) -> None:
             if domain != self.domain:
@@ -398,6 +419,22 @@ class AppState(QObject):
             self.plan_changed.emit()
 
         return self.run(work, name="preflight", on_result=done)
+
+    def set_plan_options(self, *, display_name: str | None, mfa_behavior: str | None,
+                         prompt_login_behavior: str | None) -> Task | None:
+        """The admin's choices in Review (core validates them; ``None``: not chosen, the
+        current value is kept or the default used); the plan is made again with them."""
+        from core.plan import PlanOptions
+
+        try:
+            self.plan_options = PlanOptions(
+                display_name=display_name or None, federated_idp_mfa_behavior=mfa_behavior,
+                prompt_login_behavior=prompt_login_behavior)
+        except FederatorError as exc:
+            self.error.emit("options", exc)
+            return None
+        self._invalidate_checks()
+        return self.run_preflight()
 
     def metadata_input(self) -> Any:
         """What the window read, in the shape preflight takes (no second read of the file)."""
@@ -419,6 +456,29 @@ class AppState(QObject):
         return self.run(work, name="export report",
                         on_result=lambda p: self.message.emit(f"Report saved to {p}"))
 
+    def export_change(self, op: str, path: Path) -> Task:
+        """Write the change record of operation ``op`` (core.change_record: HTML, or JSON for a
+        .json file) for a change ticket."""
+        journal_dir = self.paths.journal_dir
+
+        def work() -> Path:
+            from core.change_record import export_change, find_entry
+
+            return export_change(find_entry(journal_dir, op), path)
+
+        return self.run(work, name="export change record",
+                        on_result=lambda p: self.message.emit(f"Change record saved to {p}"))
+
+    def ask_export_change(self, parent: Any, op: str, domain: str) -> None:
+        """Ask where to save the change record of ``op``, then write it."""
+        from PySide6.QtWidgets import QFileDialog
+
+        default = self.paths.reports_dir / f"change-{domain}-{op}.html"
+        path, _ = QFileDialog.getSaveFileName(parent, "Export the change record", str(default),
+                                              "HTML page (*.html);;JSON (*.json)")
+        if path:
+            self.export_change(op, Path(path))
+
     def make_default(self, domain: str, *, confirm: str) -> Task | None:
         """The remedy for ``domain.not_default``: make ``domain`` the tenant's default (core's
         operation: journaled, verified, with its way back), then check again."""
@@ -428,16 +488,22 @@ class AppState(QObject):
 
         def work() -> Any:
             from core.operations import make_default
+            from core.preflight.remedies import MAKE_DEFAULT_EXTRA_SCOPES
 
-            self._enable_writes(session)
+            # Changing the default domain needs Domain.ReadWrite.All beyond the federation
+            # permission: asked for here (incremental consent), never refused for lack of it.
+            self._enable_writes(session, extra=MAKE_DEFAULT_EXTRA_SCOPES)
             return make_default(self._operation_context(session, None), domain, confirm=confirm)
 
         def done(result: Any) -> None:
+            from core.window_text import way_back_for_window
+
             if result.ok:
                 self.message.emit(f"{domain} is now the default domain")
             else:
                 self.error.emit("make default", FederatorError(
-                    result.summary, code="make_default_failed", remedy=result.way_back or ""))
+                    result.summary, code="make_default_failed",
+                    remedy=way_back_for_window(result.way_back)))
             self.history_changed.emit()
             self.refresh_domains()
             self.run_preflight()
@@ -446,7 +512,7 @@ class AppState(QObject):
 
     # -- changes ----------------------------------------------------------------------------
 
-    def _enable_writes(self, session: Any) -> None:
+    def _enable_writes(self, session: Any, *, extra: tuple[str, ...] = ()) -> None:
         """Least privilege (core decides the scopes): the permission to change federation is
         asked for at the first change; when not consented yet, the browser (or the Windows
         broker) lets the admin consent. Runs on the worker thread, like sign-in."""
@@ -455,7 +521,7 @@ class AppState(QObject):
         def consent(auth: Any, scopes: list[str]) -> None:
             auth.sign_in_interactive(parent_window_handle=parent, scopes=scopes)
 
-        session.enable_writes(consent)
+        session.enable_writes(consent, extra)
 
     def _operation_context(self, session: Any, control: TaskControl | None) -> Any:
         from core.operations import OperationContext
@@ -515,12 +581,13 @@ class AppState(QObject):
         if domain is None or federation is None or preflight is None or session is None:
             return None
         metadata, sandbox = self.metadata_input(), self.sandbox
+        options = self.plan_options
 
         def again() -> Any:  # on the worker thread: core asks for it when the review is old
             from core.preflight.run import run_preflight
 
             return run_preflight(domain, metadata, client=session.client, paths=self.paths,
-                                 sandbox=sandbox)
+                                 sandbox=sandbox, write_consent=True, options=options)
 
         def call_with(replace: bool) -> Callable[[Any], Any]:
             def call(ctx: Any) -> Any:
@@ -528,7 +595,7 @@ class AppState(QObject):
 
                 return federate(ctx, domain, federation, confirm=confirm, preflight=preflight,
                                 accept_warnings=accepted, allow_replace=replace,
-                                rerun_preflight=again)
+                                rerun_preflight=again, options=options)
             return call
 
         self._replace_retry = lambda: self._operation("federate", call_with(True))
@@ -644,6 +711,36 @@ class AppState(QObject):
 
         return self.run(work, name="count users", on_result=done, on_error=lambda _e: None)
 
+    def read_rollover(self, domain: str, on_result: Callable[[Any], None]) -> Task | None:
+        """The domain's current and next certificate beside the open metadata's (core.rollover)."""
+        session, md, federation = self.session, self.metadata, self.federation
+        if session is None:
+            return None
+
+        def work() -> Any:
+            from core.rollover import read_rollover
+
+            return read_rollover(session.client, domain, md,
+                                 getattr(federation, "signing_certificate", None))
+
+        return self.run(work, name="read certificates", on_result=on_result)
+
+    def export_password_users(self, path: Path) -> Task | None:
+        """The users who will need a cloud password after the revert, as CSV (read from Graph
+        in a worker: a domain may hold many)."""
+        session, impact = self.session, self.password_impact
+        if session is None or impact is None:
+            return None
+
+        def work() -> Path:
+            from core.report import _write
+            from core.user_lists import password_users_csv
+
+            return _write(path, password_users_csv(session.client, impact.domains_counted))
+
+        return self.run(work, name="list users",
+                        on_result=lambda p: self.message.emit(f"List saved to {p}"))
+
     def check_propagation(self, domain: str) -> Task | None:
         """Graph's view beside sign-in's (realm discovery), for the live indicator."""
         session = self.session
@@ -672,9 +769,11 @@ def startup_note(results: list[Any] | None, still_open: int) -> tuple[str, str, 
     if not results and not still_open:
         return None
     lines = []
+    from core.window_text import for_window, way_back_for_window
+
     for result in results:
-        back = f" Way back: {result.way_back}" if result.way_back else ""
-        lines.append(f"{result.summary}{back}")
+        back = f" Way back: {way_back_for_window(result.way_back)}" if result.way_back else ""
+        lines.append(f"{for_window(result.summary)}{back}")
     parts = []
     if results:
         parts.append(f"At start, Federator re-read {len(results)} change(s) a stopped Federator "

@@ -307,6 +307,26 @@ def text_button(text: str, *, primary: bool = False, danger: bool = False,
     return button
 
 
+def learn_button(url: str, topic: str) -> QPushButton:
+    """A link button to the Microsoft Learn page behind a check or a remedy (opens the browser;
+    only https pages on learn.microsoft.com, the URL being core's data)."""
+    button = QPushButton("Learn more on Microsoft Learn")
+    button.setFlat(True)
+    button.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
+    button.setAccessibleName(f"Learn more about {topic} on Microsoft Learn")
+    button.setToolTip(url)
+    button.setProperty("learn_url", url)
+
+    def open_page() -> None:
+        if url.startswith("https://learn.microsoft.com/"):
+            from PySide6.QtGui import QDesktopServices
+
+            QDesktopServices.openUrl(QtCore.QUrl(url))
+
+    button.clicked.connect(open_page)
+    return button
+
+
 def describe_error(error: BaseException) -> tuple[str, str]:
     """(the sentence to show, the details for "Show details"): never a traceback."""
     from gui.workers import Cancelled
@@ -314,9 +334,12 @@ def describe_error(error: BaseException) -> tuple[str, str]:
     if isinstance(error, Cancelled):
         return ("Cancelled before anything was written: the tenant is unchanged.", "")
     if isinstance(error, FederatorError):
-        message = error.message
+        from core.window_text import for_window
+
+        # Core words its advice for the command line; the window says where it does the same.
+        message = for_window(error.message)
         if error.remedy:
-            message += f"\n{error.remedy}"
+            message += f"\n{for_window(error.remedy)}"
         details = [f"code: {error.code}"]
         # HTTP status, Graph code, request-id and date are what Microsoft support asks for.
         for key, value in error.details.items():

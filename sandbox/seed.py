@@ -41,6 +41,21 @@ from core.roles import (
 
 TENANT_NAME = "Contoso (sandbox)"
 DEFAULT_USER = "ops@contoso.com"
+# The seed's administrators a demo can sign in as, and what each one rehearses (the window's
+# demo-user chooser lists them; tests check each exists in the seed).
+SEED_ACCOUNTS: tuple[tuple[str, str], ...] = (
+    (DEFAULT_USER, "Hybrid Identity and External Identity Provider Administrator: federates "
+                   "and reverts"),
+    ("breakglass@contoso.onmicrosoft.com", "Global Administrator, cloud-only: the break-glass "
+                                           "account"),
+    ("admin@fabrikam.com", "Global Administrator inside fabrikam.com: rehearses the lock-out "
+                           "check and its remedy"),
+    ("domainadmin@contoso.com", "Domain Name Administrator: may change the default domain"),
+    ("hybrid@contoso.com", "Hybrid Identity Administrator only"),
+    ("extidp@contoso.com", "External Identity Provider Administrator only"),
+    ("reader@contoso.com", "Global Reader: reads, cannot change"),
+    ("helpdesk@contoso.com", "No admin role"),
+)
 SEED_TIME = "2024-01-15T09:00:00Z"
 
 TAILSPIN_ISSUER = "http://www.okta.com/exk1tailspin0sandbox"

@@ -173,10 +173,12 @@ class SandboxTokens:
         self._expires = 0.0
         self._lock = threading.Lock()
 
-    def enable_writes(self, _consent: WriteConsent | None = None) -> None:
-        """Ask for the write permission from now on (the sandbox's admin consents by itself)."""
+    def enable_writes(self, _consent: WriteConsent | None = None,
+                      extra: tuple[str, ...] = ()) -> None:
+        """Ask for the write permission (and ``extra``) from now on (the sandbox's admin
+        consents by itself, within the tenant's consent settings)."""
         with self._lock:
-            self._scopes = list(dict.fromkeys((*WRITE_PERMISSIONS, *self._scopes)))
+            self._scopes = list(dict.fromkeys((*WRITE_PERMISSIONS, *self._scopes, *extra)))
             self._token = None
 
     def __call__(self, *, force_refresh: bool = False) -> str:
@@ -194,6 +196,13 @@ class SandboxTokens:
                         remedy="federator sandbox reset restores the seed consent.") from None
                 self._expires = time.monotonic() + self._lifetime_s
             return self._token
+
+
+def sandbox_accounts() -> tuple[tuple[str, str], ...]:
+    """(user, what signing in as them rehearses) for the demo tenant's administrators."""
+    from sandbox.seed import SEED_ACCOUNTS
+
+    return SEED_ACCOUNTS
 
 
 def open_sandbox_session(options: SessionOptions, *, is_default: bool = False) -> TenantSession:

@@ -271,4 +271,4 @@ def test_the_window_shows_the_snapshot_when_the_journal_fails_after_the_write(
     assert "No space left on device" in shown
     assert f"kept in {result.rescue_file}" in shown
     assert f'"id": "{result.before.id}"' in shown  # the snapshot, in full
-    assert "Way back:" in shown and f"restore {result.before.id}" in shown
+    assert "Way back:" in shown and f"snapshot {result.before.id}" in shown

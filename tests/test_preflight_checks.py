@@ -327,12 +327,20 @@ def test_immutable_id_lists_the_three_users_who_cannot_sign_in() -> None:
     assert "sales.fabrikam.com" in result.found
 
 
-def test_immutable_id_grammar_for_a_single_user() -> None:
+def test_immutable_id_missing_for_every_user_is_a_failure() -> None:
+    # Issue 14: when no user has an ImmutableID, nobody could sign in: the domain cannot be
+    # used, a failure (a warning when only some lack one).
     result = next(c for c in run_checks(make("contoso.onmicrosoft.com"))
                   if c.id == "users.immutable_id")
+    assert result.status == "fail"
+    assert result.found.startswith("The only user in contoso.onmicrosoft.com has no "
+                                   "ImmutableID: once federated, no one")
+    assert result.items
+
+
+def test_immutable_id_missing_for_some_users_is_a_warning() -> None:
+    result = next(c for c in run_checks(make()) if c.id == "users.immutable_id")
     assert result.status == "warn"
-    assert "1 of 1 user in contoso.onmicrosoft.com has no ImmutableID: this user will not" \
-        in result.found
 
 
 def test_issuer_clash_names_the_other_domain() -> None:

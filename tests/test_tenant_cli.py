@@ -55,8 +55,11 @@ def test_domains_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["sandbox"] is True and data["tenant_name"] == "Contoso (sandbox)"
     by_name = {d["name"]: d for d in data["domains"]}
     assert set(by_name["contoso.com"]) == {"name", "verified", "default", "initial", "root",
-                                           "authenticationType", "issuerUri"}
+                                           "authenticationType", "issuerUri", "cannotFederate"}
     assert by_name["contoso.com"]["default"] is True
+    # Flagged with the reason, the same decision the window's domain picker shows.
+    assert by_name["contoso.com"]["cannotFederate"].startswith("the default domain")
+    assert by_name["fabrikam.com"]["cannotFederate"] is None
     assert by_name["contoso.onmicrosoft.com"]["initial"] is True
     assert by_name["tailspin.io"]["issuerUri"]
     assert by_name["fabrikam.com"]["issuerUri"] is None

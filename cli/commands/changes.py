@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from cli.commands.common import EXIT_FAILED, EXIT_OK, Context, Handler
 from cli.commands.preflight import add_plan_options, options_from
-from core.errors import FederatorError
+from core.errors import FederatorError, InputError
 from core.paths import Paths
 
 if TYPE_CHECKING:
@@ -88,6 +88,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--domain")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--details", action="store_true", help="show every record of every entry")
+    p.add_argument("--export", metavar="OP",
+                   help="write the change record of operation OP (tenant, domain, who, when, "
+                        "before and after, requests and request ids, verification, way back) "
+                        "to --output, for a change ticket")
+    p.add_argument("--output", metavar="FILE",
+                   help="with --export: the file to write (.json for JSON, else HTML)")
     p.set_defaults(handler=_pasteable(handle_history))
 
     p = subparsers.add_parser(
@@ -261,7 +267,6 @@ def _domain(text: str) -> str:
 
 def _read_metadata(source: str, entity: str | None) -> Any:
     """The metadata and the settings derived from it (unusable metadata: exit 2)."""
-    from core.errors import InputError
     from core.preflight.run import read_metadata_input
 
     metadata = read_metadata_input(source, entity=entity)
@@ -402,6 +407,15 @@ def handle_history(args: argparse.Namespace, ctx: Context) -> int:
 
     if args.domain:
         args.domain = _domain(args.domain)
+    if args.export:
+        from core.change_record import export_change, find_entry
+
+        if not args.output:
+            raise InputError("--export needs --output FILE.", code="bad_option",
+                             remedy="Give the file to write: .json for JSON, else HTML.")
+        written = export_change(find_entry(ctx.paths.journal_dir, args.export), args.output)
+        ctx.print(f"Change record written to {written}")
+        return EXIT_OK
     # Through the index: a line per change without parsing every record (``--details`` reads
     # the records it shows).
     contents = read_history(ctx.paths.journal_dir, domain=args.domain)

@@ -193,7 +193,7 @@ UNREADABLE = "(your role cannot read it)"
 
 def domain_rows(session: Any) -> tuple[str, list[dict[str, Any]]]:
     """(tenant name, one row per domain) for the table and ``--json``."""
-    from core.domains import read_domains
+    from core.domains import federation_blocker, read_domains
 
     tenant_name, domains = read_domains(session.client, fallback_name=session.tenant_id)
     rows = []
@@ -206,6 +206,8 @@ def domain_rows(session: Any) -> tuple[str, list[dict[str, Any]]]:
             "root": bool(d.get("isRoot")),
             "authenticationType": d.get("authenticationType"),
             "issuerUri": d.get("issuerUri"),
+            # Why it cannot be federated as it is (None: nothing in the list stops it).
+            "cannotFederate": federation_blocker(d, domains),
         })
         for key in ("issuerUriUnreadable", "inheritsFrom"):
             if key in d:

@@ -350,6 +350,12 @@ def restore(ctx: OperationContext, snapshot_id: str, *, confirm: str | None,
             return Prepared([build_revert_plan(domain, state)], Target("Managed", None), summary,
                             done=done, unchanged=unchanged,
                             way_back=_no_way_back_to_half(before))
+        if not (state.is_federated and state.federation is not None
+                and str(state.federation.get("issuerUri") or "")
+                == str(snap.federation.get("issuerUri") or "")):
+            # Federating again: the tenant checks that apply to this snapshot, as preflight
+            # makes them before a federation (no change without them).
+            check_restore_in_tenant(run.ctx.client, snap)
         targets: list[Target] = []
         desired = writable(snap.federation)
         options = _options_from(desired)
@@ -406,6 +412,37 @@ def check_restorable(snap: Snapshot) -> None:
             remedy=f"Federate {snap.domain_name} with the IdP's current metadata instead: "
                    f"federator federate --metadata SOURCE --domain {snap.domain_name} "
                    f"--confirm {snap.domain_name}",
+            details={"problems": problems})
+
+
+def check_restore_in_tenant(client: Any, snap: Snapshot) -> None:
+    """Refuse to re-federate a domain from a snapshot when the tenant now forbids it: its issuer
+    is used by another domain (Microsoft allows an issuer on one domain only), or federating
+    would lock the admins out (the signed-in account in the domain, or no break-glass Global
+    Administrator outside it). Reads the tenant as preflight does (one or two round trips)."""
+    from core.preflight.checks import PreflightInput, check_access_lockout, issuer_clashes
+    from core.preflight.gather import gather_tenant
+
+    domain = snap.domain_name
+    issuer = str((snap.federation or {}).get("issuerUri") or "")
+    tenant = gather_tenant(client, domain)
+    problems: list[str] = []
+    remedies: list[str] = []
+    clashes = issuer_clashes(tenant, domain, issuer)
+    if clashes:
+        problems.append(f"its issuer {issuer} is now used by " + ", ".join(clashes)
+                        + " (Microsoft allows an issuer on one domain only)")
+        remedies.append(f"Give {domain} its own application and issuer in the IdP and federate "
+                        "it with that metadata.")
+    lockout = check_access_lockout(PreflightInput(domain=domain, tenant=tenant))
+    if lockout.status == "fail":
+        problems.append(lockout.found.rstrip("."))
+        if lockout.remedy:
+            remedies.append(lockout.remedy)
+    if problems:
+        raise RefusedError(
+            f"Snapshot {snap.id} cannot be restored now: {'; '.join(problems)}. Nothing was "
+            "changed.", code="snapshot_would_not_work", remedy=" ".join(remedies),
             details={"problems": problems})
 
 

@@ -71,6 +71,42 @@ TITLES: dict[str, str] = {
 }
 CHECK_IDS: tuple[str, ...] = tuple(TITLES)
 
+# The Microsoft Learn page behind each check and its remedy (shown as a link beside it).
+_GRAPH_FEDERATION = "https://learn.microsoft.com/graph/api/resources/internaldomainfederation"
+_SAML_IDP = ("https://learn.microsoft.com/entra/identity/hybrid/connect/"
+             "how-to-connect-fed-saml-idp")
+_ROLES = ("https://learn.microsoft.com/entra/identity/role-based-access-control/"
+          "permissions-reference")
+_DOMAINS = "https://learn.microsoft.com/microsoft-365/admin/setup/add-domain"
+LEARN: dict[str, str] = {
+    "metadata.readable": _SAML_IDP,
+    "metadata.issuer": _GRAPH_FEDERATION,
+    "metadata.endpoints": _GRAPH_FEDERATION,
+    "cert.valid": _SAML_IDP,
+    "cert.expiry": _SAML_IDP,
+    "cert.strength": _SAML_IDP,
+    "domain.exists": _DOMAINS,
+    "domain.verified": _DOMAINS,
+    "domain.not_initial": "https://learn.microsoft.com/microsoft-365/admin/setup/domains-faq",
+    "domain.not_default": "https://learn.microsoft.com/graph/api/domain-update",
+    "domain.subdomain": ("https://learn.microsoft.com/entra/identity/users/"
+                         "domains-verify-custom-subdomain"),
+    "domain.current_state": _GRAPH_FEDERATION,
+    "tenant.issuer_unique": _GRAPH_FEDERATION,
+    "tenant.dirsync": ("https://learn.microsoft.com/entra/identity/hybrid/connect/"
+                       "whatis-azure-ad-connect"),
+    "access.permissions": "https://learn.microsoft.com/graph/api/domain-post-federationconfiguration",
+    "access.role": _ROLES,
+    "access.can_revert": _ROLES,
+    "access.lockout": ("https://learn.microsoft.com/entra/identity/role-based-access-control/"
+                       "security-emergency-access"),
+    "users.immutable_id": _SAML_IDP,
+    "users.blast_radius": ("https://learn.microsoft.com/entra/identity/hybrid/connect/"
+                           "migrate-from-federation-to-cloud-authentication"),
+    "exchange.modern_auth": ("https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-"
+                             "online/enable-or-disable-modern-authentication-in-exchange-online"),
+}
+
 # Reader findings that a dedicated check below reports (so metadata.readable does not repeat them).
 COVERED_FINDINGS = frozenset({
     "certificate_expired", "certificate_expiring_soon", "certificate_not_yet_valid",
@@ -137,12 +173,16 @@ class PreflightInput:
     journal: JournalProbe | None = None
     options: PlanOptions = field(default_factory=PlanOptions)
     now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # The face asks for the write permission at the change (incremental consent, where the admin
+    # consents in a sign-in window): a read-only token then lacks it until Apply, and that is
+    # no failure.
+    write_consent: bool = False
 
 
 def _r(check_id: str, status: Status, found: str, why: str, remedy: str | None = None, *,
        action: CheckAction | None = None, items: Iterable[str] = ()) -> CheckResult:
     return CheckResult(check_id, TITLES[check_id], status, found, why, remedy, action,
-                       tuple(items))
+                       tuple(items), LEARN.get(check_id))
 
 
 def _skip(check_id: str, reason: str) -> CheckResult:
@@ -466,17 +506,36 @@ def check_domain_not_default(inp: PreflightInput) -> CheckResult:
             return _r(cid, "fail", f"{dom['id']} is the tenant's default domain.", why,
                       "Add and verify another domain, make it the default, then federate.")
         command = command_line(["federator", "make-default", other, "--confirm", other])
+        admin_center = (f"use the Microsoft 365 admin center: Settings > Domains > {other} > "
+                        "Set as default.")
+        first = (f"Make {other} the default domain first. It only changes the suffix offered "
+                 "for new users: existing users, addresses and mail flow stay as they are. ")
+        refused = make_default_refusal(inp.tenant)
+        if refused is not None:  # offering it would only end in Microsoft's refusal
+            return _r(cid, "fail", f"{dom['id']} is the tenant's default domain.", why,
+                      first + refused + " Ask an administrator who holds one of them, or "
+                      + admin_center)
+        # The remedy is worded for every face; the CLI prints the action's command after it.
         return _r(cid, "fail", f"{dom['id']} is the tenant's default domain.", why,
-                  f"Make {other} the default domain first. It only changes the suffix offered "
-                  "for new users: existing users, addresses and mail flow stay as they are. "
-                  f"Federator can do it: {command} (this needs the Domain.ReadWrite.All "
-                  "permission and the Domain Name Administrator, Security Administrator, "
-                  "External Identity Provider Administrator or Global Administrator role), or "
-                  f"use the Microsoft 365 admin center: Settings > Domains > {other} > Set as "
-                  "default.",
+                  first + "Federator can do it (it asks for the Domain.ReadWrite.All permission "
+                  "when you do, if it does not hold it yet), or " + admin_center,
                   action=CheckAction("make_default", f"Make {other} the default domain",
                                      command, {"domain": other}))
     return _r(cid, "pass", f"{dom['id']} is not the default domain.", why)
+
+
+def make_default_refusal(tenant: TenantSnapshot) -> str | None:
+    """Why the signed-in admin cannot change the default domain (no role Microsoft allows for
+    it: https://learn.microsoft.com/graph/api/domain-update), or None when they can or when
+    their roles could not be read (then Graph's answer decides)."""
+    from core.preflight.remedies import MAKE_DEFAULT_ROLES
+
+    held = _held_roles(tenant)
+    if held is None or set(held) & set(MAKE_DEFAULT_ROLES):
+        return None
+    names = ", ".join(MAKE_DEFAULT_ROLES.values())
+    return (f"Changing the default domain needs one of these roles: {names}; your account "
+            "holds none of them.")
 
 
 def check_domain_subdomain(inp: PreflightInput) -> CheckResult:
@@ -562,6 +621,15 @@ def check_domain_current_state(inp: PreflightInput) -> CheckResult:
 # Tenant
 
 
+def issuer_clashes(tenant: TenantSnapshot, domain: str, issuer: str) -> list[str]:
+    """The other federated domains (not ``domain`` nor the subdomains that follow it) already
+    using ``issuer``: Microsoft allows an issuer on one domain only."""
+    own = {domain.lower(), *(s.lower() for s in tenant.subdomains_of(domain))}
+    return sorted(d for d, cfg in tenant.federation.items()
+                  if d.lower() not in own and cfg
+                  and str(cfg.get("issuerUri") or "").strip().lower() == issuer.strip().lower())
+
+
 def check_tenant_issuer_unique(inp: PreflightInput) -> CheckResult:
     cid = "tenant.issuer_unique"
     early = _no_tenant(inp, cid)
@@ -575,10 +643,7 @@ def check_tenant_issuer_unique(inp: PreflightInput) -> CheckResult:
            "Request_MultipleObjectsWithSameKeyValue); a second domain needs its own issuer, "
            "usually its own application in the IdP.")
     own = {inp.domain.lower(), *(s.lower() for s in inp.tenant.subdomains_of(inp.domain))}
-    clashes = sorted(d for d, cfg in inp.tenant.federation.items()
-                     if d.lower() not in own and cfg
-                     and str(cfg.get("issuerUri") or "").strip().lower()
-                     == issuer.strip().lower())
+    clashes = issuer_clashes(inp.tenant, inp.domain, issuer)
     unread = sorted(k.split(":", 1)[1] for k in inp.tenant.errors if k.startswith("federation:")
                     and k.split(":", 1)[1].lower() not in own)
     federated = [d for d in inp.tenant.federation if d.lower() not in own]
@@ -653,6 +718,13 @@ def check_access_permissions(inp: PreflightInput) -> CheckResult:
             return _r(cid, "warn", f"Granted: {granted}. Domain.ReadWrite.All without "
                       "Directory.AccessAsUser.All: Microsoft has refused creating and deleting "
                       "federation with only that.", why, consent)
+        if inp.write_consent:
+            if missing_reads:
+                return _r(cid, "warn", f"Granted: {granted}. Without more, Federator cannot "
+                          + "; ".join(missing_reads) + ".", why, consent, items=missing_reads)
+            return _r(cid, "pass", f"Granted: {granted}. The permission to change federation "
+                      f"({WRITE_SCOPE}) is asked for when you apply: a sign-in window opens "
+                      "where you (or an administrator) consent once.", why)
         return _r(cid, "fail", f"Granted: {granted}. Missing {WRITE_SCOPE}: Federator could "
                   "read but not change federation.", why, consent)
     if missing_reads:
@@ -880,6 +952,17 @@ def check_users_immutable_id(inp: PreflightInput) -> CheckResult:
     where = _scope_text(inp)
     if not total:
         return _r(cid, "pass", f"{where} has no users yet.", why)
+    if missing and missing >= total and facts.complete:
+        items = [str(u.get("userPrincipalName")) + ("" if u.get("accountEnabled", True)
+                                                    else " (disabled)") for u in sample]
+        # Nobody could sign in: the domain cannot be used federated as it is.
+        nobody = (f"The only user in {where} has no ImmutableID" if total == 1 else
+                  f"None of the {total} users in {where} has an ImmutableID")
+        return _r(cid, "fail", nobody + ": once federated, no one in the domain could sign "
+                  "in.", why,
+                  "Set each user's ImmutableID to the value the IdP sends as NameID (for "
+                  "JumpCloud and Google, usually the email address) before federating: "
+                  "Update-MgUser -UserId <upn> -OnPremisesImmutableId '<value>'.", items=items)
     if missing:
         items = [str(u.get("userPrincipalName")) + ("" if u.get("accountEnabled", True)
                                                     else " (disabled)") for u in sample]

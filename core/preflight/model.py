@@ -67,12 +67,13 @@ class CheckResult:
     remedy: str | None = None
     action: CheckAction | None = None
     items: tuple[str, ...] = ()
+    learn: str | None = None  # the Microsoft Learn page behind the check and its remedy
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "status": self.status, "found": self.found,
                 "why": self.why, "remedy": self.remedy,
                 "action": self.action.to_json() if self.action else None,
-                "items": list(self.items)}
+                "items": list(self.items), "learn": self.learn}
 
 
 @dataclass

@@ -107,9 +107,11 @@ def read_metadata_input(source: str | Path, *, entity: str | None = None,
 def run_preflight(domain: str, metadata: MetadataInput, *, client: GraphClient | None,
                   paths: Paths, options: PlanOptions | None = None,
                   now: dt.datetime | None = None, tenant_error: str | None = None,
-                  sandbox: bool = False) -> PreflightResult:
+                  sandbox: bool = False, write_consent: bool = False) -> PreflightResult:
     """Every check for federating ``domain`` with ``metadata``; ``client`` ``None`` runs only
-    the checks that need no tenant (the others are ``skipped`` with ``tenant_error``)."""
+    the checks that need no tenant (the others are ``skipped`` with ``tenant_error``).
+    ``write_consent``: the caller asks for the write permission at the change (the window's
+    consent step), so a token without it yet is no failure."""
     from core.preflight.gather import gather_tenant
 
     domain = normalize_domain(domain)
@@ -124,7 +126,7 @@ def run_preflight(domain: str, metadata: MetadataInput, *, client: GraphClient |
         settings=metadata.settings, settings_findings=metadata.findings, tenant=snapshot,
         tenant_error=tenant_error or (None if client else "Federator was not signed in."),
         journal=probe_journal(paths, snapshot.tenant_id if snapshot else None),
-        options=options, now=started)
+        options=options, now=started, write_consent=write_consent)
     checks = run_checks(inp)
     result = PreflightResult(
         domain=domain, checks=checks, started_at=started, metadata_source=metadata.source,

@@ -24,7 +24,8 @@ from gui.state import AppState
 from gui.views.base import StepView
 from gui.widgets import label, markup, text_button
 
-COLUMNS = ("Domain", "Verified", "Default", "Authentication", "Issuer (IdP)")
+COLUMNS = ("Domain", "Verified", "Default", "Authentication", "Issuer (IdP)",
+           "Can be federated")
 
 
 def _field(domain: Any, *names: str) -> Any:
@@ -65,6 +66,7 @@ class DomainView(StepView):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2, 3):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.table.itemSelectionChanged.connect(self._selected)
@@ -104,6 +106,9 @@ class DomainView(StepView):
         self.refresh_button.setVisible(signed_in)
         self.table.blockSignals(True)
         self.table.setRowCount(0)
+        from core.domains import federation_blocker
+
+        self.blockers: dict[str, str | None] = {}
         for domain in self.state.domains:
             row = self.table.rowCount()
             self.table.insertRow(row)
@@ -122,6 +127,16 @@ class DomainView(StepView):
                 QTableWidgetItem(auth),
                 QTableWidgetItem(issuer or ("—" if auth != "Federated" else "")),
             ]
+            # Flagged before preflight: what Microsoft would refuse, with the reason.
+            blocker = federation_blocker(dict(domain), [dict(d) for d in self.state.domains])
+            self.blockers[name] = blocker
+            can = QTableWidgetItem(theme.status_icon("fail" if blocker else "pass"),
+                                   f"No: {blocker}" if blocker else "Yes")
+            can.setToolTip(f"No: {blocker}" if blocker else "Nothing in the domain list stops it "
+                           "(preflight checks the rest)")
+            can.setData(Qt.ItemDataRole.AccessibleTextRole,
+                        f"Cannot be federated: {blocker}" if blocker else "Can be federated")
+            cells.append(can)
             cells[0].setData(Qt.ItemDataRole.UserRole, name)
             cells[1].setIcon(theme.status_icon("pass" if verified else "warn"))
             if auth == "Federated":
@@ -147,7 +162,12 @@ class DomainView(StepView):
         self.history_button.setVisible(federated)
         if self.next_button is not None:
             self.next_button.setEnabled(chosen is not None)
-        self.selection.setText(markup("Chosen: <b>{}</b>", chosen) if chosen else "")
+        blocker = getattr(self, "blockers", {}).get(chosen or "")
+        if chosen and blocker:
+            self.selection.setText(markup("Chosen: <b>{}</b>. It cannot be federated as it is: "
+                                          "{}.", chosen, blocker))
+        else:
+            self.selection.setText(markup("Chosen: <b>{}</b>", chosen) if chosen else "")
 
     def chosen_domain(self) -> Any:
         for domain in self.state.domains:

@@ -27,6 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import FederatorError
+from core.localtime import local_and_utc
+from core.window_text import for_window, way_back_for_window, way_back_step
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
@@ -84,8 +86,11 @@ class HistoryView(StepView):
         self.problems.hide()
         journal.body.addWidget(self.problems)
         self.table = QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels(["When (UTC)", "Domain", "Change", "Who", "Outcome",
+        self.table.setHorizontalHeaderLabels(["When", "Domain", "Change", "Who", "Outcome",
                                               "Summary"])
+        when_header = self.table.horizontalHeaderItem(0)
+        if when_header is not None:
+            when_header.setToolTip("Your local time; each row's tooltip gives it in UTC")
         self.table.setAccessibleName("Journal of changes")
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -120,6 +125,7 @@ class HistoryView(StepView):
         state.domains_changed.connect(self._changed)
         state.session_changed.connect(self._changed)
         state.password_impact_changed.connect(self._changed)
+        state.metadata_changed.connect(self._changed)  # the rollover compares with it
         state.startup_reconciled.connect(self.show_startup_note)
         self.show_startup_note()
 
@@ -213,6 +219,11 @@ class HistoryView(StepView):
             card.body.addWidget(label(text, wrap=True, rich=True))
             for option in impact.options:
                 card.body.addWidget(label(f"• {option}", wrap=True, name="muted"))
+            self.export_users = QPushButton("Export the list of these users as CSV…")
+            self.export_users.setAccessibleName("Export the users who will need a cloud "
+                                                "password as CSV")
+            self.export_users.clicked.connect(lambda _c=False: self.export_password_users())
+            card.body.addWidget(self.export_users, 0, Qt.AlignmentFlag.AlignLeft)
         else:
             card.body.addWidget(StatusLabel("warn", "Users will need a cloud password"))
             card.body.addWidget(label("Counting the users who will need one…", name="muted"))
@@ -237,6 +248,18 @@ class HistoryView(StepView):
         card.body.addLayout(row)
         return card
 
+    def export_password_users(self, path: str | None = None) -> None:
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        if path is None:
+            default = self.state.paths.reports_dir / "users-needing-a-password.csv"
+            path, _ = QFileDialog.getSaveFileName(self, "Export the users as CSV",
+                                                  str(default), "CSV (*.csv)")
+        if path:
+            self.state.export_password_users(Path(path))
+
     def chosen_issuer(self) -> str:
         domain = self.chosen()
         return str(domain.get("issuerUri") or "") if domain else ""
@@ -252,6 +275,13 @@ class HistoryView(StepView):
                   f"({md.entity_id})." if md is not None else
                   "Open the IdP's new metadata in step 1 first.")
         card.body.addWidget(label(source, wrap=True))
+        # Current and next side by side, read from the tenant after the page is drawn.
+        self.rollover_slots = QHBoxLayout()
+        self.rollover_advice = label("Reading the certificates Entra holds…", wrap=True,
+                                     name="muted")
+        card.body.addLayout(self.rollover_slots)
+        card.body.addWidget(self.rollover_advice)
+        QTimer.singleShot(0, lambda: self.state.read_rollover(name, self.show_rollover))
         self.rollover_confirm = confirm = _confirm_field(name, "the certificate change")
         confirm_label = label(f"Type {name} to confirm the certificate change:", wrap=True)
         confirm_label.setBuddy(confirm)
@@ -274,6 +304,35 @@ class HistoryView(StepView):
         card.body.addWidget(self.stage_button)
         card.body.addWidget(self.promote_button)
         return card
+
+    def show_rollover(self, rollover: Any) -> None:
+        """The two slots side by side: thumbprints, validity, whether the IdP signs with it;
+        then what to do now."""
+        if rollover.domain != self.state.domain:
+            return
+        clear_layout(self.rollover_slots)
+        for slot in rollover.slots:
+            box = Card(f"{slot.title} certificate")
+            cert = slot.certificate
+            if cert is None:
+                box.body.addWidget(label("Unreadable certificate text" if slot.unreadable
+                                         else "None", name="muted"))
+            else:
+                kv = KeyValues()
+                kv.add("Subject", cert.subject)
+                kv.add("SHA-1", cert.sha1, mono=True)
+                kv.add("SHA-256", cert.sha256, mono=True)
+                kv.add("Valid", f"{cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d} "
+                                f"({cert.days_left} days left)")
+                box.body.addWidget(kv)
+                box.body.addWidget(StatusLabel(
+                    "pass" if slot.idp_signs else "info",
+                    "The IdP signs with it" if slot.idp_signs else
+                    "In the IdP's metadata, not signing" if slot.in_metadata else
+                    "Not in the metadata open in step 1"))
+            self.rollover_slots.addWidget(box, 1)
+        self.rollover_advice.setText(rollover.advice)
+        self.order_tabs()
 
     def revert(self, name: str) -> None:
         if self.revert_confirm is None:
@@ -308,7 +367,8 @@ class HistoryView(StepView):
             if generation != self._journal_reads:
                 return
             if isinstance(exc, FederatorError):
-                text = exc.message + (f"\n{exc.remedy}" if exc.remedy else "")
+                text = for_window(exc.message) + (f"\n{for_window(exc.remedy)}"
+                                                  if exc.remedy else "")
             elif isinstance(exc, OSError):
                 text = f"The journal could not be read: {exc.strerror or exc}"
             else:
@@ -339,14 +399,19 @@ class HistoryView(StepView):
             outcome = QTableWidgetItem(theme.status_icon(status), entry.outcome)
             cells = [QTableWidgetItem(_when(entry.started_at)), QTableWidgetItem(entry.domain),
                      QTableWidgetItem(KIND_WORDS.get(entry.kind, entry.kind)),
-                     QTableWidgetItem(entry.who), outcome, QTableWidgetItem(entry.summary)]
-            cells[5].setToolTip(plain_tooltip(entry.summary))  # the column elides long summaries
+                     QTableWidgetItem(entry.who), outcome,
+                     QTableWidgetItem(for_window(entry.summary))]
+            # The column elides long summaries.
+            cells[5].setToolTip(plain_tooltip(for_window(entry.summary)))
             outcome.setData(Qt.ItemDataRole.AccessibleTextRole,
                             f"{theme.STATUS_WORDS.get(status, status)}: {entry.outcome}")
             cells[0].setData(Qt.ItemDataRole.UserRole, entry.op)
+            cells[0].setToolTip(local_and_utc(entry.started_at)[1])
             for col, cell in enumerate(cells):
                 self.table.setItem(row, col, cell)
         self.table.blockSignals(False)
+        focus, self.state.history_focus = self.state.history_focus, None
+        keep = focus or keep  # a result's button asked for this change
         rows = [i for i, e in enumerate(self.entries) if keep is not None and e.op == keep]
         if rows:
             self.table.selectRow(rows[0])  # a reload keeps what the admin was reading
@@ -377,20 +442,31 @@ class HistoryView(StepView):
         self.entry_card.title.setText(f"{KIND_WORDS.get(entry.kind, entry.kind)} "
                                       f"{entry.domain}, {_when(entry.started_at)}")
         status = OUTCOME_STATUS.get(entry.outcome, "info")
-        self.entry_body.addWidget(StatusLabel(status, f"{entry.outcome}: {entry.summary}"))
+        self.entry_body.addWidget(StatusLabel(status, f"{entry.outcome}: "
+                                                      f"{for_window(entry.summary)}"))
         kv = KeyValues()
         kv.add("Who", entry.who)
         kv.add("Operation id", entry.op, mono=True)
         if entry.request_ids:
             kv.add("Graph request ids", "\n".join(entry.request_ids), mono=True)
         if entry.way_back:
-            kv.add("Way back", entry.way_back)
+            step = way_back_step(entry.way_back)
+            kv.add("Way back", (f"{step.describe} Type the domain below, then Restore the "
+                                "state before." if step is not None and step.kind == "restore"
+                                else way_back_for_window(entry.way_back)))
         self.entry_body.addWidget(kv)
+        export = QPushButton("Export change record…")
+        export.setAccessibleName("Export this change's record (HTML or JSON) for a change "
+                                 "ticket")
+        op, domain = entry.op, entry.domain
+        export.clicked.connect(lambda _c=False: self.state.ask_export_change(self, op, domain))
+        self.export_button = export
+        self.entry_body.addWidget(export, 0, Qt.AlignmentFlag.AlignLeft)
         remaining = (entry.end or {}).get("remaining_options")
         if isinstance(remaining, list) and remaining:  # no way back works: what remains
             self.entry_body.addWidget(label("<b>What remains, in order:</b>", rich=True))
             for option in remaining:
-                shown = label(str(option), wrap=True, selectable=True)
+                shown = label(for_window(str(option)), wrap=True, selectable=True)
                 shown.setTextFormat(Qt.TextFormat.PlainText)  # journal text is data
                 self.entry_body.addWidget(shown)
         self.restore_confirm = _confirm_field(entry.domain, "a restore")
@@ -410,7 +486,8 @@ class HistoryView(StepView):
             card = Card(f"{title}: {snap.authentication_type}")
             skv = KeyValues()
             skv.add("Snapshot", snap.id, mono=True)
-            skv.add("Taken", _when(snap.taken_at))
+            skv.add("Taken", _when(snap.taken_at)).setToolTip(
+                local_and_utc(snap.taken_at)[1])
             for key, value in (snap.federation or {}).items():
                 if key.startswith("@") or key == "id" or value in (None, ""):
                     continue
@@ -471,4 +548,5 @@ def _confirm_field(domain: str, what: str) -> QLineEdit:
 
 
 def _when(stamp: str) -> str:
-    return stamp.replace("T", " ").replace("Z", "")[:19] if stamp else ""
+    """The journal's UTC time in the admin's local time (UTC is in the tooltips)."""
+    return local_and_utc(stamp)[0]

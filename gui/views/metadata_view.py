@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.textsafe import elide_middle
+from core.window_text import for_window
 from gui import settings as gui_settings
 from gui import theme
 from gui.settings import GuiSettings
@@ -555,7 +556,8 @@ class MetadataView(StepView):
             head.setAccessibleName(elide_middle(f"{word}: {finding.message}", MAX_LABEL_CHARS))
             text.addWidget(head)
             if finding.remedy:
-                text.addWidget(label(f"What to do: {finding.remedy}", name="muted", wrap=True,
+                text.addWidget(label(f"What to do: {for_window(finding.remedy)}", name="muted",
+                                     wrap=True,
                                      selectable=True))
             row.addLayout(text, 1)
             card.body.addLayout(row)
@@ -571,8 +573,8 @@ def _constant(text: str) -> Callable[[], str]:
 
 def _more(count: int, one: str, many: str) -> str:
     """"…and 6,980 more certificates": what a capped list leaves out, and where it all is."""
-    return (f"…and {count:,} more {one if count == 1 else many}, not shown here (federator "
-            "inspect lists them all).")
+    return (f"…and {count:,} more {one if count == 1 else many}, not shown here (the "
+            "metadata file holds them all).")
 
 
 def _short_host(entity_id: str) -> str:

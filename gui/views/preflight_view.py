@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.window_text import for_window
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
@@ -29,6 +30,7 @@ from gui.widgets import (
     StatusLabel,
     clear_layout,
     label,
+    learn_button,
     markup,
     plain_dialog_labels,
     plural,
@@ -76,7 +78,7 @@ class CheckRow(QFrame):
         text.setSpacing(1)
         self.title = label(markup("<b>{}</b>", check.title), wrap=True, rich=True)
         self.title.setAccessibleName(f"{word}: {check.title}")
-        self.found = label(check.found, wrap=True, selectable=True, name="muted")
+        self.found = label(for_window(check.found), wrap=True, selectable=True, name="muted")
         text.addWidget(self.title)
         text.addWidget(self.found)
         head.addLayout(text, 1)
@@ -93,7 +95,8 @@ class CheckRow(QFrame):
         details.addWidget(label(markup("<b>Why it matters:</b> {}", check.why), wrap=True,
                                 selectable=True, rich=True))
         if check.remedy:
-            details.addWidget(label(markup("<b>What to do:</b> {}", check.remedy), wrap=True,
+            details.addWidget(label(markup("<b>What to do:</b> {}", for_window(check.remedy)),
+                                    wrap=True,
                                     selectable=True, rich=True))
         if check.items:
             shown = list(check.items)[:50]
@@ -106,12 +109,50 @@ class CheckRow(QFrame):
             listing.setContentsMargins(12, 0, 0, 0)
             listing.setAccessibleName(plural(len(check.items), "1 name", "{n} names"))
             details.addWidget(listing)
+            tools = QHBoxLayout()
+            self.copy_list = QPushButton("Copy the list")
+            self.copy_list.setAccessibleName(f"Copy the {len(check.items)} names of "
+                                             f"{check.title}")
+            self.copy_list.clicked.connect(self.copy_items)
+            self.export_list = QPushButton("Export CSV…")
+            self.export_list.setAccessibleName(f"Export the names of {check.title} as CSV")
+            self.export_list.clicked.connect(lambda _c=False: self.export_items())
+            tools.addWidget(self.copy_list)
+            tools.addWidget(self.export_list)
+            tools.addStretch(1)
+            details.addLayout(tools)
+        self.learn_button: QPushButton | None = None
+        if getattr(check, "learn", None):
+            self.learn_button = learn_button(check.learn, check.title)
+            details.addWidget(self.learn_button, 0, Qt.AlignmentFlag.AlignLeft)
         details.addWidget(label(f"Check id: {check.id}", name="muted", selectable=True))
         self.details.hide()
         layout.addWidget(self.details)
         # Failures and warnings open by default: they are what the admin must read.
         if check.status in ("fail",):
             self.toggle.setChecked(True)
+
+    def copy_items(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        from core.user_lists import check_text
+
+        QGuiApplication.clipboard().setText(check_text(self.check))
+        self.copy_list.setText("Copied")  # visible feedback; the next click copies again
+
+    def export_items(self, path: str | None = None) -> Path | None:
+        """Save the names as CSV (asks where, unless ``path`` is given)."""
+        from core.report import _write
+        from core.user_lists import check_csv
+
+        if path is None:
+            name = self.check.id.replace(".", "-") + ".csv"
+            path, _ = QFileDialog.getSaveFileName(self, "Export the list as CSV", name,
+                                                  "CSV (*.csv)")
+        if not path:
+            return None
+        # Small (at most the sample Graph gave): written here, like a copy to the clipboard.
+        return _write(Path(path), check_csv(self.check))
 
     def set_expanded(self, expanded: bool) -> None:
         self.details.setVisible(expanded)
@@ -281,8 +322,8 @@ class PreflightView(StepView):
             if typed.strip().lower() != choice.lower():
                 return
             self.state.make_default(choice, confirm=typed.strip())
-        else:
-            self.state.message.emit(f"Run this from a terminal: {action.command}")
+        else:  # an action the window has no button for yet: say where it is done
+            self.state.message.emit(f"{action.label}: {for_window(action.command)}")
 
     def export_report(self) -> None:
         result = self.state.preflight

@@ -17,6 +17,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QComboBox,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,7 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.localtime import local_and_utc
 from core.textsafe import elide_middle
+from core.window_text import for_window, way_back_for_window, way_back_step
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
@@ -244,7 +248,8 @@ class ReviewView(StepView):
         if plan is not None:
             self.confirm_edit.setPlaceholderText(plan.domain)
             self.apply_button.setText(_apply_label(plan))
-            self.plan_cards = [self._summary(plan), self._diff_card(plan)]
+            self.plan_cards = [self._summary(plan), self._options_card(plan),
+                               self._diff_card(plan)]
             if self.warnings():
                 self.plan_cards.append(self._warnings_card())
             self.plan_cards += [self._requests_card(plan), self._powershell_card(plan)]
@@ -260,11 +265,83 @@ class ReviewView(StepView):
     def _summary(self, plan: Any) -> QWidget:
         card = Card(_title(plan))
         for note in plan.notes:
-            card.body.addWidget(label(f"• {note}", wrap=True))
+            card.body.addWidget(label(f"• {for_window(note)}", wrap=True))
         if plan.is_noop:
             card.body.addWidget(StatusLabel("pass", "Nothing to change: the tenant already "
                                                     "holds these values"))
         return card
+
+    def _options_card(self, plan: Any) -> QWidget:
+        """What the command line sets with options, set here: the name users see, the MFA and
+        prompt-login behaviours, the sign-out URL; each explained; the certificates by
+        thumbprint. "Use these options" makes the plan again with them."""
+        from core.plan import OPTION_EXPLANATIONS, OPTION_VALUE_WORDS, SIGN_OUT_EXPLANATION
+        from core.settings import MFA_BEHAVIORS, PROMPT_LOGIN_BEHAVIORS
+
+        card = Card("Sign-in options")
+        chosen = self.state.plan_options
+        grid = QGridLayout()
+        grid.setColumnStretch(1, 1)
+
+        def row(at: int, name: str, field: QWidget, why: str) -> None:
+            caption = label(name)
+            caption.setBuddy(field)
+            grid.addWidget(caption, at * 2, 0)
+            grid.addWidget(field, at * 2, 1)
+            grid.addWidget(label(why[:1].upper() + why[1:], wrap=True, name="muted"),
+                           at * 2 + 1, 1)
+
+        self.display_name_edit = QLineEdit(getattr(chosen, "display_name", None) or "")
+        self.display_name_edit.setPlaceholderText(
+            f"{plan.domain} (or the current name, when already federated)")
+        self.display_name_edit.setAccessibleName("Display name users see on the sign-in page")
+        row(0, "Display name:", self.display_name_edit, OPTION_EXPLANATIONS["displayName"])
+
+        def choices(values: tuple[str, ...], current: str | None, name: str) -> QComboBox:
+            box = QComboBox()
+            box.setAccessibleName(name)
+            box.addItem("Keep the current value (the default for a new federation)", None)
+            for value in values:
+                box.addItem(f"{value}: {OPTION_VALUE_WORDS.get(value, '')}", value)
+            box.setCurrentIndex(max(0, box.findData(current)) if current else 0)
+            return box
+
+        self.mfa_box = choices(MFA_BEHAVIORS, getattr(chosen, "federated_idp_mfa_behavior", None),
+                               "MFA behavior")
+        row(1, "MFA behavior:", self.mfa_box, OPTION_EXPLANATIONS["federatedIdpMfaBehavior"])
+        self.prompt_box = choices(PROMPT_LOGIN_BEHAVIORS,
+                                  getattr(chosen, "prompt_login_behavior", None),
+                                  "Prompt-login behavior")
+        row(2, "Prompt-login behavior:", self.prompt_box,
+            OPTION_EXPLANATIONS["promptLoginBehavior"])
+        federation = self.state.federation
+        self.sign_out_edit = QLineEdit(self.state.sign_out_override
+                                       or getattr(federation, "sign_out_uri", None) or "")
+        self.sign_out_edit.setPlaceholderText("https://… (the IdP's sign-out URL)")
+        self.sign_out_edit.setAccessibleName("Sign-out URL")
+        row(3, "Sign-out URL:", self.sign_out_edit, SIGN_OUT_EXPLANATION)
+        card.body.addLayout(grid)
+        for text in certificate_lines(self.state.metadata, federation):
+            card.body.addWidget(label(text, wrap=True, selectable=True))
+        self.options_button = QPushButton("Use these options")
+        self.options_button.setAccessibleName("Use these options and make the plan again")
+        self.options_button.clicked.connect(self.use_options)
+        card.body.addWidget(self.options_button, 0, Qt.AlignmentFlag.AlignLeft)
+        return card
+
+    def use_options(self) -> None:
+        """Plan again with the options on the page (the checks run again: they read the domain
+        the plan is made from)."""
+        self.banner.hide()
+        typed_out = self.sign_out_edit.text().strip()
+        federation = self.state.federation
+        if typed_out != (self.state.sign_out_override
+                         or getattr(federation, "sign_out_uri", None) or ""):
+            self.state.set_sign_out_override(typed_out or None)
+        self.state.set_plan_options(
+            display_name=self.display_name_edit.text().strip() or None,
+            mfa_behavior=self.mfa_box.currentData(),
+            prompt_login_behavior=self.prompt_box.currentData())
 
     def _diff_card(self, plan: Any) -> QWidget:
         from core.plan import display_value
@@ -342,7 +419,7 @@ class ReviewView(StepView):
             column.addWidget(box)
             column.addWidget(label(check.found, wrap=True, selectable=True))
             if check.remedy:
-                column.addWidget(label(check.remedy, wrap=True, name="muted"))
+                column.addWidget(label(for_window(check.remedy), wrap=True, name="muted"))
             row.addLayout(column, 1)
             card.body.addLayout(row)
             self.warning_boxes[check.id] = box
@@ -431,7 +508,7 @@ class ReviewView(StepView):
         assert self.progress_list is not None
         status = EVENT_STATUS.get(event.status, "info")
         name = STEP_NAMES.get(event.step, event.step)
-        text = f"{name}: {event.message}"
+        text = f"{name}: {for_window(event.message)}"
         last = self.progress_list.item(self.progress_list.count() - 1)
         if (last is not None and last.data(Qt.ItemDataRole.UserRole) == (event.step, "started")):
             item = last
@@ -441,7 +518,7 @@ class ReviewView(StepView):
         item.setIcon(theme.icon("refresh") if event.status == "started"
                      else theme.status_icon(status))
         item.setText(text)
-        item.setToolTip(plain_tooltip(event.message))
+        item.setToolTip(plain_tooltip(for_window(event.message)))
         item.setData(Qt.ItemDataRole.UserRole, (event.step, event.status))
         item.setData(Qt.ItemDataRole.AccessibleTextRole,
                      f"{theme.STATUS_WORDS.get(status, status)}: {text}"
@@ -513,17 +590,25 @@ class ReviewView(StepView):
             planned.update(part.get("notes", []))
         for note in getattr(result, "notes", []) or []:
             if note not in planned:  # the plan's own notes were on the page before Apply
-                card.body.addWidget(label(f"• {note}", wrap=True))
+                card.body.addWidget(label(f"• {for_window(note)}", wrap=True))
         remaining = getattr(result, "remaining", []) or []
         if remaining:  # no way back works: what remains, in order (half-federated)
             card.body.addWidget(label("<b>What remains, in order:</b>", rich=True))
             for option in remaining:
-                shown = label(str(option), wrap=True, selectable=True)
+                shown = label(for_window(str(option)), wrap=True, selectable=True)
                 shown.setTextFormat(Qt.TextFormat.PlainText)
                 card.body.addWidget(shown)
         if result.way_back:
-            card.body.addWidget(label(markup("<b>Way back:</b> {}", result.way_back), wrap=True,
+            card.body.addWidget(label(markup("<b>Way back:</b> {}",
+                                             way_back_for_window(result.way_back)), wrap=True,
                                       selectable=True, rich=True))
+            step = way_back_step(result.way_back)
+            if step is not None and result.op_id:
+                undo = text_button(f"{step.label} (in History)")
+                undo.setAccessibleName(f"{step.describe} Opens the change in History")
+                op = str(result.op_id)
+                undo.clicked.connect(lambda _c=False: self.state.show_change(op))
+                card.body.addWidget(undo, 0, Qt.AlignmentFlag.AlignLeft)
         elif result.changed is False and not remaining:
             card.body.addWidget(label(markup("<b>Way back:</b> none needed: {} was not changed. "
                                              "Fix the cause above, run the preflight again and "
@@ -556,6 +641,14 @@ class ReviewView(StepView):
         row = QHBoxLayout()
         self.propagation = StatusLabel("skipped", "Sign-in propagation: not checked yet")
         row.addWidget(self.propagation, 1)
+        if result.op_id:
+            export = QPushButton("Export change record…")
+            export.setAccessibleName("Export the change record (HTML or JSON) for a change "
+                                     "ticket")
+            op, domain = str(result.op_id), result.domain
+            export.clicked.connect(
+                lambda _c=False: self.state.ask_export_change(self, op, domain))
+            row.addWidget(export)
         history = QPushButton("Open History")
         history.clicked.connect(self.state.show_history_requested)
         row.addWidget(history)
@@ -591,9 +684,9 @@ class ReviewView(StepView):
             return
         mine = [r for r in results if r.op == last.op_id]
         if mine:
-            text = markup("Checked again: {}", mine[0].summary)
+            text = markup("Checked again: {}", for_window(mine[0].summary))
             if mine[0].way_back:
-                text += markup("<br><b>Way back:</b> {}", mine[0].way_back)
+                text += markup("<br><b>Way back:</b> {}", way_back_for_window(mine[0].way_back))
             if getattr(mine[0], "still_open", False):  # a write could still land: look later
                 self.check_again.setEnabled(True)
             else:
@@ -628,6 +721,25 @@ class ReviewView(StepView):
             self.poll_timer.stop()
 
 
+def certificate_lines(md: Any, federation: Any) -> list[str]:
+    """The certificates Entra will accept, by thumbprint (what the IdP's console shows), with
+    their validity (current, and the next one Entra accepts too)."""
+    if md is None or federation is None:
+        return []
+    lines = []
+    by_der = {c.der_base64: c for c in getattr(md, "signing_certificates", [])}
+    for slot, der in (("Current signing certificate",
+                       federation.signing_certificate),
+                      ("Next signing certificate (accepted too, for a rollover)",
+                       federation.next_signing_certificate)):
+        cert = by_der.get(der or "")
+        if cert is None:
+            continue
+        lines.append(f"{slot}: SHA-1 {cert.sha1}, SHA-256 {cert.sha256}, valid "
+                     f"{cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d} (UTC)")
+    return lines
+
+
 def result_headline(result: Any) -> str:
     """The result's first line, worded from its fields where core's summary is ambiguous.
 
@@ -645,11 +757,12 @@ def result_headline(result: Any) -> str:
         return text.format(domain=result.domain, issuer=federation.get("issuerUri"),
                            display=federation.get("displayName") or result.domain)
     return ("Done: {summary}" if result.ok else "Not done: {summary}").format(
-        summary=result.summary)
+        summary=for_window(result.summary))
 
 
 def _clock(stamp: str) -> str:
-    return stamp[11:19] if len(stamp) >= 19 else stamp
+    """The time of day of a UTC stamp, in local time."""
+    return local_and_utc(stamp)[0][11:] or stamp
 
 
 def _title(plan: Any) -> str:
