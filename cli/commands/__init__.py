@@ -11,4 +11,5 @@ COMMAND_MODULES = [
     "cli.commands.sandbox",
     "cli.commands.preflight",
     "cli.commands.changes",
+    "cli.commands.watch",
 ]

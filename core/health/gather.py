@@ -1,0 +1,117 @@
+"""A health watch run: read the tenant (read-only), the IdPs' metadata and realm discovery, then
+judge every federated domain.
+
+Graph is read in as few round trips as it allows: one ``GET /domains`` and the federation
+configurations in ``$batch`` requests of at most 20 (Microsoft's limit:
+https://learn.microsoft.com/graph/json-batching), sent side by side, since Graph does not expand
+``federationConfiguration`` on a domain. Each distinct metadata source is fetched once, however
+many domains share it. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from core.errors import FederatorError, InputError
+from core.graph import api
+from core.graph.client import GraphClient
+from core.health.judge import RealmAnswer, judge_domain
+from core.health.model import WatchReport
+from core.metadata.model import IdpMetadata
+
+MetadataLoader = Callable[[str], IdpMetadata]
+RealmReader = Callable[[str], RealmAnswer]
+BATCH_LIMIT = 20
+PARALLEL = 4
+
+
+def read_domains(client: GraphClient) -> list[dict[str, Any]]:
+    return [dict(d) for d in api.list_domains(client)]
+
+
+def read_configurations(client: GraphClient, domains: Sequence[str]
+                        ) -> dict[str, dict[str, Any] | None]:
+    """Each domain's federation configuration (``None``: Graph has none or would not say),
+    through ``$batch`` chunks sent in parallel. A failed item is ``None``; a failed batch (the
+    network, the sign-in) raises."""
+    names = list(domains)
+    chunks = [names[i:i + BATCH_LIMIT] for i in range(0, len(names), BATCH_LIMIT)]
+
+    def run(chunk: list[str]) -> list[tuple[str, dict[str, Any] | None]]:
+        results = api.batch(client, [api.federation_configuration_request(d) for d in chunk])
+        found: list[tuple[str, dict[str, Any] | None]] = []
+        for name, result in zip(chunk, results, strict=False):
+            value = result.body.get("value") if result.ok and isinstance(result.body, dict) \
+                else None
+            first = value[0] if isinstance(value, list) and value else None
+            found.append((name, dict(first) if isinstance(first, dict) else None))
+        return found
+
+    if len(chunks) <= 1:
+        pairs = [p for c in chunks for p in run(c)]
+    else:
+        with ThreadPoolExecutor(max_workers=min(PARALLEL, len(chunks))) as pool:
+            pairs = [p for found in pool.map(run, chunks) for p in found]
+    return dict(pairs)
+
+
+def run_watch(client: GraphClient, *, now: dt.datetime, sources: dict[str, str],
+              load_metadata: MetadataLoader, realm: RealmReader | None = None,
+              only: str | None = None, metadata_override: str | None = None) -> WatchReport:
+    """Judge every federated domain of the tenant (or ``only`` that one, federated or not).
+
+    ``sources`` maps a domain (lower case) to its remembered metadata source;
+    ``metadata_override`` (``--metadata``) is used for every watched domain instead.
+    Graph and sign-in failures raise (the caller reports "could not check"); a metadata
+    source that cannot be read is a finding of the domains that use it.
+    """
+    report = WatchReport(checked_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    domains = read_domains(client)
+    report.graph_requests = 1
+    if only is not None:
+        chosen = [d for d in domains if str(d.get("id", "")).lower() == only.lower()]
+        if not chosen:
+            raise InputError(f"The tenant has no domain {only!r}.", code="unknown_domain",
+                             remedy="Check the spelling; `federator domains` lists the "
+                                    "tenant's domains.")
+    else:
+        chosen = [d for d in domains
+                  if str(d.get("authenticationType", "")).lower() == "federated"]
+    federated = [str(d.get("id")) for d in chosen
+                 if str(d.get("authenticationType", "")).lower() == "federated"]
+    configs = read_configurations(client, federated) if federated else {}
+    report.graph_requests += -(-len(federated) // BATCH_LIMIT)
+
+    source_of = {name: (metadata_override or sources.get(name.lower())) for name in federated}
+    distinct = sorted({s for s in source_of.values() if s})
+    loaded: dict[str, IdpMetadata | str] = {}
+
+    def load(source: str) -> tuple[str, IdpMetadata | str]:
+        try:
+            return source, load_metadata(source)
+        except FederatorError as exc:
+            return source, exc.message
+    if distinct:
+        with ThreadPoolExecutor(max_workers=min(PARALLEL, len(distinct))) as pool:
+            loaded = dict(pool.map(load, distinct))
+    report.metadata_fetches = len(distinct)
+
+    realms: dict[str, RealmAnswer] = {}
+    if realm is not None and federated:
+        with ThreadPoolExecutor(max_workers=min(PARALLEL * 2, len(federated))) as pool:
+            realms = dict(zip(federated, pool.map(realm, federated), strict=True))
+
+    for domain in chosen:
+        name = str(domain.get("id"))
+        source = source_of.get(name)
+        got = loaded.get(source) if source else None
+        report.domains.append(judge_domain(
+            name, str(domain.get("authenticationType") or ""), configs.get(name), now=now,
+            metadata=got if isinstance(got, IdpMetadata) else None,
+            metadata_error=got if isinstance(got, str) else None,
+            source=source, realm=realms.get(name),
+            inherits_from_root=domain.get("isRoot") is False and bool(domain.get("isVerified"))))
+    return report
