@@ -1,0 +1,299 @@
+"""The federation health watch (issue 16): every finding and exit code, against metadata files
+and the sandbox tenant, the demo walkthrough, the scheduler path and the remembered sources."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli.main import main
+from core.certgen import Issued
+from core.health.judge import RealmAnswer, judge_domain
+from core.idp_sample import build_idp_metadata, jumpcloud_certificate
+from core.metadata import read_metadata
+
+NOW = dt.datetime(2030, 6, 1, tzinfo=dt.UTC)
+ENTITY = "https://sso.jumpcloud.com/saml2/watch"
+WARNINGS = "metadata.endpoints,domain.subdomain,users.immutable_id,users.blast_radius"
+
+
+def _cert(org: str, *, start: dt.datetime, years: int = 5) -> Issued:
+    return jumpcloud_certificate(org, now=start, years=years)
+
+
+def _b64(issued: Issued) -> str:
+    return base64.b64encode(issued.der).decode()
+
+
+def _metadata(*certs: Issued, entity: str = ENTITY, sso: str = ENTITY) -> Any:
+    xml = build_idp_metadata(entity, sso_post=sso, sso_redirect=sso,
+                             signing_certs=[c.der for c in certs])
+    return read_metadata(xml, now=NOW)
+
+
+def _federation(current: Issued, staged: Issued | None = None, *, issuer: str = ENTITY,
+                sso: str = ENTITY) -> dict[str, Any]:
+    return {"issuerUri": issuer, "passiveSignInUri": sso, "activeSignInUri": sso,
+            "signingCertificate": _b64(current),
+            "nextSigningCertificate": _b64(staged) if staged else None}
+
+
+@pytest.fixture(scope="module")
+def certs() -> dict[str, Issued]:
+    return {"old": _cert("Old", start=NOW - dt.timedelta(days=400)),
+            "new": _cert("New", start=NOW - dt.timedelta(days=1)),
+            "ten": _cert("Ten", start=NOW - dt.timedelta(days=355), years=1),
+            "five": _cert("Five", start=NOW - dt.timedelta(days=360), years=1),
+            "gone": _cert("Gone", start=NOW - dt.timedelta(days=400), years=1)}
+
+
+def _judge(federation: dict[str, Any] | None, metadata: Any = None, **kw: Any) -> Any:
+    return judge_domain("fabrikam.com", "Federated", federation, now=NOW, metadata=metadata,
+                        source="/idp.xml" if metadata is not None else kw.pop("source", None),
+                        **kw)
+
+
+def _ids(health: Any) -> dict[str, str]:
+    return {f.id: f.severity for f in health.findings}
+
+
+# -- each finding, from metadata files -------------------------------------------------------------
+
+def test_same_certificate_is_healthy(certs: dict[str, Issued]) -> None:
+    health = _judge(_federation(certs["old"]), _metadata(certs["old"]),
+                    realm=RealmAnswer("Federated"))
+    assert health.state == "healthy" and health.findings == []
+    assert health.signing_certificate.in_idp_metadata is True
+
+
+def test_idp_publishes_a_new_certificate_stage_it_now(certs: dict[str, Issued]) -> None:
+    health = _judge(_federation(certs["old"]), _metadata(certs["old"], certs["new"]))
+    assert _ids(health) == {"stage_new_certificate": "attention"}
+    assert "stage it now" in health.findings[0].message
+    assert health.fix is not None and health.fix.fix == "stage-certificate"
+
+
+def test_staged_and_idp_still_signs_with_the_old_one_is_healthy(certs: dict[str, Issued]) -> None:
+    health = _judge(_federation(certs["old"], certs["new"]),
+                    _metadata(certs["old"], certs["new"]))
+    assert health.state == "healthy"
+    assert health.next_signing_certificate is not None
+
+
+def test_idp_lists_only_the_staged_one_promote_it(certs: dict[str, Issued]) -> None:
+    health = _judge(_federation(certs["old"], certs["new"]), _metadata(certs["new"]))
+    assert _ids(health) == {"promote_now": "attention"}
+    assert health.fix.fix == "promote-certificate"
+
+
+def test_idp_rotated_without_the_tenant_is_broken(certs: dict[str, Issued]) -> None:
+    health = _judge(_federation(certs["old"]), _metadata(certs["new"]))
+    assert _ids(health) == {"idp_rotated": "broken"}
+    assert health.state == "broken" and health.fix.fix == "promote-certificate"
+
+
+@pytest.mark.parametrize(("name", "state"), [("ten", "attention"), ("five", "broken"),
+                                             ("gone", "broken")])
+def test_expiry_within_30_days_is_attention_within_7_broken(
+        certs: dict[str, Issued], name: str, state: str) -> None:
+    health = _judge(_federation(certs[name]), _metadata(certs[name]))
+    assert health.state == state
+    finding = next(f for f in health.findings if f.id.startswith("certificate_"))
+    assert finding.severity == state
+    if name == "ten":
+        assert "expires in 10 day(s)" in finding.message
+        assert health.signing_certificate.days_left == 10
+    if name == "gone":
+        assert finding.id == "certificate_expired"
+
+
+def test_changed_issuer_and_sign_in_url_are_attention(certs: dict[str, Issued]) -> None:
+    md = _metadata(certs["old"], entity="https://idp.example/new", sso="https://idp.example/sso")
+    health = _judge(_federation(certs["old"]), md)
+    assert _ids(health) == {"issuer_changed": "attention", "sign_in_url_changed": "attention"}
+    assert "AADSTS50107" in health.findings[0].message
+
+
+def test_realm_discovery_disagreeing_with_graph_is_attention(certs: dict[str, Issued]) -> None:
+    health = _judge(_federation(certs["old"]), _metadata(certs["old"]),
+                    realm=RealmAnswer("Managed"))
+    assert _ids(health) == {"realm_disagrees": "attention"}
+
+
+def test_no_source_checks_the_tenant_side_and_says_how_to_add_one(
+        certs: dict[str, Issued]) -> None:
+    health = _judge(_federation(certs["ten"]))
+    assert _ids(health) == {"no_source": "info", "certificate_expiring": "attention"}
+    assert "--set-source" in health.findings[0].remedy
+
+
+def test_unreadable_source_is_unknown_and_broken_outranks_it(certs: dict[str, Issued]) -> None:
+    health = _judge(_federation(certs["old"]), metadata_error="no answer", source="https://x")
+    assert health.state == "unknown"
+    health = _judge(_federation(certs["gone"]), metadata_error="no answer", source="https://x")
+    assert health.state == "broken"
+
+
+# -- the command against the sandbox --------------------------------------------------------------
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["--sandbox", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _idp_file(federator_home: Path) -> Path:
+    return federator_home / "data" / "sandbox" / "idp" / "metadata.xml"
+
+
+def _journal_kinds(federator_home: Path) -> list[str]:
+    kinds = []
+    for path in (federator_home / "data" / "journal").glob("tenant-*.jsonl"):
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            if record.get("type") == "begin":
+                kinds.append(record.get("kind"))
+    return kinds
+
+
+def test_demo_walkthrough_rotate_stage_fix_switch_promote(
+        capsys: pytest.CaptureFixture[str], federator_home: Path) -> None:
+    code, out, _ = run(capsys, "sandbox", "idp")
+    assert code == 0 and str(_idp_file(federator_home)) in out
+    code, out, err = run(capsys, "federate", "--metadata", str(_idp_file(federator_home)),
+                         "--domain", "fabrikam.com", "--confirm", "fabrikam.com",
+                         "--accept-warnings", WARNINGS)
+    assert code == 0, out + err
+    code, out, _ = run(capsys, "watch")
+    assert code == 0 and "Worst: healthy" in out
+    # tailspin.io was federated outside Federator: watched, with how to add its source.
+    assert "tailspin.io" in out and "--set-source" in out
+
+    assert run(capsys, "sandbox", "idp-rotate", "--stage")[0] == 0
+    code, out, _ = run(capsys, "watch", "--domain", "fabrikam.com")
+    assert code == 1 and "stage it now" in out
+    assert "federator --sandbox watch --domain fabrikam.com --fix" in out  # pasteable
+
+    # --fix is a change: refused without the typed confirmation (no terminal to ask on).
+    code, out, err = run(capsys, "watch", "--domain", "fabrikam.com", "--fix")
+    assert code == 2 and "--confirm fabrikam.com" in err
+    assert "stage-certificate" not in _journal_kinds(federator_home)
+    code, out, err = run(capsys, "watch", "--domain", "fabrikam.com", "--fix", "--confirm",
+                         "fabrikam.com")
+    assert code == 0, out + err
+    assert "Result: succeeded" in out and "Way back:" in out
+    assert _journal_kinds(federator_home)[-1] == "stage-certificate"
+    code, out, _ = run(capsys, "watch", "--domain", "fabrikam.com", "--json")
+    report = json.loads(out)
+    assert code == 0 and report["worst"] == "healthy"
+    assert report["domains"][0]["next_signing_certificate"]["in_idp_metadata"] is True
+
+    assert run(capsys, "sandbox", "idp-rotate", "--switch")[0] == 0
+    code, out, _ = run(capsys, "watch", "--domain", "fabrikam.com", "--json")
+    assert code == 1
+    assert [f["id"] for f in json.loads(out)["domains"][0]["findings"]] == ["promote_now"]
+    code, out, err = run(capsys, "watch", "--domain", "fabrikam.com", "--fix", "--confirm",
+                         "fabrikam.com")
+    assert code == 0, out + err
+    assert _journal_kinds(federator_home)[-1] == "promote-certificate"
+    code, out, _ = run(capsys, "watch", "--all")
+    assert code == 0 and "Worst: healthy" in out
+
+
+def test_idp_rotated_behind_the_tenants_back_is_broken_exit_2(
+        capsys: pytest.CaptureFixture[str], federator_home: Path) -> None:
+    run(capsys, "sandbox", "idp")
+    run(capsys, "federate", "--metadata", str(_idp_file(federator_home)), "--domain",
+        "fabrikam.com", "--confirm", "fabrikam.com", "--accept-warnings", WARNINGS)
+    run(capsys, "sandbox", "idp-rotate", "--switch")
+    code, out, _ = run(capsys, "watch", "--json")
+    report = json.loads(out)
+    assert code == 2 and report["worst"] == "broken"
+    fab = next(d for d in report["domains"] if d["domain"] == "fabrikam.com")
+    assert fab["findings"][0]["id"] == "idp_rotated"
+
+
+def test_ten_days_before_expiry_is_attention(capsys: pytest.CaptureFixture[str],
+                                             federator_home: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    run(capsys, "sandbox", "idp")
+    run(capsys, "federate", "--metadata", str(_idp_file(federator_home)), "--domain",
+        "fabrikam.com", "--confirm", "fabrikam.com", "--accept-warnings", WARNINGS)
+    code, out, _ = run(capsys, "watch", "--domain", "fabrikam.com", "--json")
+    not_after = dt.datetime.fromisoformat(
+        json.loads(out)["domains"][0]["signing_certificate"]["not_after"].replace("Z", "+00:00"))
+    monkeypatch.setenv("FEDERATOR_SANDBOX_NOW", (not_after - dt.timedelta(days=10, hours=1))
+                       .isoformat())
+    code, out, _ = run(capsys, "watch", "--domain", "fabrikam.com")
+    assert code == 1 and "expires in 10 day(s)" in out and "attention" in out
+
+
+def test_set_source_to_the_sandbox_idp_url_over_https(
+        capsys: pytest.CaptureFixture[str], federator_home: Path) -> None:
+    # The sample IdP's URL (any port: the sandbox of this run serves it, trusting its own CA).
+    url = "https://127.0.0.1:1/sandbox/idp/metadata"
+    code, out, err = run(capsys, "watch", "--domain", "tailspin.io", "--set-source", url)
+    assert code == 0, err
+    assert "saml2/federator-demo" in out
+    stored = federator_home / "data" / "health"
+    files = list(stored.glob("sources-*.json"))
+    assert len(files) == 1 and json.loads(files[0].read_text())["domains"]["tailspin.io"][
+        "source"] == url
+    if os.name == "posix":
+        assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
+        assert stat.S_IMODE(stored.stat().st_mode) == 0o700
+    code, out, _ = run(capsys, "watch", "--domain", "tailspin.io", "--json")
+    # tailspin.io's tenant values are Okta's: the sample IdP differs in issuer and certificate.
+    ids = {f["id"] for f in json.loads(out)["domains"][0]["findings"]}
+    assert code == 2 and {"idp_rotated", "issuer_changed"} <= ids
+
+
+def test_graph_unreachable_is_exit_3_with_a_sentence(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        quick_graph_retries: None) -> None:
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "503:1.0")
+    code, out, err = run(capsys, "watch", "--json")
+    assert code == 3 and "could not check" in err
+    assert json.loads(out)["worst"] == "unknown"
+
+
+def test_scheduled_run_with_an_expired_sign_in_exits_3_without_prompting(
+        sandbox: Any, capsys: pytest.CaptureFixture[str], federator_home: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    code, _, err = main(["signin", "--client-id", "federator-watch", "--graph-url",
+                         sandbox.graph_url, "--login-url", sandbox.login_url, "--ca-bundle",
+                         str(sandbox.ca_bundle)]), *capsys.readouterr()
+    assert code == 0, err
+    # The sign-in expires: the cached access token is past its time and the refresh token is
+    # gone (revoked, or past its lifetime).
+    cache_file = next((federator_home / "cache").glob("msal_token_cache*"))
+    try:
+        cache = json.loads(cache_file.read_text())
+    except (UnicodeDecodeError, ValueError):
+        pytest.skip("the token cache is encrypted here (DPAPI, Keychain, keyring)")
+    cache["RefreshToken"] = {}
+    for item in cache.get("AccessToken", {}).values():
+        item["expires_on"] = item["extended_expires_on"] = "1"
+    cache_file.write_text(json.dumps(cache))
+
+    class NoInput:
+        def readline(self) -> str:
+            raise AssertionError("a scheduled watch must never wait for input")
+
+        def isatty(self) -> bool:
+            return False
+    monkeypatch.setattr("sys.stdin", NoInput())
+    before = len(sandbox.request_log)
+    code = main(["watch"])
+    out, err = capsys.readouterr()
+    assert code == 3
+    assert "could not check" in err and "federator signin" in err
+    assert "/sandbox/device" not in err + out  # no device code offered
+    assert not [r for r in sandbox.request_log[before:] if "devicecode" in r.path]
