@@ -89,26 +89,12 @@ def _open(ctx: Context) -> TenantSession:
 
 def watch_session(session: TenantSession, ctx: Context, *, only: str | None,
                   metadata: str | None) -> WatchReport:
-    """The watch for a session (the command's and the tests' one way in)."""
-    from core.health.gather import run_watch
-    from core.health.judge import RealmAnswer
-    from core.health.sources import load_sources
-    from core.status import StatusReader
+    from core.health.gather import watch_tenant
     from session import judgement_now, metadata_loader
 
     now = judgement_now(session)
-    sources = {d: s.source for d, s in load_sources(ctx.paths, session.tenant_id).items()}
-    reader = StatusReader.for_session(session)
-    try:
-        def realm(domain: str) -> RealmAnswer:
-            view = reader.realm(domain)
-            return RealmAnswer(view.namespace_type, view.error)
-
-        return run_watch(session.client, now=now, sources=sources,
-                         load_metadata=metadata_loader(session, now), realm=realm, only=only,
-                         metadata_override=metadata)
-    finally:
-        reader.close()
+    return watch_tenant(session, ctx.paths, now=now, load_metadata=metadata_loader(session, now),
+                        only=only, metadata_override=metadata)
 
 
 def _could_not_check(ctx: Context, exc: FederatorError, as_json: bool) -> int:
@@ -177,43 +163,35 @@ def _set_source(args: argparse.Namespace, ctx: Context) -> int:
 
 def _fix(args: argparse.Namespace, ctx: Context, session: TenantSession,
          report: WatchReport) -> int:
-    from cli.commands.changes import enable_writes, _operation_context, _report
-    from core.health.model import FIX_PROMOTE, FIX_STAGE
-    from core.operations import require_confirmation, update_certificate
-
-    health = report.domains[0]
-    if not args.json:
-        from cli.commands.changes import _typer
-
-        typed = _typer(ctx)
-        for line in describe_domain(health):
-            ctx.print(typed(line))
-    finding = health.fix
-    if finding is None:
-        if not args.json:
-            ctx.print(f"Nothing Federator can fix for {args.domain}.")
-        else:
-            ctx.emit_json(report.to_json())
-        return report.exit_code
-    if finding.fix not in (FIX_STAGE, FIX_PROMOTE) or health.source is None:
-        ctx.print(f"The fix for {finding.id} is its own change: {finding.remedy}")
-        return report.exit_code
-    promote = finding.fix == FIX_PROMOTE
-    step = "Promote the IdP's new certificate" if promote else "Stage the IdP's new certificate"
-    if not args.json:
-        ctx.print(f"Fix: {step} for {args.domain} with update-certificate"
-                  f"{' --promote' if promote else ''}, metadata from {health.source}.")
-    confirm = args.confirm if args.confirm is not None else _ask(ctx, args.domain)
-    require_confirmation(args.domain, confirm)
+    from cli.commands.changes import _operation_context, _report, _typer, enable_writes
+    from core.health.fix import apply_fix, fix_for
+    from core.operations import require_confirmation
     from session import judgement_now, metadata_loader
 
-    metadata = metadata_loader(session, judgement_now(session))(health.source)
-    certificates = [c.der_base64 for c in metadata.signing_certificates]
+    health = report.domains[0]
+    typed = _typer(ctx)
+    if not args.json:
+        for line in describe_domain(health):
+            ctx.print(typed(line))
+    fix = fix_for(health)
+    if fix is None:
+        if args.json:
+            ctx.emit_json(report.to_json())
+        elif health.fix is not None:
+            ctx.print(typed(f"The fix for {health.fix.id} is its own change: "
+                            f"{health.fix.remedy}"))
+        else:
+            ctx.print(f"Nothing Federator can fix for {args.domain}.")
+        return report.exit_code
+    if not args.json:
+        ctx.print(f"Fix: {fix.describe()}")
+    confirm = args.confirm if args.confirm is not None else _ask(ctx, args.domain)
+    require_confirmation(args.domain, confirm)
+    metadata = metadata_loader(session, judgement_now(session))(fix.source)
     enable_writes(ctx, session)
-    result = update_certificate(_operation_context(session, ctx, args.json), args.domain,
-                                certificates, confirm=confirm, promote=promote,
-                                metadata_source=health.source)
-    _remember(ctx, session.tenant_id, args.domain, health.source, metadata, result)
+    result = apply_fix(_operation_context(session, ctx, args.json), fix, metadata,
+                       confirm=confirm)
+    _remember(ctx, session.tenant_id, args.domain, fix.source, metadata, result)
     return _report(ctx, result, args.json)
 
 

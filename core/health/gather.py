@@ -10,6 +10,7 @@ many domains share it. Nothing here writes.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,7 @@ from core.graph.client import GraphClient
 from core.health.judge import RealmAnswer, judge_domain
 from core.health.model import WatchReport
 from core.metadata.model import IdpMetadata
+from core.paths import Paths
 
 MetadataLoader = Callable[[str], IdpMetadata]
 RealmReader = Callable[[str], RealmAnswer]
@@ -60,11 +62,13 @@ def read_configurations(client: GraphClient, domains: Sequence[str]
 
 def run_watch(client: GraphClient, *, now: dt.datetime, sources: dict[str, str],
               load_metadata: MetadataLoader, realm: RealmReader | None = None,
-              only: str | None = None, metadata_override: str | None = None) -> WatchReport:
+              only: str | None = None, metadata_override: str | None = None,
+              everything: bool = False) -> WatchReport:
     """Judge every federated domain of the tenant (or ``only`` that one, federated or not).
 
     ``sources`` maps a domain (lower case) to its remembered metadata source;
     ``metadata_override`` (``--metadata``) is used for every watched domain instead.
+    ``everything`` lists managed domains too (the window's overview shows every domain).
     Graph and sign-in failures raise (the caller reports "could not check"); a metadata
     source that cannot be read is a finding of the domains that use it.
     """
@@ -79,7 +83,7 @@ def run_watch(client: GraphClient, *, now: dt.datetime, sources: dict[str, str],
                                     "tenant's domains.")
     else:
         chosen = [d for d in domains
-                  if str(d.get("authenticationType", "")).lower() == "federated"]
+                  if everything or str(d.get("authenticationType", "")).lower() == "federated"]
     federated = [str(d.get("id")) for d in chosen
                  if str(d.get("authenticationType", "")).lower() == "federated"]
     configs = read_configurations(client, federated) if federated else {}
@@ -114,4 +118,32 @@ def run_watch(client: GraphClient, *, now: dt.datetime, sources: dict[str, str],
             metadata_error=got if isinstance(got, str) else None,
             source=source, realm=realms.get(name),
             inherits_from_root=domain.get("isRoot") is False and bool(domain.get("isVerified"))))
+    return report
+
+
+def watch_tenant(session: Any, paths: Paths, *, now: dt.datetime, load_metadata: MetadataLoader,
+                 only: str | None = None, metadata_override: str | None = None,
+                 everything: bool = False) -> WatchReport:
+    """The watch of a signed-in ``core.tenant.TenantSession`` with its remembered sources and
+    realm discovery; the last report is kept so the window opens on it at once. The clock and
+    the metadata reader come from the face (``session.judgement_now``, ``metadata_loader``):
+    in sandbox mode they follow the sandbox."""
+    from core.health.sources import load_sources, save_last_report
+    from core.status import StatusReader
+
+    sources = {d: s.source for d, s in load_sources(paths, session.tenant_id).items()}
+    reader = StatusReader.for_session(session)
+    try:
+        def realm(domain: str) -> RealmAnswer:
+            view = reader.realm(domain)
+            return RealmAnswer(view.namespace_type, view.error)
+
+        report = run_watch(session.client, now=now, sources=sources,
+                           load_metadata=load_metadata, realm=realm, only=only,
+                           metadata_override=metadata_override, everything=everything)
+    finally:
+        reader.close()
+    if only is None and metadata_override is None:
+        with contextlib.suppress(OSError):  # a cache: the next run writes it again
+            save_last_report(paths, session.tenant_id, report.to_json())
     return report

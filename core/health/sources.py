@@ -116,7 +116,7 @@ def _write(path: Path, payload: dict[str, Any]) -> None:
             json.dump(payload, handle, indent=2, ensure_ascii=False)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp, path)
+        temp.replace(path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
@@ -136,3 +136,21 @@ def remember_after_change(paths: Paths, tenant: str, domain: str, source: str | 
     except OSError as exc:
         return f"could not remember the metadata source of {domain}: {exc}"
     return None
+
+
+def _last_report_file(paths: Paths, tenant: str) -> Path:
+    return sources_file(paths, tenant).with_name(
+        sources_file(paths, tenant).name.replace("sources-", "last-watch-"))
+
+
+def save_last_report(paths: Paths, tenant: str, report: dict[str, Any]) -> None:
+    """The last watch's report (its JSON), so the window's overview opens on it at once."""
+    _write(_last_report_file(paths, tenant), report)
+
+
+def load_last_report(paths: Paths, tenant: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(_last_report_file(paths, tenant).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("domains"), list) else None
