@@ -248,7 +248,8 @@ class OverviewView(StepView):
         days = cert.get("days_left")
         values.add("Days left", str(days) if days is not None else "?")
         listed = cert.get("in_idp_metadata")
-        values.add("In the IdP's metadata", {True: "Yes", False: "No"}.get(listed, "Not read"))
+        values.add("In the IdP's metadata",
+                   "Yes" if listed is True else "No" if listed is False else "Not read")
         card.body.addWidget(values)
         return card
 
