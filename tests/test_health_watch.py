@@ -297,3 +297,33 @@ def test_scheduled_run_with_an_expired_sign_in_exits_3_without_prompting(
     assert "could not check" in err and "federator signin" in err
     assert "/sandbox/device" not in err + out  # no device code offered
     assert not [r for r in sandbox.request_log[before:] if "devicecode" in r.path]
+
+
+def test_watch_all_of_50_federated_domains_in_few_graph_requests(sandbox: Any) -> None:
+    """One GET /domains, the configurations in $batch chunks of 20 sent side by side (Graph
+    does not expand federationConfiguration), one fetch per distinct metadata source."""
+    import importlib.util
+
+    from core.graph.client import GraphClient
+    from core.health.gather import run_watch
+
+    spec = importlib.util.spec_from_file_location(
+        "watch_bench", Path(__file__).resolve().parents[1] / "bench" / "watch_bench.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    sources = bench.federated_tenant(sandbox, 50)
+    client = GraphClient(sandbox.graph_url, lambda **_: sandbox.issue_token(),
+                         verify=str(sandbox.ca_bundle), trust_env=False)
+    mark = len(sandbox.request_log)
+    now = dt.datetime.now(dt.UTC)
+    report = run_watch(client, now=now, sources=sources,
+                       load_metadata=lambda s: read_metadata(s, now=now,
+                                                             ca_bundle=sandbox.ca_bundle))
+    client.close()
+    graph = [r for r in sandbox.request_log[mark:] if r.path.startswith("/v1.0")]
+    fetched = [r for r in sandbox.request_log[mark:] if r.path.endswith("/idp/metadata")]
+    assert [r.path for r in graph].count("/v1.0/domains") == 1
+    assert len(graph) <= 4 and len(fetched) == 1  # 25 domains share the one URL
+    watched = [d for d in report.domains if d.domain in sources]
+    assert len(watched) == 50 and all(d.state == "healthy" for d in watched)
