@@ -17,7 +17,9 @@
   - ``FEDERATOR_SANDBOX_IMMUTABLE_NULL=refuse`` (refuse ``onPremisesImmutableId eq null``
     filters, as Microsoft's filter table suggests; default: answer them),
   - ``FEDERATOR_SANDBOX_ROLES=documented|definitions`` (which role lists the sandbox enforces
-    for writes: Microsoft's API pages, the default, or the role definitions; ``core.roles``).
+    for writes: Microsoft's API pages, the default, or the role definitions; ``core.roles``),
+  - ``FEDERATOR_SANDBOX_NOW=ISO-8601`` (the sandbox's clock, for the sample IdP's certificates
+    and for the health watch's judgements in sandbox mode: :func:`judgement_now`).
 
   ``SessionOptions`` has the same knobs for code (tests, the window's demo settings).
 * otherwise the configured real tenant (``core.tenant.open_real_session``).
