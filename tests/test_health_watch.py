@@ -153,6 +153,14 @@ def _idp_file(federator_home: Path) -> Path:
     return federator_home / "data" / "sandbox" / "idp" / "metadata.xml"
 
 
+def _journal_begins(federator_home: Path) -> list[dict[str, Any]]:
+    begins = []
+    for path in (federator_home / "data" / "journal").glob("tenant-*.jsonl"):
+        begins += [r for r in map(json.loads, path.read_text().splitlines())
+                   if r.get("type") == "begin"]
+    return begins
+
+
 def _journal_kinds(federator_home: Path) -> list[str]:
     kinds = []
     for path in (federator_home / "data" / "journal").glob("tenant-*.jsonl"):
@@ -171,6 +179,11 @@ def test_demo_walkthrough_rotate_stage_fix_switch_promote(
                          "--domain", "fabrikam.com", "--confirm", "fabrikam.com",
                          "--accept-warnings", WARNINGS)
     assert code == 0, out + err
+    # The journal records where the metadata came from and its certificates.
+    recorded = _journal_begins(federator_home)[-1]["metadata_source"]
+    assert recorded["source"] == str(_idp_file(federator_home))
+    assert len(recorded["certificates"][0]["sha1"]) == 40 and recorded["certificates"][0][
+        "not_after"]
     code, out, _ = run(capsys, "watch")
     assert code == 0 and "Worst: healthy" in out
     # tailspin.io was federated outside Federator: watched, with how to add its source.
@@ -190,6 +203,7 @@ def test_demo_walkthrough_rotate_stage_fix_switch_promote(
     assert code == 0, out + err
     assert "Result: succeeded" in out and "Way back:" in out
     assert _journal_kinds(federator_home)[-1] == "stage-certificate"
+    assert len(_journal_begins(federator_home)[-1]["metadata_source"]["certificates"]) == 2
     code, out, _ = run(capsys, "watch", "--domain", "fabrikam.com", "--json")
     report = json.loads(out)
     assert code == 0 and report["worst"] == "healthy"

@@ -291,6 +291,7 @@ def handle_federate(args: argparse.Namespace, ctx: Context) -> int:
         enable_writes(ctx, session)
         op_ctx = _operation_context(session, ctx, args.json)
         preflight = _run_preflight(session, ctx, args, metadata, options, op_ctx)
+        op_ctx.journal_extra.update(_metadata_facts(args.metadata, metadata.metadata))
         result = federate(op_ctx, args.domain, metadata.settings, confirm=args.confirm,
                           preflight=preflight, accept_warnings=accepted, options=options,
                           allow_replace=args.allow_replace)
@@ -330,12 +331,19 @@ def handle_update_certificate(args: argparse.Namespace, ctx: Context) -> int:
         "Stage the IdP's new signing certificate"
 
     def change(op_ctx: Any) -> OperationResult:
+        op_ctx.journal_extra.update(_metadata_facts(args.metadata, md))
         result = update_certificate(op_ctx, args.domain, certificates, confirm=args.confirm,
                                     promote=args.promote, metadata_source=args.metadata)
         _remember_source(ctx, result, args.metadata, md)
         return result
 
     return run_change(ctx, args, f"{step} for {args.domain} (IdP {md.entity_id})", change)
+
+
+def _metadata_facts(source: str, metadata: Any) -> dict[str, Any]:
+    from core.health.sources import journal_facts
+
+    return journal_facts(source, metadata)
 
 
 def _remember_source(ctx: Context, result: OperationResult, source: str, metadata: Any) -> None:

@@ -189,8 +189,11 @@ def _fix(args: argparse.Namespace, ctx: Context, session: TenantSession,
     require_confirmation(args.domain, confirm)
     metadata = metadata_loader(session, judgement_now(session))(fix.source)
     enable_writes(ctx, session)
-    result = apply_fix(_operation_context(session, ctx, args.json), fix, metadata,
-                       confirm=confirm)
+    from core.health.sources import journal_facts
+
+    op_ctx = _operation_context(session, ctx, args.json)
+    op_ctx.journal_extra.update(journal_facts(fix.source, metadata))
+    result = apply_fix(op_ctx, fix, metadata, confirm=confirm)
     _remember(ctx, session.tenant_id, args.domain, fix.source, metadata, result)
     return _report(ctx, result, args.json)
 

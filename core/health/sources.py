@@ -154,3 +154,15 @@ def load_last_report(paths: Paths, tenant: str) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and isinstance(data.get("domains"), list) else None
+
+
+def journal_facts(source: str | None, metadata: Any) -> dict[str, Any]:
+    """What a federate or certificate update records in its journal entry about the metadata
+    it used: the source (a file path made absolute) and the certificates' thumbprints and
+    validity (``OperationContext.journal_extra``)."""
+    if not source or metadata is None:
+        return {}
+    value = source if "://" in source else str(Path(source).expanduser().resolve())
+    return {"metadata_source": {"source": value,
+                                "entity_id": getattr(metadata, "entity_id", None),
+                                "certificates": certificate_facts(metadata)}}

@@ -314,10 +314,11 @@ class OverviewView(StepView):
 
         def call(ctx: Any) -> Any:
             from core.health.fix import apply_fix
-            from core.health.sources import remember_after_change
+            from core.health.sources import journal_facts, remember_after_change
             from session import judgement_now, metadata_loader
 
             metadata = metadata_loader(session, judgement_now(session))(fix.source)
+            ctx.journal_extra.update(journal_facts(fix.source, metadata))
             result = apply_fix(ctx, fix, metadata, confirm=confirm)
             remember_after_change(paths, session.tenant_id, fix.domain, fix.source, metadata,
                                   result)
