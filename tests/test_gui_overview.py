@@ -74,3 +74,20 @@ def test_overview_opens_on_the_last_report_before_refreshing(
     view = window.view(5)  # built, not entered: nothing checked by the window yet
     assert view.report is not None and view.report["worst"] == "attention"
     assert "refreshing" in view.checked.text()
+
+
+def test_federating_in_the_window_remembers_and_journals_the_metadata_file(
+        make_window: Any, qtbot: Any, federator_home: Path, idp_file: Path) -> None:
+    import json
+
+    from core.health.sources import load_sources
+    from tests.gui_helpers import federate_in_window, walk_to_review
+
+    window = make_window(sandbox=True)
+    federate_in_window(window, walk_to_review(window, qtbot, idp_file))
+    tenant = window.state.session.tenant_id
+    assert load_sources(window.state.paths, tenant)["fabrikam.com"].source == str(idp_file)
+    journal = next((federator_home / "data" / "journal").glob("tenant-*.jsonl"))
+    begin = [r for r in map(json.loads, journal.read_text().splitlines())
+             if r.get("type") == "begin"][-1]
+    assert begin["metadata_source"]["source"] == str(idp_file)

@@ -148,7 +148,7 @@ def judge_domain(domain: str, authentication: str, federation: dict[str, Any] | 
                 f"{newest.not_before:%Y-%m-%d}): stage it now, so sign-ins keep working when "
                 "the IdP switches to it.",
                 f"Stage it as next signing certificate: {watch_fix}", fix=FIX_STAGE))
-        health.findings.extend(_settings_findings(domain, federation, metadata, now))
+        health.findings.extend(_settings_findings(domain, federation, metadata, now, source))
     elif metadata_error is not None:
         add(HealthFinding(
             "metadata_unreadable", UNKNOWN,
@@ -211,15 +211,17 @@ def _expiry_findings(domain: str, current: CertificateView | None,
 
 
 def _settings_findings(domain: str, federation: dict[str, Any], metadata: IdpMetadata,
-                       now: dt.datetime) -> list[HealthFinding]:
+                       now: dt.datetime, source: str | None) -> list[HealthFinding]:
     """Issuer and URLs of the IdP's metadata against the tenant's (the values Federator would
     send, derived by the same rule as at federation time)."""
     from core.settings import settings_from_metadata
+    from core.shellquote import quote_for_shell
 
     settings, _ = settings_from_metadata(metadata, now=now)
     found: list[HealthFinding] = []
+    given = quote_for_shell(source) if source else "SOURCE"
     update = (f"Update the federation with the IdP's values (the plan shows each one): "
-              f"federator federate --metadata SOURCE --domain {domain} --confirm {domain}")
+              f"federator federate --metadata {given} --domain {domain} --confirm {domain}")
     pairs = [("issuerUri", settings.issuer_uri, "issuer_changed",
               "the IdP's entity ID (issuer) differs from the tenant's issuerUri: every sign-in is "
               "refused (AADSTS50107)"),

@@ -122,14 +122,25 @@ def _write(path: Path, payload: dict[str, Any]) -> None:
             temp.unlink()
 
 
+def usable_source(source: str | None) -> str | None:
+    """``source`` as the watch can read it again later: an https URL as given, an existing file
+    made absolute; ``None`` for anything else (the window's built-in sample, bytes)."""
+    if not source:
+        return None
+    if source.lower().startswith("https://"):
+        return source
+    path = Path(source).expanduser()
+    return str(path.resolve()) if path.is_file() else None
+
+
 def remember_after_change(paths: Paths, tenant: str, domain: str, source: str | None,
                           metadata: Any, result: Any) -> str | None:
     """After a federate or certificate update that succeeded: remember the metadata source it
     used (a file path made absolute), so the watch reads it next time. Never fails the change:
     returns a warning when the record cannot be written, else ``None``."""
-    if not source or not getattr(result, "ok", False) or metadata is None:
+    value = usable_source(source)
+    if value is None or not getattr(result, "ok", False) or metadata is None:
         return None
-    value = source if "://" in source else str(Path(source).expanduser().resolve())
     try:
         remember_source(paths, tenant, domain, value, by=str(getattr(result, "kind", "change")),
                         certificates=certificate_facts(metadata))
@@ -160,9 +171,9 @@ def journal_facts(source: str | None, metadata: Any) -> dict[str, Any]:
     """What a federate or certificate update records in its journal entry about the metadata
     it used: the source (a file path made absolute) and the certificates' thumbprints and
     validity (``OperationContext.journal_extra``)."""
-    if not source or metadata is None:
+    value = usable_source(source)
+    if value is None or metadata is None:
         return {}
-    value = source if "://" in source else str(Path(source).expanduser().resolve())
     return {"metadata_source": {"source": value,
                                 "entity_id": getattr(metadata, "entity_id", None),
                                 "certificates": certificate_facts(metadata)}}
