@@ -341,3 +341,21 @@ def test_watch_all_of_50_federated_domains_in_few_graph_requests(sandbox: Any) -
     assert len(graph) <= 4 and len(fetched) == 1  # 25 domains share the one URL
     watched = [d for d in report.domains if d.domain in sources]
     assert len(watched) == 50 and all(d.state == "healthy" for d in watched)
+
+
+def test_a_source_that_cannot_be_read_is_exit_3_for_that_domain(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    copy = tmp_path / "okta.xml"
+    from core.idp_sample import jumpcloud_sample
+
+    copy.write_bytes(jumpcloud_sample("tailspin")[0])
+    assert run(capsys, "watch", "--domain", "tailspin.io", "--set-source", str(copy))[0] == 0
+    copy.unlink()  # the IdP's export was moved away
+    code, out, _ = run(capsys, "watch", "--domain", "tailspin.io")
+    assert code == 3 and "metadata_unreadable" in out and "--set-source" in out
+
+
+def test_set_source_refuses_plain_http(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "watch", "--domain", "tailspin.io", "--set-source",
+                       "http://idp.example/metadata")
+    assert code == 2 and "https://" in err
