@@ -248,7 +248,9 @@ class MainWindow(QMainWindow):
         elif index == OVERVIEW:
             from gui.views.overview_view import OverviewView
 
-            view = OverviewView(self.state)
+            overview = OverviewView(self.state)
+            overview.report_shown.connect(self.update_step_hints)
+            view = overview
         else:
             history_view = HistoryView(self.state)
             history_view.go_to_review.connect(lambda: self.go_to(3))

@@ -10,6 +10,7 @@ with a sentence). The worst domain decides.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from core.health.model import DomainHealth, WatchReport
     from core.tenant import TenantSession
 
+log = logging.getLogger(__name__)
 EXIT_UNKNOWN = 3
 _MARK = {"healthy": "OK  ", "attention": "WARN", "broken": "FAIL", "unknown": "??  ",
          "info": "info"}
@@ -75,6 +77,11 @@ def handle_watch(args: argparse.Namespace, ctx: Context) -> int:
             report = watch_session(session, ctx, only=args.domain, metadata=args.metadata)
         except FederatorError as exc:
             return _could_not_check(ctx, exc, args.json)
+        except Exception as exc:  # a scheduler must read "could not check", not "attention"
+            log.exception("the watch failed")
+            return _could_not_check(ctx, FederatorError(
+                f"an unexpected error ({type(exc).__name__}); details are in the log"),
+                args.json)
         if args.fix:
             return _fix(args, ctx, session, report)
     _show(ctx, report, args.json)
