@@ -338,9 +338,22 @@ def test_watch_all_of_50_federated_domains_in_few_graph_requests(sandbox: Any) -
     graph = [r for r in sandbox.request_log[mark:] if r.path.startswith("/v1.0")]
     fetched = [r for r in sandbox.request_log[mark:] if r.path.endswith("/idp/metadata")]
     assert [r.path for r in graph].count("/v1.0/domains") == 1
-    assert len(graph) <= 4 and len(fetched) == 1  # 25 domains share the one URL
+    assert len(graph) == 4 and len(fetched) == 1  # 25 domains share the one URL
     watched = [d for d in report.domains if d.domain in sources]
     assert len(watched) == 50 and all(d.state == "healthy" for d in watched)
+
+    # A scheduled watch knows the last run's federated domains: their configurations ride
+    # with the domain list, 3 $batch requests sent side by side.
+    client = GraphClient(sandbox.graph_url, lambda **_: sandbox.issue_token(),
+                         verify=str(sandbox.ca_bundle), trust_env=False)
+    mark = len(sandbox.request_log)
+    again = run_watch(client, now=now, sources=sources, expected=[*sources, "tailspin.io"],
+                      load_metadata=lambda s: read_metadata(s, now=now,
+                                                            ca_bundle=sandbox.ca_bundle))
+    client.close()
+    graph = [r for r in sandbox.request_log[mark:] if r.path.startswith("/v1.0")]
+    assert [r.path for r in graph] == ["/v1.0/$batch"] * 3 and again.graph_requests == 3
+    assert [d.to_json() for d in again.domains] == [d.to_json() for d in report.domains]
 
 
 def test_a_source_that_cannot_be_read_is_exit_3_for_that_domain(
