@@ -54,6 +54,18 @@ class SampleIdp:
         return {"cert_pem": issued.pem.decode(), "key_pem": issued.key_pem.decode(),
                 "generation": str(generation)}
 
+    @staticmethod
+    def _after(certs: list[dict[str, str]], now: dt.datetime | None) -> dt.datetime:
+        """A clock for the next certificate that makes it start at least a second after the
+        newest one (two rotations within a second would otherwise look equally new)."""
+        from cryptography import x509
+
+        newest = max(x509.load_pem_x509_certificate(c["cert_pem"].encode()).not_valid_before_utc
+                     for c in certs)
+        # jumpcloud_certificate starts a certificate 5 minutes before its clock.
+        floor = newest + dt.timedelta(minutes=5, seconds=1)
+        return max(now or dt.datetime.now(dt.UTC), floor)
+
     def ensure(self, now: dt.datetime | None = None) -> SampleIdp:
         """Create the IdP with its first certificate if it does not exist yet."""
         if not self._load():
@@ -74,7 +86,7 @@ class SampleIdp:
         """Publish a new certificate beside the current one(s)."""
         certs = self._load() or [self._issue(1, now)]
         generation = max(int(c.get("generation", "1")) for c in certs) + 1
-        certs.append(self._issue(generation, now))
+        certs.append(self._issue(generation, self._after(certs, now)))
         self._save(certs)
         return certs[-1]
 

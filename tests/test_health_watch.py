@@ -204,6 +204,11 @@ def test_demo_walkthrough_rotate_stage_fix_switch_promote(
     assert "Result: succeeded" in out and "Way back:" in out
     assert _journal_kinds(federator_home)[-1] == "stage-certificate"
     assert len(_journal_begins(federator_home)[-1]["metadata_source"]["certificates"]) == 2
+    # Healthy while the IdP publishes both: --fix has nothing to do unless the admin says the
+    # IdP has switched (--promote); here it has not, so stop before promoting.
+    code, out, _ = run(capsys, "watch", "--domain", "fabrikam.com", "--fix", "--confirm",
+                       "fabrikam.com")
+    assert code == 0 and "Nothing Federator can fix" in out
     code, out, _ = run(capsys, "watch", "--domain", "fabrikam.com", "--json")
     report = json.loads(out)
     assert code == 0 and report["worst"] == "healthy"
@@ -372,3 +377,22 @@ def test_set_source_refuses_plain_http(capsys: pytest.CaptureFixture[str]) -> No
     code, _, err = run(capsys, "watch", "--domain", "tailspin.io", "--set-source",
                        "http://idp.example/metadata")
     assert code == 2 and "https://" in err
+
+
+def test_fix_promote_when_the_admin_says_the_idp_switched(
+        capsys: pytest.CaptureFixture[str], federator_home: Path) -> None:
+    run(capsys, "sandbox", "idp")
+    base = ["--domain", "fabrikam.com", "--confirm", "fabrikam.com"]
+    run(capsys, "federate", "--metadata", str(_idp_file(federator_home)), *base,
+        "--accept-warnings", WARNINGS)
+    run(capsys, "sandbox", "idp-rotate", "--stage")
+    assert run(capsys, "watch", "--fix", *base)[0] == 0  # staged
+    code, out, err = run(capsys, "watch", "--fix", "--promote", *base)
+    assert code == 0, out + err
+    assert _journal_kinds(federator_home)[-1] == "promote-certificate"
+    # The IdP still lists its old certificate beside the new one: that is no reason to stage.
+    code, out, _ = run(capsys, "watch", "--domain", "fabrikam.com", "--json")
+    domain = json.loads(out)["domains"][0]
+    assert code == 0 and domain["state"] == "healthy", domain["findings"]
+    assert domain["next_signing_certificate"] is None
+    assert "rotation 2" in domain["signing_certificate"]["subject"]

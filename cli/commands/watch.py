@@ -48,6 +48,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="with --domain: apply the fix of the domain's most serious finding, "
                         "as the same journaled operation as update-certificate (plan, typed "
                         "confirmation, snapshot, read-back)")
+    p.add_argument("--promote", action="store_true",
+                   help="with --fix: the IdP now signs with the staged next certificate "
+                        "(even if its metadata still lists both): promote it")
     p.add_argument("--confirm", metavar="DOMAIN",
                    help="with --fix: type the domain to confirm (asked for when omitted on a "
                         "terminal)")
@@ -62,6 +65,9 @@ def handle_watch(args: argparse.Namespace, ctx: Context) -> int:
     if (args.set_source or args.fix) and not args.domain:
         raise InputError("--set-source and --fix need --domain.", code="needs_domain",
                          remedy="federator watch --domain DOMAIN --fix")
+    if args.promote and not args.fix:
+        raise InputError("--promote goes with --fix.", remedy="federator watch --domain DOMAIN "
+                                                              "--fix --promote")
     if args.set_source and args.fix:
         raise InputError("Use --set-source and --fix one at a time.")
     if args.domain:
@@ -180,7 +186,7 @@ def _fix(args: argparse.Namespace, ctx: Context, session: TenantSession,
     if not args.json:
         for line in describe_domain(health):
             ctx.print(typed(line))
-    fix = fix_for(health)
+    fix = fix_for(health, promote=args.promote)
     if fix is None:
         if args.json:
             ctx.emit_json(report.to_json())

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.health.model import FIX_PROMOTE, FIX_STAGE, DomainHealth, HealthFinding
+from core.health.model import FIX_PROMOTE, FIX_STAGE, INFO, DomainHealth, HealthFinding
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,17 @@ class HealthFix:
                 f"metadata from {self.source}).")
 
 
-def fix_for(health: DomainHealth) -> HealthFix | None:
+def fix_for(health: DomainHealth, *, promote: bool = False) -> HealthFix | None:
     """The fix Federator can make itself for ``health``'s most serious finding, or ``None``
-    (nothing to fix, no metadata source, or a fix that is its own command: the remedy says)."""
+    (nothing to fix, no metadata source, or a fix that is its own command: the remedy says).
+
+    ``promote``: the admin says the IdP now signs with the staged next certificate (its
+    metadata may still list both), so promoting it is the fix."""
+    if promote and health.next_signing_certificate is not None and health.source:
+        said = HealthFinding("admin_says_promote", INFO,
+                             "The admin says the IdP signs with the staged next certificate.",
+                             fix=FIX_PROMOTE)
+        return HealthFix(health.domain, said, True, health.source)
     finding = health.fix
     if finding is None or finding.fix not in (FIX_STAGE, FIX_PROMOTE) or not health.source:
         return None

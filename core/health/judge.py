@@ -121,8 +121,12 @@ def judge_domain(domain: str, authentication: str, federation: dict[str, Any] | 
     # The IdP's metadata against the tenant's certificates.
     if metadata is not None and idp_sha256 is not None:
         held = {c.sha256 for c in (current, staged) if c is not None}
+        # Only a certificate newer than the one the tenant signs with is one to stage: an IdP
+        # still publishing the certificate it rotated away from is not asking for it back.
+        current_start = next((c.not_before for c in metadata.signing_certificates
+                              if current is not None and c.sha256 == current.sha256), None)
         new = [c for c in metadata.signing_certificates if c.sha256 not in held
-               and c.not_after > now]
+               and c.not_after > now and (current_start is None or c.not_before > current_start)]
         current_listed = current is not None and current.in_idp_metadata
         staged_listed = staged is not None and staged.in_idp_metadata
         if current is not None and not current_listed and staged_listed:
