@@ -93,6 +93,12 @@ def test_idp_lists_only_the_staged_one_promote_it(certs: dict[str, Issued]) -> N
     assert health.fix.fix == "promote-certificate"
 
 
+def test_promoted_while_the_idp_still_lists_its_old_certificate_is_healthy(
+        certs: dict[str, Issued]) -> None:
+    health = _judge(_federation(certs["new"]), _metadata(certs["old"], certs["new"]))
+    assert health.state == "healthy" and health.findings == []
+
+
 def test_idp_rotated_without_the_tenant_is_broken(certs: dict[str, Issued]) -> None:
     health = _judge(_federation(certs["old"]), _metadata(certs["new"]))
     assert _ids(health) == {"idp_rotated": "broken"}
