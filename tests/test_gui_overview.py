@@ -91,3 +91,28 @@ def test_federating_in_the_window_remembers_and_journals_the_metadata_file(
     begin = [r for r in map(json.loads, journal.read_text().splitlines())
              if r.get("type") == "begin"][-1]
     assert begin["metadata_source"]["source"] == str(idp_file)
+
+
+def test_ten_days_before_expiry_shows_attention_in_the_overview(
+        make_window: Any, qtbot: Any, federator_home: Path, capsys: Any,
+        monkeypatch: Any) -> None:
+    import datetime as dt
+    import json
+
+    _federate_with_sample_idp(federator_home, capsys)
+    assert main(["--sandbox", "watch", "--fix", "--domain", "fabrikam.com", "--confirm",
+                 "fabrikam.com"]) == 0
+    assert main(["--sandbox", "watch", "--domain", "fabrikam.com", "--json"]) == 0
+    out = capsys.readouterr().out
+    cert = json.loads(out[out.index("{"):])["domains"][0]["signing_certificate"]
+    not_after = dt.datetime.fromisoformat(cert["not_after"].replace("Z", "+00:00"))
+    monkeypatch.setenv("FEDERATOR_SANDBOX_NOW",
+                       (not_after - dt.timedelta(days=10, hours=1)).isoformat())
+    window = make_window(sandbox=True)
+    window.go_to(5)
+    settle(qtbot)
+    view = window.view(5)
+    row = _row(view, "fabrikam.com")
+    assert view.table.cellWidget(row, 3).word.text() == "Attention"
+    assert view.table.cellWidget(row, 4).format() == "10 days left"
+    assert "expires in 10 day(s)" in view.table.item(row, 5).text()
