@@ -47,7 +47,8 @@ if TYPE_CHECKING:
     from gui.views.preflight_view import PreflightView
     from gui.views.review_view import ReviewView
 
-STEPS = ("Metadata", "Domain", "Preflight", "Review & apply", "History")
+STEPS = ("Metadata", "Domain", "Preflight", "Review & apply", "History", "Overview")
+OVERVIEW = 5  # the tenant overview (issue 16): the first page for a signed-in admin
 CLOSING_AFTER_CHANGE = ("A change is being applied and recorded; Federator will close when it has "
                         "finished.")
 
@@ -202,7 +203,7 @@ class MainWindow(QMainWindow):
         # The first step is built now; the others right after the first paint (or when first
         # opened), so the window appears as fast as a bare Qt window.
         self._views: list[StepView | None] = [MetadataView(state, self.settings), None, None,
-                                              None, None]
+                                              None, None, None]
         for index, name in enumerate(STEPS):
             item = QListWidgetItem(f"{index + 1}   {name}")
             item.setData(ACCESSIBLE_TEXT_ROLE, f"Step {index + 1}: {name}")
@@ -213,6 +214,7 @@ class MainWindow(QMainWindow):
         self.metadata_view.next_requested.connect(lambda: self.go_to(1))
         self.steps.currentRowChanged.connect(self._show_step)
         state.show_history_requested.connect(lambda: self.go_to(4))
+        state.session_changed.connect(self._open_overview_when_signed_in)
         body.addWidget(self.steps)
         body.addWidget(self.stack, 1)
         outer.addLayout(body, 1)
@@ -291,6 +293,12 @@ class MainWindow(QMainWindow):
             view = PreflightView(self.state)
         elif index == 3:
             view = ReviewView(self.state)
+        elif index == OVERVIEW:
+            from gui.views.overview_view import OverviewView
+
+            overview = OverviewView(self.state)
+            overview.report_shown.connect(self.update_step_hints)
+            view = overview
         else:
             history_view = HistoryView(self.state)
             history_view.go_to_review.connect(lambda: self.go_to(3))
@@ -368,6 +376,13 @@ class MainWindow(QMainWindow):
                          if text else f"Step {number}: {name}")
             word = theme.STATUS_WORDS.get(status or "", "")
             item.setData(ACCESSIBLE_DESCRIPTION_ROLE, word or "Not started")
+
+    def _open_overview_when_signed_in(self) -> None:
+        """An admin signed in to a real tenant starts on the tenant overview (its health), unless
+        already at work on a federation; the demo keeps its guided first step."""
+        if (self.state.session is not None and not self.state.sandbox
+                and self.state.metadata is None and self.current_step() == 0):
+            self.go_to(OVERVIEW)
 
     # -- tenant -----------------------------------------------------------------------------
 

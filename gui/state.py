@@ -591,11 +591,18 @@ class AppState(QObject):
 
         def call_with(replace: bool) -> Callable[[Any], Any]:
             def call(ctx: Any) -> Any:
+                from core.health.sources import journal_facts, remember_after_change
                 from core.operations import federate
 
-                return federate(ctx, domain, federation, confirm=confirm, preflight=preflight,
-                                accept_warnings=accepted, allow_replace=replace,
-                                rerun_preflight=again, options=options)
+                # Where the metadata came from, for the journal and the health watch.
+                ctx.journal_extra.update(journal_facts(metadata.source, metadata.metadata))
+                result = federate(ctx, domain, federation, confirm=confirm,
+                                  preflight=preflight, accept_warnings=accepted,
+                                  allow_replace=replace, rerun_preflight=again,
+                                  options=options)
+                remember_after_change(self.paths, session.tenant_id, domain, metadata.source,
+                                      metadata.metadata, result)
+                return result
             return call
 
         self._replace_retry = lambda: self._operation("federate", call_with(True))

@@ -577,6 +577,12 @@ class Sandbox:
                 "json" in (request.header("content-type") or "") else {}
         except ValueError:
             return Response(400, {"error": "body is not JSON"}, content_type=as_json)
+        if name == "idp/metadata" and request.method == "GET":
+            # The sample IdP's metadata: public, as an IdP's metadata URL is.
+            from sandbox.idp import SampleIdp
+
+            return Response(200, body=SampleIdp(self._started(self._state_dir) / "idp").metadata(),
+                            content_type="application/samlmetadata+xml")
         if name == "device" and request.method == "GET":
             users = [u["userPrincipalName"] for u in self.tenant_state()["users"]]
             page = device_page(self.url, self.pending_user_codes(), users)

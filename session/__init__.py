@@ -17,7 +17,9 @@
   - ``FEDERATOR_SANDBOX_IMMUTABLE_NULL=refuse`` (refuse ``onPremisesImmutableId eq null``
     filters, as Microsoft's filter table suggests; default: answer them),
   - ``FEDERATOR_SANDBOX_ROLES=documented|definitions`` (which role lists the sandbox enforces
-    for writes: Microsoft's API pages, the default, or the role definitions; ``core.roles``).
+    for writes: Microsoft's API pages, the default, or the role definitions; ``core.roles``),
+  - ``FEDERATOR_SANDBOX_NOW=ISO-8601`` (the sandbox's clock, for the sample IdP's certificates
+    and for the health watch's judgements in sandbox mode: :func:`judgement_now`).
 
   ``SessionOptions`` has the same knobs for code (tests, the window's demo settings).
 * otherwise the configured real tenant (``core.tenant.open_real_session``).
@@ -245,3 +247,58 @@ def sandbox_authenticator(sandbox: Sandbox, *, token_cache: Any = None,
                          write_scopes=graph_scopes(GLOBAL, write=True),
                          oidc_authority=f"{sandbox.login_url}/{sandbox.tenant_id}/v2.0",
                          token_cache=token_cache, http_client=session)
+
+
+# -- the sandbox's clock and its sample IdP, for the health watch ---------------------------------
+
+ENV_NOW = "FEDERATOR_SANDBOX_NOW"
+SANDBOX_IDP_PATH = "/sandbox/idp/metadata"
+
+
+def sandbox_now() -> Any:
+    """``FEDERATOR_SANDBOX_NOW=ISO-8601``: the sandbox's clock (None when unset), so a
+    certificate's expiry can be shown today. A time without a zone is UTC."""
+    import datetime as dt
+
+    raw = os.environ.get(ENV_NOW, "").strip()
+    if not raw:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{ENV_NOW}={raw!r} is not an ISO-8601 time", code="bad_environment",
+                         remedy="Use e.g. 2030-01-31T12:00:00Z.") from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def judgement_now(session: TenantSession) -> Any:
+    """The clock Federator judges certificates by: the sandbox's (``FEDERATOR_SANDBOX_NOW``) in
+    sandbox mode, the real one against a real tenant (the variable is ignored there)."""
+    import datetime as dt
+
+    moved = sandbox_now() if session.sandbox is not None else None
+    return moved or dt.datetime.now(dt.UTC)
+
+
+def metadata_loader(session: TenantSession, now: Any) -> Any:
+    """Read a metadata source (file or https URL) for ``session``'s checks, judged at ``now``.
+
+    In sandbox mode the sample IdP's address (``https://127.0.0.1:PORT/sandbox/idp/metadata``,
+    whose port changes with every start) is read from this run's sandbox, trusting its CA only;
+    every other URL is fetched with the system's trust, TLS verified, as always."""
+    from urllib.parse import urlsplit
+
+    from core.metadata import read_metadata
+
+    sandbox: Any = session.sandbox
+
+    def load(source: str) -> Any:
+        if sandbox is not None and "://" in source:
+            parts = urlsplit(source)
+            if parts.hostname in ("127.0.0.1", "localhost", "::1") and \
+                    parts.path == SANDBOX_IDP_PATH:
+                return read_metadata(f"{sandbox.url}{SANDBOX_IDP_PATH}", now=now,
+                                     ca_bundle=sandbox.ca_bundle)
+        return read_metadata(source, now=now)
+
+    return load

@@ -12,4 +12,5 @@ COMMAND_MODULES = [
     "cli.commands.preflight",
     "cli.commands.changes",
     "cli.commands.signin",
+    "cli.commands.watch",
 ]

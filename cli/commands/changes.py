@@ -121,7 +121,7 @@ def _add_allow_replace(p: argparse.ArgumentParser) -> None:
 # -- shared ---------------------------------------------------------------------------------------
 
 _COMMAND = re.compile(r"\bfederator (?=(?:federate|update-certificate|revert|restore|status|"
-                      r"history|make-default|preflight|plan|domains)\b)")
+                      r"history|make-default|preflight|plan|domains|watch)\b)")
 
 
 def _global_options(paths: Paths, sandbox: bool, sandbox_user: str | None) -> str:
@@ -296,9 +296,11 @@ def handle_federate(args: argparse.Namespace, ctx: Context) -> int:
         enable_writes(ctx, session)
         op_ctx = _operation_context(session, ctx, args.json)
         preflight = _run_preflight(session, ctx, args, metadata, options, op_ctx)
+        op_ctx.journal_extra.update(_metadata_facts(args.metadata, metadata.metadata))
         result = federate(op_ctx, args.domain, metadata.settings, confirm=args.confirm,
                           preflight=preflight, accept_warnings=accepted, options=options,
                           allow_replace=args.allow_replace)
+        _remember_source(ctx, result, args.metadata, metadata.metadata)
         return _report(ctx, result, args.json)
 
 
@@ -332,11 +334,31 @@ def handle_update_certificate(args: argparse.Namespace, ctx: Context) -> int:
                     if c]
     step = "Promote the IdP's new signing certificate" if args.promote else \
         "Stage the IdP's new signing certificate"
-    return run_change(
-        ctx, args, f"{step} for {args.domain} (IdP {md.entity_id})",
-        lambda op_ctx: update_certificate(op_ctx, args.domain, certificates,
-                                          confirm=args.confirm, promote=args.promote,
-                                          metadata_source=args.metadata))
+
+    def change(op_ctx: Any) -> OperationResult:
+        op_ctx.journal_extra.update(_metadata_facts(args.metadata, md))
+        result = update_certificate(op_ctx, args.domain, certificates, confirm=args.confirm,
+                                    promote=args.promote, metadata_source=args.metadata)
+        _remember_source(ctx, result, args.metadata, md)
+        return result
+
+    return run_change(ctx, args, f"{step} for {args.domain} (IdP {md.entity_id})", change)
+
+
+def _metadata_facts(source: str, metadata: Any) -> dict[str, Any]:
+    from core.health.sources import journal_facts
+
+    return journal_facts(source, metadata)
+
+
+def _remember_source(ctx: Context, result: OperationResult, source: str, metadata: Any) -> None:
+    """The watch's memory of where this domain's metadata comes from (issue 16)."""
+    from core.health.sources import remember_after_change
+
+    problem = remember_after_change(ctx.paths, result.tenant, result.domain, source, metadata,
+                                    result)
+    if problem:
+        ctx.note(f"warning: {problem}")
 
 
 # -- revert / restore -----------------------------------------------------------------------------

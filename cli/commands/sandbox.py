@@ -14,6 +14,7 @@ import json
 import signal
 import threading
 from types import FrameType
+from typing import Any
 
 from cli.commands.common import EXIT_OK, Context
 from core.errors import FederatorError, InputError
@@ -73,6 +74,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     answer.add_argument("--domain", metavar="D",
                         help="issue as the IdP federated with D (its issuerUri)")
     answer.set_defaults(handler=handle_idp_response)
+    rotate = sub.add_parser(
+        "idp-rotate", help="rotate the sample IdP's signing certificate, as real IdPs do",
+        description="--stage (the default) publishes a new certificate beside the current one "
+                    "in the sample IdP's metadata; --switch signs with the newest and drops the "
+                    "others. The metadata is served at https://127.0.0.1:PORT/sandbox/idp/"
+                    "metadata on the sandbox and written to a file (printed). "
+                    "FEDERATOR_SANDBOX_NOW sets the clock new certificates start from.")
+    how = rotate.add_mutually_exclusive_group()
+    how.add_argument("--stage", action="store_true", help="publish a new certificate beside")
+    how.add_argument("--switch", action="store_true", help="drop all but the newest")
+    rotate.set_defaults(handler=handle_idp_rotate)
+    idp = sub.add_parser("idp", help="show the sample IdP's metadata file and certificates")
+    idp.set_defaults(handler=handle_idp)
 
 
 def handle_serve(args: argparse.Namespace, ctx: Context) -> int:
@@ -166,4 +180,54 @@ def handle_idp_response(args: argparse.Namespace, ctx: Context) -> int:
         value = sample_idp_response(session, args.user.strip(), defect=args.defect,
                                     domain=args.domain)
     ctx.stdout.write(value + "\n")
+    return EXIT_OK
+
+
+def _sample_idp(ctx: Context) -> Any:
+    from sandbox.idp import SampleIdp
+
+    ctx.paths.ensure()
+    return SampleIdp(ctx.paths.sandbox_dir / "idp")
+
+
+def _show_idp(ctx: Context, idp: Any) -> None:
+    from core.certificates import CertificateInfo
+    from session import SANDBOX_IDP_PATH, sandbox_now
+
+    now = sandbox_now()
+    ctx.print(f"Sample IdP metadata: {idp.metadata_file}")
+    ctx.print(f"  also served at https://127.0.0.1:PORT{SANDBOX_IDP_PATH} by the sandbox "
+              "(federator sandbox serve prints the port)")
+    ctx.print("  signing certificates it publishes:")
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    for cert in idp.certificates():
+        der = x509.load_pem_x509_certificate(cert["cert_pem"].encode()).public_bytes(Encoding.DER)
+        info = CertificateInfo.from_der(der, now=now)
+        ctx.print(f"    {info.subject} (SHA-1 {info.sha1}, valid until "
+                  f"{info.not_after:%Y-%m-%d}, {info.days_left} days left)")
+
+
+def handle_idp(args: argparse.Namespace, ctx: Context) -> int:
+    from session import sandbox_now
+
+    idp = _sample_idp(ctx).ensure(sandbox_now())
+    _show_idp(ctx, idp)
+    return EXIT_OK
+
+
+def handle_idp_rotate(args: argparse.Namespace, ctx: Context) -> int:
+    from session import sandbox_now
+
+    idp = _sample_idp(ctx).ensure(sandbox_now())
+    if args.switch:
+        idp.switch(sandbox_now())
+        ctx.print("The sample IdP now signs with its newest certificate and no longer publishes "
+                  "the older one(s).")
+    else:
+        idp.stage(sandbox_now())
+        ctx.print("The sample IdP publishes a new certificate beside the current one (it still "
+                  "signs with the current one).")
+    _show_idp(ctx, idp)
     return EXIT_OK

@@ -736,7 +736,7 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
     run.entry = run.writer.begin(kind=kind, domain=domain, who=ctx.who, snapshot=before,
                                  plan=plan_json, summary=prepared.summary, op=op,
                                  target=prepared.target.to_json(), restoring=restoring,
-                                 way_back=way_back)
+                                 way_back=way_back, **ctx.journal_extra)
     result.op_id = op
     ctx.emit(STEP_SNAPSHOT, OK, f"Snapshot {before.id} recorded in the journal"
              + (f": the way back is `{way_back}`" if way_back else ""), snapshot=before.id)

@@ -71,6 +71,10 @@ class OperationContext:
     writes: WritePolicy = field(default_factory=lambda: default_policy())
     # Set from the first journaled record to the outcome: a callback may no longer interrupt.
     recording: bool = False
+    # More facts for the entry's first record, e.g. ``metadata_source`` (the IdP metadata's
+    # file or URL and its certificates' thumbprints and validity), which the health watch
+    # re-reads later. Plain JSON values, never secrets.
+    journal_extra: dict[str, Any] = field(default_factory=dict)
 
     def emit(self, step: str, status: str, message: str, **detail: Any) -> None:
         """Report one step. Before the snapshot is journaled a callback may raise to cancel;
