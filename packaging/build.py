@@ -41,8 +41,10 @@ from version_info import project_version  # noqa: E402
 
 IS_WINDOWS = sys.platform == "win32"
 EXE_SUFFIX = ".exe" if IS_WINDOWS else ""
-GUI_EXE = f"Federator{EXE_SUFFIX}"
-CLI_EXE = f"federator-cli{EXE_SUFFIX}"
+# The names are decided in core/progname.py (why: the console program is what every printed
+# command names; the windowed one cannot be Federator.exe beside it, Windows names ignore case).
+GUI_EXE = f"federatorw{EXE_SUFFIX}"
+CLI_EXE = f"federator{EXE_SUFFIX}"
 SVG = ROOT / "resources" / "icons" / "federator.svg"
 LOCK = HERE / "requirements-lock.txt"
 ICO = ROOT / "resources" / "icons" / "federator.ico"
@@ -211,7 +213,10 @@ def build_msi(onedir: Path, out_dir: Path, work: Path, version: str | None = Non
     if base is not None:
         for key in ("SourceDir", "IconFile"):
             defines[key] = os.path.relpath(defines[key], base)
-    sources = [str(HERE / "federator.wxs"), str(fragment)]
+    # The PATH entry (Environment, component conditions) is beyond wixl: path_entry_wixl.wxs is
+    # an empty stand-in for the Linux test MSI.
+    path_entry = HERE / ("path_entry.wxs" if IS_WINDOWS else "path_entry_wixl.wxs")
+    sources = [str(HERE / "federator.wxs"), str(fragment), str(path_entry)]
     if IS_WINDOWS:
         candle, light = _find_wix3_tool("candle"), _find_wix3_tool("light")
         _run([candle, "-nologo", "-arch", "x64", "-out", str(work) + os.sep,

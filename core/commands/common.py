@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from core.errors import FederatorError, InputError, RefusedError
 from core.paths import Paths
+from core.progname import runnable
 from core.textsafe import for_terminal, json_terminal_safe, one_line
 
 EXIT_OK = 0
@@ -34,14 +35,15 @@ class Context:
 
     # Human output goes through core.textsafe: metadata, Graph answers and file names may hold
     # escape sequences, carriage returns or bidi overrides that would erase or forge lines on
-    # the admin's terminal; they are shown as visible escapes (\x1b, \r, \u202e).
+    # the admin's terminal; they are shown as visible escapes (\x1b, \r, \u202e). The commands
+    # a text suggests name the console program as this machine finds it (core.progname).
 
     def print(self, text: str = "") -> None:
-        self.stdout.write(for_terminal(text) + "\n")
+        self.stdout.write(for_terminal(runnable(text)) + "\n")
 
     def note(self, text: str) -> None:
         """A line for the admin on stderr (a warning, the device-code prompt)."""
-        self.stderr.write(for_terminal(text.rstrip("\n")) + "\n")
+        self.stderr.write(for_terminal(runnable(text.rstrip("\n"))) + "\n")
 
     def emit_json(self, payload: Any) -> None:
         # json escapes C0 controls itself; C1 controls and bidi overrides are escaped too
@@ -50,7 +52,7 @@ class Context:
         self.stdout.write(json_terminal_safe(text) + "\n")
 
     def error(self, message: str) -> None:
-        self.stderr.write(f"error: {one_line(message)}\n")
+        self.stderr.write(f"error: {one_line(runnable(message))}\n")
 
 
 Handler = Callable[[argparse.Namespace, Context], int]
