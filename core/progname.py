@@ -45,7 +45,7 @@ def console_executable(folder: Path | None = None) -> Path:
 
 def _same_file(a: str, b: Path) -> bool:
     try:
-        return os.path.samefile(a, b)
+        return Path(a).samefile(b)
     except OSError:
         return False
 

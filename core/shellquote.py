@@ -93,8 +93,8 @@ def command_line(args: Iterable[str], shell: Shell | None = None) -> str:
     --confirm DOMAIN``). Options and words that need no quotes stay bare.
 
     In PowerShell a quoted first word is a string, not a command: it gets the call operator
-    (``& 'C:\Program Files\Federator\federator.exe' history``; about_Operators, "Call operator &",
-    https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_operators).
+    (``& 'C:\\Program Files\\Federator\\federator.exe' history``; about_Operators, "Call
+    operator &", https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_operators).
     """
     shell = shell or default_shell()
     words = [quote_for_shell(a, shell) for a in args]

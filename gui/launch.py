@@ -16,7 +16,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from core.cli_options import parse_app_options
 
     arguments = list(sys.argv[1:] if argv is None else argv)
+    # The windowed Windows exe (federatorw.exe) has no stdout or stderr at all: Python sets them
+    # to None (https://docs.python.org/3/library/sys.html#sys.__stdout__). Anything written to
+    # them must go somewhere harmless, and command-line use goes to the console program.
+    windowed = sys.stderr is None
+    if windowed:
+        _quiet_missing_streams()
     app_args = parse_app_options(arguments)
+    if app_args is None and windowed:
+        show_notice(console_program_notice(arguments))
+        return 2
     if app_args is None:
         from core.cli import build_parser, run
 
@@ -34,10 +43,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_gui(app_args)
 
 
+def _quiet_missing_streams() -> None:
+    """Point a missing stdout/stderr at the null device (a ``--self-test`` report may already
+    have replaced stdout with its copy to a file: that one stays)."""
+    import os
+
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (lives until exit)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+
+
+def console_program_notice(arguments: Sequence[str]) -> str:
+    """What the windowed app says when started with a command: where command-line use goes."""
+    from core import __version__
+    from core.progname import command
+
+    typed = command(*arguments) if arguments else command("--help")
+    return (f"Federator {__version__}\n\n"
+            "This is Federator's desktop app, which has no console. Commands run in the console "
+            "program, from PowerShell or a command prompt:\n\n"
+            f"{typed}\n\n"
+            f"{command('--help')} lists every command.")
+
+
+def show_notice(text: str) -> None:
+    """A message box (the windowed app has nowhere else to write)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    _app = QApplication.instance() or QApplication(sys.argv[:1])
+    box = QMessageBox(QMessageBox.Icon.Information, "Federator", text)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # the arguments are the admin's text, not HTML
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to copy
+    box.exec()
+
+
 # The X11 libraries Qt's xcb plugin loads that desktop installs sometimes lack, with their
 # Debian/Ubuntu packages (reference/feasibility.md §3).
 XCB_PACKAGES = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4",
                 "xcb-keysyms": "libxcb-keysyms1"}
+
+
+def _console_help() -> str:
+    from core.progname import command
+
+    return command("--help")
 
 
 def display_problem() -> str | None:
@@ -52,7 +103,8 @@ def display_problem() -> str | None:
         return None
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         return ("no graphical display (neither DISPLAY nor WAYLAND_DISPLAY is set). Run "
-                "Federator on a desktop session, or use its command line: federator --help")
+                "Federator on a desktop session, or use its command line: "
+                + _console_help())
     if os.environ.get("WAYLAND_DISPLAY"):
         return None
     import ctypes.util

@@ -45,6 +45,7 @@ from gui.widgets import (
     plural,
     text_button,
 )
+from gui.workers import Task
 
 # Absurd metadata (7,000 certificates, thousands of findings) must not freeze the window: the
 # first ones are shown with a count of the rest (federator inspect and --json list them all).
@@ -266,10 +267,10 @@ class MetadataView(StepView):
         self.banner.hide()
         self.state.load_sample_metadata()
 
-    def open_source(self, source: str, entity: str | None = None) -> None:
+    def open_source(self, source: str, entity: str | None = None) -> Task:
         self.banner.hide()
         self.pending_source = source
-        self.state.load_metadata(source, entity=entity, on_error=self._load_failed)
+        return self.state.load_metadata(source, entity=entity, on_error=self._load_failed)
 
     def _load_failed(self, error: BaseException) -> None:
         code = getattr(error, "code", "")

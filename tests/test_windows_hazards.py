@@ -1,0 +1,136 @@
+"""What Windows does differently, emulated on Linux: no console for the windowed app, the names
+of the installed programs, file arguments from Explorer, backslash paths.
+
+The frozen-app counterparts (built with PyInstaller) are in tests/test_packaging.py (slow).
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core import progname
+from core.cli_options import parse_app_options
+from core.shellquote import command_line
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "packaging"))
+import sample_metadata  # noqa: E402
+
+# ---------------------------------------------------------------- the windowed app: no console
+
+
+@pytest.fixture
+def windowed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the app shows in its message box (modal, so the test reads its text instead)."""
+    import gui.launch
+
+    shown: list[str] = []
+    monkeypatch.setattr(gui.launch, "show_notice", shown.append)
+    return shown
+
+
+def _without_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Like federatorw.exe: sys.stdout and sys.stderr are None. Set in the test itself: pytest's
+    output capture swaps the streams between a fixture and the test."""
+    monkeypatch.setattr(sys, "stdout", None)
+    monkeypatch.setattr(sys, "stderr", None)
+
+
+@pytest.mark.parametrize("arguments", [
+    ["inspect", "idp.xml", "--json"], ["--version"], ["--help"], ["--no-such-option"],
+    ["history"]])
+def test_windowed_app_sends_command_line_use_to_the_console_program(
+        windowed: list[str], arguments: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from gui.launch import main
+
+    _without_console(monkeypatch)
+    code = main(arguments)
+    monkeypatch.undo()
+    assert code == 2
+    assert len(windowed) == 1
+    assert command_line(["federator", *arguments]) in windowed[0]
+    assert "console program" in windowed[0]
+
+
+def test_a_file_argument_opens_the_app_with_that_file() -> None:
+    for path in ("C:\\Users\\ann\\Downloads\\FederationMetadata.xml", "./idp.xml",
+                 "/tmp/idp metadata.xml", "idp.xml"):
+        args = parse_app_options([path])
+        assert args is not None and args.open_path == path
+    args = parse_app_options(["--sandbox", "C:\\idp.xml"])
+    assert args is not None and args.sandbox and args.open_path == "C:\\idp.xml"
+    # Commands stay commands, even when a file of that name exists.
+    assert parse_app_options(["history"]) is None
+    assert parse_app_options(["inspect", "idp.xml"]) is None
+
+
+def test_self_test_with_a_path_opens_it_in_the_metadata_step(
+        tmp_path: Path, federator_home: Path) -> None:
+    metadata = sample_metadata.write_signed_sample(tmp_path / "FederationMetadata.xml")
+    env = {k: v for k, v in __import__("os").environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([sys.executable, "-m", "gui", "--self-test", str(metadata)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"self-test ok: opened {sample_metadata.ENTITY_ID}" in done.stdout
+
+
+# ---------------------------------------------------------------- printed commands run as printed
+
+
+@pytest.fixture
+def frozen_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A frozen app in a folder that is not on the PATH (a copied folder, or a shell opened
+    before the install added it): ``sys.frozen`` set, the console program beside the exe."""
+    folder = tmp_path / "Program Files" / "Federator"
+    folder.mkdir(parents=True)
+    console = progname.console_executable(folder)
+    console.write_text("#!/bin/sh\n", encoding="utf-8")
+    console.chmod(0o755)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(folder / progname.WINDOWED_PROGRAM))
+    monkeypatch.setenv("PATH", str(tmp_path / "elsewhere"))
+    progname.program_name.cache_clear()
+    yield console
+    progname.program_name.cache_clear()
+
+
+def test_printed_commands_name_the_console_program_by_path_when_the_path_lacks_it(
+        frozen_copy: Path, federator_home: Path) -> None:
+    from core.commands.common import Context, report_error
+    from core.errors import InputError
+    from core.paths import resolve_paths
+
+    err = io.StringIO()
+    ctx = Context(paths=resolve_paths(federator_home), stdout=io.StringIO(), stderr=err)
+    report_error(InputError("The tenant has no domain 'x.example'.",
+                            remedy="Check the spelling; `federator domains` lists them."),
+                 ctx, as_json=False)
+    printed = err.getvalue()
+    assert command_line([str(frozen_copy), "domains"]) in printed
+    # In PowerShell a quoted program path needs the call operator to run.
+    assert command_line([str(frozen_copy), "history"], "powershell").startswith("& '")
+
+
+def test_printed_commands_say_federator_when_the_path_finds_it(
+        frozen_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(frozen_copy.parent))
+    progname.program_name.cache_clear()
+    assert progname.program_name() == "federator"
+    text = "Run: federator signin. Not C:\\tools\\federator x or https://h/federator y."
+    assert progname.runnable(text) == text
+
+
+def test_windowed_and_console_programs_differ_in_more_than_case() -> None:
+    # Windows file names ignore case: Federator.exe beside federator.exe would be one file.
+    sys.path.insert(0, str(ROOT / "packaging"))
+    import build
+
+    assert build.CLI_EXE.lower().startswith(progname.PROGRAM)
+    assert build.GUI_EXE.lower() != build.CLI_EXE.lower()
+    assert build.GUI_EXE.lower().startswith(progname.WINDOWED_PROGRAM)
