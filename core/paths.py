@@ -64,7 +64,14 @@ class Paths:
 
     @property
     def log_file(self) -> Path:
+        """The desktop app's log."""
         return self.logs / "federator.log"
+
+    @property
+    def cli_log_file(self) -> Path:
+        """The command line's log: apart from the window's, so that running both at once does
+        not leave two processes holding one file (which Windows then cannot rotate)."""
+        return self.logs / "federator-cli.log"
 
     @property
     def journal_dir(self) -> Path:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import FederatorError
+from core.progname import runnable
 from core.textsafe import elide_middle
 from gui import theme
 
@@ -314,9 +315,9 @@ def describe_error(error: BaseException) -> tuple[str, str]:
     if isinstance(error, Cancelled):
         return ("Cancelled before anything was written: the tenant is unchanged.", "")
     if isinstance(error, FederatorError):
-        message = error.message
+        message = runnable(error.message)
         if error.remedy:
-            message += f"\n{error.remedy}"
+            message += f"\n{runnable(error.remedy)}"
         details = [f"code: {error.code}"]
         # HTTP status, Graph code, request-id and date are what Microsoft support asks for.
         for key, value in error.details.items():

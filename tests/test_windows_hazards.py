@@ -134,3 +134,47 @@ def test_windowed_and_console_programs_differ_in_more_than_case() -> None:
     assert build.CLI_EXE.lower().startswith(progname.PROGRAM)
     assert build.GUI_EXE.lower() != build.CLI_EXE.lower()
     assert build.GUI_EXE.lower().startswith(progname.WINDOWED_PROGRAM)
+
+
+# ---------------------------------------------------------------- the log beside another process
+
+
+def test_the_log_keeps_going_when_windows_will_not_let_it_rotate(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+        ) -> None:
+    """The window and a command line at once: Windows refuses to rename a file another process
+    holds open (WinError 32), so every rotation fails."""
+    import logging
+    import os
+
+    from core.logs import PrivateRotatingFileHandler, setup_logging
+
+    def in_use(*_args: object) -> None:
+        raise PermissionError(13, "The process cannot access the file because it is being used "
+                                  "by another process")
+
+    log_file = tmp_path / "logs" / "federator-cli.log"
+    setup_logging(log_file)
+    try:
+        handler = next(h for h in logging.getLogger().handlers
+                       if isinstance(h, PrivateRotatingFileHandler))
+        handler.maxBytes = 2_000
+        monkeypatch.setattr(os, "rename", in_use)
+        monkeypatch.setattr(os, "remove", in_use)
+        for n in range(200):
+            logging.getLogger("federator.test").info("line %d of a busy session", n)
+    finally:
+        monkeypatch.undo()
+        setup_logging(None)
+    err = capsys.readouterr().err
+    assert "Logging error" not in err and "Traceback" not in err
+    text = log_file.read_text(encoding="utf-8")
+    assert "line 0 of" in text and "line 199 of" in text
+
+
+def test_window_and_command_line_log_to_different_files(federator_home: Path) -> None:
+    from core.paths import resolve_paths
+
+    paths = resolve_paths(federator_home)
+    assert paths.log_file != paths.cli_log_file
+    assert paths.log_file.parent == paths.cli_log_file.parent

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import FederatorError
+from core.progname import runnable
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
@@ -384,7 +385,7 @@ class HistoryView(StepView):
         if entry.request_ids:
             kv.add("Graph request ids", "\n".join(entry.request_ids), mono=True)
         if entry.way_back:
-            kv.add("Way back", entry.way_back)
+            kv.add("Way back", runnable(entry.way_back))
         self.entry_body.addWidget(kv)
         remaining = (entry.end or {}).get("remaining_options")
         if isinstance(remaining, list) and remaining:  # no way back works: what remains

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.progname import runnable
 from core.textsafe import elide_middle
 from gui import theme
 from gui.state import AppState
@@ -522,7 +523,8 @@ class ReviewView(StepView):
                 shown.setTextFormat(Qt.TextFormat.PlainText)
                 card.body.addWidget(shown)
         if result.way_back:
-            card.body.addWidget(label(markup("<b>Way back:</b> {}", result.way_back), wrap=True,
+            back = runnable(result.way_back)  # as this machine's shell runs it (core.progname)
+            card.body.addWidget(label(markup("<b>Way back:</b> {}", back), wrap=True,
                                       selectable=True, rich=True))
         elif result.changed is False and not remaining:
             card.body.addWidget(label(markup("<b>Way back:</b> none needed: {} was not changed. "
@@ -593,7 +595,7 @@ class ReviewView(StepView):
         if mine:
             text = markup("Checked again: {}", mine[0].summary)
             if mine[0].way_back:
-                text += markup("<br><b>Way back:</b> {}", mine[0].way_back)
+                text += markup("<br><b>Way back:</b> {}", runnable(mine[0].way_back))
             if getattr(mine[0], "still_open", False):  # a write could still land: look later
                 self.check_again.setEnabled(True)
             else:
