@@ -86,12 +86,12 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     def _open(self) -> Any:
         return open_private(Path(self.baseFilename), self.mode)
 
-    def shouldRollover(self, record: logging.LogRecord) -> int:  # noqa: N802 (logging's name)
+    def shouldRollover(self, record: logging.LogRecord) -> int:
         if time.monotonic() < self._rotation_blocked_until:
             return False
         return bool(super().shouldRollover(record))
 
-    def doRollover(self) -> None:  # noqa: N802 (logging's name)
+    def doRollover(self) -> None:
         try:
             super().doRollover()
         except OSError:
