@@ -238,6 +238,16 @@ class Authenticator:
         self._instance_discovery = instance_discovery
         self._app: msal.PublicClientApplication | None = None
         self._lock = threading.Lock()
+        # Why the Windows broker is not used although enabled (it failed to start): a sentence
+        # for the admin, or None.
+        self.broker_note: str | None = None
+
+    def _broker_failed(self, exc: BaseException) -> None:
+        """Stop using the broker in this process, and say why (logged, and ``broker_note``)."""
+        self._enable_broker = False
+        self._app = None
+        self.broker_note = _describe_broker_failure(exc)
+        log.warning("%s", self.broker_note)
 
     @property
     def app(self) -> msal.PublicClientApplication:
@@ -257,7 +267,13 @@ class Authenticator:
                 elif self._enable_broker and broker_available():
                     kwargs["enable_broker_on_windows"] = True
             try:
-                self._app = msal.PublicClientApplication(self.client_id, **kwargs)
+                try:
+                    self._app = msal.PublicClientApplication(self.client_id, **kwargs)
+                except Exception as exc:
+                    if not kwargs.pop("enable_broker_on_windows", False):
+                        raise
+                    self._broker_failed(exc)
+                    self._app = msal.PublicClientApplication(self.client_id, **kwargs)
             except ValueError as exc:
                 raise SignInError(f"Cannot use the sign-in authority: {exc}",
                                   code="bad_authority") from None
@@ -390,14 +406,26 @@ class Authenticator:
             kwargs["login_hint"] = login_hint
         if auth_uri_callback is not None:
             kwargs["auth_uri_callback"] = auth_uri_callback
+        app = self.app  # may turn the broker off (it failed to start)
         if self._enable_broker and broker_available():
             kwargs["parent_window_handle"] = (
                 parent_window_handle if parent_window_handle is not None
                 else msal.PublicClientApplication.CONSOLE_WINDOW_HANDLE)
         with _network_errors("Browser sign-in"):  # the code is redeemed over the network
             try:
-                result = self.app.acquire_token_interactive(list(scopes or self.scopes),
-                                                            **kwargs)
+                try:
+                    result = app.acquire_token_interactive(list(scopes or self.scopes), **kwargs)
+                except (msal.BrowserInteractionTimeoutError, ValueError, OSError):
+                    raise
+                except Exception as exc:
+                    if "parent_window_handle" not in kwargs:
+                        raise
+                    # The broker (pymsalruntime, a native module) failed in a way msal does not
+                    # translate: sign in with the browser instead, saying so.
+                    self._broker_failed(exc)
+                    kwargs.pop("parent_window_handle")
+                    result = self.app.acquire_token_interactive(list(scopes or self.scopes),
+                                                                **kwargs)
             except msal.BrowserInteractionTimeoutError:
                 raise SignInError("The browser sign-in was not completed in time.",
                                   code="signin_timeout") from None
@@ -492,6 +520,11 @@ def _mute_msal_secret_logs() -> None:
     auth response. Those two loggers never pass anything below WARNING."""
     for name in ("msal.token_cache", "msal.oauth2cli.authcode"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _describe_broker_failure(exc: BaseException) -> str:
+    return (f"The Windows sign-in broker could not start ({_short(exc)}); signing in with the "
+            "browser instead. To always use the browser: federator signin --browser --no-broker.")
 
 
 def broker_available() -> bool:

@@ -178,3 +178,58 @@ def test_window_and_command_line_log_to_different_files(federator_home: Path) ->
     paths = resolve_paths(federator_home)
     assert paths.log_file != paths.cli_log_file
     assert paths.log_file.parent == paths.cli_log_file.parent
+
+
+# ---------------------------------------------------------------- the Windows sign-in broker
+
+
+def test_a_broker_that_fails_to_start_falls_back_to_the_browser_with_a_sentence(
+        sandbox: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The broker is native code (pymsalruntime) that can fail in ways msal does not translate;
+    emulated here by failing every call that would go through it (a parent window handle)."""
+    import re
+    import threading
+
+    import msal
+
+    import core.auth
+    from core.graph.client import make_session
+    from core.tenant import sandbox_authenticator
+
+    original = msal.PublicClientApplication.acquire_token_interactive
+
+    def broker_fails(self: object, scopes: list[str], **kwargs: object) -> object:
+        if "parent_window_handle" in kwargs:
+            raise RuntimeError("pymsalruntime: MSALRuntime failed to start (0x80070005)")
+        return original(self, scopes, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(msal.PublicClientApplication, "acquire_token_interactive", broker_fails)
+    monkeypatch.setattr(core.auth, "broker_available", lambda: True)
+    auth = sandbox_authenticator(sandbox)  # type: ignore[arg-type]
+    auth._enable_broker = True
+    browser = make_session(verify=str(sandbox.ca_bundle), trust_env=False)  # type: ignore[attr-defined]
+
+    def play_browser(auth_uri: str) -> None:
+        def run() -> None:
+            page = browser.get(auth_uri, timeout=10).text
+            action = re.search(r'action="([^"]+)"', page)
+            fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', page))
+            assert action is not None
+            browser.post(action.group(1).replace("&amp;", "&"), data=fields, timeout=10)
+        threading.Thread(target=run, daemon=True).start()
+
+    account = auth.sign_in_interactive(login_hint="ops@contoso.com",
+                                       auth_uri_callback=play_browser, timeout_s=20)
+    assert account.upn == "ops@contoso.com"
+    assert auth.broker_note is not None
+    assert "signing in with the browser instead" in auth.broker_note
+    assert "--no-broker" in auth.broker_note
+
+
+def test_signin_takes_no_broker_and_broker() -> None:
+    from core import cli
+
+    parser = cli.build_parser()
+    assert parser.parse_args(["signin", "--no-broker"]).broker is False
+    assert parser.parse_args(["signin", "--broker"]).broker is True
+    assert parser.parse_args(["signin"]).broker is None
