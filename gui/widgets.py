@@ -10,6 +10,7 @@ import contextlib
 import html
 import itertools
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
@@ -488,7 +489,9 @@ class DropZone(QFrame):
         self.style().polish(self)
         for url in event.mimeData().urls():
             if url.isLocalFile():
-                self.dropped.emit(url.toLocalFile())
+                # Qt gives C:/Users/...; shown to the admin and remembered as Windows writes
+                # paths (str(Path) uses the platform's separator).
+                self.dropped.emit(str(Path(url.toLocalFile())))
                 event.acceptProposedAction()
                 return
 

@@ -253,7 +253,7 @@ class MetadataView(StepView):
         path, _ = QFileDialog.getOpenFileName(self, "Open IdP metadata", start,
                                               "SAML metadata (*.xml);;All files (*)")
         if path:
-            self.open_source(path)
+            self.open_source(str(Path(path)))  # C:/... from Qt, shown as C:\... on Windows
 
     def choose_url(self) -> None:
         from PySide6.QtWidgets import QInputDialog
