@@ -233,3 +233,35 @@ def test_signin_takes_no_broker_and_broker() -> None:
     assert parser.parse_args(["signin", "--no-broker"]).broker is False
     assert parser.parse_args(["signin", "--broker"]).broker is True
     assert parser.parse_args(["signin"]).broker is None
+
+
+def test_closing_the_window_cancels_a_waiting_browser_sign_in(sandbox: object) -> None:
+    """The admin closes the window while the browser sign-in waits: the wait ends at once
+    instead of keeping a hidden process alive for the sign-in's 300 s timeout."""
+    import threading
+    import time
+
+    from core.auth import SignInError
+    from core.tenant import sandbox_authenticator
+
+    auth = sandbox_authenticator(sandbox)  # type: ignore[arg-type]
+    shown = threading.Event()
+    outcome: list[BaseException | object] = []
+
+    def sign_in() -> None:
+        try:
+            outcome.append(auth.sign_in_interactive(
+                login_hint="ops@contoso.com", auth_uri_callback=lambda _uri: shown.set(),
+                timeout_s=300))
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=sign_in, daemon=True)
+    worker.start()
+    assert shown.wait(10), "the sign-in never reached the browser step"
+    started = time.monotonic()
+    auth.cancel_interactive()
+    worker.join(10)
+    assert not worker.is_alive()
+    assert time.monotonic() - started < 5
+    assert isinstance(outcome[0], SignInError) and outcome[0].code == "signin_cancelled"
