@@ -33,7 +33,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is not None:
             return run(args)
         app_args = args
-    problem = None if app_args.self_test else display_problem()
+    problem = windows_problem() or (None if app_args.self_test else display_problem())
+    if problem and windowed:
+        _native_message_box(problem)
+        return 2
     if problem:
         # Qt would abort with a message about platform plugins; say what is wrong instead.
         sys.stderr.write(f"error: {problem}\n")
@@ -83,6 +86,41 @@ def show_notice(text: str) -> None:
 # Debian/Ubuntu packages (reference/feasibility.md §3).
 XCB_PACKAGES = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4",
                 "xcb-keysyms": "libxcb-keysyms1"}
+
+
+# Qt 6 uses the ICU library Windows ships from Windows 10 version 1903 (build 18362) and Windows
+# Server 2019 (build 17763) on (https://learn.microsoft.com/windows/win32/intl/international-
+# components-for-unicode--icu-); Qt 6's supported platforms start there too
+# (https://doc.qt.io/qt-6/supported-platforms.html). Windows Server 2016 (build 14393) has no
+# system ICU, and the app would fail to start with a missing-DLL error.
+MIN_WINDOWS_BUILD = 18362
+MIN_WINDOWS_SERVER_BUILD = 17763
+
+
+def unsupported_windows(build: int, *, server: bool) -> str | None:
+    """Why this Windows cannot run Federator, or None (``build``: the OS build number)."""
+    if build >= (MIN_WINDOWS_SERVER_BUILD if server else MIN_WINDOWS_BUILD):
+        return None
+    return (f"Federator needs Windows 10 version 1903 or later, Windows 11, or Windows Server "
+            f"2019 or later (this is build {build}): the Qt toolkit it uses needs the ICU "
+            "library those versions include.")
+
+
+def windows_problem() -> str | None:
+    """:func:`unsupported_windows` for this machine; None elsewhere."""
+    if sys.platform != "win32":
+        return None
+    version = sys.getwindowsversion()
+    return unsupported_windows(version.build, server=version.product_type != 1)
+
+
+def _native_message_box(text: str) -> None:
+    """A message box without Qt (which may be what cannot load): user32's MessageBoxW."""
+    import ctypes
+
+    windll = getattr(ctypes, "windll", None)
+    if windll is not None:
+        windll.user32.MessageBoxW(None, text, "Federator", 0x10)  # MB_ICONERROR
 
 
 def _console_help() -> str:

@@ -265,3 +265,23 @@ def test_closing_the_window_cancels_a_waiting_browser_sign_in(sandbox: object) -
     assert not worker.is_alive()
     assert time.monotonic() - started < 5
     assert isinstance(outcome[0], SignInError) and outcome[0].code == "signin_cancelled"
+
+
+# ---------------------------------------------------------------- supported Windows versions
+
+
+@pytest.mark.parametrize(("build", "server", "supported"), [
+    (14393, True, False),    # Windows Server 2016: no system ICU
+    (17763, True, True),     # Windows Server 2019
+    (17763, False, False),   # Windows 10 1809
+    (18362, False, True),    # Windows 10 1903
+    (22631, False, True),    # Windows 11 23H2
+])
+def test_the_app_says_which_windows_it_needs(build: int, server: bool, supported: bool) -> None:
+    from gui.launch import unsupported_windows
+
+    problem = unsupported_windows(build, server=server)
+    assert (problem is None) == supported
+    if problem:
+        assert "Windows 10 version 1903" in problem and "Server 2019" in problem
+        assert str(build) in problem
