@@ -285,3 +285,46 @@ def test_the_app_says_which_windows_it_needs(build: int, server: bool, supported
     if problem:
         assert "Windows 10 version 1903" in problem and "Server 2019" in problem
         assert str(build) in problem
+
+
+# ---------------------------------------------------------------- the enterprise network
+
+
+@pytest.fixture
+def enterprise_ca_in_system_store(sandbox: object, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A CA that only the operating system's store trusts (as a TLS-inspecting proxy's CA, which
+    Group Policy deploys to Windows, and which certifi's bundle lacks). On Linux the system store
+    is OpenSSL's default verify paths, which SSL_CERT_FILE replaces. The sandbox's own CA plays
+    that CA; its URL is what the enterprise proxy would present."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "HTTPS_PROXY", "https_proxy",
+                 "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", str(sandbox.ca_bundle))  # type: ignore[attr-defined]
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    return f"{sandbox.login_url}/{sandbox.tenant_id}/v2.0/.well-known/openid-configuration"  # type: ignore[attr-defined]
+
+
+def test_https_to_real_services_trusts_the_system_certificate_store(
+        enterprise_ca_in_system_store: str) -> None:
+    import certifi
+    import requests
+
+    from core.graph.client import make_session
+
+    url = enterprise_ca_in_system_store
+    with pytest.raises(requests.exceptions.SSLError):  # certifi alone: the failure admins saw
+        requests.get(url, verify=certifi.where(), timeout=10)
+    with make_session() as session:  # what Graph, msal and metadata downloads use
+        assert session.get(url, timeout=10).status_code == 200
+
+
+def test_metadata_urls_are_fetched_with_the_system_certificate_store(
+        enterprise_ca_in_system_store: str, sandbox: object) -> None:
+    from core.errors import FederatorError
+    from core.metadata import read_metadata
+
+    # The sandbox serves no metadata at this address: any answer but a TLS failure proves trust.
+    url = enterprise_ca_in_system_store.replace("/.well-known/openid-configuration", "")
+    with pytest.raises(FederatorError) as info:
+        read_metadata(url)
+    assert "TLS certificate could not be verified" not in info.value.message
