@@ -489,3 +489,13 @@ def test_newer_msi_replaces_the_older_install(tmp_path: Path,
     assert "250.0.2" in listing and "250.0.1" not in listing  # one product, the newer one
     _msiexec(wine_prefix, "/x", str(new), "/qn")
     assert _shortcuts(prefix) == []
+
+
+def test_the_unused_software_opengl_is_left_out_of_the_windows_bundle() -> None:
+    import trim
+
+    dropped: dict[str, tuple[int, int]] = {}
+    toc = [("PySide6\\opengl32sw.dll", "C:\\x\\opengl32sw.dll", "BINARY"),
+           ("PySide6\\Qt6Widgets.dll", "C:\\x\\Qt6Widgets.dll", "BINARY")]
+    assert [e[0] for e in trim.trimmed(toc, dropped)] == ["PySide6\\Qt6Widgets.dll"]
+    assert dropped["software opengl"][0] == 1

@@ -328,3 +328,29 @@ def test_metadata_urls_are_fetched_with_the_system_certificate_store(
     with pytest.raises(FederatorError) as info:
         read_metadata(url)
     assert "TLS certificate could not be verified" not in info.value.message
+
+
+# ---------------------------------------------------------------- settings.json held open
+
+
+def test_saving_settings_waits_for_a_moment_when_windows_refuses_the_replace(
+        federator_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows refuses to replace a file another process has open (the window reading
+    settings.json while the command line saves it; an antivirus scan): a moment later it works."""
+    from core.config import TenantConfig, load_tenant_config, save_tenant_config
+    from core.paths import resolve_paths
+
+    real_replace = Path.replace
+    refusals = [PermissionError(13, "Access is denied")] * 3
+
+    def busy_then_free(self: Path, target: Path) -> Path:
+        if refusals:
+            raise refusals.pop()
+        return real_replace(self, target)
+
+    monkeypatch.setattr(Path, "replace", busy_then_free)
+    paths = resolve_paths(federator_home)
+    save_tenant_config(paths, TenantConfig(client_id="11111111-2222-3333-4444-555555555555",
+                                           tenant="contoso.com"))
+    assert not refusals
+    assert load_tenant_config(paths).tenant == "contoso.com"
