@@ -354,3 +354,43 @@ def test_saving_settings_waits_for_a_moment_when_windows_refuses_the_replace(
                                            tenant="contoso.com"))
     assert not refusals
     assert load_tenant_config(paths).tenant == "contoso.com"
+
+
+# ---------------------------------------------------------------- a closed pipe, Windows style
+
+
+class _ClosedWindowsPipe:
+    """stdout whose reader went away, as Windows reports it: EINVAL, not EPIPE."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+
+    def write(self, text: str) -> int:
+        raise OSError(22, "Invalid argument")
+
+    def flush(self) -> None:
+        pass
+
+    def fileno(self) -> int:
+        return self._fd
+
+
+def test_a_pipe_closed_on_windows_is_quiet_not_an_unexpected_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    from core.cli import main
+
+    fd = os.open(tmp_path / "stdout", os.O_WRONLY | os.O_CREAT)
+    try:
+        with capsys.disabled():
+            err = io.StringIO()
+            monkeypatch.setattr(sys, "stdout", _ClosedWindowsPipe(fd))
+            monkeypatch.setattr(sys, "stderr", err)
+            code = main(["inspect", str(tmp_path / "missing.xml"), "--json"])
+            monkeypatch.undo()
+    finally:
+        os.close(fd)
+    assert code == 1
+    assert "unexpected" not in err.getvalue()
