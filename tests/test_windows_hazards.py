@@ -394,3 +394,30 @@ def test_a_pipe_closed_on_windows_is_quiet_not_an_unexpected_error(
         os.close(fd)
     assert code == 1
     assert "unexpected" not in err.getvalue()
+
+
+# ---------------------------------------------------------------- High Contrast
+
+
+def test_high_contrast_mode_keeps_the_systems_colours(qapp: object,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication
+
+    from gui import theme
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.setPalette(QPalette())  # the platform theme's colours
+    system_window = app.palette().color(QPalette.ColorRole.Window).name()
+    theme.apply_theme(app)
+    assert app.palette().color(QPalette.ColorRole.Window).name() != system_window
+    assert app.styleSheet()
+    monkeypatch.setattr(theme, "high_contrast", lambda: True)  # what Windows reports
+    try:
+        theme.apply_theme(app)
+        assert app.styleSheet() == ""
+        assert app.palette().color(QPalette.ColorRole.Window).name() == system_window
+    finally:
+        monkeypatch.undo()
+        theme.apply_theme(app)
