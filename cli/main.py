@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the subcommand in ``args``; every error becomes a readable line and an exit code."""
     ctx = make_context(args)
     try:
-        setup_logging(ctx.paths.log_file, verbose=ctx.verbose)
+        setup_logging(ctx.paths.cli_log_file, verbose=ctx.verbose)
     except OSError:
         setup_logging(None, verbose=ctx.verbose)
     as_json = bool(getattr(args, "json", False))
@@ -91,7 +91,7 @@ def _run_handler(args: argparse.Namespace, ctx: Context, *, as_json: bool) -> in
         raise
     except Exception as exc:  # the last net: a readable line, details in the log
         log.exception("unexpected error")
-        ctx.error(f"unexpected {type(exc).__name__}; details are in {ctx.paths.log_file}")
+        ctx.error(f"unexpected {type(exc).__name__}; details are in {ctx.paths.cli_log_file}")
         return EXIT_FAILED
 
 

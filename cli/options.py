@@ -36,11 +36,21 @@ _APP_SWITCHES = {"-v": "verbose", "--verbose": "verbose", "--sandbox": "sandbox"
 
 def _app_defaults() -> argparse.Namespace:
     return argparse.Namespace(home=None, verbose=False, sandbox=False, sandbox_user=None,
-                              self_test=False, command=None)
+                              self_test=False, command=None, open_path=None)
+
+
+def looks_like_a_file(arg: str) -> bool:
+    """Whether a lone argument is a file to open rather than a command: Explorer passes the full
+    path of a file dropped on the app or opened with it ("Open with"), and no command name holds a
+    dot or a path separator (``federator C:\\idp.xml``, ``federator ./idp.xml``)."""
+    return not arg.startswith("-") and any(c in arg for c in "./\\")
 
 
 def parse_app_options(argv: list[str]) -> argparse.Namespace | None:
     """The options for opening the desktop app, or None when ``argv`` asks for the CLI.
+
+    A lone file path (see :func:`looks_like_a_file`) opens the app with that metadata file
+    (``open_path``).
 
     Anything that is not a global option (a subcommand, ``--help``, ``--version``, a typo) goes to
     the full parser, which knows every command and prints the right message.
@@ -60,7 +70,10 @@ def parse_app_options(argv: list[str]) -> argparse.Namespace | None:
         args, rest = parser.parse_known_args(argv)
     except SystemExit:
         return None
-    if rest:
+    args.open_path = None
+    if len(rest) == 1 and looks_like_a_file(rest[0]):
+        args.open_path = rest[0]  # opened in the Metadata step
+    elif rest:
         return None
     args.command = None
     return args

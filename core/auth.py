@@ -238,6 +238,18 @@ class Authenticator:
         self._instance_discovery = instance_discovery
         self._app: msal.PublicClientApplication | None = None
         self._lock = threading.Lock()
+        # Why the Windows broker is not used although enabled (it failed to start): a sentence
+        # for the admin, or None.
+        self.broker_note: str | None = None
+        self._cancelled = threading.Event()
+        self._pending_auth_uri: str | None = None
+
+    def _broker_failed(self, exc: BaseException) -> None:
+        """Stop using the broker in this process, and say why (logged, and ``broker_note``)."""
+        self._enable_broker = False
+        self._app = None
+        self.broker_note = _describe_broker_failure(exc)
+        log.warning("%s", self.broker_note)
 
     @property
     def app(self) -> msal.PublicClientApplication:
@@ -257,7 +269,13 @@ class Authenticator:
                 elif self._enable_broker and broker_available():
                     kwargs["enable_broker_on_windows"] = True
             try:
-                self._app = msal.PublicClientApplication(self.client_id, **kwargs)
+                try:
+                    self._app = msal.PublicClientApplication(self.client_id, **kwargs)
+                except Exception as exc:
+                    if not kwargs.pop("enable_broker_on_windows", False):
+                        raise
+                    self._broker_failed(exc)
+                    self._app = msal.PublicClientApplication(self.client_id, **kwargs)
             except ValueError as exc:
                 raise SignInError(f"Cannot use the sign-in authority: {exc}",
                                   code="bad_authority") from None
@@ -393,16 +411,40 @@ class Authenticator:
         kwargs: dict[str, Any] = {"prompt": msal.Prompt.SELECT_ACCOUNT, "timeout": timeout_s}
         if login_hint:
             kwargs["login_hint"] = login_hint
-        if auth_uri_callback is not None:
-            kwargs["auth_uri_callback"] = auth_uri_callback
+        self._cancelled.clear()
+
+        def show(auth_uri: str) -> None:
+            # The sign-in URL names the loopback address msal listens on and the state it
+            # expects: what :meth:`cancel_interactive` answers to end the wait.
+            self._pending_auth_uri = auth_uri
+            if auth_uri_callback is not None:
+                auth_uri_callback(auth_uri)
+            else:
+                import webbrowser
+
+                webbrowser.open(auth_uri)
+
+        kwargs["auth_uri_callback"] = show
+        app = self.app  # may turn the broker off (it failed to start)
         if self._enable_broker and broker_available():
             kwargs["parent_window_handle"] = (
                 parent_window_handle if parent_window_handle is not None
                 else msal.PublicClientApplication.CONSOLE_WINDOW_HANDLE)
         with _network_errors("Browser sign-in"):  # the code is redeemed over the network
             try:
-                result = self.app.acquire_token_interactive(list(scopes or self.scopes),
-                                                            **kwargs)
+                try:
+                    result = app.acquire_token_interactive(list(scopes or self.scopes), **kwargs)
+                except (msal.BrowserInteractionTimeoutError, ValueError, OSError):
+                    raise
+                except Exception as exc:
+                    if "parent_window_handle" not in kwargs:
+                        raise
+                    # The broker (pymsalruntime, a native module) failed in a way msal does not
+                    # translate: sign in with the browser instead, saying so.
+                    self._broker_failed(exc)
+                    kwargs.pop("parent_window_handle")
+                    result = self.app.acquire_token_interactive(list(scopes or self.scopes),
+                                                                **kwargs)
             except msal.BrowserInteractionTimeoutError:
                 raise SignInError("The browser sign-in was not completed in time.",
                                   code="signin_timeout") from None
@@ -415,7 +457,37 @@ class Authenticator:
                                   f"{_short(exc)}", code="redirect_uri_missing",
                                   remedy="Add the redirect URIs listed in the README "
                                          "('Signing in to your tenant').") from None
+            finally:
+                self._pending_auth_uri = None
+        if self._cancelled.is_set():
+            raise SignInError("The sign-in was cancelled.", code="signin_cancelled")
         return self._finish(result)
+
+    def cancel_interactive(self) -> None:
+        """End a browser sign-in that is waiting in another thread (the window is closing).
+
+        msal waits up to the timeout for the browser to come back to its loopback listener,
+        and has no cancel call; so this comes back in the browser's place with an OAuth error
+        response (RFC 6749 section 4.1.2.1, ``access_denied``) carrying the expected state."""
+        self._cancelled.set()
+        uri = self._pending_auth_uri
+        if not uri:
+            return
+        from urllib.parse import parse_qs, urlencode, urlsplit
+        from urllib.request import ProxyHandler, build_opener
+
+        query = parse_qs(urlsplit(uri).query)
+        redirect = (query.get("redirect_uri") or [""])[0]
+        target = urlsplit(redirect)
+        if target.scheme != "http" or target.hostname not in ("localhost", "127.0.0.1"):
+            return  # only ever msal's own loopback listener
+        answer = urlencode({"error": "access_denied", "error_description": "cancelled",
+                            "state": (query.get("state") or [""])[0]})
+        with contextlib.suppress(OSError):
+            # Posted, as the browser would (msal asks for response_mode=form_post and refuses
+            # a response in the query); no proxy: the listener is on this machine.
+            build_opener(ProxyHandler({})).open(redirect, data=answer.encode("ascii"),
+                                                timeout=5).close()
 
     def start_device_flow(self, scopes: Sequence[str] | None = None) -> DeviceCodeFlow:
         """Ask Entra for a device code; show ``message`` and call :meth:`complete_device_flow`."""
@@ -497,6 +569,11 @@ def _mute_msal_secret_logs() -> None:
     auth response. Those two loggers never pass anything below WARNING."""
     for name in ("msal.token_cache", "msal.oauth2cli.authcode"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _describe_broker_failure(exc: BaseException) -> str:
+    return (f"The Windows sign-in broker could not start ({_short(exc)}); signing in with the "
+            "browser instead. To always use the browser: federator signin --browser --no-broker.")
 
 
 def broker_available() -> bool:

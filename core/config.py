@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import FederatorError
-from core.paths import Paths
+from core.paths import Paths, replace_file
 
 SECTION = "tenant"
 # Microsoft Graph Command Line Tools (Graph PowerShell's default public client, reference §7.8):
@@ -116,7 +116,7 @@ def save_tenant_config(paths: Paths, config: TenantConfig) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(settings, handle, indent=2)
             handle.write("\n")
-        Path(tmp).replace(path)
+        replace_file(Path(tmp), path)  # retried while Windows refuses (file in use)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):

@@ -10,6 +10,7 @@ import logging
 import logging.handlers
 import os
 import re
+import time
 from pathlib import Path
 from typing import IO, Any
 
@@ -67,10 +68,36 @@ def open_private(path: Path, mode: str = "a") -> IO[str]:
 
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A RotatingFileHandler whose files (the current one and each rotated one, which keeps the
-    mode when renamed) are created owner-only."""
+    mode when renamed) are created owner-only, and which keeps logging when it cannot rotate.
+
+    On Windows a file that another process has open cannot be renamed or deleted (ERROR_SHARING_
+    VIOLATION, https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499-): with
+    the window and a command line running at once (two CLI runs share a file too), the stock
+    handler failed every rotation and printed a "--- Logging error ---" traceback for every line
+    after the first megabyte. This one keeps appending to the current file and tries the rotation
+    again a minute later."""
+
+    RETRY_ROTATION_AFTER_S = 60.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._rotation_blocked_until = 0.0
 
     def _open(self) -> Any:
         return open_private(Path(self.baseFilename), self.mode)
+
+    def shouldRollover(self, record: logging.LogRecord) -> int:
+        if time.monotonic() < self._rotation_blocked_until:
+            return False
+        return bool(super().shouldRollover(record))
+
+    def doRollover(self) -> None:
+        try:
+            super().doRollover()
+        except OSError:
+            self._rotation_blocked_until = time.monotonic() + self.RETRY_ROTATION_AFTER_S
+            if self.stream is None:
+                self.stream = self._open()
 
 
 def setup_logging(log_file: Path | None, *, verbose: bool = False) -> None:

@@ -64,7 +64,14 @@ class Paths:
 
     @property
     def log_file(self) -> Path:
+        """The desktop app's log."""
         return self.logs / "federator.log"
+
+    @property
+    def cli_log_file(self) -> Path:
+        """The command line's log: apart from the window's, so that running both at once does
+        not leave two processes holding one file (which Windows then cannot rotate)."""
+        return self.logs / "federator-cli.log"
 
     @property
     def journal_dir(self) -> Path:
@@ -112,3 +119,23 @@ def resolve_paths(home: str | os.PathLike[str] | None = None) -> Paths:
         logs=Path(dirs.user_log_dir),
         cache=Path(dirs.user_cache_dir),
     )
+
+
+def replace_file(source: Path, target: Path, *, attempts: int = 20, pause_s: float = 0.05) -> None:
+    """``source.replace(target)``, retried for about a second while Windows refuses it.
+
+    On Windows the rename fails with "access denied" while another process has ``target`` open
+    without delete sharing: the other face of Federator reading settings.json, an antivirus
+    scanner or a backup agent, each for a moment (https://learn.microsoft.com/windows/win32/api/
+    winbase/nf-winbase-movefileexw). Only PermissionError is retried; anything else, and the last
+    refusal, is raised."""
+    import time
+
+    for attempt in range(attempts):
+        try:
+            source.replace(target)
+            return
+        except PermissionError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(pause_s)

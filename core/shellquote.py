@@ -90,5 +90,14 @@ def quote_for_shell(arg: str, shell: Shell | None = None) -> str:
 
 def command_line(args: Iterable[str], shell: Shell | None = None) -> str:
     """A command line from its arguments, each quoted for ``shell`` (``federator restore ID
-    --confirm DOMAIN``). Options and words that need no quotes stay bare."""
-    return " ".join(quote_for_shell(a, shell) for a in args)
+    --confirm DOMAIN``). Options and words that need no quotes stay bare.
+
+    In PowerShell a quoted first word is a string, not a command: it gets the call operator
+    (``& 'C:\\Program Files\\Federator\\federator.exe' history``; about_Operators, "Call
+    operator &", https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about/about_operators).
+    """
+    shell = shell or default_shell()
+    words = [quote_for_shell(a, shell) for a in args]
+    if shell == "powershell" and words and words[0][:1] in ("'", "("):
+        words[0] = "& " + words[0]
+    return " ".join(words)

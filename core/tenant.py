@@ -221,7 +221,9 @@ def build_authenticator(paths: Paths, config: TenantConfig, *,
         extra = {"instance_discovery": False, "enable_broker": False,
                  "http_client": make_session(**_tls(config)) if config.ca_bundle else None}
     else:
-        extra = {"enable_broker": config.use_broker}
+        # msal's own session would trust certifi only; this one trusts the system store too
+        # (a TLS-inspecting proxy's CA), and honours the system proxy (core.trust).
+        extra = {"enable_broker": config.use_broker, "http_client": make_session()}
     auth = Authenticator(config.client_id or "", scopes=scopes,
                          authority=cloud.authority(config.tenant), token_cache=cache, **extra,
                          **extra_kw)

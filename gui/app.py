@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -110,8 +111,11 @@ def run_gui(args: argparse.Namespace) -> int:
     # imports behind it) would be ~3 ms of startup for nothing the window uses.
     from core.paths import resolve_paths
 
-    if (args.self_test and sys.platform.startswith("linux")
-            and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))):
+    open_path = getattr(args, "open_path", None)  # a metadata file dropped on the app, etc.
+    if args.self_test and (open_path or (
+            sys.platform.startswith("linux")
+            and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")))):
+        # ``--self-test PATH`` proves the file argument works, without a window on screen.
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     paths = resolve_paths(args.home)
 
@@ -145,8 +149,18 @@ def run_gui(args: argparse.Namespace) -> int:
 
     window.first_painted.connect(lambda: QTimer.singleShot(0, after_paint))
     QTimer.singleShot(5_000, gc.enable)
+    opening = None
+    if open_path:
+        # In the Metadata step, where a dropped file goes (the window starts there); an absolute
+        # path so that the recent-files list and messages name the file the admin chose.
+        opening = window.metadata_view.open_source(str(Path(open_path).absolute()))
     if args.self_test:
-        outcome = {"painted": False}
+        outcome = {"painted": False, "done": False}
+
+        def finish(line: str, code: int) -> None:
+            outcome["done"] = True
+            print(line)
+            app.exit(code)
 
         def painted() -> None:
             outcome["painted"] = True
@@ -154,11 +168,26 @@ def run_gui(args: argparse.Namespace) -> int:
                   f"{(time.perf_counter() - _startup_t0()) * 1000:.0f} ms")
             if os.environ.get("FEDERATOR_PAINT_STAMP"):  # bench/startup_bench.py reads it
                 print(f"paint-epoch {time.time():.6f}")
-            app.quit()
+            if opening is None:
+                app.quit()
+            elif opening.done:
+                opened()
+
+        def opened() -> None:
+            if outcome["done"] or not outcome["painted"]:
+                return
+            if opening is not None and opening.error is not None:
+                finish(f"self-test failed: could not open {open_path}: {opening.error}", 1)
+            elif window.state.metadata is not None:
+                finish(f"self-test ok: opened {window.state.metadata.entity_id}", 0)
+
+        if opening is not None:
+            opening.finished.connect(opened)
 
         def gave_up() -> None:
-            if not outcome["painted"]:
-                print("self-test failed: the main window was not painted within 20 s")
+            if not outcome["done"] and not (outcome["painted"] and opening is None):
+                print("self-test failed: the main window was not painted (or the file not "
+                      "opened) within 20 s")
                 app.exit(1)
 
         window.first_painted.connect(painted)

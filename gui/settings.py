@@ -89,12 +89,14 @@ def save(paths: Paths, settings: GuiSettings) -> None:
     import os
     import tempfile
 
+    from core.paths import replace_file
+
     target = settings_path(paths)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".gui-", suffix=".json", dir=target.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(settings.as_dict(), handle, indent=2)
-        Path(tmp).replace(target)
+        replace_file(Path(tmp), target)  # retried while Windows refuses (file in use)
     except OSError as exc:
         log.warning("could not save %s: %s", target, exc)

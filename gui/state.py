@@ -86,6 +86,7 @@ class AppState(QObject):
         self._changes = 0  # running writes: the window must not close under one
         self._control: TaskControl | None = None
         self._parent_window: int | None = None  # the window's handle, for the sign-in broker
+        self._interactive_auth: Any = None  # the Authenticator of a browser sign-in under way
         # The last apply, ready to run again replacing the configuration if the admin chooses.
         self._replace_retry: Callable[[], Task | None] | None = None
         # The change History should show selected when it next fills its table (a button on a
@@ -215,7 +216,11 @@ class AppState(QObject):
 
                 auth, _protection = build_authenticator(self.paths,
                                                         load_tenant_config(self.paths))
-                auth.sign_in_interactive(parent_window_handle=parent_window)
+                self._interactive_auth = auth  # shutdown() cancels a sign-in still waiting
+                try:
+                    auth.sign_in_interactive(parent_window_handle=parent_window)
+                finally:
+                    self._interactive_auth = None
                 session = open_session(options)
             try:
                 # Best effort: a role that cannot read the tenant still sees who is signed in.
@@ -306,7 +311,12 @@ class AppState(QObject):
     def shutdown(self, *, wait_ms: int = 1_000) -> None:
         """Stop the session (and the sandbox). The window calls this only when no change is
         running (it waits for ``changes_finished``), so what may still run is a read, whose
-        answer nobody will see: it gets ``wait_ms`` to end, then is abandoned."""
+        answer nobody will see: it gets ``wait_ms`` to end, then is abandoned. A browser
+        sign-in still waiting is cancelled first (it would keep the process alive, windowless,
+        until its 5-minute timeout)."""
+        auth = self._interactive_auth
+        if auth is not None:
+            auth.cancel_interactive()
         self.runner.wait_idle(wait_ms)
         session, self.session = self.session, None
         if session is not None:

@@ -186,9 +186,40 @@ QPlainTextEdit#code, QTextEdit#code { font-family: "Cascadia Mono", "Consolas", 
 """
 
 
+def high_contrast() -> bool:
+    """Whether Windows' High Contrast mode (a contrast theme) is on: the admin's own colours
+    must then win over ours (SPI_GETHIGHCONTRAST, HCF_HIGHCONTRASTON:
+    https://learn.microsoft.com/windows/win32/api/winuser/ns-winuser-highcontrastw). Read with
+    ctypes, not Qt's contrastPreference(), whose enum would build the whole ``Qt`` namespace
+    before the first paint."""
+    if sys.platform != "win32":
+        return False
+    import ctypes
+    from ctypes import wintypes
+
+    class HighContrast(ctypes.Structure):
+        _fields_ = [("cbSize", wintypes.UINT), ("dwFlags", wintypes.DWORD),
+                    ("lpszDefaultScheme", wintypes.LPWSTR)]
+
+    info = HighContrast()
+    info.cbSize = ctypes.sizeof(HighContrast)
+    spi_gethighcontrast, hcf_highcontraston = 0x0042, 0x00000001
+    if not ctypes.windll.user32.SystemParametersInfoW(spi_gethighcontrast, info.cbSize,
+                                                      ctypes.byref(info), 0):
+        return False
+    return bool(info.dwFlags & hcf_highcontraston)
+
+
 def apply_theme(app: QApplication) -> None:
     """The palette and style sheet of the current scheme (the style, Fusion, is chosen when the
-    application is created: see ``gui.app.create_app``); call again on a change."""
+    application is created: see ``gui.app.create_app``); call again on a change. In High
+    Contrast mode the system's palette (the contrast theme's colours) and no style sheet."""
+    if high_contrast():
+        app.setProperty("federator_themed_palette", False)
+        app.setPalette(QPalette())  # an empty palette: the platform theme's colours
+        app.setStyleSheet("")
+        icon.cache_clear()
+        return
     dark = is_dark()
     app.setProperty("federator_themed_palette", True)
     app.setPalette(_dark_palette() if dark else _light_palette())

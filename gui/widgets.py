@@ -10,6 +10,7 @@ import contextlib
 import html
 import itertools
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6 import QtCore
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import FederatorError
+from core.progname import runnable
 from core.textsafe import elide_middle
 from gui import theme
 
@@ -336,10 +338,11 @@ def describe_error(error: BaseException) -> tuple[str, str]:
     if isinstance(error, FederatorError):
         from core.window_text import for_window
 
-        # Core words its advice for the command line; the window says where it does the same.
-        message = for_window(error.message)
+        # Core words its advice for the command line; the window says where it does the same,
+        # and any command left is named as this machine's shell finds it (core.progname).
+        message = runnable(for_window(error.message))
         if error.remedy:
-            message += f"\n{for_window(error.remedy)}"
+            message += f"\n{runnable(for_window(error.remedy))}"
         details = [f"code: {error.code}"]
         # HTTP status, Graph code, request-id and date are what Microsoft support asks for.
         for key, value in error.details.items():
@@ -510,7 +513,9 @@ class DropZone(QFrame):
         self.style().polish(self)
         for url in event.mimeData().urls():
             if url.isLocalFile():
-                self.dropped.emit(url.toLocalFile())
+                # Qt gives C:/Users/...; shown to the admin and remembered as Windows writes
+                # paths (str(Path) uses the platform's separator).
+                self.dropped.emit(str(Path(url.toLocalFile())))
                 event.acceptProposedAction()
                 return
 

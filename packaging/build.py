@@ -41,8 +41,10 @@ from version_info import project_version  # noqa: E402
 
 IS_WINDOWS = sys.platform == "win32"
 EXE_SUFFIX = ".exe" if IS_WINDOWS else ""
-GUI_EXE = f"Federator{EXE_SUFFIX}"
-CLI_EXE = f"federator-cli{EXE_SUFFIX}"
+# The names are decided in core/progname.py (why: the console program is what every printed
+# command names; the windowed one cannot be Federator.exe beside it, Windows names ignore case).
+GUI_EXE = f"federatorw{EXE_SUFFIX}"
+CLI_EXE = f"federator{EXE_SUFFIX}"
 SVG = ROOT / "resources" / "icons" / "federator.svg"
 LOCK = HERE / "requirements-lock.txt"
 ICO = ROOT / "resources" / "icons" / "federator.ico"
@@ -167,7 +169,7 @@ def write_files_fragment(onedir: Path, out: Path, relative_to: Path | None = Non
                              f"Source={quoteattr(source(entry))} KeyPath=\"yes\"/>")
                 lines.append(f"{pad}</Component>")
 
-    lines.append('    <DirectoryRef Id="INSTALLDIR">')
+    lines.append('    <DirectoryRef Id="APPLICATIONFOLDER">')
     walk(onedir, 3)
     lines.append("    </DirectoryRef>")
     lines.append('    <ComponentGroup Id="AppFiles">')
@@ -211,13 +213,19 @@ def build_msi(onedir: Path, out_dir: Path, work: Path, version: str | None = Non
     if base is not None:
         for key in ("SourceDir", "IconFile"):
             defines[key] = os.path.relpath(defines[key], base)
-    sources = [str(HERE / "federator.wxs"), str(fragment)]
+    # What only WiX 3 compiles (PATH entry, closing the running app, the dialogs):
+    # federator_wixl.wxs is an empty stand-in for the Linux test MSI.
+    extras = HERE / ("federator_wix3.wxs" if IS_WINDOWS else "federator_wixl.wxs")
+    sources = [str(HERE / "federator.wxs"), str(fragment), str(extras)]
     if IS_WINDOWS:
         candle, light = _find_wix3_tool("candle"), _find_wix3_tool("light")
-        _run([candle, "-nologo", "-arch", "x64", "-out", str(work) + os.sep,
+        defines["LicenseRtf"] = str(HERE / "license.rtf")
+        extensions = ["-ext", "WixUIExtension", "-ext", "WixUtilExtension"]
+        _run([candle, "-nologo", "-arch", "x64", *extensions, "-out", str(work) + os.sep,
               *[f"-d{k}={v}" for k, v in defines.items()], *sources])
         objects = [str(work / (Path(s).stem + ".wixobj")) for s in sources]
-        _run([light, "-nologo", "-spdb", "-out", str(msi), *objects])
+        _run([light, "-nologo", "-spdb", *extensions, "-cultures:en-us", "-out", str(msi),
+              *objects])
     else:
         wixl = shutil.which("wixl")
         if wixl is None:

@@ -1,9 +1,9 @@
 """The frozen app's entry script: ``gui.launch.main`` plus a self-test report for windowed exes.
 
-Why it exists: PyInstaller's windowed ``Federator.exe`` has no console, so on Windows anything the
+Why it exists: PyInstaller's windowed ``federatorw.exe`` has no console, so on Windows anything the
 app prints (including ``--self-test``'s "self-test ok: ..." line) goes nowhere. When
 ``FEDERATOR_SELFTEST_OUT`` names a file, stdout is also appended to it, so CI and support can read
-the result of ``Federator.exe --self-test`` from the file as well as from the exit code. Only in a
+the result of ``federatorw.exe --self-test`` from the file as well as from the exit code. Only in a
 ``--self-test`` run (``core.testhooks`` decides): otherwise the variable is ignored.
 """
 
@@ -49,9 +49,19 @@ def main() -> int:
     if target:
         copy = open(target, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (lives until exit)
         sys.stdout = _Tee(sys.stdout, copy)
-    from gui.launch import main as launch_main
+    try:
+        from gui.launch import main as launch_main
 
-    code = launch_main()
+        code = launch_main()
+    except BaseException:
+        if not target:
+            raise  # a person started it: the crash dialog (or PyInstaller's box) says what failed
+        # A self-test run (CI, support) fails fast with the traceback in its report: the error
+        # box a windowed exe would show waits for a click, so `Start-Process -Wait` would hang.
+        import traceback
+
+        sys.stdout.write("self-test failed: " + traceback.format_exc())
+        code = 70
     if sys.stdout is not None:
         sys.stdout.flush()
     return code

@@ -25,12 +25,28 @@ def write_sample(out: Path, entity_id: str = ENTITY_ID) -> Path:
     return out
 
 
+def write_signed_sample(out: Path, entity_id: str = ENTITY_ID) -> Path:
+    """The same IdP, signed the way AD FS signs its metadata (enveloped RSA-SHA256 signature over
+    the EntityDescriptor, the signing certificate embedded): proves signxml works frozen."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from core.idp_sample import NAMEID_EMAIL, build_idp_metadata, jumpcloud_certificate
+
+    issued = jumpcloud_certificate("packaging-smoke")
+    sso = "https://sso.packaging-smoke.example/saml2"
+    out.write_bytes(build_idp_metadata(entity_id, sso_post=sso, sso_redirect=sso,
+                                       slo_redirect=sso, signing_certs=[issued.der],
+                                       name_id_formats=[NAMEID_EMAIL], sign_with=issued))
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--entity-id", default=ENTITY_ID)
+    parser.add_argument("--signed", action="store_true", help="sign it (like AD FS)")
     args = parser.parse_args()
-    print(write_sample(args.out, args.entity_id))
+    print((write_signed_sample if args.signed else write_sample)(args.out, args.entity_id))
     return 0
 
 

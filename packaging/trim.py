@@ -67,12 +67,13 @@ DROP_RULES = {
     # Libraries only those plugins load. Linux 2 files 0.5 MB.
     "embedded-linux libraries": rf"{_QT}lib{_SEP}libQt6(?:EglFSDeviceIntegration|"
                                 r"EglFsKmsSupport|EglFsKmsGbmSupport)\.so",
+    # Qt's software OpenGL (Mesa llvmpipe; Windows, 20.6 MB, the biggest single file). Qt loads
+    # it only for OpenGL rendering (Qt Quick, QOpenGLWidget) on a machine without a usable GPU
+    # driver (https://doc.qt.io/qt-6/windows-graphics.html); Federator is Qt Widgets only, drawn
+    # by the raster engine, which needs no OpenGL, also in GPU-less VMs and RDP sessions.
+    "software opengl": rf"{_QT}(?:bin{_SEP})?opengl32sw\.dll$",
 }
 # Deliberately KEPT:
-# - opengl32sw.dll (Windows, 20.6 MB, the biggest single file): Qt's software OpenGL (Mesa
-#   llvmpipe). Widgets draw without OpenGL, but Qt falls back to it when the GPU driver is missing
-#   or broken, which is common exactly where admins run tools: GPU-less VMs, RDP and Citrix
-#   sessions, Hyper-V's basic display. Without it those users would get a blank or crashing window.
 # - imageformats and iconengines (qsvg): the app's icons are SVG.
 # - platformthemes and platforminputcontexts: native file dialogs and input methods.
 # - styles (qmodernwindowsstyle.dll): the Windows 11 look.

@@ -109,7 +109,10 @@ class TokenLog:
             return
         lines = self.path.read_text(encoding="utf-8").splitlines()
         if len(lines) > TOKEN_LOG_LIMIT:
-            self.path.write_text("\n".join(lines[len(lines) // 2:]) + "\n", encoding="utf-8")
+            # newline="\n": on Windows text mode would write CRLF, mixing line endings with
+            # the LF lines record() appends.
+            self.path.write_text("\n".join(lines[len(lines) // 2:]) + "\n", encoding="utf-8",
+                                 newline="\n")
 
     def entries(self) -> list[dict[str, Any]]:
         try:

@@ -75,7 +75,6 @@ from __future__ import annotations
 import random
 import re
 import threading
-import time
 from dataclasses import dataclass
 
 from core.errors import InputError
@@ -140,7 +139,9 @@ class FaultPlan:
             if raw:
                 self._parse_item(raw)
         # Installed now: ``expire-token`` expires every token issued before this instant.
-        self.installed_ns = time.time_ns()
+        from sandbox.tokens import stamp_ns
+
+        self.installed_ns = stamp_ns()
 
     def _parse_item(self, raw: str) -> None:
         text = raw.lower()

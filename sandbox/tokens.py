@@ -12,10 +12,26 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+_stamp_lock = threading.Lock()
+_last_stamp_ns = 0
+
+
+def stamp_ns() -> int:
+    """Wall-clock nanoseconds, strictly increasing within this process: the order of token
+    issuance and the ``expire-token`` fault. Windows' clock advances in 15.6 ms steps
+    (https://learn.microsoft.com/windows/win32/sysinfo/acquiring-high-resolution-time-stamps),
+    so a token issued just before the fault would otherwise share its instant, and survive."""
+    global _last_stamp_ns
+    with _stamp_lock:
+        _last_stamp_ns = max(time.time_ns(), _last_stamp_ns + 1)
+        return _last_stamp_ns
+
 
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
 # Scopes Federator asks for (issue 3 §2); what a token issued without explicit scopes carries.
@@ -107,7 +123,7 @@ def access_claims(*, tenant_id: str, user: Mapping[str, Any], scopes: Sequence[s
         "wids": list(wids),
         # Wall-clock nanoseconds: lets the ``expire-token`` fault expire exactly the tokens issued
         # before it, even several within the same second. Sandbox-only claim.
-        "xms_sbx_t": time.time_ns(),
+        "xms_sbx_t": stamp_ns(),
         "xms_sbx_iss": issuer_base,
     }
 

@@ -10,7 +10,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-pytest_plugins: list[str] = ["tests.plugins.sandbox", "tests.gui_helpers"]
+pytest_plugins: list[str] = ["tests.plugins.sandbox", "tests.plugins.windows_clock",
+                             "tests.gui_helpers"]
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpus"

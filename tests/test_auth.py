@@ -31,15 +31,17 @@ from session import sandbox_authenticator
 
 
 def cached_secrets(cache_file: Path) -> list[str]:
-    """Every access and refresh token secret in a plaintext msal cache file."""
-    data = json.loads(plaintext(cache_file).read_text())
+    """Every access and refresh token secret in the msal cache, as the app reads it."""
+    data = json.loads(stored_text(cache_file))
     return [entry["secret"] for kind in ("AccessToken", "RefreshToken")
             for entry in data.get(kind, {}).values()]
 
 
-def plaintext(cache_file: Path) -> Path:
-    """Where the cache actually lives on this machine (headless Linux: the plaintext file)."""
-    return open_token_cache(cache_file)[1].path
+def stored_text(cache_file: Path) -> str:
+    """The cache's contents, decrypted where the platform encrypts it: on Windows the file holds
+    DPAPI ciphertext, not JSON (headless Linux: the plaintext file itself)."""
+    cache, _protection = open_token_cache(cache_file)
+    return str(cache._persistence.load())
 
 
 @pytest.fixture
@@ -106,7 +108,7 @@ def test_sign_out_removes_the_account_and_its_tokens(sandbox: Any, cache_path: P
     with pytest.raises(SignInRequiredError) as info:
         auth.acquire_token()
     assert "federator signin" in (info.value.remedy or "")
-    text = plaintext(cache_path).read_text()
+    text = stored_text(cache_path)
     assert not any(secret in text for secret in secrets_before)
     # and a new run finds nobody
     cache, _ = open_token_cache(cache_path)

@@ -67,8 +67,7 @@ def test_a_whole_run_at_debug_logs_no_token(sandbox: Any, tmp_path: Path,
     # no JWT at all, including the tokens the CLI's own sandbox sessions used
     assert not re.search(r"eyJ[\w-]+\.eyJ[\w-]+\.", caplog.text)
     haystacks = [caplog.text, *messages, out.out, out.err]
-    log_file = Path(tmp_path / "federator-home" / "logs" / "federator.log")
-    if log_file.exists():
+    for log_file in (tmp_path / "federator-home" / "logs").glob("*.log"):
         haystacks.append(log_file.read_text())
     for secret in secrets:
         for text in haystacks:

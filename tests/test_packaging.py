@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -253,6 +254,119 @@ def test_frozen_cli_lists_the_sandbox_tenants_domains(onedir: Path) -> None:
     assert "fabrikam.com" in result.stdout
 
 
+# ---------------------------------------------------------------- slow: the Windows hazards, frozen
+
+
+@pytest.mark.slow
+def test_frozen_cli_finds_signed_metadata_valid(onedir: Path, tmp_path: Path) -> None:
+    # AD FS always signs its metadata; signxml checks it against schema files it loads at run
+    # time, which the bundle lacked: every signed file was reported INVALID.
+    metadata = sample_metadata.write_signed_sample(tmp_path / "adfs.xml")
+    result = _frozen(onedir, build.CLI_EXE, "inspect", str(metadata))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Signature          valid" in result.stdout, result.stdout
+    payload = json.loads(_frozen(onedir, build.CLI_EXE, "inspect", str(metadata), "--json").stdout)
+    assert payload["signature_valid"] is True
+
+
+def _no_console() -> None:
+    """In the child, before the app starts: no stdout and no stderr, like a windowed Windows exe
+    (Python then sets sys.stdout and sys.stderr to None)."""
+    os.close(1)
+    os.close(2)
+
+
+# On Windows the windowed exe has no console by itself (and there is no preexec_fn).
+NO_CONSOLE = _no_console if os.name == "posix" else None
+
+
+@pytest.mark.slow
+def test_frozen_windowed_app_opens_a_file_argument_with_no_console(
+        onedir: Path, tmp_path: Path) -> None:
+    # Explorer starts `federatorw.exe C:\path\idp.xml` for a file dropped on it or opened with
+    # it; --self-test PATH opens it offscreen and reports the entity ID.
+    metadata = sample_metadata.write_signed_sample(tmp_path / "dropped idp.xml")
+    report = tmp_path / "selftest.txt"
+    env = dict(os.environ, FEDERATOR_SELFTEST_OUT=str(report), FEDERATOR_HOME=str(tmp_path / "h"))
+    env.pop("QT_QPA_PLATFORM", None)
+    result = subprocess.run([str(onedir / build.GUI_EXE), "--self-test", str(metadata)],
+                            env=env, preexec_fn=NO_CONSOLE, timeout=120, check=False)
+    text = report.read_text(encoding="utf-8")
+    assert result.returncode == 0, text
+    assert f"self-test ok: opened {sample_metadata.ENTITY_ID}" in text
+
+
+@pytest.mark.slow
+def test_frozen_windowed_app_reports_a_startup_failure_instead_of_hanging(
+        onedir: Path, tmp_path: Path) -> None:
+    # A file that is not metadata: the self-test fails with a reason, fast, and no dialog.
+    bad = tmp_path / "not-metadata.xml"
+    bad.write_text("<html/>", encoding="utf-8")
+    report = tmp_path / "selftest.txt"
+    env = dict(os.environ, FEDERATOR_SELFTEST_OUT=str(report), FEDERATOR_HOME=str(tmp_path / "h"))
+    result = subprocess.run([str(onedir / build.GUI_EXE), "--self-test", str(bad)],
+                            env=env, preexec_fn=NO_CONSOLE, timeout=60, check=False)
+    assert result.returncode != 0
+    assert "self-test failed: could not open" in report.read_text(encoding="utf-8")
+
+
+def _cp1252_locale(tmp_path: Path) -> dict[str, str]:
+    """Environment for a console whose encoding is Windows-1252, as on a Western Windows."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("glibc locales emulate the cp1252 console; on Windows it is the real one")
+    (tmp_path / "loc").mkdir()
+    localedef = shutil.which("localedef")
+    if localedef is None:
+        pytest.skip("localedef missing: cannot make a cp1252 locale")
+    made = subprocess.run([localedef, "-i", "en_US", "-f", "CP1252",
+                           str(tmp_path / "loc" / "en_US.CP1252")],
+                          capture_output=True, timeout=120, check=False)
+    if not (tmp_path / "loc" / "en_US.CP1252").is_dir():
+        pytest.skip(f"localedef could not make a cp1252 locale: {made.stderr[-300:]!r}")
+    return {"LOCPATH": str(tmp_path / "loc"), "LC_ALL": "en_US.CP1252"}
+
+
+@pytest.mark.slow
+def test_frozen_cli_writes_utf8_json_to_a_pipe_on_a_cp1252_system(
+        onedir: Path, tmp_path: Path) -> None:
+    env = dict(os.environ, **_cp1252_locale(tmp_path))
+    probe = subprocess.run([sys.executable, "-c", "import sys; print(sys.stdout.encoding)"],
+                           env=env, capture_output=True, text=True, check=True)
+    assert probe.stdout.strip() == "cp1252"  # the hazard is real here: Python follows the locale
+    entity = "https://idp.example/東京/Zürich"
+    metadata = sample_metadata.write_sample(tmp_path / "idp.xml", entity)
+    result = subprocess.run([str(onedir / build.CLI_EXE), "inspect", str(metadata), "--json"],
+                            env=env, capture_output=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout.decode("utf-8"))["entity_id"] == entity
+
+
+_PRINTED_COMMAND = re.compile(r"(?:^|[\s`(])((?:/[^\s`]*/)?federator)(?= [a-z-])")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="reads POSIX paths out of the output")
+@pytest.mark.parametrize("on_path", [True, False], ids=["on-PATH", "not-on-PATH"])
+def test_every_command_the_frozen_cli_prints_runs_as_printed(
+        onedir: Path, tmp_path: Path, on_path: bool) -> None:
+    # The MSI puts the console program on the PATH; a copied folder (or a shell opened before the
+    # install) does not have it there, and the printed commands then name it by its full path.
+    search = os.pathsep.join(([str(onedir)] if on_path else []) + ["/usr/bin", "/bin"])
+    env = dict(os.environ, PATH=search, QT_QPA_PLATFORM="offscreen")
+    outputs = []
+    for args in (["--sandbox", "status", "--domain", "nosuch.example"],
+                 ["--sandbox", "revert", "--domain", "nosuch.example", "--confirm",
+                  "nosuch.example"]):
+        result = _run([str(onedir / build.CLI_EXE), "--home", str(tmp_path / "h"), *args], env=env)
+        outputs.append(result.stdout + result.stderr)
+    programs = [m for text in outputs for m in _PRINTED_COMMAND.findall(text)]
+    assert programs, outputs
+    for program in programs:
+        found = shutil.which(program, path=search)
+        assert found is not None, f"{program!r} does not run as printed: {outputs}"
+        assert os.path.samefile(found, onedir / build.CLI_EXE)
+
+
 # ---------------------------------------------------------------- slow: installer, Wine
 
 
@@ -375,3 +489,13 @@ def test_newer_msi_replaces_the_older_install(tmp_path: Path,
     assert "250.0.2" in listing and "250.0.1" not in listing  # one product, the newer one
     _msiexec(wine_prefix, "/x", str(new), "/qn")
     assert _shortcuts(prefix) == []
+
+
+def test_the_unused_software_opengl_is_left_out_of_the_windows_bundle() -> None:
+    import trim
+
+    dropped: dict[str, tuple[int, int]] = {}
+    toc = [("PySide6\\opengl32sw.dll", "C:\\x\\opengl32sw.dll", "BINARY"),
+           ("PySide6\\Qt6Widgets.dll", "C:\\x\\Qt6Widgets.dll", "BINARY")]
+    assert [e[0] for e in trim.trimmed(toc, dropped)] == ["PySide6\\Qt6Widgets.dll"]
+    assert dropped["software opengl"][0] == 1

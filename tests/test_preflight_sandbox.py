@@ -47,13 +47,14 @@ def client_for(sandbox: Sandbox, upn: str = "ops@contoso.com",
     return GraphClient(sandbox.graph_url, provide, verify=str(sandbox.ca_bundle), trust_env=False)
 
 
-def logged_since(sandbox: Sandbox, since: float, expected: int) -> int:
-    """Requests that arrived at the sandbox after ``since`` (epoch seconds). The sandbox logs a
-    request just after answering it, so poll (with a deadline) until the expected count shows."""
+def logged_since(sandbox: Sandbox, since: int, expected: int) -> int:
+    """Requests the sandbox logged after the first ``since`` of its log (a count, not a time:
+    on Windows' 15.6 ms clock the previous run's last request shares the timestamp of this run's
+    start). A record is in the log before its answer is sent; poll anyway, with a deadline."""
     deadline = time.monotonic() + 5
 
     def count() -> int:
-        return sum(1 for r in list(sandbox.request_log) if r.at >= since)
+        return len(list(sandbox.request_log)[since:])
 
     while count() < expected and time.monotonic() < deadline:
         time.sleep(0.005)
@@ -76,7 +77,7 @@ def preflight(sandbox: Sandbox, jumpcloud_file: Path,
             scopes: Sequence[str] | None = None) -> PreflightResult:
         client = client_for(sandbox, upn, scopes)
         clients.append(client)
-        since = time.time()
+        since = len(sandbox.request_log)
         result = run_preflight(domain, metadata or read_metadata_input(jumpcloud_file),
                                client=client, paths=paths, sandbox=True)
         # The tenant part: at most 2 round trips, as the sandbox saw them.
@@ -328,7 +329,7 @@ def test_make_default_without_the_permission_sends_nothing(sandbox: Sandbox) -> 
     from core.errors import RefusedError
 
     client = client_for(sandbox, "breakglass@contoso.onmicrosoft.com")  # Federator's scopes
-    since = time.time()
+    since = len(sandbox.request_log)
     with client, pytest.raises(RefusedError) as info:
         make_default(client, "contoso.onmicrosoft.com")
     assert info.value.code == "make_default_needs_permission"
@@ -365,7 +366,7 @@ def test_real_jumpcloud_export_with_a_bare_entity_id_is_refused(
 def test_round_trips_count_retries_too(sandbox: Sandbox, jumpcloud_file: Path,
                                        paths: Paths) -> None:
     sandbox.set_faults("429:1@0.01")  # the first batch is throttled once, then retried
-    since = time.time()
+    since = len(sandbox.request_log)
     with client_for(sandbox) as client:
         result = run_preflight("fabrikam.com", read_metadata_input(jumpcloud_file),
                                client=client, paths=paths)

@@ -39,9 +39,9 @@ def test_a_command_writes_its_log_owner_only(open_umask: object,
         assert cli.main(["--sandbox", "domains"]) == 0
     finally:
         setup_logging(None)  # close the file handler on the test's home
-    assert paths.log_file.exists()
+    assert paths.cli_log_file.exists()
     assert mode(paths.logs) == 0o700
-    assert mode(paths.log_file) == 0o600
+    assert mode(paths.cli_log_file) == 0o600
 
 
 def test_rotated_log_files_stay_owner_only(open_umask: object, tmp_path: Path) -> None:

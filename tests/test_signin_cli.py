@@ -155,7 +155,7 @@ def test_the_doctor_keeps_no_trace_of_the_response(federated: Path, federator_ho
     assert "BlAdeh" not in err  # -v logs to stderr
     name_id = next(line.split()[-1] for line in shown.splitlines() if "NameID:" in line)
     paths = resolve_paths(federator_home)
-    assert paths.log_file.exists()
+    assert paths.cli_log_file.exists()  # the command line logs there
     # Everything Federator itself writes (the sandbox's tenant holds the user, as Entra does).
     for folder in (paths.logs, paths.config, paths.cache, paths.journal_dir):
         for file in (p for p in folder.rglob("*") if p.is_file()):

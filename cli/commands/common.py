@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 refused or failed (the tenant's state is reported), 2 u
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from typing import Any, TextIO
 
 from core.errors import FederatorError, InputError, RefusedError
 from core.paths import Paths
+from core.progname import runnable
 from core.textsafe import for_terminal, json_terminal_safe, one_line
 
 EXIT_OK = 0
@@ -34,23 +36,41 @@ class Context:
 
     # Human output goes through core.textsafe: metadata, Graph answers and file names may hold
     # escape sequences, carriage returns or bidi overrides that would erase or forge lines on
-    # the admin's terminal; they are shown as visible escapes (\x1b, \r, \u202e).
+    # the admin's terminal; they are shown as visible escapes (\x1b, \r, \u202e). The commands
+    # a text suggests name the console program as this machine finds it (core.progname).
 
     def print(self, text: str = "") -> None:
-        self.stdout.write(for_terminal(text) + "\n")
+        _write(self.stdout, for_terminal(runnable(text)) + "\n")
 
     def note(self, text: str) -> None:
         """A line for the admin on stderr (a warning, the device-code prompt)."""
-        self.stderr.write(for_terminal(text.rstrip("\n")) + "\n")
+        self.stderr.write(for_terminal(runnable(text.rstrip("\n"))) + "\n")
 
     def emit_json(self, payload: Any) -> None:
         # json escapes C0 controls itself; C1 controls and bidi overrides are escaped too
         # (\u009b is the same JSON string as the raw character).
         text = json.dumps(payload, indent=2, ensure_ascii=False, default=str)
-        self.stdout.write(json_terminal_safe(text) + "\n")
+        _write(self.stdout, json_terminal_safe(text) + "\n")
 
     def error(self, message: str) -> None:
-        self.stderr.write(f"error: {one_line(message)}\n")
+        self.stderr.write(f"error: {one_line(runnable(message))}\n")
+
+
+def _write(stream: TextIO, text: str) -> None:
+    """``stream.write(text)``; a pipe whose reader has gone is a BrokenPipeError everywhere.
+
+    On Windows the C runtime's write() turns ERROR_NO_DATA ("The pipe is being closed", 232:
+    https://learn.microsoft.com/windows/win32/debug/system-error-codes--0-499-) into EINVAL
+    ("Invalid argument"), not EPIPE, e.g. after ``federator history | Select-Object -First 1``;
+    the CLI would otherwise call it an unexpected error."""
+    try:
+        stream.write(text)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        if exc.errno != errno.EINVAL:
+            raise
+        raise BrokenPipeError(errno.EPIPE, "the reader closed the pipe") from exc
 
 
 Handler = Callable[[argparse.Namespace, Context], int]

@@ -30,6 +30,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                      help="sign in with the system browser (or the Windows broker)")
     how.add_argument("--device-code", action="store_true",
                      help="sign in with a code entered on any device (the default)")
+    broker = p.add_mutually_exclusive_group()
+    broker.add_argument("--no-broker", dest="broker", action="store_false", default=None,
+                        help="never use the Windows sign-in broker (Web Account Manager): the "
+                             "browser instead; remembered in settings.json (use_broker)")
+    broker.add_argument("--broker", dest="broker", action="store_true",
+                        help="use the Windows sign-in broker again where available (the default)")
     p.add_argument("--legacy-scopes", action="store_true",
                    help="ask for Directory.AccessAsUser.All instead of "
                         "Domain-InternalFederation.ReadWrite.All (older tenants)")
@@ -91,6 +97,8 @@ def handle_signin(args: argparse.Namespace, ctx: Context) -> int:
                              str(Path(args.ca_bundle).resolve()) if args.ca_bundle else None)
     if args.legacy_scopes:
         config.legacy_scopes = True
+    if getattr(args, "broker", None) is not None:
+        config.use_broker = bool(args.broker)
     if not config.client_id:
         raise InputError(
             "No application (client) ID is configured.",
@@ -103,6 +111,8 @@ def handle_signin(args: argparse.Namespace, ctx: Context) -> int:
         ctx.note(f"warning: {protection.warning}")
     if args.browser:
         account = auth.sign_in_interactive()
+        if auth.broker_note:
+            ctx.note(f"note: {auth.broker_note}")
     else:
         def show(flow: Any) -> None:
             ctx.note(flow.message)

@@ -472,14 +472,23 @@ class _Unauthenticated(Exception):
 
 
 def make_session(*, verify: bool | str = True, trust_env: bool = True) -> requests.Session:
-    """A requests session with the given TLS trust; urllib3's own retries are off (ours rule)."""
+    """A requests session with the given TLS trust; urllib3's own retries are off (ours rule).
+
+    ``verify=True`` (real services) trusts the operating system's certificate store
+    (core.trust); a CA bundle path trusts that bundle only."""
     import requests
     from requests.adapters import HTTPAdapter
 
     session = requests.Session()
     session.verify = verify
     session.trust_env = trust_env
-    adapter = HTTPAdapter(max_retries=0, pool_connections=4, pool_maxsize=8)
+    adapter: HTTPAdapter
+    if verify is True:
+        from core.trust import SystemTrustAdapter
+
+        adapter = SystemTrustAdapter(max_retries=0, pool_connections=4, pool_maxsize=8)
+    else:
+        adapter = HTTPAdapter(max_retries=0, pool_connections=4, pool_maxsize=8)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session

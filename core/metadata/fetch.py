@@ -101,7 +101,12 @@ def _download(url: str, timeout: float, ca_bundle: str | Path | None, expires: f
     import requests
 
     verify: bool | str = str(ca_bundle) if ca_bundle is not None else True
-    session = requests.Session()
+    if ca_bundle is None:
+        from core.graph.client import make_session
+
+        session = make_session()  # the operating system's trust store (core.trust)
+    else:
+        session = requests.Session()
     try:
         for _ in range(MAX_REDIRECTS + 1):
             left = max(0.01, expires - time.monotonic())

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from core.errors import FederatorError
 from core.localtime import local_and_utc
+from core.progname import runnable
 from core.window_text import for_window, way_back_for_window, way_back_step
 from gui import theme
 from gui.state import AppState
@@ -453,7 +454,7 @@ class HistoryView(StepView):
             step = way_back_step(entry.way_back)
             kv.add("Way back", (f"{step.describe} Type the domain below, then Restore the "
                                 "state before." if step is not None and step.kind == "restore"
-                                else way_back_for_window(entry.way_back)))
+                                else runnable(way_back_for_window(entry.way_back))))
         self.entry_body.addWidget(kv)
         export = QPushButton("Export change record…")
         export.setAccessibleName("Export this change's record (HTML or JSON) for a change "

@@ -46,6 +46,7 @@ from gui.widgets import (
     plural,
     text_button,
 )
+from gui.workers import Task
 
 # Absurd metadata (7,000 certificates, thousands of findings) must not freeze the window: the
 # first ones are shown with a count of the rest (federator inspect and --json list them all).
@@ -253,7 +254,7 @@ class MetadataView(StepView):
         path, _ = QFileDialog.getOpenFileName(self, "Open IdP metadata", start,
                                               "SAML metadata (*.xml);;All files (*)")
         if path:
-            self.open_source(path)
+            self.open_source(str(Path(path)))  # C:/... from Qt, shown as C:\... on Windows
 
     def choose_url(self) -> None:
         from PySide6.QtWidgets import QInputDialog
@@ -267,10 +268,10 @@ class MetadataView(StepView):
         self.banner.hide()
         self.state.load_sample_metadata()
 
-    def open_source(self, source: str, entity: str | None = None) -> None:
+    def open_source(self, source: str, entity: str | None = None) -> Task:
         self.banner.hide()
         self.pending_source = source
-        self.state.load_metadata(source, entity=entity, on_error=self._load_failed)
+        return self.state.load_metadata(source, entity=entity, on_error=self._load_failed)
 
     def _load_failed(self, error: BaseException) -> None:
         code = getattr(error, "code", "")

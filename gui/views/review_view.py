@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.localtime import local_and_utc
+from core.progname import runnable
 from core.textsafe import elide_middle
 from core.window_text import for_window, way_back_for_window, way_back_step
 from gui import theme
@@ -599,8 +600,8 @@ class ReviewView(StepView):
                 shown.setTextFormat(Qt.TextFormat.PlainText)
                 card.body.addWidget(shown)
         if result.way_back:
-            card.body.addWidget(label(markup("<b>Way back:</b> {}",
-                                             way_back_for_window(result.way_back)), wrap=True,
+            back = runnable(way_back_for_window(result.way_back))
+            card.body.addWidget(label(markup("<b>Way back:</b> {}", back), wrap=True,
                                       selectable=True, rich=True))
             step = way_back_step(result.way_back)
             if step is not None and result.op_id:
@@ -686,7 +687,8 @@ class ReviewView(StepView):
         if mine:
             text = markup("Checked again: {}", for_window(mine[0].summary))
             if mine[0].way_back:
-                text += markup("<br><b>Way back:</b> {}", way_back_for_window(mine[0].way_back))
+                text += markup("<br><b>Way back:</b> {}",
+                               runnable(way_back_for_window(mine[0].way_back)))
             if getattr(mine[0], "still_open", False):  # a write could still land: look later
                 self.check_again.setEnabled(True)
             else:
