@@ -184,7 +184,8 @@ class MainWindow(QMainWindow):
         state.startup_reconciled.connect(self._show_startup_note)
         self.metadata_view.try_sandbox.connect(self.start_sandbox)
         for signal in (state.metadata_changed, state.domain_changed, state.preflight_changed,
-                       state.plan_changed, state.session_changed):
+                       state.plan_changed, state.session_changed, state.operation_started,
+                       state.operation_finished, state.operation_cleared):
             signal.connect(self.update_step_hints)
 
         if self.settings.geometry:
@@ -313,12 +314,16 @@ class MainWindow(QMainWindow):
             number = index + 1
             item.setText(f"{number}   {name}\n      {text}"
                          if text else f"{number}   {name}")
-            item.setIcon(theme.status_icon(status) if status else theme.icon("status-todo"))
+            if status == "running":  # a change is running: seen from whichever page is open
+                item.setIcon(theme.icon("refresh"))
+            else:
+                item.setIcon(theme.status_icon(status) if status else theme.icon("status-todo"))
             item.setSizeHint(QSize(190, 52 if text else 40))
             item.setData(ACCESSIBLE_TEXT_ROLE,
                          f"Step {number}: {name}, {text}"
                          if text else f"Step {number}: {name}")
-            word = theme.STATUS_WORDS.get(status or "", "")
+            word = ("In progress" if status == "running"
+                    else theme.STATUS_WORDS.get(status or "", ""))
             item.setData(ACCESSIBLE_DESCRIPTION_ROLE, word or "Not started")
 
     # -- tenant -----------------------------------------------------------------------------

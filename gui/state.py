@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,34 @@ SAFE_TO_CANCEL_STEPS = frozenset({"confirm", "lock", "reconcile", "read", "prefl
                                   "users"})
 
 
+@dataclass(eq=False)
+class Operation:
+    """One change the admin started, the single record every page draws its status from.
+
+    A new operation replaces the previous one whole (its progress, result, error), so no page
+    can show an old "Done" beside a new run. ``origin`` is the page that started it
+    ("review" or "history"): that page shows its progress and result; the step list shows that a
+    change is running whichever page is open.
+    """
+
+    name: str
+    origin: str
+    domain: str | None
+    events: list[Any] = field(default_factory=list)
+    result: Any = None
+    error: BaseException | None = None
+    running: bool = True
+
+    @property
+    def status(self) -> str:
+        """running, pass, fail or cancelled: the one word the step list and pages use."""
+        if self.running:
+            return "running"
+        if isinstance(self.error, Cancelled):
+            return "cancelled"
+        return "pass" if self.result is not None and self.result.ok else "fail"
+
+
 class AppState(QObject):
     """The app's working set and the core calls that change it."""
 
@@ -41,7 +70,9 @@ class AppState(QObject):
     plan_changed = Signal()
     history_changed = Signal()
     busy_changed = Signal(bool)
+    operation_started = Signal(object)  # Operation: pages drop the previous one's leftovers
     operation_progress = Signal(object)  # core.operations.OperationEvent
+    operation_cleared = Signal()  # a new plan or session: the last operation is no longer shown
     operation_finished = Signal(object, object)  # (OperationResult or None, error or None)
     propagation_changed = Signal(object)  # core.status.DomainStatus
     reconciled = Signal(object)  # list[core.operations.ReconcileResult]
@@ -71,9 +102,10 @@ class AppState(QObject):
         self.preflight: Any = None
         self.plan: Any = None
         self.accepted_warnings: set[str] = set()
-        self.last_result: Any = None
-        self.last_error: BaseException | None = None
-        self.last_events: list[Any] = []
+        # The operation the pages show (None once a new plan or session makes it old news),
+        # and the last one run (kept for the CLI-like reading of tests and benchmarks).
+        self.operation: Operation | None = None
+        self._last_operation: Operation | None = None
         self.password_impact: Any = None
         # What the start-up reconcile found: (status, text, details) for the window to show.
         self.startup_note: tuple[str, str, str] | None = None
@@ -89,6 +121,25 @@ class AppState(QObject):
         self._replace_retry: Callable[[], Task | None] | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def last_result(self) -> Any:
+        return self._last_operation.result if self._last_operation is not None else None
+
+    @property
+    def last_error(self) -> BaseException | None:
+        return self._last_operation.error if self._last_operation is not None else None
+
+    @property
+    def last_events(self) -> list[Any]:
+        return self._last_operation.events if self._last_operation is not None else []
+
+    def clear_operation(self) -> None:
+        """The shown operation is over and done with (a new plan, another session): pages drop
+        its result, progress and banners. A running one is never cleared."""
+        if self.operation is not None and not self.operation.running:
+            self.operation = None
+            self.operation_cleared.emit()
 
     @property
     def busy(self) -> bool:
@@ -215,6 +266,7 @@ class AppState(QObject):
             self.session, self.tenant_info = result
             if old is not None and old is not self.session:
                 old.close()
+            self.clear_operation()  # another tenant or account: the last change is not its
             self.session_changed.emit()
             self.refresh_domains()
             self.refresh_history()
@@ -227,6 +279,7 @@ class AppState(QObject):
         """Forget the session; for a real tenant also remove the account and its tokens."""
         session, self.session = self.session, None
         self.tenant_info = None
+        self.clear_operation()
         self.domains = []
         self.domain = None
         self._invalidate_checks()
@@ -388,6 +441,7 @@ class AppState(QObject):
         def done(result: Any) -> None:
             if domain != self.domain:
                 return
+            self.clear_operation()  # a new plan: the previous change's outcome is old news
             self.preflight = result
             self.plan = getattr(result, "plan", None)
             self.accepted_warnings = set()
@@ -469,10 +523,12 @@ class AppState(QObject):
                                 who=session.account.upn, journal_dir=self.paths.journal_dir,
                                 on_event=on_event)
 
-    def _operation(self, name: str, call: Callable[[Any], Any]) -> Task | None:
+    def _operation(self, name: str, call: Callable[[Any], Any], *, origin: str = "review",
+                   domain: str | None = None) -> Task | None:
         session = self.session
         if session is None:
             return None
+        record = Operation(name, origin, domain if domain is not None else self.domain)
 
         def work(control: TaskControl) -> Any:
             self._control = control
@@ -480,11 +536,13 @@ class AppState(QObject):
             return call(self._operation_context(session, control))
 
         def progress(event: object) -> None:
-            self.last_events.append(event)
+            record.events.append(event)
             self.operation_progress.emit(event)
 
         def finish(result: Any, error: BaseException | None) -> None:
-            self.last_result, self.last_error = result, error
+            record.result, record.error, record.running = result, error, False
+            if result is not None and getattr(result, "domain", None):
+                record.domain = result.domain
             self.password_impact = None
             if result is not None or not isinstance(error, Cancelled):
                 self._invalidate_checks()  # the domain may have changed: check it afresh
@@ -492,7 +550,8 @@ class AppState(QObject):
             self.refresh_domains()
             self.history_changed.emit()
 
-        self.last_result, self.last_error, self.last_events = None, None, []
+        self.operation = self._last_operation = record
+        self.operation_started.emit(record)
         return self.run(work, name=name, on_result=lambda r: finish(r, None),
                         on_error=lambda e: finish(None, e), on_progress=progress,
                         progress=True, change=True)
@@ -528,7 +587,7 @@ class AppState(QObject):
                                 rerun_preflight=again)
             return call
 
-        self._replace_retry = lambda: self._operation("federate", call_with(True))
+        self._replace_retry = lambda: self._operation("federate", call_with(True), domain=domain)
         return self._operation("federate", call_with(allow_replace))
 
     def apply_replacing(self) -> Task | None:
@@ -537,24 +596,26 @@ class AppState(QObject):
         retry, self._replace_retry = self._replace_retry, None
         return retry() if retry is not None else None
 
-    def revert(self, domain: str, *, confirm: str) -> Task | None:
+    def revert(self, domain: str, *, confirm: str, origin: str = "history") -> Task | None:
         def call(ctx: Any) -> Any:
             from core.operations import revert
 
             return revert(ctx, domain, confirm=confirm)
 
-        return self._operation("revert", call)
+        return self._operation("revert", call, origin=origin, domain=domain)
 
-    def restore(self, snapshot_id: str, *, confirm: str, force: bool = False) -> Task | None:
+    def restore(self, snapshot_id: str, *, confirm: str, force: bool = False,
+                origin: str = "history") -> Task | None:
         """``force``: the admin chose, after being told, to undo a later change."""
         def call(ctx: Any) -> Any:
             from core.operations import restore
 
             return restore(ctx, snapshot_id, confirm=confirm, force=force)
 
-        return self._operation("restore", call)
+        return self._operation("restore", call, origin=origin, domain=confirm or None)
 
-    def update_certificate(self, domain: str, *, confirm: str, promote: bool) -> Task | None:
+    def update_certificate(self, domain: str, *, confirm: str, promote: bool,
+                           origin: str = "history") -> Task | None:
         md = self.metadata
         certificates = [c.der_base64 for c in md.signing_certificates] if md is not None else []
 
@@ -564,7 +625,7 @@ class AppState(QObject):
             return update_certificate(ctx, domain, certificates, confirm=confirm,
                                       promote=promote)
 
-        return self._operation("update certificate", call)
+        return self._operation("update certificate", call, origin=origin, domain=domain)
 
     def reconcile(self) -> Task | None:
         """"Check again" after an uncertain result: core re-reads each domain whose change was

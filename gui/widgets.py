@@ -357,9 +357,11 @@ class Banner(QFrame):
         layout.addWidget(self.icon, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         layout.addLayout(column, 1)
         layout.addWidget(self.toggle, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        self.status = ""  # what it shows: an error ("fail") goes with the operation behind it
         self.hide()
 
     def show_message(self, status: str, text: str, details: str = "") -> None:
+        self.status = status
         names = {"fail": "banner", "warn": "bannerWarn", "unknown": "bannerWarn",
                  "pass": "bannerOk"}
         self.setObjectName(names.get(status, "bannerWarn" if status == "info" else "banner"))

@@ -20,6 +20,10 @@ class StepView(Page):
         self.state = state
         self.next_button = None
         state.error.connect(self._on_error)
+        # An error banner belongs to what caused it: another session or a new change replaces
+        # it (a sign-in error must not stay above the sandbox's pages).
+        state.session_changed.connect(self._drop_error)
+        state.operation_started.connect(self._drop_error)
         if next_label:
             self.footer.addStretch(1)
             self.next_button = text_button(next_label, primary=True)
@@ -32,6 +36,10 @@ class StepView(Page):
     def step_hint(self) -> tuple[str | None, str]:
         """(status or None, a few words) shown under the step's name in the list."""
         return None, ""
+
+    def _drop_error(self, *_args: object) -> None:
+        if self._banner is not None and self._banner.status == "fail":
+            self._banner.hide()
 
     def _on_error(self, where: str, error: object) -> None:
         if self.isVisible() and isinstance(error, BaseException):

@@ -8,10 +8,11 @@ entry shows its snapshots, request ids and the way back, and can restore a snaps
 
 from __future__ import annotations
 
+import contextlib
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QListWidget,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -44,6 +46,8 @@ from gui.widgets import (
 STACK_BELOW_WIDTH = 960  # page width under which the revert and rollover cards stack
 OUTCOME_STATUS = {"succeeded": "pass", "no-change": "pass", "failed": "fail",
                   "unknown": "warn", "in-progress": "warn", "reconciled": "info"}
+KIND_WORDS_BY_NAME = {"revert": "Revert", "restore": "Restore",
+                      "update certificate": "Certificate change for", "federate": "Federate"}
 KIND_WORDS = {"federate": "Federate", "update": "Update federation", "revert": "Revert to managed",
               "restore": "Restore", "certificate_update": "Update certificate",
               "stage-certificate": "Add next certificate",
@@ -63,6 +67,26 @@ class HistoryView(StepView):
         self._restoring: tuple[str, str] | None = None  # (snapshot id, typed domain)
         self.overwrite_dialog: QWidget | None = None  # the offer to restore anyway, while open
         state.operation_finished.connect(self._on_finished)
+        state.operation_started.connect(self._operation_started)
+        state.operation_progress.connect(self._operation_progress)
+        state.operation_cleared.connect(self._operation_cleared)
+        # The change started on this page (revert, restore, rollover): its progress and result
+        # show here, where the admin clicked, not on step 4.
+        self.operation_card = Card("Change in progress")
+        self.operation_status = StatusLabel("skipped", "")
+        self.operation_card.body.addWidget(self.operation_status)
+        self.operation_list = QListWidget()
+        self.operation_list.setAccessibleName("Progress of the change")
+        self.operation_list.setWordWrap(True)
+        self.operation_list.setIconSize(QSize(18, 18))
+        self.operation_list.setMinimumHeight(120)
+        self.operation_list.setMaximumHeight(200)
+        self.operation_card.body.addWidget(self.operation_list)
+        self.operation_way_back = label("", wrap=True, selectable=True)
+        self.operation_way_back.hide()
+        self.operation_card.body.addWidget(self.operation_way_back)
+        self.operation_card.hide()
+        self.content.addWidget(self.operation_card)
         self.domain_area = QWidget()
         self.domain_layout = QHBoxLayout(self.domain_area)
         self.domain_layout.setContentsMargins(0, 0, 0, 0)
@@ -155,7 +179,68 @@ class HistoryView(StepView):
             self.load_journal()
             self.refresh_domain()
 
+    # -- the change started here -------------------------------------------------------------
+
+    def shown_operation(self) -> Any:
+        op = self.state.operation
+        return op if op is not None and op.origin == "history" else None
+
+    def _operation_started(self, op: Any) -> None:
+        if self._banner is not None and self._banner.status == "fail":
+            self._banner.hide()  # the new change's outcome replaces the last one's error
+        self.operation_list.clear()
+        self.operation_way_back.hide()
+        if op.origin != "history":
+            self.operation_card.hide()
+            return
+        self.operation_card.title.setText(f"{KIND_WORDS_BY_NAME.get(op.name, op.name)} "
+                                          f"{op.domain or ''}".strip())
+        self.operation_status.set_status("skipped", "Running… the buttons come back when the "
+                                                    "change is recorded.")
+        self.operation_card.show()
+        self._set_actions_enabled(False)
+        self.scroll_area.ensureWidgetVisible(self.operation_card)
+
+    def _operation_progress(self, event: Any) -> None:
+        if self.shown_operation() is not None:
+            from gui.views.review_view import add_event
+
+            add_event(self.operation_list, event)
+
+    def _operation_cleared(self) -> None:
+        self.operation_card.hide()
+        if self._banner is not None and self._banner.status == "fail":
+            self._banner.hide()
+
+    def _show_operation_outcome(self, op: Any) -> None:
+        from gui.views.review_view import result_headline
+        from gui.widgets import describe_error
+
+        if op.result is not None:
+            self.operation_status.set_status("pass" if op.result.ok else "fail",
+                                             result_headline(op.result))
+            way_back = getattr(op.result, "way_back", "") or ""
+            self.operation_way_back.setText(f"Way back: {way_back}" if way_back else "")
+            self.operation_way_back.setVisible(bool(way_back))
+        elif op.error is not None:
+            message, _details = describe_error(op.error)
+            self.operation_status.set_status("fail", f"Not done: {message}")
+            self.banner.show_error(op.error)
+        self.operation_card.show()
+
+    def _set_actions_enabled(self, enabled: bool) -> None:
+        """While a change runs no other can start: its buttons say so by being disabled."""
+        buttons = [getattr(self, name, None)
+                   for name in ("revert_button", "stage_button", "promote_button")]
+        for button in [*buttons, *getattr(self, "restore_buttons", [])]:
+            if button is not None:
+                with contextlib.suppress(RuntimeError):  # deleted with its card
+                    button.setEnabled(enabled and button.isEnabled())
+
     def step_hint(self) -> tuple[str | None, str]:
+        op = self.shown_operation()
+        if op is not None and op.running:
+            return "running", "change running…"
         if not self.entries:
             return None, ""
         return None, plural(len(self.entries), "1 change", "{n} changes")
@@ -445,7 +530,11 @@ class HistoryView(StepView):
         self.state.restore(snapshot.id, confirm=confirm)
 
     def _on_finished(self, _result: object, error: object) -> None:
-        """A restore refused because it would undo a later change: say which, offer to."""
+        """Show the outcome of a change started here; a restore refused because it would undo
+        a later change: say which, offer to."""
+        op = self.shown_operation()
+        if op is not None:
+            self._show_operation_outcome(op)
         pending, self._restoring = self._restoring, None
         if pending is None or getattr(error, "code", None) != "restore_would_overwrite":
             return

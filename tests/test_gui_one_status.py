@@ -1,0 +1,134 @@
+"""One truthful status per operation, shown where it was started (issue 14, section 1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from core.errors import FederatorError
+from gui.widgets import Card
+from tests.gui_helpers import accept_and_confirm, federate_in_window, settle, walk_to_review
+
+
+def _cards(review: Any, title: str) -> list[Any]:
+    return [c for c in review.body.findChildren(Card)
+            if c.title.text() == title and not c.isHidden()]
+
+
+def _fail_once(window: Any) -> None:
+    """The next apply's write fails (after its snapshot), once."""
+    def break_the_write(event: Any) -> None:
+        if event.step == "snapshot" and event.status == "ok":
+            window.state.session.sandbox.set_faults("write:500:3")
+            window.state.operation_progress.disconnect(break_the_write)
+
+    window.state.operation_progress.connect(break_the_write)
+
+
+def test_a_new_plan_and_a_new_apply_show_only_their_own_status(
+        make_window: Any, qtbot: Any, idp_file: Path) -> None:
+    """A failed apply, then the preflight run again: the new plan shows no old result, no old
+    progress and no old step hint; the next apply shows one Progress and one Result."""
+    window = make_window(sandbox=True)
+    review = walk_to_review(window, qtbot, idp_file)
+    accept_and_confirm(review, qtbot, "fabrikam.com")
+    _fail_once(window)
+    qtbot.mouseClick(review.apply_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert window.review_view.step_hint()[0] == "fail"
+    window.state.session.sandbox.set_faults("")
+
+    window.go_to(2)  # entering preflight runs it again: a new plan
+    settle(qtbot)
+    assert window.state.plan is not None
+    window.go_to(3)
+    settle(qtbot)
+    assert review.result_card is None and not _cards(review, "Result")
+    assert not _cards(review, "Progress")
+    assert review.step_hint() == (None, "ready to review")
+    assert "failed" not in window.steps.item(3).text()
+
+    accept_and_confirm(review, qtbot, "fabrikam.com")
+    qtbot.mouseClick(review.apply_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert window.state.last_result.ok
+    assert len(_cards(review, "Progress")) == 1
+    assert len(_cards(review, "Result")) == 1
+    assert not review.banner.isVisible()
+
+
+def test_a_revert_started_on_history_reports_on_history(
+        make_window: Any, qtbot: Any, idp_file: Path) -> None:
+    """Progress and result appear where the admin clicked; the step list shows it running."""
+    window = make_window(sandbox=True)
+    federate_in_window(window, walk_to_review(window, qtbot, idp_file))
+    window.go_to(4)
+    settle(qtbot)
+    history = window.history_view
+    seen: list[tuple[str, bool, bool]] = []
+
+    def during(_event: Any) -> None:
+        seen.append((window.steps.item(4).text(), history.operation_card.isVisible(),
+                     history.revert_button.isEnabled()))
+
+    window.state.operation_progress.connect(during)
+    qtbot.keyClicks(history.revert_confirm, "fabrikam.com")
+    qtbot.mouseClick(history.revert_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert window.state.last_result.ok
+    assert seen and all("change running" in text and card and not enabled
+                        for text, card, enabled in seen)
+    assert history.operation_card.isVisible()
+    assert history.operation_list.count() >= 3
+    assert history.operation_status.status == "pass"
+    assert history.operation_status.word.text().startswith("Done")
+    assert window.current_step() == 4
+    # Review does not claim the revert as its own result.
+    window.go_to(3)
+    settle(qtbot)
+    assert window.review_view.result_card is None
+    assert not _cards(window.review_view, "Progress")
+
+
+def test_an_error_banner_goes_with_the_next_operation(
+        make_window: Any, qtbot: Any, idp_file: Path, tmp_path: Path) -> None:
+    """"Nothing new to stage" must not stay above a later successful rollover step."""
+    from core.idp_sample import jumpcloud_sample
+
+    window = make_window(sandbox=True)
+    federate_in_window(window, walk_to_review(window, qtbot, idp_file))
+    window.go_to(4)
+    settle(qtbot)
+    history = window.history_view
+    qtbot.keyClicks(history.rollover_confirm, "fabrikam.com")
+    qtbot.mouseClick(history.stage_button, Qt.MouseButton.LeftButton)  # same certificate
+    settle(qtbot)
+    assert window.state.last_error is not None or not window.state.last_result.ok
+    assert history.operation_status.status == "fail"
+
+    renewed = tmp_path / "JumpCloud-renewed.xml"
+    renewed.write_bytes(jumpcloud_sample("acme-demo")[0])
+    window.metadata_view.open_source(str(renewed))
+    window.go_to(4)
+    settle(qtbot)
+    qtbot.keyClicks(history.rollover_confirm, "fabrikam.com")
+    qtbot.mouseClick(history.stage_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert window.state.last_result.ok
+    assert not history.banner.isVisible()
+    assert history.operation_status.status == "pass"
+
+
+def test_a_sign_in_error_banner_goes_when_the_sandbox_signs_in(
+        make_window: Any, qtbot: Any) -> None:
+    window = make_window()
+    window.go_to(1)
+    settle(qtbot)
+    window.state.error.emit("sign in", FederatorError("Sign-in was cancelled.",
+                                                      code="sign_in_cancelled"))
+    assert window.domain_view.banner.isVisible()
+    window.start_sandbox()
+    settle(qtbot)
+    assert not window.domain_view.banner.isVisible()
