@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -32,12 +32,14 @@ from gui.widgets import (
     PlainLabel,
     after_first_paint,
     first_paint_done,
+    first_paint_happened,
     label,
     markup,
+    plain_tooltip,
 )
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtGui import QCloseEvent, QResizeEvent
 
     from gui.views.base import StepView
     from gui.views.domain_view import DomainView
@@ -47,6 +49,14 @@ if TYPE_CHECKING:
     from gui.views.review_view import ReviewView
 
 STEPS = ("Metadata", "Domain", "Preflight", "Review & apply", "History")
+# The size the window opens at when the screen has room, and the least it can be made. The
+# minimum fits 1366x768 at 150 % (911x512 logical pixels, less the taskbar and the title bar):
+# the footer with Apply and Next stays on screen on the laptops most admins use.
+PREFERRED_SIZE = (1180, 780)
+MINIMUM_SIZE = (640, 420)
+# Room kept for the window manager's frame and title bar, which Qt does not know before the
+# window is first shown.
+FRAME_ALLOWANCE = (16, 40)
 CLOSING_AFTER_CHANGE = ("A change is being applied and recorded; Federator will close when it has "
                         "finished.")
 
@@ -71,18 +81,25 @@ class TenantHeader(QFrame):
         self.badge.setToolTip("Federator is connected to its built-in sandbox tenant. "
                               "No Microsoft account is used and nothing real changes.")
         layout.addWidget(self.badge)
-        layout.addStretch(1)
         column = QVBoxLayout()
         column.setSpacing(0)
         self.tenant = label("Not signed in", rich=True)
         self.account = label("", name="muted")
+        self._account_text = ""
+        # A long list of roles must not make the window wider than a small screen: the line
+        # takes the room there is and is cut with "…" (its tooltip holds all of it).
+        from PySide6.QtWidgets import QSizePolicy
+
+        self.account.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.account.setMinimumWidth(120)
         for line in (self.tenant, self.account):
             row = QHBoxLayout()  # right-aligned: a stretch before the text
-            row.addStretch(1)
-            row.addWidget(line)
+            row.addStretch(0 if line is self.account else 1)
+            row.addWidget(line, 1 if line is self.account else 0)
             column.addLayout(row)
-        layout.addLayout(column)
+        layout.addLayout(column, 1)
         after_first_paint(self._make_selectable)
+        after_first_paint(self._elide_account)
         self.sign_in = QPushButton("Sign in…")
         self.sign_in.setAccessibleName("Sign in to a Microsoft 365 tenant")
         self.sign_out = QPushButton("Sign out")
@@ -107,16 +124,38 @@ class TenantHeader(QFrame):
         self.badge.setVisible(self.state.sandbox or bool(info and info.sandbox))
         if info is None or self.state.session is None:
             self.tenant.setText("Not signed in")
-            self.account.setText("Sign in to see the tenant's domains" if not self.state.sandbox
-                                 else "")
+            self._set_account("Sign in to see the tenant's domains" if not self.state.sandbox
+                              else "")
             self.sign_in.show()
             self.sign_out.hide()
         else:
             self.tenant.setText(markup("<b>{}</b>", info.tenant_name))
             roles = ", ".join(info.roles) if info.roles else "no admin role found"
-            self.account.setText(f"{info.upn}  ·  {roles}")
+            self._set_account(f"{info.upn}  ·  {roles}")
             self.sign_in.hide()
             self.sign_out.show()
+
+    def _set_account(self, text: str) -> None:
+        self._account_text = text
+        self.account.setToolTip(plain_tooltip(text) if text else "")
+        self.account.setAccessibleName(text)
+        self._elide_account()
+
+    def _elide_account(self) -> None:
+        if not first_paint_happened():  # Qt's namespace waits for the first paint
+            self.account.setText(self._account_text)
+            return
+        from PySide6.QtCore import Qt
+
+        metrics = self.account.fontMetrics()
+        shown = metrics.elidedText(self._account_text, Qt.TextElideMode.ElideRight,
+                                   max(0, self.account.width()))
+        self.account.setText(shown)
+        self.account.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide_account()
 
 
 class MainWindow(QMainWindow):
@@ -132,7 +171,7 @@ class MainWindow(QMainWindow):
         self._close_pending = False
         self.settings = gui_settings.load(state.paths)
         self.setWindowTitle("Federator (sandbox)" if state.sandbox else "Federator")
-        self.setMinimumSize(QSize(900, 600))
+        self.setMinimumSize(QSize(*MINIMUM_SIZE))
 
         central = QWidget()
         outer = QVBoxLayout(central)
@@ -188,12 +227,7 @@ class MainWindow(QMainWindow):
                        state.operation_finished, state.operation_cleared):
             signal.connect(self.update_step_hints)
 
-        if self.settings.geometry:
-            from PySide6.QtCore import QByteArray  # only returning users have a geometry
-
-            self.restoreGeometry(QByteArray.fromBase64(self.settings.geometry.encode("ascii")))
-        else:
-            self.resize(1180, 780)
+        self.fit_to_screen()
         self.go_to(0)
         self.update_step_hints()
         central.installEventFilter(self)
@@ -202,6 +236,46 @@ class MainWindow(QMainWindow):
         self.first_painted.connect(lambda: QTimer.singleShot(0, self.build_all_views))
         self.first_painted.connect(lambda: QTimer.singleShot(300, self.state.warm_up))
         self.first_painted.connect(lambda: QTimer.singleShot(0, self.state.resume_session))
+
+    def fit_to_screen(self, available: QRect | None = None) -> None:
+        """Open at the saved geometry only if it fits the screen's available area (without the
+        taskbar), else at the preferred size cut to that area, centred. ``available`` is for
+        tests; by default the primary screen's."""
+        if available is None:
+            from PySide6.QtGui import QGuiApplication
+
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            available = screen.availableGeometry() if screen is not None else None
+        if self.settings.geometry:
+            from PySide6.QtCore import QByteArray, Qt  # only returning users have one
+
+            restored = self.restoreGeometry(
+                QByteArray.fromBase64(self.settings.geometry.encode("ascii")))
+            if restored and (available is None or self._fits(available)):
+                return
+            self.setWindowState(self.windowState() & ~(Qt.WindowState.WindowMaximized
+                                                       | Qt.WindowState.WindowFullScreen))
+        if available is None:
+            self.resize(*PREFERRED_SIZE)
+            return
+        width = max(MINIMUM_SIZE[0], min(PREFERRED_SIZE[0],
+                                         available.width() - FRAME_ALLOWANCE[0]))
+        height = max(MINIMUM_SIZE[1], min(PREFERRED_SIZE[1],
+                                          available.height() - FRAME_ALLOWANCE[1]))
+        self.resize(width, height)
+        # A window's position is its frame's: centred with the title bar inside the area.
+        self.move(available.x() + max(0, (available.width() - width - FRAME_ALLOWANCE[0]) // 2),
+                  available.y() + max(0, (available.height() - height - FRAME_ALLOWANCE[1])
+                                      // 2))
+
+    def _fits(self, available: QRect) -> bool:
+        """The restored window lies inside the available area, frame allowance included."""
+        if self.isMaximized() or self.isFullScreen():
+            return True  # Qt sizes those to the screen itself
+        geometry = self.geometry()
+        return (geometry.width() + FRAME_ALLOWANCE[0] <= available.width()
+                and geometry.height() + FRAME_ALLOWANCE[1] <= available.height()
+                and available.contains(geometry))
 
     def _close_after_change(self) -> None:
         self.state.changes_finished.disconnect(self._close_after_change)
