@@ -105,8 +105,21 @@ class TenantHeader(QFrame):
         self.sign_out = QPushButton("Sign out")
         self.sign_in.clicked.connect(self.sign_in_requested)
         self.sign_out.clicked.connect(self.sign_out_requested)
+        # Reading the roles can wait on an unavailable Graph: say so, and let the admin stop
+        # waiting or try again.
+        self.roles_retry = QPushButton("Retry")
+        self.roles_retry.setAccessibleName("Read your roles again")
+        self.roles_retry.clicked.connect(state.refresh_roles)
+        self.roles_cancel = QPushButton("Cancel")
+        self.roles_cancel.setAccessibleName("Stop waiting for your roles")
+        self.roles_cancel.clicked.connect(state.cancel_roles)
+        for button in (self.roles_retry, self.roles_cancel):
+            button.hide()
+            layout.addWidget(button)
         layout.addWidget(self.sign_in)
         layout.addWidget(self.sign_out)
+        self._reading = ""
+        state.roles_progress.connect(self.show_reading)
         state.session_changed.connect(self.refresh)
         self.refresh()
 
@@ -119,9 +132,23 @@ class TenantHeader(QFrame):
         self.tenant.setTextInteractionFlags(flags)
         self.account.setTextInteractionFlags(flags)
 
+    def show_reading(self, text: str) -> None:
+        """The roles read's progress ("" when it ended: the header shows its outcome)."""
+        self._reading = text
+        self.roles_cancel.setVisible(bool(text) and "again" in text)
+        if text:
+            self.roles_retry.hide()
+            self._set_account(text)
+        else:
+            self.refresh()
+
     def refresh(self) -> None:
         info = self.state.tenant_info
         self.badge.setVisible(self.state.sandbox or bool(info and info.sandbox))
+        self.roles_retry.setVisible(bool(info and info.roles_error and self.state.session))
+        if self._reading:
+            self._set_account(self._reading)
+            return
         if info is None or self.state.session is None:
             self.tenant.setText("Not signed in")
             self._set_account("Sign in to see the tenant's domains" if not self.state.sandbox
@@ -130,7 +157,11 @@ class TenantHeader(QFrame):
             self.sign_out.hide()
         else:
             self.tenant.setText(markup("<b>{}</b>", info.tenant_name))
-            roles = ", ".join(info.roles) if info.roles else "no admin role found"
+            if info.roles_error:  # unread is not "none": never claim the admin has no role
+                roles = "could not read your roles"
+                self.roles_retry.setToolTip(plain_tooltip(info.roles_error))
+            else:
+                roles = ", ".join(info.roles) if info.roles else "no admin role found"
             self._set_account(f"{info.upn}  ·  {roles}")
             self.sign_in.hide()
             self.sign_out.show()

@@ -83,6 +83,9 @@ class AppState(QObject):
     error = Signal(str, object)  # (where, exception): views show it in their banner
     changes_finished = Signal()  # no change (write) is running any more: closing is safe
     message = Signal(str)  # a short status-bar note
+    # Reading who is signed in and their roles: "" when done, else what is happening (Graph
+    # does not answer and Federator retries: attempt n of m, next in s).
+    roles_progress = Signal(str)
 
     def __init__(self, paths: Paths, runner: Runner, *, sandbox: bool = False,
                  sandbox_user: str | None = None, parent: QObject | None = None) -> None:
@@ -119,6 +122,7 @@ class AppState(QObject):
         self._parent_window: int | None = None  # the window's handle, for the sign-in broker
         # The last apply, ready to run again replacing the configuration if the admin chooses.
         self._replace_retry: Callable[[], Task | None] | None = None
+        self._roles_task: Task | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -238,9 +242,9 @@ class AppState(QObject):
         if parent_window is not None:
             self._parent_window = parent_window
 
-        def work() -> tuple[Any, ConnectionInfo]:
+        def work(control: TaskControl) -> tuple[Any, ConnectionInfo]:
             from core.auth import SignInRequiredError
-            from core.tenant import build_authenticator, describe_connection, open_session
+            from core.tenant import build_authenticator, open_session
 
             try:
                 session = open_session(options)
@@ -254,8 +258,7 @@ class AppState(QObject):
                 auth.sign_in_interactive(parent_window_handle=parent_window)
                 session = open_session(options)
             try:
-                # Best effort: a role that cannot read the tenant still sees who is signed in.
-                info = describe_connection(session, best_effort=True)
+                info = self._read_connection(session, control)
             except BaseException:
                 session.close()
                 raise
@@ -267,13 +270,69 @@ class AppState(QObject):
             if old is not None and old is not self.session:
                 old.close()
             self.clear_operation()  # another tenant or account: the last change is not its
+            self.roles_progress.emit("")
             self.session_changed.emit()
             self.refresh_domains()
             self.refresh_history()
             self.reconcile_at_start()
 
-        return self.run(work, name="sign in", on_result=done,
-                        on_error=(lambda _e: None) if quiet else None)
+        def failed(exc: BaseException) -> None:
+            self.roles_progress.emit("")
+            if not quiet:
+                self.error.emit("sign in", exc)
+
+        self._roles_task = self.run(work, name="sign in", on_result=done, on_error=failed,
+                                    on_progress=self.roles_progress.emit, progress=True)
+        return self._roles_task
+
+    def _read_connection(self, session: Any, control: TaskControl) -> ConnectionInfo:
+        """Who is signed in and their roles, best effort (a role that cannot read the tenant
+        still sees who is signed in where); on the worker thread. While Graph does not answer
+        and the client retries, the header hears which attempt comes when; Cancel stops the
+        waiting (the roles then count as unread)."""
+        from core.tenant import describe_connection
+
+        def retrying(attempt: int, attempts: int, delay: float) -> None:
+            if control.cancelled:  # best effort takes this as "roles not read"
+                raise FederatorError("Reading your roles was stopped.", code="roles_cancelled")
+            control.report(f"Microsoft Graph did not answer: reading your roles again "
+                           f"(attempt {attempt} of {attempts}, next in {delay:.0f} s)…")
+
+        control.report("Reading your tenant and roles…")
+        watch = getattr(session.client, "watch_retries", None)
+        if watch is None:
+            return describe_connection(session, best_effort=True)
+        with watch(retrying):
+            return describe_connection(session, best_effort=True)
+
+    def refresh_roles(self) -> Task | None:
+        """Retry reading the tenant's name and the admin's roles (the header's Retry)."""
+        session = self.session
+        if session is None:
+            return None
+
+        def work(control: TaskControl) -> ConnectionInfo:
+            return self._read_connection(session, control)
+
+        def done(info: ConnectionInfo) -> None:
+            self.roles_progress.emit("")
+            if session is self.session:
+                self.tenant_info = info
+                self.session_changed.emit()
+
+        def failed(_exc: BaseException) -> None:
+            self.roles_progress.emit("")
+            self.session_changed.emit()
+
+        self._roles_task = self.run(work, name="read roles", on_result=done, on_error=failed,
+                                    on_progress=self.roles_progress.emit, progress=True)
+        return self._roles_task
+
+    def cancel_roles(self) -> None:
+        """Stop retrying the roles read; the header then says they could not be read."""
+        task = self._roles_task
+        if task is not None and not task.done:
+            task.cancel()
 
     def sign_out(self) -> None:
         """Forget the session; for a real tenant also remove the account and its tokens."""

@@ -132,3 +132,24 @@ def test_a_sign_in_error_banner_goes_when_the_sandbox_signs_in(
     window.start_sandbox()
     settle(qtbot)
     assert not window.domain_view.banner.isVisible()
+
+
+def test_roles_unread_under_a_graph_outage_say_so_and_offer_retry(
+        make_window: Any, qtbot: Any) -> None:
+    """503s on the roles read: the header says Federator retries (attempt n, next in s), then
+    "could not read your roles" (never "no admin role found") with a Retry that works."""
+    window = make_window()
+    window.state.sandbox_faults = "503:5@0.05/$batch"
+    seen: list[str] = []
+    window.state.roles_progress.connect(seen.append)
+    window.start_sandbox()
+    settle(qtbot)
+    assert any("attempt 2 of 5, next in 0 s" in text for text in seen), seen
+    header = window.header
+    assert "could not read your roles" in header.account.accessibleName()
+    assert "no admin role" not in header.account.accessibleName()
+    assert header.roles_retry.isVisible()
+    qtbot.mouseClick(header.roles_retry, Qt.MouseButton.LeftButton)  # Graph is back
+    settle(qtbot)
+    assert "Hybrid Identity Administrator" in header.account.accessibleName()
+    assert not header.roles_retry.isVisible()
