@@ -86,6 +86,9 @@ class AppState(QObject):
     # Reading who is signed in and their roles: "" when done, else what is happening (Graph
     # does not answer and Federator retries: attempt n of m, next in s).
     roles_progress = Signal(str)
+    # A page's read started, ended or failed: ``loads[what]`` says which ("domains",
+    # "preflight"), so every page that loads shows reading, or the error with Retry.
+    load_changed = Signal(str)
 
     def __init__(self, paths: Paths, runner: Runner, *, sandbox: bool = False,
                  sandbox_user: str | None = None, parent: QObject | None = None) -> None:
@@ -123,6 +126,7 @@ class AppState(QObject):
         # The last apply, ready to run again replacing the configuration if the admin chooses.
         self._replace_retry: Callable[[], Task | None] | None = None
         self._roles_task: Task | None = None
+        self.loads: dict[str, tuple[str, BaseException | None]] = {}
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -158,9 +162,16 @@ class AppState(QObject):
             on_result: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None,
             on_progress: Callable[[object], None] | None = None,
-            progress: bool = False, change: bool = False) -> Task:
+            progress: bool = False, change: bool = False, load: str | None = None) -> Task:
         """Submit ``fn``; busy state is counted so the status bar can show a spinner, and
-        changes (``change=True``) apart, so closing can wait for them and only them."""
+        changes (``change=True``) apart, so closing can wait for them and only them.
+        ``load``: a page's read, whose phase goes to ``loads`` (its error too: the page shows
+        it with Retry rather than the banner)."""
+        if load is not None:
+            self.loads[load] = ("loading", None)
+            self.load_changed.emit(load)
+            on_result = self._loaded(load, on_result)
+            on_error = self._load_failed(load, on_error)
         self._busy += 1
         if self._busy == 1:
             self.busy_changed.emit(True)
@@ -190,6 +201,23 @@ class AppState(QObject):
         else:
             task.finished.connect(finished)
         return task
+
+    def _loaded(self, load: str, then: Callable[[Any], None] | None) -> Callable[[Any], None]:
+        def done(value: Any) -> None:
+            self.loads[load] = ("done", None)
+            if then is not None:
+                then(value)
+            self.load_changed.emit(load)
+        return done
+
+    def _load_failed(self, load: str, then: Callable[[BaseException], None] | None
+                     ) -> Callable[[BaseException], None]:
+        def failed(exc: BaseException) -> None:
+            self.loads[load] = ("failed", exc)
+            if then is not None:
+                then(exc)
+            self.load_changed.emit(load)
+        return failed
 
     # -- tenant -----------------------------------------------------------------------------
 
@@ -374,7 +402,8 @@ class AppState(QObject):
             self.domains = domains
             self.domains_changed.emit()
 
-        return self.run(work, name="list domains", on_result=done)
+        return self.run(work, name="list domains", on_result=done, on_error=lambda _e: None,
+                        load="domains")
 
     def refresh_history(self) -> None:
         self.history_changed.emit()
@@ -507,7 +536,8 @@ class AppState(QObject):
             self.preflight_changed.emit()
             self.plan_changed.emit()
 
-        return self.run(work, name="preflight", on_result=done)
+        return self.run(work, name="preflight", on_result=done, on_error=lambda _e: None,
+                        load="preflight")
 
     def metadata_input(self) -> Any:
         """What the window read, in the shape preflight takes (no second read of the file)."""

@@ -389,6 +389,46 @@ class Banner(QFrame):
         self.toggle.setText("Hide details" if visible else "Show details")
 
 
+class LoadStatus(QFrame):
+    """What a page that reads something is doing: reading (with a few words), or could not
+    read (why, and Retry). Hidden when the read is done: the page shows what it read."""
+
+    retry = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("loadStatus")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.status = StatusLabel("info", "")
+        self.retry_button = QPushButton("Retry")
+        self.retry_button.clicked.connect(self.retry)
+        layout.addWidget(self.status, 1)
+        layout.addWidget(self.retry_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        self.phase = "idle"  # idle, loading or failed
+        self.hide()
+
+    def show_loading(self, text: str) -> None:
+        self.phase = "loading"
+        self.status.set_status("info", text)
+        self.status.icon.setPixmap(theme.icon("refresh").pixmap(QSize(18, 18)))
+        self.retry_button.hide()
+        self.show()
+
+    def show_failed(self, error: BaseException, what: str) -> None:
+        self.phase = "failed"
+        message, details = describe_error(error)
+        self.status.set_status("fail", f"{what}: {message}")
+        self.status.setToolTip(plain_tooltip(details) if details else "")
+        self.retry_button.setAccessibleName(f"Retry: {what}")
+        self.retry_button.show()
+        self.show()
+
+    def clear(self) -> None:
+        self.phase = "idle"
+        self.hide()
+
+
 class ValidityBar(QWidget):
     """How far through its validity a certificate is, coloured by how much time is left."""
 

@@ -153,3 +153,30 @@ def test_roles_unread_under_a_graph_outage_say_so_and_offer_retry(
     settle(qtbot)
     assert "Hybrid Identity Administrator" in header.account.accessibleName()
     assert not header.roles_retry.isVisible()
+
+
+def test_pages_that_read_show_the_error_with_retry(make_window: Any, qtbot: Any,
+                                                   idp_file: Path) -> None:
+    """The domains and the checks: a Graph outage shows why, with a Retry that works."""
+    window = make_window(sandbox=True)
+    window.metadata_view.open_source(str(idp_file))
+    window.state.choose_domain("fabrikam.com")
+    sandbox = window.state.session.sandbox
+    window.go_to(1)
+    sandbox.set_faults("503:20@0.01")
+    window.state.refresh_domains()
+    status = window.domain_view.load_status
+    assert status.isVisible() and status.phase == "failed"
+    assert "The domains could not be read" in status.status.word.text()
+    sandbox.set_faults("")
+    qtbot.mouseClick(status.retry_button, Qt.MouseButton.LeftButton)
+    assert not status.isVisible() and window.domain_view.table.rowCount() > 3
+
+    window.go_to(2)
+    sandbox.set_faults("503:40@0.01")
+    window.preflight_view.run_checks()
+    status = window.preflight_view.load_status
+    assert status.isVisible() and status.retry_button.isVisible()
+    sandbox.set_faults("")
+    qtbot.mouseClick(status.retry_button, Qt.MouseButton.LeftButton)
+    assert not status.isVisible() and window.state.preflight is not None

@@ -35,6 +35,7 @@ from gui.views.base import StepView
 from gui.widgets import (
     Card,
     KeyValues,
+    LoadStatus,
     StatusLabel,
     clear_layout,
     label,
@@ -107,6 +108,9 @@ class HistoryView(StepView):
         self.problems = label("", wrap=True)
         self.problems.hide()
         journal.body.addWidget(self.problems)
+        self.load_status = LoadStatus()
+        self.load_status.retry.connect(self.load_journal)
+        journal.body.addWidget(self.load_status)
         self.table = QTableWidget(0, 6)
         self.table.setHorizontalHeaderLabels(["When (UTC)", "Domain", "Change", "Who", "Outcome",
                                               "Summary"])
@@ -387,21 +391,17 @@ class HistoryView(StepView):
 
         def done(contents: Any) -> None:
             if generation == self._journal_reads:  # an older read finishing late is stale
+                self.load_status.clear()
                 self.show_journal(contents)
 
         def failed(exc: BaseException) -> None:
             if generation != self._journal_reads:
                 return
-            if isinstance(exc, FederatorError):
-                text = exc.message + (f"\n{exc.remedy}" if exc.remedy else "")
-            elif isinstance(exc, OSError):
-                text = f"The journal could not be read: {exc.strerror or exc}"
-            else:
-                self.state.error.emit("read journal", exc)
-                return
-            self.problems.setText(text)
-            self.problems.show()
+            if isinstance(exc, OSError) and not isinstance(exc, FederatorError):
+                exc = FederatorError(f"{exc.strerror or exc}", code="journal_unreadable")
+            self.load_status.show_failed(exc, "The journal could not be read")
 
+        self.load_status.show_loading("Reading the journal…")
         self.state.run(work, name="read journal", on_result=done, on_error=failed)
 
     def show_journal(self, contents: Any) -> None:
