@@ -180,3 +180,28 @@ def test_pages_that_read_show_the_error_with_retry(make_window: Any, qtbot: Any,
     sandbox.set_faults("")
     qtbot.mouseClick(status.retry_button, Qt.MouseButton.LeftButton)
     assert not status.isVisible() and window.state.preflight is not None
+
+
+def test_restoring_managed_is_not_offered_when_the_domain_is_managed(
+        make_window: Any, qtbot: Any, idp_file: Path) -> None:
+    from PySide6.QtWidgets import QPushButton
+
+    window = make_window(sandbox=True)
+    federate_in_window(window, walk_to_review(window, qtbot, idp_file))
+    window.go_to(4)
+    settle(qtbot)
+    history = window.history_view
+    qtbot.keyClicks(history.revert_confirm, "fabrikam.com")
+    qtbot.mouseClick(history.revert_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert window.state.last_result.ok  # fabrikam.com is managed again
+    row = next(r for r in range(history.table.rowCount())
+               if history.table.item(r, 2).text() == "Federate")
+    history.table.selectRow(row)
+    settle(qtbot)
+    qtbot.keyClicks(history.restore_confirm, "fabrikam.com")
+    buttons = {b.text(): b for b in history.entry_card.findChildren(QPushButton)
+               if b.text().startswith("Restore this state")}
+    assert not buttons["Restore this state (Managed)"].isEnabled()
+    assert "already uses managed sign-in" in buttons["Restore this state (Managed)"].toolTip()
+    assert buttons["Restore this state (Federated)"].isEnabled()

@@ -489,6 +489,8 @@ class HistoryView(StepView):
             row.addWidget(self.restore_confirm, 1)
             self.entry_body.addLayout(row)
         snaps = self.snaps_layout = QHBoxLayout()
+        current = next((d.get("authenticationType") for d in self.state.domains
+                        if str(d.get("id")) == entry.domain), None)
         for title, snap in (("Before", entry.snapshot_before), ("After", entry.snapshot_after)):
             if snap is None:
                 continue
@@ -507,7 +509,14 @@ class HistoryView(StepView):
             restore.setAccessibleName(f"Restore the state {title.lower()} this change")
             restore.clicked.connect(lambda _c=False, s=snap: self.restore(s))
             restore.setEnabled(False)
-            self.restore_buttons.append(restore)
+            if snap.authentication_type == "Managed" and current == "Managed":
+                # Nothing to restore: the domain already uses managed sign-in.
+                reason = f"{entry.domain} already uses managed sign-in: nothing to restore."
+                restore.setToolTip(reason)
+                restore.setAccessibleDescription(reason)
+                card.body.addWidget(label(reason, wrap=True, name="muted"))
+            else:
+                self.restore_buttons.append(restore)
             card.body.addWidget(restore)
             snaps.addWidget(card, 1)
         self.entry_body.addLayout(snaps)
