@@ -118,3 +118,20 @@ def test_a_saved_geometry_larger_than_the_screen_is_not_restored(
     window.resize(900, 500)
     window.fit_to_screen(small)
     assert (window.width(), window.height()) == (700, 450)
+
+
+def test_the_journal_summary_takes_the_room(make_window: Any, qtbot: Any,
+                                            idp_file: Path) -> None:
+    """A long account name does not squeeze the summary, the column that carries the text."""
+    from tests.gui_helpers import federate_in_window, settle, walk_to_review
+
+    window = make_window(sandbox=True, user="breakglass@contoso.onmicrosoft.com")
+    window.resize(1008, 560)
+    federate_in_window(window, walk_to_review(window, qtbot, idp_file))
+    window.go_to(4)
+    settle(qtbot)
+    table = window.history_view.table
+    assert table.rowCount() == 1
+    assert all(table.columnWidth(col) <= 190 for col in range(5))
+    assert table.columnWidth(5) >= 200  # was 116: squeezed by a 230 px account name
+    assert table.item(0, 3).toolTip() == "breakglass@contoso.onmicrosoft.com"

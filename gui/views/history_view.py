@@ -44,6 +44,7 @@ from gui.widgets import (
     text_button,
 )
 
+MAX_COLUMN_WIDTH = 190  # the journal's columns before Summary, which takes the rest
 STACK_BELOW_WIDTH = 960  # page width under which the revert and rollover cards stack
 OUTCOME_STATUS = {"succeeded": "pass", "no-change": "pass", "failed": "fail",
                   "unknown": "warn", "in-progress": "warn", "reconciled": "info"}
@@ -122,9 +123,12 @@ class HistoryView(StepView):
         self.table.setTabKeyNavigation(False)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
+        # The summary carries the text: it takes the room. The other columns fit their contents
+        # up to a cap (a long domain or account name is elided, whole in its tooltip).
         for col in range(5):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setMinimumHeight(150)
         self.table.setMaximumHeight(260)
         self.table.itemSelectionChanged.connect(self.show_entry)
@@ -162,6 +166,7 @@ class HistoryView(StepView):
         # revert row alone needs ~600 px), so nothing is cut off at 1024x768 or 150 %.
         self._arrange(event.size().width())
         super().resizeEvent(event)
+        self._size_columns()
 
     def _arrange(self, width: int) -> None:
         direction = (QBoxLayout.Direction.LeftToRight if width >= STACK_BELOW_WIDTH
@@ -425,18 +430,35 @@ class HistoryView(StepView):
             cells = [QTableWidgetItem(_when(entry.started_at)), QTableWidgetItem(entry.domain),
                      QTableWidgetItem(KIND_WORDS.get(entry.kind, entry.kind)),
                      QTableWidgetItem(entry.who), outcome, QTableWidgetItem(entry.summary)]
-            cells[5].setToolTip(plain_tooltip(entry.summary))  # the column elides long summaries
+            for cell in (cells[1], cells[3], cells[5]):  # the columns elide long texts
+                cell.setToolTip(plain_tooltip(cell.text()))
             outcome.setData(Qt.ItemDataRole.AccessibleTextRole,
                             f"{theme.STATUS_WORDS.get(status, status)}: {entry.outcome}")
             cells[0].setData(Qt.ItemDataRole.UserRole, entry.op)
             for col, cell in enumerate(cells):
                 self.table.setItem(row, col, cell)
         self.table.blockSignals(False)
+        self._size_columns()
         rows = [i for i, e in enumerate(self.entries) if keep is not None and e.op == keep]
         if rows:
             self.table.selectRow(rows[0])  # a reload keeps what the admin was reading
         else:
             self.entry_card.hide()
+
+    def _size_columns(self) -> None:
+        """The columns before Summary fit their contents, capped, and together leave Summary
+        at least 40 % of the table: Who, then Domain, give way first."""
+        self.table.resizeColumnsToContents()
+        widths = [min(self.table.columnWidth(col), MAX_COLUMN_WIDTH) for col in range(5)]
+        excess = sum(widths) - int(self.table.viewport().width() * 0.6)
+        for col in (3, 1):
+            if excess <= 0:
+                break
+            cut = max(0, min(excess, widths[col] - 90))
+            widths[col] -= cut
+            excess -= cut
+        for col, width in enumerate(widths):
+            self.table.setColumnWidth(col, width)
 
     def selected_entry(self) -> Any:
         rows = self.table.selectionModel().selectedRows()
