@@ -320,6 +320,17 @@ class MainWindow(QMainWindow):
         for index in range(len(STEPS)):
             shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
             shortcut.activated.connect(lambda i=index: self.go_to(i))
+        # Ctrl+O opens a metadata file from any page (landing on the Metadata step); F5 reads
+        # again what the current page shows.
+        QShortcut(QKeySequence("Ctrl+O"), self).activated.connect(self.open_metadata)
+        QShortcut(QKeySequence("F5"), self).activated.connect(self.reload_current)
+
+    def open_metadata(self) -> None:
+        self.go_to(0)
+        self.metadata_view.choose_file()
+
+    def reload_current(self) -> None:
+        self.view(self.current_step()).reload()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and watched is self.centralWidget():

@@ -53,6 +53,7 @@ _after_paint: list[Callable[[], None]] | None = []  # None once the first window
 # characters (copy buttons carry full values), and long lists show their first items.
 MAX_LABEL_CHARS = 2000
 MAX_VALUE_CHARS = 400  # a key/value row: a long URL stays readable
+COPIED_FEEDBACK_MS = 1500  # how long a copy button says "Copied"
 
 
 def after_first_paint(callback: Callable[[], None]) -> None:
@@ -289,6 +290,20 @@ def copy_button(get_text: Callable[[], str], accessible_name: str,
     def copy() -> None:
         QGuiApplication.clipboard().setText(get_text())
         button.setToolTip(f"{accessible_name} (copied)")
+        # Seen, not only in a tooltip nobody hovers: the button says "Copied" for a moment.
+        button.setText("Copied")
+        button.setIcon(theme.status_icon("pass"))
+        button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setAccessibleDescription("Copied")
+
+        def back() -> None:
+            with contextlib.suppress(RuntimeError):  # the button went with its card
+                button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonIconOnly)
+                button.setIcon(theme.icon("copy"))
+                button.setText("")
+                button.setAccessibleDescription("")
+
+        QtCore.QTimer.singleShot(COPIED_FEEDBACK_MS, back)
 
     button.clicked.connect(copy)
     return button

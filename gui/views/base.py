@@ -33,6 +33,10 @@ class StepView(Page):
     def entered(self) -> None:
         """Called when the admin opens this step (refresh what may be stale)."""
 
+    def reload(self) -> None:
+        """F5: read again what this page shows (each page says what that is)."""
+        self.entered()
+
     def step_hint(self) -> tuple[str | None, str]:
         """(status or None, a few words) shown under the step's name in the list."""
         return None, ""

@@ -108,6 +108,9 @@ class DomainView(StepView):
             return "pass", self.state.domain
         return None, "none chosen"
 
+    def reload(self) -> None:
+        self.state.refresh_domains()
+
     def entered(self) -> None:
         if self.state.session is not None and not self.state.domains:
             self.state.refresh_domains()

@@ -182,6 +182,11 @@ class HistoryView(StepView):
         else:
             self._stale = True
 
+    def reload(self) -> None:
+        self._stale = False
+        self.load_journal()
+        self.refresh_domain()
+
     def entered(self) -> None:
         if self._stale:
             self._stale = False
@@ -325,6 +330,9 @@ class HistoryView(StepView):
             lambda text: self.revert_button.setEnabled(text.strip().lower() == name.lower()
                                                        and not self.state.changing))
         self.revert_button.clicked.connect(lambda: self.revert(name))
+        # Enter in the confirmation submits it, when the button would.
+        self.revert_confirm.returnPressed.connect(
+            lambda: self.revert(name) if self.revert_button.isEnabled() else None)
         row.addWidget(confirm_label)
         row.addWidget(self.revert_confirm, 1)
         row.addWidget(self.revert_button)
@@ -551,6 +559,13 @@ class HistoryView(StepView):
                     button.setEnabled(text.strip().lower() == domain.lower())
 
             self.restore_confirm.textChanged.connect(gate)
+
+            def submit() -> None:  # Enter restores when only one state can be restored
+                enabled = [b for b in self.restore_buttons if b.isEnabled()]
+                if len(enabled) == 1:
+                    enabled[0].click()
+
+            self.restore_confirm.returnPressed.connect(submit)
         self.entry_card.show()
         self.order_tabs()
 

@@ -37,7 +37,6 @@ from gui.widgets import (
     KeyValues,
     StatusLabel,
     ValidityBar,
-    after_first_paint,
     clear_layout,
     copy_button,
     label,
@@ -106,7 +105,6 @@ class MetadataView(StepView):
         self.content.addLayout(self.toolbar)
         self._toolbar_built = False
         self.recent_list: QListWidget | None = None
-        after_first_paint(self._add_open_shortcut)
 
         self.empty = self._build_empty()
         self.content.addWidget(self.empty)
@@ -186,6 +184,7 @@ class MetadataView(StepView):
         self.picker_filter.setPlaceholderText("Filter entity IDs")
         self.picker_filter.setAccessibleName("Filter entity IDs")
         self.picker_filter.textChanged.connect(self._filter_entities)
+        self.picker_filter.returnPressed.connect(self._pick_single)
         self.picker_list = QListWidget()
         self.picker_list.setAccessibleName("Identity providers in this file")
         self.picker_list.setMinimumHeight(180)
@@ -236,14 +235,6 @@ class MetadataView(StepView):
             self._empty_layout.insertWidget(below_title, self.recent_list)
         return self.recent_list
 
-    def _add_open_shortcut(self) -> None:
-        """Ctrl+O on the page rather than the button, so it also works before anything is
-        loaded (made after the first paint: QKeySequence costs 3 ms)."""
-        from PySide6.QtGui import QKeySequence, QShortcut
-
-        shortcut = QShortcut(QKeySequence("Ctrl+O"), self)
-        shortcut.activated.connect(self.choose_file)
-
     def choose_file(self) -> None:
         start = str(Path(self.settings.recent_files[0]).parent) if self.settings.recent_files \
             else str(Path.home())
@@ -261,6 +252,12 @@ class MetadataView(StepView):
                                        "Your IdP's metadata URL (https://…):")
         if ok and url.strip():
             self.open_source(url.strip())
+
+    def reload(self) -> None:
+        """F5: read the open file (or URL) again: the IdP may have published new metadata."""
+        source = self.state.metadata_source
+        if source and source != "sandbox sample IdP":
+            self.open_source(source)
 
     def use_sample(self) -> None:
         self.banner.hide()
@@ -304,6 +301,14 @@ class MetadataView(StepView):
                 first_visible = row
         if first_visible is not None:
             self.picker_list.setCurrentRow(first_visible)
+
+    def _pick_single(self) -> None:
+        """Enter in the filter picks the identity provider when only one is left."""
+        shown = [self.picker_list.item(r) for r in range(self.picker_list.count())
+                 if not self.picker_list.item(r).isHidden()]
+        if len(shown) == 1:
+            self.picker_list.setCurrentItem(shown[0])
+            self.use_picked()
 
     def use_picked(self) -> None:
         item = self.picker_list.currentItem()

@@ -192,6 +192,10 @@ class PreflightView(StepView):
         if self.state.preflight is None and not self.missing_inputs() and not self.state.busy:
             self.run_checks()
 
+    def reload(self) -> None:
+        if not self.missing_inputs():
+            self.run_checks()
+
     def run_checks(self) -> None:
         self.banner.hide()
         self.state.run_preflight()

@@ -99,6 +99,7 @@ class ReviewView(StepView):
         self.confirm_edit.setAccessibleName("Type the domain name to confirm")
         self.confirm_edit.setMaximumWidth(260)
         self.confirm_edit.textChanged.connect(self._update_gate)
+        self.confirm_edit.returnPressed.connect(self.apply)  # Enter submits (apply() gates)
         self.confirm_label = label("Type the domain to confirm:")
         self.confirm_label.setBuddy(self.confirm_edit)
         self.apply_button = text_button("Apply", primary=True)
@@ -148,6 +149,11 @@ class ReviewView(StepView):
             self.refresh_view()
         else:
             self._stale = True
+
+    def reload(self) -> None:
+        """F5: read the domain again and make a new plan (never under a running change)."""
+        if not self.running and not self.state.changing:
+            self.state.run_preflight()
 
     def entered(self) -> None:
         if self._stale:
