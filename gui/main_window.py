@@ -39,7 +39,13 @@ from gui.widgets import (
 )
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QCloseEvent, QResizeEvent
+    from PySide6.QtGui import (
+        QCloseEvent,
+        QDragEnterEvent,
+        QDragLeaveEvent,
+        QDropEvent,
+        QResizeEvent,
+    )
 
     from gui.views.base import StepView
     from gui.views.domain_view import DomainView
@@ -262,6 +268,11 @@ class MainWindow(QMainWindow):
         self.go_to(0)
         self.update_step_hints()
         central.installEventFilter(self)
+        # A metadata file can be dropped anywhere on the window, whatever page is open.
+        self.setAcceptDrops(True)
+        self.drop_overlay = PlainLabel("Drop the file to open it as the IdP metadata", central)
+        self.drop_overlay.setObjectName("dropOverlay")
+        self.drop_overlay.hide()
         # Everything after the first paint is queued, not run inside the signal: a slot that
         # reports the paint (the self-test, the benchmark) then sees the moment it happened.
         self.first_painted.connect(lambda: QTimer.singleShot(0, self.build_all_views))
@@ -307,6 +318,45 @@ class MainWindow(QMainWindow):
         return (geometry.width() + FRAME_ALLOWANCE[0] <= available.width()
                 and geometry.height() + FRAME_ALLOWANCE[1] <= available.height()
                 and available.contains(geometry))
+
+    # -- dropping a file ----------------------------------------------------------------------
+
+    @staticmethod
+    def _dropped_file(event: QDropEvent | QDragEnterEvent) -> str | None:
+        mime = event.mimeData()
+        if mime is None or not mime.hasUrls():
+            return None
+        files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+        return files[0] if files else None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_file(event) is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        # The visible target: the whole page area says what a drop will do.
+        from PySide6.QtCore import Qt
+
+        central = self.centralWidget()
+        self.drop_overlay.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        if central is not None:
+            self.drop_overlay.setGeometry(central.rect().adjusted(12, 12, -12, -12))
+        self.drop_overlay.raise_()
+        self.drop_overlay.show()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.drop_overlay.hide()
+        super().dragLeaveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.drop_overlay.hide()
+        path = self._dropped_file(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.go_to(0)
+        self.metadata_view.open_source(path)
 
     def _close_after_change(self) -> None:
         self.state.changes_finished.disconnect(self._close_after_change)

@@ -436,19 +436,22 @@ class AppState(QObject):
 
     def load_metadata(self, source: str, *, entity: str | None = None,
                       on_error: Callable[[BaseException], None] | None = None) -> Task:
-        """Read metadata from a path or https URL; fills ``metadata`` and ``federation``."""
+        """Read metadata from a path or https URL; fills ``metadata`` and ``federation``.
+        Opening the same file again keeps the sign-out URL the admin typed for it."""
+        keep = self.sign_out_override if source == self.metadata_source else None
+
         def work() -> tuple[Any, Any, list[Any]]:
             from core.metadata import read_metadata
             from core.settings import settings_from_metadata
 
             md = read_metadata(source, entity=entity)  # a path or an https:// URL
-            federation, findings = settings_from_metadata(md)
+            federation, findings = settings_from_metadata(md, sign_out_uri_override=keep)
             return md, federation, list(findings)
 
         def done(result: tuple[Any, Any, list[Any]]) -> None:
             self.metadata, self.federation, self.federation_findings = result
             self.metadata_source = source
-            self.sign_out_override = None
+            self.sign_out_override = keep
             self._invalidate_checks()
             self.metadata_changed.emit()
 

@@ -193,6 +193,9 @@ QListWidget#steps:focus { border: 2px solid palette(highlight); border-radius: 4
 QListWidget#steps::item:focus { border: 2px solid palette(window-text); }
 QListWidget:focus, QTableWidget:focus, QPlainTextEdit:focus {
     border: 2px solid palette(highlight); }
+QLabel#dropOverlay { border: 3px dashed palette(highlight); border-radius: 10px;
+                     background: palette(base); color: palette(text); font-size: 14pt;
+                     font-weight: 600; }
 QPlainTextEdit#code, QTextEdit#code { font-family: "Cascadia Mono", "Consolas", "DejaVu Sans Mono",
                                       monospace; }
 """

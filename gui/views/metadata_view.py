@@ -99,6 +99,7 @@ class MetadataView(StepView):
                          next_label="Next: choose the domain  →", parent=parent)
         self.settings = settings
         self.pending_source: str | None = None
+        self._shown_md: Any = None
         # The toolbar shown once something is loaded, and the recent-files list, are built when
         # first needed: widgets made before the first paint are styled before it too.
         self.toolbar = QHBoxLayout()
@@ -229,6 +230,9 @@ class MetadataView(StepView):
             self.recent_list = QListWidget()
             self.recent_list.setAccessibleName("Recent metadata files")
             self.recent_list.setMaximumHeight(150)
+            # One click opens (it is a list of links, not of things to select first); Enter too.
+            self.recent_list.itemClicked.connect(
+                lambda item: self.open_source(item.data(USER_ROLE)))
             self.recent_list.itemActivated.connect(
                 lambda item: self.open_source(item.data(USER_ROLE)))
             below_title = self._empty_layout.indexOf(self.recent_title) + 1
@@ -287,6 +291,13 @@ class MetadataView(StepView):
         self.picker_list.setCurrentRow(0)
         self.picker_filter.clear()
         self.empty.hide()
+        # Until a choice is made, the previous IdP is not "the" metadata on screen, and Next
+        # would carry it on: both wait for the pick.
+        self.cards.hide()
+        if self._toolbar_built:
+            self.source_label.setText(f"Choose an identity provider in {self.pending_source}")
+        if self.next_button is not None:
+            self.next_button.setEnabled(False)
         picker.show()
         self.picker_filter.setFocus()
 
@@ -325,7 +336,7 @@ class MetadataView(StepView):
         if self._toolbar_built:
             self.recent_menu.clear()
             for path in self.settings.recent_files:
-                action = self.recent_menu.addAction(path)
+                action = self.recent_menu.addAction(theme.icon("file"), path)
                 action.triggered.connect(lambda _c=False, p=path: self.open_source(p))
             self.recent_button.setEnabled(has_recent)
         self.recent_title.setVisible(has_recent)
@@ -336,8 +347,9 @@ class MetadataView(StepView):
         recent_list = self._ensure_recent_list()
         recent_list.clear()
         for path in self.settings.recent_files:
-            item = QListWidgetItem(theme.icon("open"), path)
+            item = QListWidgetItem(theme.icon("file"), path)
             item.setData(USER_ROLE, path)
+            item.setToolTip(f"Open {path}")
             recent_list.addItem(item)
         recent_list.show()
 
@@ -381,6 +393,9 @@ class MetadataView(StepView):
             self.order_tabs()
             return
         self.banner.hide()
+        if md is not self._shown_md:  # a new file starts at its top, not where the last was
+            self._shown_md = md
+            self.scroll_area.verticalScrollBar().setValue(0)
         self.source_label.setText(f"Read from {source}")
         self.cards_layout.addWidget(self._idp_card(md))
         self.cards_layout.addWidget(self._findings_card(md))
