@@ -205,3 +205,17 @@ def test_restoring_managed_is_not_offered_when_the_domain_is_managed(
     assert not buttons["Restore this state (Managed)"].isEnabled()
     assert "already uses managed sign-in" in buttons["Restore this state (Managed)"].toolTip()
     assert buttons["Restore this state (Federated)"].isEnabled()
+
+
+def test_reading_metadata_shows_that_it_is_reading(make_window: Any, qtbot: Any,
+                                                   idp_file: Path) -> None:
+    from gui.workers import ThreadPoolRunner
+
+    window = make_window(runner=ThreadPoolRunner())
+    view = window.metadata_view
+    with qtbot.waitSignal(window.state.metadata_changed, timeout=10_000):
+        view.open_source(str(idp_file))
+        assert view.load_status.isVisible() and view.load_status.phase == "loading"
+        assert str(idp_file) in view.load_status.status.word.text()
+    assert not view.load_status.isVisible()
+    window.state.runner.wait_idle(5000)

@@ -100,6 +100,7 @@ class MetadataView(StepView):
         self.settings = settings
         self.pending_source: str | None = None
         self._shown_md: Any = None
+        self.load_status: Any = None  # "Reading …" while a file or URL is read
         # The toolbar shown once something is loaded, and the recent-files list, are built when
         # first needed: widgets made before the first paint are styled before it too.
         self.toolbar = QHBoxLayout()
@@ -270,9 +271,17 @@ class MetadataView(StepView):
     def open_source(self, source: str, entity: str | None = None) -> None:
         self.banner.hide()
         self.pending_source = source
+        if self.load_status is None:  # made on first use: nothing reads before the first paint
+            from gui.widgets import LoadStatus
+
+            self.load_status = LoadStatus()
+            self.content.insertWidget(1, self.load_status)
+        self.load_status.show_loading(f"Reading {source}…")
         self.state.load_metadata(source, entity=entity, on_error=self._load_failed)
 
     def _load_failed(self, error: BaseException) -> None:
+        if self.load_status is not None:
+            self.load_status.clear()  # the banner says why; Open, Recent and F5 try again
         code = getattr(error, "code", "")
         details = getattr(error, "details", {}) or {}
         if code == "multiple_identity_providers" and details.get("entity_ids"):
@@ -367,6 +376,8 @@ class MetadataView(StepView):
         return "pass", _short_host(md.entity_id)
 
     def refresh_view(self) -> None:
+        if self.load_status is not None:
+            self.load_status.clear()
         md = self.state.metadata
         source = self.state.metadata_source
         if (md is not None and source and source == self.pending_source
