@@ -219,3 +219,25 @@ def test_reading_metadata_shows_that_it_is_reading(make_window: Any, qtbot: Any,
         assert str(idp_file) in view.load_status.status.word.text()
     assert not view.load_status.isVisible()
     window.state.runner.wait_idle(5000)
+
+
+def test_history_shows_a_change_running_from_review(make_window: Any, qtbot: Any,
+                                                    idp_file: Path) -> None:
+    """History opened while an apply runs: the journal, and that a change is running (its
+    buttons wait for it)."""
+    window = make_window(sandbox=True)
+    window.history_view  # built before the change starts  # noqa: B018
+    review = walk_to_review(window, qtbot, idp_file)
+    accept_and_confirm(review, qtbot, "fabrikam.com")
+    seen: list[tuple[bool, str]] = []
+
+    def during(event: Any) -> None:
+        if event.step == "write":
+            history = window.history_view
+            seen.append((history.operation_card.isVisibleTo(history),
+                         history.operation_status.word.text()))
+
+    window.state.operation_progress.connect(during)
+    qtbot.mouseClick(review.apply_button, Qt.MouseButton.LeftButton)
+    assert seen and all(card and "Running" in text for card, text in seen), seen
+    assert not window.history_view.operation_card.isVisibleTo(window.history_view)

@@ -204,16 +204,18 @@ class HistoryView(StepView):
             self._banner.hide()  # the new change's outcome replaces the last one's error
         self.operation_list.clear()
         self.operation_way_back.hide()
-        if op.origin != "history":
-            self.operation_card.hide()
-            return
+        self._set_actions_enabled(False)  # one change at a time, wherever it was started
         self.operation_card.title.setText(f"{KIND_WORDS_BY_NAME.get(op.name, op.name)} "
                                           f"{op.domain or ''}".strip())
-        self.operation_status.set_status("skipped", "Running… the buttons come back when the "
-                                                    "change is recorded.")
+        here = op.origin == "history"
+        self.operation_list.setVisible(here)
+        self.operation_status.set_status("skipped", (
+            "Running… the buttons come back when the change is recorded." if here else
+            "Running… step 4 (Review & apply) shows its progress; the journal below lists it "
+            "once its snapshot is recorded."))
         self.operation_card.show()
-        self._set_actions_enabled(False)
-        self.scroll_area.ensureWidgetVisible(self.operation_card)
+        if here:
+            self.scroll_area.ensureWidgetVisible(self.operation_card)
 
     def _operation_progress(self, event: Any) -> None:
         if self.shown_operation() is not None:
@@ -581,6 +583,8 @@ class HistoryView(StepView):
         op = self.shown_operation()
         if op is not None:
             self._show_operation_outcome(op)
+        else:
+            self.operation_card.hide()  # a change started elsewhere reports there
         pending, self._restoring = self._restoring, None
         if pending is None or getattr(error, "code", None) != "restore_would_overwrite":
             return
