@@ -113,6 +113,7 @@ class AppState(QObject):
         self.operation: Operation | None = None
         self._last_operation: Operation | None = None
         self.password_impact: Any = None
+        self.password_impact_error: tuple[str, BaseException] | None = None
         # What the start-up reconcile found: (status, text, details) for the window to show.
         self.startup_note: tuple[str, str, str] | None = None
         self.tenant_info: ConnectionInfo | None = None
@@ -636,6 +637,7 @@ class AppState(QObject):
             if result is not None and getattr(result, "domain", None):
                 record.domain = result.domain
             self.password_impact = None
+            self.password_impact_error = None
             if result is not None or not isinstance(error, Cancelled):
                 self._invalidate_checks()  # the domain may have changed: check it afresh
             self.operation_finished.emit(result, error)
@@ -790,9 +792,15 @@ class AppState(QObject):
 
         def done(impact: Any) -> None:
             self.password_impact = impact
+            self.password_impact_error = None
             self.password_impact_changed.emit()
 
-        return self.run(work, name="count users", on_result=done, on_error=lambda _e: None)
+        def failed(exc: BaseException) -> None:  # the revert card says so, with Retry
+            self.password_impact_error = (domain, exc)
+            self.password_impact_changed.emit()
+
+        self.password_impact_error = None
+        return self.run(work, name="count users", on_result=done, on_error=failed)
 
     def check_propagation(self, domain: str) -> Task | None:
         """Graph's view beside sign-in's (realm discovery), for the live indicator."""

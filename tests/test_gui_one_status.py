@@ -241,3 +241,22 @@ def test_history_shows_a_change_running_from_review(make_window: Any, qtbot: Any
     qtbot.mouseClick(review.apply_button, Qt.MouseButton.LeftButton)
     assert seen and all(card and "Running" in text for card, text in seen), seen
     assert not window.history_view.operation_card.isVisibleTo(window.history_view)
+
+
+def test_counting_the_users_that_fails_says_so_with_retry(make_window: Any, qtbot: Any,
+                                                          idp_file: Path) -> None:
+    from gui.widgets import LoadStatus
+
+    window = make_window(sandbox=True)
+    federate_in_window(window, walk_to_review(window, qtbot, idp_file))
+    window.state.session.sandbox.set_faults("503:40@0.01")
+    window.go_to(4)
+    settle(qtbot)
+    history = window.history_view
+    [status] = [s for s in history.domain_area.findChildren(LoadStatus) if s.isVisible()]
+    assert "The users could not be counted" in status.status.word.text()
+    window.state.session.sandbox.set_faults("")
+    qtbot.mouseClick(status.retry_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert window.state.password_impact is not None
+    assert not [s for s in history.domain_area.findChildren(LoadStatus) if s.isVisible()]

@@ -316,9 +316,18 @@ class HistoryView(StepView):
                 card.body.addWidget(label(f"• {option}", wrap=True, name="muted"))
         else:
             card.body.addWidget(StatusLabel("warn", "Users will need a cloud password"))
-            card.body.addWidget(label("Counting the users who will need one…", name="muted"))
-            # Asked after this page is drawn: the answer redraws the page, never in the middle.
-            QTimer.singleShot(0, lambda: self.state.load_password_impact(name))
+            failed = self.state.password_impact_error
+            if failed is not None and failed[0] == name:
+                status = LoadStatus()
+                status.show_failed(failed[1], "The users could not be counted")
+                status.retry.connect(lambda: self.state.load_password_impact(name))
+                card.body.addWidget(status)
+            else:
+                card.body.addWidget(label("Counting the users who will need one…",
+                                          name="muted"))
+                # Asked after this page is drawn: the answer redraws the page, never in the
+                # middle.
+                QTimer.singleShot(0, lambda: self.state.load_password_impact(name))
         row = QHBoxLayout()
         self.revert_confirm = QLineEdit()
         self.revert_confirm.setPlaceholderText(name)
