@@ -189,7 +189,6 @@ QHeaderView::section { padding: 3px 8px; }
 _FOCUS_QSS = """
 QPushButton[primary="true"]:focus, QPushButton[danger="true"]:focus {
     border: 2px solid palette(window-text); }
-QListWidget#steps:focus { border: 2px solid palette(highlight); border-radius: 4px; }
 QListWidget#steps::item:focus { border: 2px solid palette(window-text); }
 QListWidget:focus, QTableWidget:focus, QPlainTextEdit:focus {
     border: 2px solid palette(highlight); }
