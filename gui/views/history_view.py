@@ -236,8 +236,13 @@ class HistoryView(StepView):
             self.operation_status.set_status("pass" if op.result.ok else "fail",
                                              result_headline(op.result))
             way_back = getattr(op.result, "way_back", "") or ""
-            self.operation_way_back.setText(f"Way back: {way_back}" if way_back else "")
-            self.operation_way_back.setVisible(bool(way_back))
+            remaining = [str(o) for o in getattr(op.result, "remaining", []) or []]
+            if remaining:  # no way back works: what remains, in order (half-federated)
+                text = "What remains, in order:\n" + "\n".join(remaining)
+            else:
+                text = f"Way back: {way_back}" if way_back else ""
+            self.operation_way_back.setText(text)
+            self.operation_way_back.setVisible(bool(text))
         elif op.error is not None:
             message, _details = describe_error(op.error)
             self.operation_status.set_status("fail", f"Not done: {message}")
