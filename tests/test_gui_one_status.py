@@ -260,3 +260,22 @@ def test_counting_the_users_that_fails_says_so_with_retry(make_window: Any, qtbo
     settle(qtbot)
     assert window.state.password_impact is not None
     assert not [s for s in history.domain_area.findChildren(LoadStatus) if s.isVisible()]
+
+
+def test_cancel_stops_waiting_for_the_roles(make_window: Any, qtbot: Any) -> None:
+    """Cancel during Graph's retries: signed in at once, the roles "could not be read"."""
+    from gui.workers import ThreadPoolRunner
+
+    window = make_window(runner=ThreadPoolRunner())
+    state = window.state
+    state.sandbox_faults = "503:2@2/$batch"  # two failures, each retry after 2 s
+    with qtbot.waitSignal(state.roles_progress, timeout=10_000,
+                          check_params_cb=lambda text: "attempt 2" in text):
+        window.start_sandbox()
+    assert window.header.roles_cancel.isVisible()
+    with qtbot.waitSignal(state.session_changed, timeout=10_000):
+        qtbot.mouseClick(window.header.roles_cancel, Qt.MouseButton.LeftButton)
+    assert state.session is not None
+    assert "could not read your roles" in window.header.account.accessibleName()
+    assert not window.header.roles_cancel.isVisible()
+    qtbot.waitUntil(lambda: not state.busy, timeout=10_000)
