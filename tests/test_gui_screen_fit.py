@@ -61,7 +61,20 @@ for index in range(4):
     view = window.view(index)
     button = view.apply_button if index == 3 else view.next_button
     found[f"step{index + 1}"] = place(button)
+    inner = view.scroll_area.widget()
+    found[f"width{index + 1}"] = [inner.width(), view.scroll_area.viewport().width()]
 found["status bar"] = place(window.statusBar())
+review = window.review_view  # federate, then History with its revert and rollover cards
+for box in review.warning_boxes.values():
+    box.setChecked(True)
+review.confirm_edit.setText("fabrikam.com")
+review.apply()
+window.go_to(4)
+for _ in range(5):
+    app.processEvents()
+history = window.history_view
+found["width5"] = [history.scroll_area.widget().width(),
+                   history.scroll_area.viewport().width()]
 print("PROBE " + json.dumps(found))
 window.state.shutdown()
 """
@@ -97,6 +110,10 @@ def test_primary_buttons_are_on_screen(tmp_path: Path, width: int, height: int,
     for name in ("step1", "step2", "step3", "step4", "status bar"):
         assert found[name]["visible"], (name, found)
         assert found[name]["inside"], (name, found)
+    # No page is wider than its scroll area (there is no horizontal scrolling: it would cut).
+    for step in range(1, 6):
+        content, viewport = found[f"width{step}"]
+        assert content <= viewport, (step, found)
 
 
 def test_a_saved_geometry_larger_than_the_screen_is_not_restored(

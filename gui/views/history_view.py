@@ -169,11 +169,14 @@ class HistoryView(StepView):
         self._size_columns()
 
     def _arrange(self, width: int) -> None:
-        direction = (QBoxLayout.Direction.LeftToRight if width >= STACK_BELOW_WIDTH
-                     else QBoxLayout.Direction.TopToBottom)
-        self.domain_layout.setDirection(direction)
-        if self.snaps_layout is not None:
-            self.snaps_layout.setDirection(direction)
+        # The room the content really has: the page less its margins and the scroll bar.
+        room = width - 56 - self.scroll_area.verticalScrollBar().sizeHint().width()
+        for layout in (self.domain_layout, self.snaps_layout):
+            if layout is None:
+                continue
+            side = width >= STACK_BELOW_WIDTH and _side_by_side_width(layout) <= room
+            layout.setDirection(QBoxLayout.Direction.LeftToRight if side
+                                else QBoxLayout.Direction.TopToBottom)
 
     def _changed(self) -> None:
         if self.isVisible():
@@ -295,6 +298,7 @@ class HistoryView(StepView):
             return
         self.domain_layout.addWidget(self._revert_card(name), 3)
         self.domain_layout.addWidget(self._rollover_card(name, domain), 2)
+        self._arrange(self.width())
         self.order_tabs()
 
     def _revert_card(self, name: str) -> QWidget:
@@ -338,7 +342,7 @@ class HistoryView(StepView):
         self.revert_confirm.setPlaceholderText(name)
         self.revert_confirm.setAccessibleName(f"Type {name} to confirm the revert")
         self.revert_confirm.setMinimumWidth(160)
-        confirm_label = label(f"Type {name} to confirm:")
+        confirm_label = label(f"Type {name} to confirm:", wrap=True)  # wraps on a small screen
         confirm_label.setBuddy(self.revert_confirm)
         self.revert_button = text_button("Revert to managed authentication", danger=True)
         self.revert_button.setEnabled(False)
@@ -613,6 +617,17 @@ class HistoryView(StepView):
     def _restore_anyway(self, snapshot_id: str, confirm: str) -> None:
         self.overwrite_dialog = None
         self.state.restore(snapshot_id, confirm=confirm, force=True)
+
+
+def _side_by_side_width(layout: QBoxLayout) -> int:
+    """The least width of the layout's widgets in a row."""
+    widths = []
+    for index in range(layout.count()):
+        item = layout.itemAt(index)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widths.append(widget.minimumSizeHint().width())
+    return sum(widths) + layout.spacing() * max(0, len(widths) - 1)
 
 
 def _confirm_field(domain: str, what: str) -> QLineEdit:

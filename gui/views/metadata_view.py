@@ -41,6 +41,7 @@ from gui.widgets import (
     copy_button,
     label,
     markup,
+    plain_tooltip,
     plural,
     text_button,
 )
@@ -211,6 +212,13 @@ class MetadataView(StepView):
         from PySide6.QtWidgets import QMenu  # ~1 ms to load: not before the first paint
 
         self.source_label = label("", name="muted", selectable=True)
+        # A long path must not make the page wider than the window: the line takes the room
+        # left beside the buttons (cut there; the tooltip holds it whole).
+        from PySide6.QtWidgets import QSizePolicy
+
+        self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                        QSizePolicy.Policy.Preferred)
+        self.source_label.setMinimumWidth(80)
         self.open_button = QPushButton(theme.icon("open"), "Open file…")
         self.open_button.setToolTip("Open a metadata file (Ctrl+O)")
         self.open_button.clicked.connect(self.choose_file)
@@ -408,6 +416,7 @@ class MetadataView(StepView):
             self._shown_md = md
             self.scroll_area.verticalScrollBar().setValue(0)
         self.source_label.setText(f"Read from {source}")
+        self.source_label.setToolTip(plain_tooltip(f"Read from {source}"))
         self.cards_layout.addWidget(self._idp_card(md))
         self.cards_layout.addWidget(self._findings_card(md))
         self.cards_layout.addWidget(self._endpoints_card(md))
@@ -525,7 +534,10 @@ class MetadataView(StepView):
             kv.add("Issuer", cert.issuer)
         kv.add("SHA-1 thumbprint", cert.sha1, mono=True,
                extra=copy_button(lambda: cert.sha1, "Copy the SHA-1 thumbprint"))
-        kv.add("SHA-256 thumbprint", cert.sha256, mono=True,
+        # 64 hex digits are one unbreakable word, wider than a small window: shown on two
+        # lines (the copy button copies it whole).
+        half = len(cert.sha256) // 2
+        kv.add("SHA-256 thumbprint", f"{cert.sha256[:half]}\n{cert.sha256[half:]}", mono=True,
                extra=copy_button(lambda: cert.sha256, "Copy the SHA-256 thumbprint"))
         layout.addWidget(kv)
         return block
