@@ -415,6 +415,7 @@ class MainWindow(QMainWindow):
             history_view.go_to_review.connect(lambda: self.go_to(3))
             view = history_view
         view.next_requested.connect(lambda i=index: self.go_to(i + 1))
+        view.hint_changed.connect(self.update_step_hints)
         self._views[index] = view
         placeholder = self.stack.widget(index)
         current = self.stack.currentIndex()

@@ -279,3 +279,12 @@ def test_cancel_stops_waiting_for_the_roles(make_window: Any, qtbot: Any) -> Non
     assert "could not read your roles" in window.header.account.accessibleName()
     assert not window.header.roles_cancel.isVisible()
     qtbot.waitUntil(lambda: not state.busy, timeout=10_000)
+
+
+def test_the_step_list_counts_the_journal_once_read(make_window: Any, qtbot: Any,
+                                                    idp_file: Path) -> None:
+    window = make_window(sandbox=True)
+    federate_in_window(window, walk_to_review(window, qtbot, idp_file))
+    window.go_to(4)
+    settle(qtbot)
+    assert "1 change" in window.steps.item(4).text()

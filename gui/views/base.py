@@ -13,6 +13,7 @@ class StepView(Page):
     """A step page; ``next_requested`` asks the window to show the following step."""
 
     next_requested = Signal()
+    hint_changed = Signal()  # what step_hint() says changed outside the state's signals
 
     def __init__(self, state: AppState, title: str, intro: str, *,
                  next_label: str | None = None, parent: QWidget | None = None) -> None:

@@ -467,6 +467,7 @@ class HistoryView(StepView):
                 self.table.setItem(row, col, cell)
         self.table.blockSignals(False)
         self._size_columns()
+        self.hint_changed.emit()  # "n changes" in the step list
         rows = [i for i, e in enumerate(self.entries) if keep is not None and e.op == keep]
         if rows:
             self.table.selectRow(rows[0])  # a reload keeps what the admin was reading
