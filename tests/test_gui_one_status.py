@@ -288,3 +288,18 @@ def test_the_step_list_counts_the_journal_once_read(make_window: Any, qtbot: Any
     window.go_to(4)
     settle(qtbot)
     assert "1 change" in window.steps.item(4).text()
+
+
+def test_review_says_when_the_plan_could_not_be_made(make_window: Any, qtbot: Any,
+                                                      idp_file: Path) -> None:
+    window = make_window(sandbox=True)
+    review = walk_to_review(window, qtbot, idp_file)
+    window.state.session.sandbox.set_faults("503:40@0.01")
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_F5)  # read the domain again for a new plan
+    assert review.load_status.isVisible()
+    assert "The plan could not be made" in review.load_status.status.word.text()
+    window.state.session.sandbox.set_faults("")
+    qtbot.mouseClick(review.load_status.retry_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert not review.load_status.isVisible() and window.state.plan is not None

@@ -38,6 +38,7 @@ from gui.views.base import StepView
 from gui.widgets import (
     MAX_LABEL_CHARS,
     Card,
+    LoadStatus,
     StatusLabel,
     clear_layout,
     copy_button,
@@ -87,6 +88,11 @@ class ReviewView(StepView):
                          parent=parent)
         self.missing = label("", wrap=True)
         self.content.addWidget(self.missing)
+        # The plan is made by the preflight read: while it runs (F5, step 3) or when it could
+        # not, this page says so too.
+        self.load_status = LoadStatus()
+        self.load_status.retry.connect(self.reload)
+        self.content.addWidget(self.load_status)
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(0, 0, 0, 0)
@@ -142,7 +148,19 @@ class ReviewView(StepView):
         state.operation_cleared.connect(self._changed)
         state.propagation_changed.connect(self.on_propagation)
         state.reconciled.connect(self.on_reconciled)
+        state.load_changed.connect(self._load_changed)
         self.refresh_view()
+
+    def _load_changed(self, what: str) -> None:
+        if what != "preflight":
+            return
+        phase, error = self.state.loads.get(what, ("done", None))
+        if phase == "loading":
+            self.load_status.show_loading("Reading the domain and making the plan…")
+        elif phase == "failed" and error is not None:
+            self.load_status.show_failed(error, "The plan could not be made")
+        else:
+            self.load_status.clear()
 
     def _changed(self) -> None:
         if self.isVisible():
