@@ -423,6 +423,16 @@ def display_value(name: str, value: Any) -> str:
         return "true" if value else "false"
     if name in CERTIFICATE_PROPERTIES and isinstance(value, str):
         return shorten_certificate(value)
+    if name == "signingCertificateUpdateStatus" and isinstance(value, Mapping):
+        # Graph's signingCertificateUpdateStatus: the last automatic certificate update's
+        # result and when it ran (https://learn.microsoft.com/graph/api/resources/
+        # signingcertificateupdatestatus).
+        result = str(value.get("certificateUpdateResult") or "not reported")
+        ran = str(value.get("lastRunDateTime") or "")
+        return f"{result} (last run {ran[:19].replace('T', ' ')} UTC)" if ran else result
+    if isinstance(value, Mapping):  # words, never a Python dict
+        return ", ".join(f"{key}: {display_value(str(key), item)}"
+                         for key, item in value.items()) or "(empty)"
     return str(value)
 
 

@@ -108,6 +108,21 @@ class FederationSettings:
         return cls(**values)
 
 
+def _is_jumpcloud(md: IdpMetadata) -> bool:
+    """The metadata is JumpCloud's (its entityID or sign-in URL on jumpcloud.com): only then
+    is JumpCloud's user portal a useful example of a sign-out URL."""
+    from urllib.parse import urlsplit
+
+    for url in [md.entity_id, *(e.location for e in md.sso)]:
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:
+            continue
+        if host == "jumpcloud.com" or host.endswith(".jumpcloud.com"):
+            return True
+    return False
+
+
 def settings_from_metadata(md: IdpMetadata, *, sign_out_uri_override: str | None = None,
                            now: dt.datetime | None = None,
                            ) -> tuple[FederationSettings, list[Finding]]:
@@ -155,7 +170,8 @@ def settings_from_metadata(md: IdpMetadata, *, sign_out_uri_override: str | None
             "The metadata has no sign-out (SingleLogoutService) URL with a usable binding.",
             "Leave it empty (users then stay signed in at the IdP after signing out of "
             "Microsoft 365), or type one in the desktop app's Metadata step: the IdP's user "
-            "portal, e.g. https://console.jumpcloud.com/userconsole/ for JumpCloud."))
+            "portal" + (", for JumpCloud https://console.jumpcloud.com/userconsole/."
+                        if _is_jumpcloud(md) else ".")))
 
     if md.want_authn_requests_signed:
         findings.append(Finding(

@@ -148,6 +148,9 @@ class ConnectionInfo:
     roles: tuple[str, ...]
     cloud: str
     sandbox: bool
+    # Why the roles could not be read (best effort only): "no role" and "could not read" are
+    # different answers, and the window must not say the first when it means the second.
+    roles_error: str | None = None
 
 
 def describe_connection(session: TenantSession, *, best_effort: bool = False) -> ConnectionInfo:
@@ -162,6 +165,7 @@ def describe_connection(session: TenantSession, *, best_effort: bool = False) ->
 
     tenant_name = session.tenant_id
     roles: list[str] = []
+    roles_error: str | None = None
     try:
         org_res, roles_res = session.client.batch([BatchRequest("GET", "/organization"),
                                                    BatchRequest("GET", "/me/transitiveMemberOf")])
@@ -175,15 +179,17 @@ def describe_connection(session: TenantSession, *, best_effort: bool = False) ->
             members = [m for m in (roles_res.body or {}).get("value") or []
                        if m.get("@odata.type") == api.DIRECTORY_ROLE_TYPE]
         roles = [str(m.get("displayName") or "") for m in members]
-    except FederatorError:
+    except FederatorError as exc:
         if not best_effort:
             raise
         log.info("tenant name or roles unreadable", exc_info=True)
+        roles_error = exc.message
     account = session.account
     return ConnectionInfo(upn=account.upn, display_name=account.display_name,
                           object_id=account.object_id, tenant_id=session.tenant_id,
                           tenant_name=tenant_name, roles=tuple(sorted(roles)),
-                          cloud=session.cloud.name, sandbox=session.is_sandbox)
+                          cloud=session.cloud.name, sandbox=session.is_sandbox,
+                          roles_error=roles_error)
 
 
 def cloud_for(config: TenantConfig) -> Cloud:

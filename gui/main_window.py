@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -33,12 +33,20 @@ from gui.widgets import (
     PlainLabel,
     after_first_paint,
     first_paint_done,
+    first_paint_happened,
     label,
     markup,
+    plain_tooltip,
 )
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtGui import (
+        QCloseEvent,
+        QDragEnterEvent,
+        QDragLeaveEvent,
+        QDropEvent,
+        QResizeEvent,
+    )
 
     from gui.views.base import StepView
     from gui.views.domain_view import DomainView
@@ -49,6 +57,14 @@ if TYPE_CHECKING:
 
 STEPS = ("Metadata", "Domain", "Preflight", "Review & apply", "History", "Overview")
 OVERVIEW = 5  # the tenant overview (issue 16): the first page for a signed-in admin
+# The size the window opens at when the screen has room, and the least it can be made. The
+# minimum fits 1366x768 at 150 % (911x512 logical pixels, less the taskbar and the title bar):
+# the footer with Apply and Next stays on screen on the laptops most admins use.
+PREFERRED_SIZE = (1180, 780)
+MINIMUM_SIZE = (640, 420)
+# Room kept for the window manager's frame and title bar, which Qt does not know before the
+# window is first shown.
+FRAME_ALLOWANCE = (16, 40)
 CLOSING_AFTER_CHANGE = ("A change is being applied and recorded; Federator will close when it has "
                         "finished.")
 
@@ -74,23 +90,41 @@ class TenantHeader(QFrame):
         self.badge.setToolTip("Federator is connected to its built-in sandbox tenant. "
                               "No Microsoft account is used and nothing real changes.")
         layout.addWidget(self.badge)
-        layout.addStretch(1)
         column = QVBoxLayout()
         column.setSpacing(0)
         self.tenant = label("Not signed in", rich=True)
         self.account = label("", name="muted")
+        self._account_text = ""
+        # A long list of roles must not make the window wider than a small screen: the line
+        # takes the room there is and is cut with "…" (its tooltip holds all of it).
+        from PySide6.QtWidgets import QSizePolicy
+
+        self.account.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.account.setMinimumWidth(120)
         for line in (self.tenant, self.account):
             row = QHBoxLayout()  # right-aligned: a stretch before the text
-            row.addStretch(1)
-            row.addWidget(line)
+            row.addStretch(0 if line is self.account else 1)
+            row.addWidget(line, 1 if line is self.account else 0)
             column.addLayout(row)
-        layout.addLayout(column)
+        layout.addLayout(column, 1)
         after_first_paint(self._make_selectable)
+        after_first_paint(self._elide_account)
         self.sign_in = QPushButton("Sign in…")
         self.sign_in.setAccessibleName("Sign in to a Microsoft 365 tenant")
         self.sign_out = QPushButton("Sign out")
         self.sign_in.clicked.connect(self.sign_in_requested)
         self.sign_out.clicked.connect(self.sign_out_requested)
+        # Reading the roles can wait on an unavailable Graph: say so, and let the admin stop
+        # waiting or try again.
+        self.roles_retry = QPushButton("Retry")
+        self.roles_retry.setAccessibleName("Read your roles again")
+        self.roles_retry.clicked.connect(state.refresh_roles)
+        self.roles_cancel = QPushButton("Cancel")
+        self.roles_cancel.setAccessibleName("Stop waiting for your roles")
+        self.roles_cancel.clicked.connect(state.cancel_roles)
+        for button in (self.roles_retry, self.roles_cancel):
+            button.hide()
+            layout.addWidget(button)
         self.test_signin = QPushButton("Test sign-in…")
         self.test_signin.setAccessibleName("Test sign-in and sign-in doctor")
         self.test_signin.clicked.connect(self.signin_test_requested)
@@ -110,6 +144,8 @@ class TenantHeader(QFrame):
         self.help.clicked.connect(self.show_about)
         layout.addWidget(self.help)
         self.about: QWidget | None = None
+        self._reading = ""
+        state.roles_progress.connect(self.show_reading)
         state.session_changed.connect(self.refresh)
         self.refresh()
 
@@ -148,22 +184,62 @@ class TenantHeader(QFrame):
         self.tenant.setTextInteractionFlags(flags)
         self.account.setTextInteractionFlags(flags)
 
+    def show_reading(self, text: str) -> None:
+        """The roles read's progress ("" when it ended: the header shows its outcome)."""
+        self._reading = text
+        self.roles_cancel.setVisible(bool(text) and "again" in text)
+        if text:
+            self.roles_retry.hide()
+            self._set_account(text)
+        else:
+            self.refresh()
+
     def refresh(self) -> None:
         info = self.state.tenant_info
         self.badge.setVisible(self.state.sandbox or bool(info and info.sandbox))
         self._refresh_demo_user()
+        self.roles_retry.setVisible(bool(info and info.roles_error and self.state.session))
+        if self._reading:
+            self._set_account(self._reading)
+            return
         if info is None or self.state.session is None:
             self.tenant.setText("Not signed in")
-            self.account.setText("Sign in to see the tenant's domains" if not self.state.sandbox
-                                 else "")
+            self._set_account("Sign in to see the tenant's domains" if not self.state.sandbox
+                              else "")
             self.sign_in.show()
             self.sign_out.hide()
         else:
             self.tenant.setText(markup("<b>{}</b>", info.tenant_name))
-            roles = ", ".join(info.roles) if info.roles else "no admin role found"
-            self.account.setText(f"{info.upn}  ·  {roles}")
+            if info.roles_error:  # unread is not "none": never claim the admin has no role
+                roles = "could not read your roles"
+                self.roles_retry.setToolTip(plain_tooltip(info.roles_error))
+            else:
+                roles = ", ".join(info.roles) if info.roles else "no admin role found"
+            self._set_account(f"{info.upn}  ·  {roles}")
             self.sign_in.hide()
             self.sign_out.show()
+
+    def _set_account(self, text: str) -> None:
+        self._account_text = text
+        self.account.setToolTip(plain_tooltip(text) if text else "")
+        self.account.setAccessibleName(text)
+        self._elide_account()
+
+    def _elide_account(self) -> None:
+        if not first_paint_happened():  # Qt's namespace waits for the first paint
+            self.account.setText(self._account_text)
+            return
+        from PySide6.QtCore import Qt
+
+        metrics = self.account.fontMetrics()
+        shown = metrics.elidedText(self._account_text, Qt.TextElideMode.ElideRight,
+                                   max(0, self.account.width()))
+        self.account.setText(shown)
+        self.account.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide_account()
 
 
 class MainWindow(QMainWindow):
@@ -179,7 +255,7 @@ class MainWindow(QMainWindow):
         self._close_pending = False
         self.settings = gui_settings.load(state.paths)
         self.setWindowTitle("Federator (sandbox)" if state.sandbox else "Federator")
-        self.setMinimumSize(QSize(900, 600))
+        self.setMinimumSize(QSize(*MINIMUM_SIZE))
 
         central = QWidget()
         outer = QVBoxLayout(central)
@@ -233,23 +309,103 @@ class MainWindow(QMainWindow):
         state.startup_reconciled.connect(self._show_startup_note)
         self.metadata_view.try_sandbox.connect(self.start_sandbox)
         for signal in (state.metadata_changed, state.domain_changed, state.preflight_changed,
-                       state.plan_changed, state.session_changed):
+                       state.plan_changed, state.session_changed, state.operation_started,
+                       state.operation_finished, state.operation_cleared):
             signal.connect(self.update_step_hints)
 
-        if self.settings.geometry:
-            from PySide6.QtCore import QByteArray  # only returning users have a geometry
-
-            self.restoreGeometry(QByteArray.fromBase64(self.settings.geometry.encode("ascii")))
-        else:
-            self.resize(1180, 780)
+        self.fit_to_screen()
         self.go_to(0)
         self.update_step_hints()
         central.installEventFilter(self)
+        # A metadata file can be dropped anywhere on the window, whatever page is open.
+        self.setAcceptDrops(True)
+        self.drop_overlay = PlainLabel("Drop the file to open it as the IdP metadata", central)
+        self.drop_overlay.setObjectName("dropOverlay")
+        self.drop_overlay.hide()
         # Everything after the first paint is queued, not run inside the signal: a slot that
         # reports the paint (the self-test, the benchmark) then sees the moment it happened.
         self.first_painted.connect(lambda: QTimer.singleShot(0, self.build_all_views))
         self.first_painted.connect(lambda: QTimer.singleShot(300, self.state.warm_up))
         self.first_painted.connect(lambda: QTimer.singleShot(0, self.state.resume_session))
+
+    def fit_to_screen(self, available: QRect | None = None) -> None:
+        """Open at the saved geometry only if it fits the screen's available area (without the
+        taskbar), else at the preferred size cut to that area, centred. ``available`` is for
+        tests; by default the primary screen's."""
+        if available is None:
+            from PySide6.QtGui import QGuiApplication
+
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            available = screen.availableGeometry() if screen is not None else None
+        if self.settings.geometry:
+            from PySide6.QtCore import QByteArray, Qt  # only returning users have one
+
+            restored = self.restoreGeometry(
+                QByteArray.fromBase64(self.settings.geometry.encode("ascii")))
+            if restored and (available is None or self._fits(available)):
+                return
+            self.setWindowState(self.windowState() & ~(Qt.WindowState.WindowMaximized
+                                                       | Qt.WindowState.WindowFullScreen))
+        if available is None:
+            self.resize(*PREFERRED_SIZE)
+            return
+        width = max(MINIMUM_SIZE[0], min(PREFERRED_SIZE[0],
+                                         available.width() - FRAME_ALLOWANCE[0]))
+        height = max(MINIMUM_SIZE[1], min(PREFERRED_SIZE[1],
+                                          available.height() - FRAME_ALLOWANCE[1]))
+        self.resize(width, height)
+        # A window's position is its frame's: centred with the title bar inside the area.
+        self.move(available.x() + max(0, (available.width() - width - FRAME_ALLOWANCE[0]) // 2),
+                  available.y() + max(0, (available.height() - height - FRAME_ALLOWANCE[1])
+                                      // 2))
+
+    def _fits(self, available: QRect) -> bool:
+        """The restored window lies inside the available area, frame allowance included."""
+        if self.isMaximized() or self.isFullScreen():
+            return True  # Qt sizes those to the screen itself
+        geometry = self.geometry()
+        return (geometry.width() + FRAME_ALLOWANCE[0] <= available.width()
+                and geometry.height() + FRAME_ALLOWANCE[1] <= available.height()
+                and available.contains(geometry))
+
+    # -- dropping a file ----------------------------------------------------------------------
+
+    @staticmethod
+    def _dropped_file(event: QDropEvent | QDragEnterEvent) -> str | None:
+        mime = event.mimeData()
+        if mime is None or not mime.hasUrls():
+            return None
+        files = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+        return files[0] if files else None
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_file(event) is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        # The visible target: the whole page area says what a drop will do.
+        from PySide6.QtCore import Qt
+
+        central = self.centralWidget()
+        self.drop_overlay.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        if central is not None:
+            self.drop_overlay.setGeometry(central.rect().adjusted(12, 12, -12, -12))
+        self.drop_overlay.raise_()
+        self.drop_overlay.show()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.drop_overlay.hide()
+        super().dragLeaveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.drop_overlay.hide()
+        path = self._dropped_file(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.go_to(0)
+        self.metadata_view.open_source(path)
 
     def _close_after_change(self) -> None:
         self.state.changes_finished.disconnect(self._close_after_change)
@@ -264,6 +420,17 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
             shortcut.activated.connect(lambda i=index: self.go_to(i))
         QShortcut(QKeySequence("F1"), self).activated.connect(self.header.show_about)
+        # Ctrl+O opens a metadata file from any page (landing on the Metadata step); F5 reads
+        # again what the current page shows.
+        QShortcut(QKeySequence("Ctrl+O"), self).activated.connect(self.open_metadata)
+        QShortcut(QKeySequence("F5"), self).activated.connect(self.reload_current)
+
+    def open_metadata(self) -> None:
+        self.go_to(0)
+        self.metadata_view.choose_file()
+
+    def reload_current(self) -> None:
+        self.view(self.current_step()).reload()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and watched is self.centralWidget():
@@ -304,6 +471,7 @@ class MainWindow(QMainWindow):
             history_view.go_to_review.connect(lambda: self.go_to(3))
             view = history_view
         view.next_requested.connect(lambda i=index: self.go_to(i + 1))
+        view.hint_changed.connect(self.update_step_hints)
         self._views[index] = view
         placeholder = self.stack.widget(index)
         current = self.stack.currentIndex()
@@ -369,12 +537,16 @@ class MainWindow(QMainWindow):
             number = index + 1
             item.setText(f"{number}   {name}\n      {text}"
                          if text else f"{number}   {name}")
-            item.setIcon(theme.status_icon(status) if status else theme.icon("status-todo"))
+            if status == "running":  # a change is running: seen from whichever page is open
+                item.setIcon(theme.icon("refresh"))
+            else:
+                item.setIcon(theme.status_icon(status) if status else theme.icon("status-todo"))
             item.setSizeHint(QSize(190, 52 if text else 40))
             item.setData(ACCESSIBLE_TEXT_ROLE,
                          f"Step {number}: {name}, {text}"
                          if text else f"Step {number}: {name}")
-            word = theme.STATUS_WORDS.get(status or "", "")
+            word = ("In progress" if status == "running"
+                    else theme.STATUS_WORDS.get(status or "", ""))
             item.setData(ACCESSIBLE_DESCRIPTION_ROLE, word or "Not started")
 
     def _open_overview_when_signed_in(self) -> None:

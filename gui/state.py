@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,34 @@ SAFE_TO_CANCEL_STEPS = frozenset({"confirm", "lock", "reconcile", "read", "prefl
                                   "users"})
 
 
+@dataclass(eq=False)
+class Operation:
+    """One change the admin started, the single record every page draws its status from.
+
+    A new operation replaces the previous one whole (its progress, result, error), so no page
+    can show an old "Done" beside a new run. ``origin`` is the page that started it
+    ("review" or "history"): that page shows its progress and result; the step list shows that a
+    change is running whichever page is open.
+    """
+
+    name: str
+    origin: str
+    domain: str | None
+    events: list[Any] = field(default_factory=list)
+    result: Any = None
+    error: BaseException | None = None
+    running: bool = True
+
+    @property
+    def status(self) -> str:
+        """running, pass, fail or cancelled: the one word the step list and pages use."""
+        if self.running:
+            return "running"
+        if isinstance(self.error, Cancelled):
+            return "cancelled"
+        return "pass" if self.result is not None and self.result.ok else "fail"
+
+
 class AppState(QObject):
     """The app's working set and the core calls that change it."""
 
@@ -41,7 +70,9 @@ class AppState(QObject):
     plan_changed = Signal()
     history_changed = Signal()
     busy_changed = Signal(bool)
+    operation_started = Signal(object)  # Operation: pages drop the previous one's leftovers
     operation_progress = Signal(object)  # core.operations.OperationEvent
+    operation_cleared = Signal()  # a new plan or session: the last operation is no longer shown
     operation_finished = Signal(object, object)  # (OperationResult or None, error or None)
     propagation_changed = Signal(object)  # core.status.DomainStatus
     reconciled = Signal(object)  # list[core.operations.ReconcileResult]
@@ -52,6 +83,12 @@ class AppState(QObject):
     error = Signal(str, object)  # (where, exception): views show it in their banner
     changes_finished = Signal()  # no change (write) is running any more: closing is safe
     message = Signal(str)  # a short status-bar note
+    # Reading who is signed in and their roles: "" when done, else what is happening (Graph
+    # does not answer and Federator retries: attempt n of m, next in s).
+    roles_progress = Signal(str)
+    # A page's read started, ended or failed: ``loads[what]`` says which ("domains",
+    # "preflight"), so every page that loads shows reading, or the error with Retry.
+    load_changed = Signal(str)
 
     def __init__(self, paths: Paths, runner: Runner, *, sandbox: bool = False,
                  sandbox_user: str | None = None, parent: QObject | None = None) -> None:
@@ -72,10 +109,12 @@ class AppState(QObject):
         self.preflight: Any = None
         self.plan: Any = None
         self.accepted_warnings: set[str] = set()
-        self.last_result: Any = None
-        self.last_error: BaseException | None = None
-        self.last_events: list[Any] = []
+        # The operation the pages show (None once a new plan or session makes it old news),
+        # and the last one run (kept for the CLI-like reading of tests and benchmarks).
+        self.operation: Operation | None = None
+        self._last_operation: Operation | None = None
         self.password_impact: Any = None
+        self.password_impact_error: tuple[str, BaseException] | None = None
         # What the start-up reconcile found: (status, text, details) for the window to show.
         self.startup_note: tuple[str, str, str] | None = None
         self.tenant_info: ConnectionInfo | None = None
@@ -92,8 +131,29 @@ class AppState(QObject):
         # The change History should show selected when it next fills its table (a button on a
         # result opens that change there: its way back is done from it).
         self.history_focus: str | None = None
+        self._roles_task: Task | None = None
+        self.loads: dict[str, tuple[str, BaseException | None]] = {}
 
     # -- plumbing ---------------------------------------------------------------------------
+
+    @property
+    def last_result(self) -> Any:
+        return self._last_operation.result if self._last_operation is not None else None
+
+    @property
+    def last_error(self) -> BaseException | None:
+        return self._last_operation.error if self._last_operation is not None else None
+
+    @property
+    def last_events(self) -> list[Any]:
+        return self._last_operation.events if self._last_operation is not None else []
+
+    def clear_operation(self) -> None:
+        """The shown operation is over and done with (a new plan, another session): pages drop
+        its result, progress and banners. A running one is never cleared."""
+        if self.operation is not None and not self.operation.running:
+            self.operation = None
+            self.operation_cleared.emit()
 
     @property
     def busy(self) -> bool:
@@ -108,9 +168,16 @@ class AppState(QObject):
             on_result: Callable[[Any], None] | None = None,
             on_error: Callable[[BaseException], None] | None = None,
             on_progress: Callable[[object], None] | None = None,
-            progress: bool = False, change: bool = False) -> Task:
+            progress: bool = False, change: bool = False, load: str | None = None) -> Task:
         """Submit ``fn``; busy state is counted so the status bar can show a spinner, and
-        changes (``change=True``) apart, so closing can wait for them and only them."""
+        changes (``change=True``) apart, so closing can wait for them and only them.
+        ``load``: a page's read, whose phase goes to ``loads`` (its error too: the page shows
+        it with Retry rather than the banner)."""
+        if load is not None:
+            self.loads[load] = ("loading", None)
+            self.load_changed.emit(load)
+            on_result = self._loaded(load, on_result)
+            on_error = self._load_failed(load, on_error)
         self._busy += 1
         if self._busy == 1:
             self.busy_changed.emit(True)
@@ -140,6 +207,23 @@ class AppState(QObject):
         else:
             task.finished.connect(finished)
         return task
+
+    def _loaded(self, load: str, then: Callable[[Any], None] | None) -> Callable[[Any], None]:
+        def done(value: Any) -> None:
+            self.loads[load] = ("done", None)
+            if then is not None:
+                then(value)
+            self.load_changed.emit(load)
+        return done
+
+    def _load_failed(self, load: str, then: Callable[[BaseException], None] | None
+                     ) -> Callable[[BaseException], None]:
+        def failed(exc: BaseException) -> None:
+            self.loads[load] = ("failed", exc)
+            if then is not None:
+                then(exc)
+            self.load_changed.emit(load)
+        return failed
 
     # -- tenant -----------------------------------------------------------------------------
 
@@ -202,9 +286,9 @@ class AppState(QObject):
         if parent_window is not None:
             self._parent_window = parent_window
 
-        def work() -> tuple[Any, ConnectionInfo]:
+        def work(control: TaskControl) -> tuple[Any, ConnectionInfo]:
             from core.auth import SignInRequiredError
-            from core.tenant import build_authenticator, describe_connection
+            from core.tenant import build_authenticator
             from session import open_session
 
             try:
@@ -223,8 +307,7 @@ class AppState(QObject):
                     self._interactive_auth = None
                 session = open_session(options)
             try:
-                # Best effort: a role that cannot read the tenant still sees who is signed in.
-                info = describe_connection(session, best_effort=True)
+                info = self._read_connection(session, control)
             except BaseException:
                 session.close()
                 raise
@@ -235,18 +318,76 @@ class AppState(QObject):
             self.session, self.tenant_info = result
             if old is not None and old is not self.session:
                 old.close()
+            self.clear_operation()  # another tenant or account: the last change is not its
+            self.roles_progress.emit("")
             self.session_changed.emit()
             self.refresh_domains()
             self.refresh_history()
             self.reconcile_at_start()
 
-        return self.run(work, name="sign in", on_result=done,
-                        on_error=(lambda _e: None) if quiet else None)
+        def failed(exc: BaseException) -> None:
+            self.roles_progress.emit("")
+            if not quiet:
+                self.error.emit("sign in", exc)
+
+        self._roles_task = self.run(work, name="sign in", on_result=done, on_error=failed,
+                                    on_progress=self.roles_progress.emit, progress=True)
+        return self._roles_task
+
+    def _read_connection(self, session: Any, control: TaskControl) -> ConnectionInfo:
+        """Who is signed in and their roles, best effort (a role that cannot read the tenant
+        still sees who is signed in where); on the worker thread. While Graph does not answer
+        and the client retries, the header hears which attempt comes when; Cancel stops the
+        waiting (the roles then count as unread)."""
+        from core.tenant import describe_connection
+
+        def retrying(attempt: int, attempts: int, delay: float) -> None:
+            if control.cancelled:  # best effort takes this as "roles not read"
+                raise FederatorError("Reading your roles was stopped.", code="roles_cancelled")
+            control.report(f"Microsoft Graph did not answer: reading your roles again "
+                           f"(attempt {attempt} of {attempts}, next in {delay:.0f} s)…")
+
+        control.report("Reading your tenant and roles…")
+        watch = getattr(session.client, "watch_retries", None)
+        if watch is None:
+            return describe_connection(session, best_effort=True)
+        with watch(retrying):
+            return describe_connection(session, best_effort=True)
+
+    def refresh_roles(self) -> Task | None:
+        """Retry reading the tenant's name and the admin's roles (the header's Retry)."""
+        session = self.session
+        if session is None:
+            return None
+
+        def work(control: TaskControl) -> ConnectionInfo:
+            return self._read_connection(session, control)
+
+        def done(info: ConnectionInfo) -> None:
+            self.roles_progress.emit("")
+            if session is self.session:
+                self.tenant_info = info
+                self.session_changed.emit()
+
+        def failed(_exc: BaseException) -> None:
+            self.roles_progress.emit("")
+            self.session_changed.emit()
+
+        self._roles_task = self.run(work, name="read roles", on_result=done, on_error=failed,
+                                    on_progress=self.roles_progress.emit, progress=True)
+        return self._roles_task
+
+    def cancel_roles(self) -> None:
+        """Stop retrying the roles read; the header then says they could not be read."""
+        task = self._roles_task
+        if task is not None and not task.done:
+            task.cancel()
 
     def sign_out(self) -> None:
         """Forget the session; for a real tenant also remove the account and its tokens."""
         session, self.session = self.session, None
         self.tenant_info = None
+        self.clear_operation()
         self.domains = []
         self.domain = None
         self._invalidate_checks()
@@ -282,7 +423,8 @@ class AppState(QObject):
             self.domains = domains
             self.domains_changed.emit()
 
-        return self.run(work, name="list domains", on_result=done)
+        return self.run(work, name="list domains", on_result=done, on_error=lambda _e: None,
+                        load="domains")
 
     def refresh_history(self) -> None:
         self.history_changed.emit()
@@ -326,19 +468,22 @@ class AppState(QObject):
 
     def load_metadata(self, source: str, *, entity: str | None = None,
                       on_error: Callable[[BaseException], None] | None = None) -> Task:
-        """Read metadata from a path or https URL; fills ``metadata`` and ``federation``."""
+        """Read metadata from a path or https URL; fills ``metadata`` and ``federation``.
+        Opening the same file again keeps the sign-out URL the admin typed for it."""
+        keep = self.sign_out_override if source == self.metadata_source else None
+
         def work() -> tuple[Any, Any, list[Any]]:
             from core.metadata import read_metadata
             from core.settings import settings_from_metadata
 
             md = read_metadata(source, entity=entity)  # a path or an https:// URL
-            federation, findings = settings_from_metadata(md)
+            federation, findings = settings_from_metadata(md, sign_out_uri_override=keep)
             return md, federation, list(findings)
 
         def done(result: tuple[Any, Any, list[Any]]) -> None:
             self.metadata, self.federation, self.federation_findings = result
             self.metadata_source = source
-            self.sign_out_override = None
+            self.sign_out_override = keep
             self._invalidate_checks()
             self.metadata_changed.emit()
 
@@ -422,13 +567,15 @@ class AppState(QObject):
         def done(result: Any) -> None:
             if domain != self.domain:
                 return
+            self.clear_operation()  # a new plan: the previous change's outcome is old news
             self.preflight = result
             self.plan = getattr(result, "plan", None)
             self.accepted_warnings = set()
             self.preflight_changed.emit()
             self.plan_changed.emit()
 
-        return self.run(work, name="preflight", on_result=done)
+        return self.run(work, name="preflight", on_result=done, on_error=lambda _e: None,
+                        load="preflight")
 
     def set_plan_options(self, *, display_name: str | None, mfa_behavior: str | None,
                          prompt_login_behavior: str | None) -> Task | None:
@@ -548,10 +695,12 @@ class AppState(QObject):
                                 who=session.account.upn, journal_dir=self.paths.journal_dir,
                                 on_event=on_event)
 
-    def _operation(self, name: str, call: Callable[[Any], Any]) -> Task | None:
+    def _operation(self, name: str, call: Callable[[Any], Any], *, origin: str = "review",
+                   domain: str | None = None) -> Task | None:
         session = self.session
         if session is None:
             return None
+        record = Operation(name, origin, domain if domain is not None else self.domain)
 
         def work(control: TaskControl) -> Any:
             self._control = control
@@ -559,19 +708,23 @@ class AppState(QObject):
             return call(self._operation_context(session, control))
 
         def progress(event: object) -> None:
-            self.last_events.append(event)
+            record.events.append(event)
             self.operation_progress.emit(event)
 
         def finish(result: Any, error: BaseException | None) -> None:
-            self.last_result, self.last_error = result, error
+            record.result, record.error, record.running = result, error, False
+            if result is not None and getattr(result, "domain", None):
+                record.domain = result.domain
             self.password_impact = None
+            self.password_impact_error = None
             if result is not None or not isinstance(error, Cancelled):
                 self._invalidate_checks()  # the domain may have changed: check it afresh
             self.operation_finished.emit(result, error)
             self.refresh_domains()
             self.history_changed.emit()
 
-        self.last_result, self.last_error, self.last_events = None, None, []
+        self.operation = self._last_operation = record
+        self.operation_started.emit(record)
         return self.run(work, name=name, on_result=lambda r: finish(r, None),
                         on_error=lambda e: finish(None, e), on_progress=progress,
                         progress=True, change=True)
@@ -615,7 +768,7 @@ class AppState(QObject):
                 return result
             return call
 
-        self._replace_retry = lambda: self._operation("federate", call_with(True))
+        self._replace_retry = lambda: self._operation("federate", call_with(True), domain=domain)
         return self._operation("federate", call_with(allow_replace))
 
     def apply_replacing(self) -> Task | None:
@@ -624,24 +777,26 @@ class AppState(QObject):
         retry, self._replace_retry = self._replace_retry, None
         return retry() if retry is not None else None
 
-    def revert(self, domain: str, *, confirm: str) -> Task | None:
+    def revert(self, domain: str, *, confirm: str, origin: str = "history") -> Task | None:
         def call(ctx: Any) -> Any:
             from core.operations import revert
 
             return revert(ctx, domain, confirm=confirm)
 
-        return self._operation("revert", call)
+        return self._operation("revert", call, origin=origin, domain=domain)
 
-    def restore(self, snapshot_id: str, *, confirm: str, force: bool = False) -> Task | None:
+    def restore(self, snapshot_id: str, *, confirm: str, force: bool = False,
+                origin: str = "history") -> Task | None:
         """``force``: the admin chose, after being told, to undo a later change."""
         def call(ctx: Any) -> Any:
             from core.operations import restore
 
             return restore(ctx, snapshot_id, confirm=confirm, force=force)
 
-        return self._operation("restore", call)
+        return self._operation("restore", call, origin=origin, domain=confirm or None)
 
-    def update_certificate(self, domain: str, *, confirm: str, promote: bool) -> Task | None:
+    def update_certificate(self, domain: str, *, confirm: str, promote: bool,
+                           origin: str = "history") -> Task | None:
         md = self.metadata
         certificates = [c.der_base64 for c in md.signing_certificates] if md is not None else []
 
@@ -651,7 +806,7 @@ class AppState(QObject):
             return update_certificate(ctx, domain, certificates, confirm=confirm,
                                       promote=promote)
 
-        return self._operation("update certificate", call)
+        return self._operation("update certificate", call, origin=origin, domain=domain)
 
     def reconcile(self) -> Task | None:
         """"Check again" after an uncertain result: core re-reads each domain whose change was
@@ -724,9 +879,15 @@ class AppState(QObject):
 
         def done(impact: Any) -> None:
             self.password_impact = impact
+            self.password_impact_error = None
             self.password_impact_changed.emit()
 
-        return self.run(work, name="count users", on_result=done, on_error=lambda _e: None)
+        def failed(exc: BaseException) -> None:  # the revert card says so, with Retry
+            self.password_impact_error = (domain, exc)
+            self.password_impact_changed.emit()
+
+        self.password_impact_error = None
+        return self.run(work, name="count users", on_result=done, on_error=failed)
 
     def read_rollover(self, domain: str, on_result: Callable[[Any], None]) -> Task | None:
         """The domain's current and next certificate beside the open metadata's (core.rollover)."""

@@ -181,43 +181,63 @@ QPushButton[danger="true"]:disabled { background: palette(midlight);
                                       color: palette(placeholder-text);
                                       border-color: palette(mid); }
 QHeaderView::section { padding: 3px 8px; }
+"""
+
+# Keyboard focus is always visible (WCAG 2.4.7,
+# https://www.w3.org/WAI/WCAG22/Understanding/focus-visible): the styled buttons lose Fusion's
+# focus frame, and the step list had none.
+_FOCUS_QSS = """
+QPushButton[primary="true"]:focus, QPushButton[danger="true"]:focus {
+    border: 2px solid palette(window-text); }
+QListWidget#steps::item:focus { border: 2px solid palette(window-text); }
+QListWidget:focus, QTableWidget:focus, QPlainTextEdit:focus {
+    border: 2px solid palette(highlight); }
+QLabel#dropOverlay { border: 3px dashed palette(highlight); border-radius: 10px;
+                     background: palette(base); color: palette(text); font-size: 14pt;
+                     font-weight: 600; }
 QPlainTextEdit#code, QTextEdit#code { font-family: "Cascadia Mono", "Consolas", "DejaVu Sans Mono",
                                       monospace; }
 """
 
 
 def high_contrast() -> bool:
-    """Whether Windows' High Contrast mode (a contrast theme) is on: the admin's own colours
-    must then win over ours (SPI_GETHIGHCONTRAST, HCF_HIGHCONTRASTON:
-    https://learn.microsoft.com/windows/win32/api/winuser/ns-winuser-highcontrastw). Read with
-    ctypes, not Qt's contrastPreference(), whose enum would build the whole ``Qt`` namespace
-    before the first paint."""
+    """Windows' High Contrast (a contrast theme) is on: the system's colours must be used as
+    they are (https://learn.microsoft.com/windows/apps/design/accessibility/high-contrast-themes).
+    ``FEDERATOR_HIGH_CONTRAST=1`` forces it (tests, other platforms)."""
+    forced = os.environ.get("FEDERATOR_HIGH_CONTRAST", "")
+    if forced:
+        return forced not in ("0", "false", "no")
     if sys.platform != "win32":
         return False
     import ctypes
     from ctypes import wintypes
 
-    class HighContrast(ctypes.Structure):
+    class _HighContrast(ctypes.Structure):
         _fields_ = [("cbSize", wintypes.UINT), ("dwFlags", wintypes.DWORD),
                     ("lpszDefaultScheme", wintypes.LPWSTR)]
 
-    info = HighContrast()
-    info.cbSize = ctypes.sizeof(HighContrast)
-    spi_gethighcontrast, hcf_highcontraston = 0x0042, 0x00000001
-    if not ctypes.windll.user32.SystemParametersInfoW(spi_gethighcontrast, info.cbSize,
-                                                      ctypes.byref(info), 0):
+    spi_gethighcontrast, hcf_highcontrast_on = 0x0042, 0x1
+    info = _HighContrast()
+    info.cbSize = ctypes.sizeof(info)
+    windll = getattr(ctypes, "windll", None)
+    if windll is None:
         return False
-    return bool(info.dwFlags & hcf_highcontraston)
+    try:
+        ok = windll.user32.SystemParametersInfoW(spi_gethighcontrast, info.cbSize,
+                                                 ctypes.byref(info), 0)
+    except (AttributeError, OSError):
+        return False
+    return bool(ok) and bool(info.dwFlags & hcf_highcontrast_on)
 
 
 def apply_theme(app: QApplication) -> None:
     """The palette and style sheet of the current scheme (the style, Fusion, is chosen when the
-    application is created: see ``gui.app.create_app``); call again on a change. In High
-    Contrast mode the system's palette (the contrast theme's colours) and no style sheet."""
+    application is created: see ``gui.app.create_app``); call again on a change. Under High
+    Contrast the system's palette stays and only the layout and focus rules apply."""
     if high_contrast():
-        app.setProperty("federator_themed_palette", False)
-        app.setPalette(QPalette())  # an empty palette: the platform theme's colours
-        app.setStyleSheet("")
+        app.setProperty("federator_themed_palette", False)  # the platform's palette, not ours
+        app.setPalette(QPalette())  # an empty palette: the platform's own colours
+        app.setStyleSheet(_FOCUS_QSS)
         icon.cache_clear()
         return
     dark = is_dark()
@@ -226,7 +246,7 @@ def apply_theme(app: QApplication) -> None:
     values = {k: colour(k).name() for k in ("fail", "warn", "pass")}
     values["sandbox"] = sandbox_colour().name()
     values["on_fail"] = "#1B1B1B" if dark else "#FFFFFF"
-    app.setStyleSheet(_QSS % values)
+    app.setStyleSheet(_QSS % values + _FOCUS_QSS)
     icon.cache_clear()
 
 

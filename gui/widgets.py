@@ -55,6 +55,7 @@ _after_paint: list[Callable[[], None]] | None = []  # None once the first window
 # characters (copy buttons carry full values), and long lists show their first items.
 MAX_LABEL_CHARS = 2000
 MAX_VALUE_CHARS = 400  # a key/value row: a long URL stays readable
+COPIED_FEEDBACK_MS = 1500  # how long a copy button says "Copied"
 
 
 def after_first_paint(callback: Callable[[], None]) -> None:
@@ -291,6 +292,20 @@ def copy_button(get_text: Callable[[], str], accessible_name: str,
     def copy() -> None:
         QGuiApplication.clipboard().setText(get_text())
         button.setToolTip(f"{accessible_name} (copied)")
+        # Seen, not only in a tooltip nobody hovers: the button says "Copied" for a moment.
+        button.setText("Copied")
+        button.setIcon(theme.status_icon("pass"))
+        button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setAccessibleDescription("Copied")
+
+        def back() -> None:
+            with contextlib.suppress(RuntimeError):  # the button went with its card
+                button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonIconOnly)
+                button.setIcon(theme.icon("copy"))
+                button.setText("")
+                button.setAccessibleDescription("")
+
+        QtCore.QTimer.singleShot(COPIED_FEEDBACK_MS, back)
 
     button.clicked.connect(copy)
     return button
@@ -383,9 +398,11 @@ class Banner(QFrame):
         layout.addWidget(self.icon, 0, QtCore.Qt.AlignmentFlag.AlignTop)
         layout.addLayout(column, 1)
         layout.addWidget(self.toggle, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        self.status = ""  # what it shows: an error ("fail") goes with the operation behind it
         self.hide()
 
     def show_message(self, status: str, text: str, details: str = "") -> None:
+        self.status = status
         names = {"fail": "banner", "warn": "bannerWarn", "unknown": "bannerWarn",
                  "pass": "bannerOk"}
         self.setObjectName(names.get(status, "bannerWarn" if status == "info" else "banner"))
@@ -411,6 +428,46 @@ class Banner(QFrame):
         visible = not self.details.isVisible()
         self.details.setVisible(visible)
         self.toggle.setText("Hide details" if visible else "Show details")
+
+
+class LoadStatus(QFrame):
+    """What a page that reads something is doing: reading (with a few words), or could not
+    read (why, and Retry). Hidden when the read is done: the page shows what it read."""
+
+    retry = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("loadStatus")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.status = StatusLabel("info", "")
+        self.retry_button = QPushButton("Retry")
+        self.retry_button.clicked.connect(self.retry)
+        layout.addWidget(self.status, 1)
+        layout.addWidget(self.retry_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        self.phase = "idle"  # idle, loading or failed
+        self.hide()
+
+    def show_loading(self, text: str) -> None:
+        self.phase = "loading"
+        self.status.set_status("info", text)
+        self.status.icon.setPixmap(theme.icon("refresh").pixmap(QSize(18, 18)))
+        self.retry_button.hide()
+        self.show()
+
+    def show_failed(self, error: BaseException, what: str) -> None:
+        self.phase = "failed"
+        message, details = describe_error(error)
+        self.status.set_status("fail", f"{what}: {message}")
+        self.status.setToolTip(plain_tooltip(details) if details else "")
+        self.retry_button.setAccessibleName(f"Retry: {what}")
+        self.retry_button.show()
+        self.show()
+
+    def clear(self) -> None:
+        self.phase = "idle"
+        self.hide()
 
 
 class ValidityBar(QWidget):

@@ -230,3 +230,35 @@ def test_preflight_rows_show_every_line(make_window: Any, qtbot: Any, idp_file: 
                    if lab.wordWrap() and lab.isVisible()
                    and lab.height() < lab.heightForWidth(lab.width())]
         assert not clipped, (width, clipped)
+
+
+def test_the_new_states_have_names_too(make_window: Any, qtbot: Any, idp_file: Path) -> None:
+    """A change's progress on History, a read that failed with Retry, the header's roles Retry:
+    every control Tab reaches in those states has a name."""
+    window = make_window(sandbox=True)
+    federate_in_window(window, open_review(window, idp_file))
+    window.go_to(4)
+    settle(qtbot)
+    history = window.history_view
+    history.revert_confirm.setText("fabrikam.com")
+    history.revert("fabrikam.com")
+    settle(qtbot)
+    assert history.operation_card.isVisible()
+    window.state.session.sandbox.set_faults("503:20@0.01")
+    window.go_to(1)
+    window.state.refresh_domains()
+    window.state.refresh_roles()
+    settle(qtbot)
+    assert window.domain_view.load_status.retry_button.isVisible()
+    assert window.header.roles_retry.isVisible()
+    window.state.session.sandbox.set_faults("")
+    unnamed: list[str] = []
+    for step in (1, 4):
+        window.go_to(step)
+        settle(qtbot)
+        for widget in tab_walk(window, window.steps):
+            if not name_of(widget):
+                unnamed.append(f"step {step + 1}: {type(widget).__name__}")
+    assert not unnamed, unnamed
+    assert name_of(window.header.roles_retry) == "Read your roles again"
+    assert name_of(history.operation_list) == "Progress of the change"

@@ -100,8 +100,12 @@ def test_fault_mid_apply_shows_state_and_way_back(make_window: Any, qtbot: Any,
     if result is not None:
         text = review.result_card.findChildren(QLabel)
         joined = " ".join(label.text() for label in text)
-        assert "Not done" in review.result_card.findChildren(
-            type(review.propagation))[0].word.text()
+        from gui.widgets import StatusLabel
+
+        assert "Not done" in review.result_card.findChildren(StatusLabel)[0].word.text()
+        # Nothing landed, so there is nothing to propagate: no "not checked yet" line.
+        assert review.propagation is None
+        assert "propagation" not in joined
         assert "Managed" in joined  # the state the domain was left in, read back
         assert "Way back:" in joined
         assert result.after.authentication_type == "Managed"

@@ -169,11 +169,11 @@ def test_window_result_gives_what_remains(make_window: object, qtbot: object,
     monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "stuck-half-federated")
     window = make_window(sandbox=True)  # type: ignore[operator]
     window.state.choose_domain("fabrikam.com")
+    window.go_to(4)
     window.state.revert("fabrikam.com", confirm="fabrikam.com")
-    window.go_to(3)  # Review & apply: the result of the last change to the chosen domain
-    qtbot.waitUntil(lambda: window.review_view.result_card is not None,  # type: ignore[attr-defined]
-                    timeout=5000)
-    card = window.review_view.result_card
+    # The result shows on History, where a revert is started.
+    card = window.history_view.operation_card  # type: ignore[attr-defined]
+    qtbot.waitUntil(card.isVisible, timeout=5000)
     shown = "\n".join(w.text() for w in card.findChildren(QLabel))
     assert_remaining_options(shown, window=True)
     assert "Way back" not in shown and "run the preflight again and apply" not in shown

@@ -61,6 +61,12 @@ def test_missing_sign_out_url_remedy_says_where_and_what() -> None:
     [finding] = [x for x in findings if x.id == "slo_missing"]
     assert "Leave it empty" in (finding.remedy or "")
     assert "desktop app's Metadata step" in (finding.remedy or "")
+    # JumpCloud's portal is an example only for JumpCloud's metadata.
+    assert "jumpcloud" not in (finding.remedy or "").lower()
+    jumpcloud = read_metadata(f.metadata("https://sso.jumpcloud.com/saml2/acme",
+                                         slo_redirect=None), now=f.NOW)
+    [finding] = [x for x in settings_from_metadata(jumpcloud, now=f.NOW)[1]
+                 if x.id == "slo_missing"]
     assert "https://console.jumpcloud.com/userconsole/" in (finding.remedy or "")
 
 

@@ -35,6 +35,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -193,6 +194,9 @@ class GraphClient:
         self._session = session
         # The desktop app's worker threads share one client: create the session once.
         self._session_lock = threading.Lock()
+        # Who wants to hear about retries on this thread (a window saying "retrying"); per
+        # thread, because the app's workers share this client.
+        self._retry_watch = threading.local()
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -238,6 +242,18 @@ class GraphClient:
         ceiling = min(self.policy.backoff_max_s,
                       self.policy.backoff_base_s * (2 ** (attempt - 1)))
         return float(ceiling / 2 + self._rng.uniform(0, ceiling / 2))
+
+    @contextmanager
+    def watch_retries(self, callback: Callable[[int, int, float], None]) -> Iterator[None]:
+        """While inside, every retry this thread's requests make first calls
+        ``callback(next_attempt, max_attempts, delay_s)``; the callback may raise to stop
+        waiting (a cancelled read)."""
+        previous = getattr(self._retry_watch, "callback", None)
+        self._retry_watch.callback = callback
+        try:
+            yield
+        finally:
+            self._retry_watch.callback = previous
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -287,6 +303,9 @@ class GraphClient:
                 log.info("%s %s: %s; retry %d/%d in %.3g s", method, shown,
                          err.status or getattr(err, "reason", "failed"), attempt + 1,
                          self.policy.max_attempts, delay)
+                watcher = getattr(self._retry_watch, "callback", None)
+                if watcher is not None:
+                    watcher(attempt + 1, self.policy.max_attempts, delay)
                 self._sleep(delay)
 
     def _attempt(self, method: str, url: str, shown: str, *, params: Mapping[str, str] | None,

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
-from gui.widgets import label, markup, text_button
+from gui.widgets import LoadStatus, label, markup, text_button
 
 COLUMNS = ("Domain", "Verified", "Default", "Authentication", "Issuer (IdP)",
            "Can be federated")
@@ -54,6 +54,9 @@ class DomainView(StepView):
         self.not_signed_in = label("Sign in (top right) or try the sandbox tenant to see the "
                                    "domains.", wrap=True)
         self.content.addWidget(self.not_signed_in)
+        self.load_status = LoadStatus()
+        self.load_status.retry.connect(self.state.refresh_domains)
+        self.content.addWidget(self.load_status)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setAccessibleName("Domains in the tenant")
@@ -88,12 +91,27 @@ class DomainView(StepView):
         state.domains_changed.connect(self.refresh_view)
         state.session_changed.connect(self.refresh_view)
         state.domain_changed.connect(self._sync_selection)
+        state.load_changed.connect(self._load_changed)
         self.refresh_view()
+
+    def _load_changed(self, what: str) -> None:
+        if what != "domains":
+            return
+        phase, error = self.state.loads.get(what, ("done", None))
+        if phase == "loading":
+            self.load_status.show_loading("Reading the tenant's domains from Microsoft Graph…")
+        elif phase == "failed" and error is not None:
+            self.load_status.show_failed(error, "The domains could not be read")
+        else:
+            self.load_status.clear()
 
     def step_hint(self) -> tuple[str | None, str]:
         if self.state.domain:
             return "pass", self.state.domain
         return None, "none chosen"
+
+    def reload(self) -> None:
+        self.state.refresh_domains()
 
     def entered(self) -> None:
         if self.state.session is not None and not self.state.domains:

@@ -8,10 +8,11 @@ entry shows its snapshots, request ids and the way back, and can restore a snaps
 
 from __future__ import annotations
 
+import contextlib
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
+    QListWidget,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -36,6 +38,7 @@ from gui.views.base import StepView
 from gui.widgets import (
     Card,
     KeyValues,
+    LoadStatus,
     StatusLabel,
     clear_layout,
     label,
@@ -44,9 +47,12 @@ from gui.widgets import (
     text_button,
 )
 
+MAX_COLUMN_WIDTH = 190  # the journal's columns before Summary, which takes the rest
 STACK_BELOW_WIDTH = 960  # page width under which the revert and rollover cards stack
 OUTCOME_STATUS = {"succeeded": "pass", "no-change": "pass", "failed": "fail",
                   "unknown": "warn", "in-progress": "warn", "reconciled": "info"}
+KIND_WORDS_BY_NAME = {"revert": "Revert", "restore": "Restore",
+                      "update certificate": "Certificate change for", "federate": "Federate"}
 KIND_WORDS = {"federate": "Federate", "update": "Update federation", "revert": "Revert to managed",
               "restore": "Restore", "certificate_update": "Update certificate",
               "stage-certificate": "Add next certificate",
@@ -66,6 +72,26 @@ class HistoryView(StepView):
         self._restoring: tuple[str, str] | None = None  # (snapshot id, typed domain)
         self.overwrite_dialog: QWidget | None = None  # the offer to restore anyway, while open
         state.operation_finished.connect(self._on_finished)
+        state.operation_started.connect(self._operation_started)
+        state.operation_progress.connect(self._operation_progress)
+        state.operation_cleared.connect(self._operation_cleared)
+        # The change started on this page (revert, restore, rollover): its progress and result
+        # show here, where the admin clicked, not on step 4.
+        self.operation_card = Card("Change in progress")
+        self.operation_status = StatusLabel("skipped", "")
+        self.operation_card.body.addWidget(self.operation_status)
+        self.operation_list = QListWidget()
+        self.operation_list.setAccessibleName("Progress of the change")
+        self.operation_list.setWordWrap(True)
+        self.operation_list.setIconSize(QSize(18, 18))
+        self.operation_list.setMinimumHeight(120)
+        self.operation_list.setMaximumHeight(200)
+        self.operation_card.body.addWidget(self.operation_list)
+        self.operation_way_back = label("", wrap=True, selectable=True)
+        self.operation_way_back.hide()
+        self.operation_card.body.addWidget(self.operation_way_back)
+        self.operation_card.hide()
+        self.content.addWidget(self.operation_card)
         self.domain_area = QWidget()
         self.domain_layout = QHBoxLayout(self.domain_area)
         self.domain_layout.setContentsMargins(0, 0, 0, 0)
@@ -86,6 +112,9 @@ class HistoryView(StepView):
         self.problems = label("", wrap=True)
         self.problems.hide()
         journal.body.addWidget(self.problems)
+        self.load_status = LoadStatus()
+        self.load_status.retry.connect(self.load_journal)
+        journal.body.addWidget(self.load_status)
         self.table = QTableWidget(0, 6)
         self.table.setHorizontalHeaderLabels(["When", "Domain", "Change", "Who", "Outcome",
                                               "Summary"])
@@ -100,9 +129,12 @@ class HistoryView(StepView):
         self.table.setTabKeyNavigation(False)
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
+        # The summary carries the text: it takes the room. The other columns fit their contents
+        # up to a cap (a long domain or account name is elided, whole in its tooltip).
         for col in range(5):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setMinimumHeight(150)
         self.table.setMaximumHeight(260)
         self.table.itemSelectionChanged.connect(self.show_entry)
@@ -141,13 +173,17 @@ class HistoryView(StepView):
         # revert row alone needs ~600 px), so nothing is cut off at 1024x768 or 150 %.
         self._arrange(event.size().width())
         super().resizeEvent(event)
+        self._size_columns()
 
     def _arrange(self, width: int) -> None:
-        direction = (QBoxLayout.Direction.LeftToRight if width >= STACK_BELOW_WIDTH
-                     else QBoxLayout.Direction.TopToBottom)
-        self.domain_layout.setDirection(direction)
-        if self.snaps_layout is not None:
-            self.snaps_layout.setDirection(direction)
+        # The room the content really has: the page less its margins and the scroll bar.
+        room = width - 56 - self.scroll_area.verticalScrollBar().sizeHint().width()
+        for layout in (self.domain_layout, self.snaps_layout):
+            if layout is None:
+                continue
+            side = width >= STACK_BELOW_WIDTH and _side_by_side_width(layout) <= room
+            layout.setDirection(QBoxLayout.Direction.LeftToRight if side
+                                else QBoxLayout.Direction.TopToBottom)
 
     def _changed(self) -> None:
         if self.isVisible():
@@ -156,13 +192,88 @@ class HistoryView(StepView):
         else:
             self._stale = True
 
+    def reload(self) -> None:
+        self._stale = False
+        self.load_journal()
+        self.refresh_domain()
+
     def entered(self) -> None:
         if self._stale:
             self._stale = False
             self.load_journal()
             self.refresh_domain()
 
+    # -- the change started here -------------------------------------------------------------
+
+    def shown_operation(self) -> Any:
+        op = self.state.operation
+        return op if op is not None and op.origin == "history" else None
+
+    def _operation_started(self, op: Any) -> None:
+        if self._banner is not None and self._banner.status == "fail":
+            self._banner.hide()  # the new change's outcome replaces the last one's error
+        self.operation_list.clear()
+        self.operation_way_back.hide()
+        self._set_actions_enabled(False)  # one change at a time, wherever it was started
+        self.operation_card.title.setText(f"{KIND_WORDS_BY_NAME.get(op.name, op.name)} "
+                                          f"{op.domain or ''}".strip())
+        here = op.origin == "history"
+        self.operation_list.setVisible(here)
+        self.operation_status.set_status("skipped", (
+            "Running… the buttons come back when the change is recorded." if here else
+            "Running… step 4 (Review & apply) shows its progress; the journal below lists it "
+            "once its snapshot is recorded."))
+        self.operation_card.show()
+        if here:
+            self.scroll_area.ensureWidgetVisible(self.operation_card)
+
+    def _operation_progress(self, event: Any) -> None:
+        if self.shown_operation() is not None:
+            from gui.views.review_view import add_event
+
+            add_event(self.operation_list, event)
+
+    def _operation_cleared(self) -> None:
+        self.operation_card.hide()
+        if self._banner is not None and self._banner.status == "fail":
+            self._banner.hide()
+
+    def _show_operation_outcome(self, op: Any) -> None:
+        from gui.views.review_view import result_headline
+        from gui.widgets import describe_error
+
+        if op.result is not None:
+            self.operation_status.set_status("pass" if op.result.ok else "fail",
+                                             result_headline(op.result))
+            way_back = getattr(op.result, "way_back", "") or ""
+            # Core words these for the command line; the window says where it does the same.
+            remaining = [for_window(str(o)) for o in getattr(op.result, "remaining", []) or []]
+            if remaining:  # no way back works: what remains, in order (half-federated)
+                text = "What remains, in order:\n" + "\n".join(remaining)
+            else:
+                text = (f"Way back: {runnable(way_back_for_window(way_back))}" if way_back
+                        else "")
+            self.operation_way_back.setText(text)
+            self.operation_way_back.setVisible(bool(text))
+        elif op.error is not None:
+            message, _details = describe_error(op.error)
+            self.operation_status.set_status("fail", f"Not done: {message}")
+            self.banner.show_error(op.error)
+        self.operation_card.show()
+
+    def _set_actions_enabled(self, enabled: bool) -> None:
+        """While a change runs no other can start: its buttons say so by being disabled."""
+        buttons = [getattr(self, name, None)
+                   for name in ("revert_button", "stage_button", "promote_button")]
+        for button in [*buttons, *getattr(self, "restore_buttons", [])]:
+            if button is not None:
+                with contextlib.suppress(RuntimeError):  # deleted with its card
+                    button.setEnabled(enabled and button.isEnabled())
+
     def step_hint(self) -> tuple[str | None, str]:
+        op = self.shown_operation()
+        if op is not None and op.running:
+            return "running", "change running…"
         if not self.entries:
             return None, ""
         return None, plural(len(self.entries), "1 change", "{n} changes")
@@ -196,6 +307,7 @@ class HistoryView(StepView):
             return
         self.domain_layout.addWidget(self._revert_card(name), 3)
         self.domain_layout.addWidget(self._rollover_card(name, domain), 2)
+        self._arrange(self.width())
         self.order_tabs()
 
     def _revert_card(self, name: str) -> QWidget:
@@ -227,15 +339,24 @@ class HistoryView(StepView):
             card.body.addWidget(self.export_users, 0, Qt.AlignmentFlag.AlignLeft)
         else:
             card.body.addWidget(StatusLabel("warn", "Users will need a cloud password"))
-            card.body.addWidget(label("Counting the users who will need one…", name="muted"))
-            # Asked after this page is drawn: the answer redraws the page, never in the middle.
-            QTimer.singleShot(0, lambda: self.state.load_password_impact(name))
+            failed = self.state.password_impact_error
+            if failed is not None and failed[0] == name:
+                status = LoadStatus()
+                status.show_failed(failed[1], "The users could not be counted")
+                status.retry.connect(lambda: self.state.load_password_impact(name))
+                card.body.addWidget(status)
+            else:
+                card.body.addWidget(label("Counting the users who will need one…",
+                                          name="muted"))
+                # Asked after this page is drawn: the answer redraws the page, never in the
+                # middle.
+                QTimer.singleShot(0, lambda: self.state.load_password_impact(name))
         row = QHBoxLayout()
         self.revert_confirm = QLineEdit()
         self.revert_confirm.setPlaceholderText(name)
         self.revert_confirm.setAccessibleName(f"Type {name} to confirm the revert")
         self.revert_confirm.setMinimumWidth(160)
-        confirm_label = label(f"Type {name} to confirm:")
+        confirm_label = label(f"Type {name} to confirm:", wrap=True)  # wraps on a small screen
         confirm_label.setBuddy(self.revert_confirm)
         self.revert_button = text_button("Revert to managed authentication", danger=True)
         self.revert_button.setEnabled(False)
@@ -243,6 +364,9 @@ class HistoryView(StepView):
             lambda text: self.revert_button.setEnabled(text.strip().lower() == name.lower()
                                                        and not self.state.changing))
         self.revert_button.clicked.connect(lambda: self.revert(name))
+        # Enter in the confirmation submits it, when the button would.
+        self.revert_confirm.returnPressed.connect(
+            lambda: self.revert(name) if self.revert_button.isEnabled() else None)
         row.addWidget(confirm_label)
         row.addWidget(self.revert_confirm, 1)
         row.addWidget(self.revert_button)
@@ -312,6 +436,13 @@ class HistoryView(StepView):
         if rollover.domain != self.state.domain:
             return
         clear_layout(self.rollover_slots)
+        # Side by side when the page has room for both; one above the other on a small or
+        # scaled screen (the page never scrolls sideways).
+        from PySide6.QtWidgets import QBoxLayout
+
+        wide = self.scroll_area.viewport().width() >= 1100
+        self.rollover_slots.setDirection(QBoxLayout.Direction.LeftToRight if wide
+                                         else QBoxLayout.Direction.TopToBottom)
         for slot in rollover.slots:
             box = Card(f"{slot.title} certificate")
             cert = slot.certificate
@@ -322,7 +453,8 @@ class HistoryView(StepView):
                 kv = KeyValues()
                 kv.add("Subject", cert.subject)
                 kv.add("SHA-1", cert.sha1, mono=True)
-                kv.add("SHA-256", cert.sha256, mono=True)
+                half = len(cert.sha256) // 2  # on two lines: the page fits a small screen
+                kv.add("SHA-256", f"{cert.sha256[:half]}\n{cert.sha256[half:]}", mono=True)
                 kv.add("Valid", f"{cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d} "
                                 f"({cert.days_left} days left)")
                 box.body.addWidget(kv)
@@ -333,6 +465,10 @@ class HistoryView(StepView):
                     "Not in the metadata open in step 1"))
             self.rollover_slots.addWidget(box, 1)
         self.rollover_advice.setText(rollover.advice)
+        # The rollover card's width changed: beside revert or below it, once Qt has measured it.
+        self.rollover_slots.activate()
+        self._arrange(self.width())
+        QTimer.singleShot(0, lambda: self._arrange(self.width()))
         self.order_tabs()
 
     def revert(self, name: str) -> None:
@@ -362,22 +498,17 @@ class HistoryView(StepView):
 
         def done(contents: Any) -> None:
             if generation == self._journal_reads:  # an older read finishing late is stale
+                self.load_status.clear()
                 self.show_journal(contents)
 
         def failed(exc: BaseException) -> None:
             if generation != self._journal_reads:
                 return
-            if isinstance(exc, FederatorError):
-                text = for_window(exc.message) + (f"\n{for_window(exc.remedy)}"
-                                                  if exc.remedy else "")
-            elif isinstance(exc, OSError):
-                text = f"The journal could not be read: {exc.strerror or exc}"
-            else:
-                self.state.error.emit("read journal", exc)
-                return
-            self.problems.setText(text)
-            self.problems.show()
+            if isinstance(exc, OSError) and not isinstance(exc, FederatorError):
+                exc = FederatorError(f"{exc.strerror or exc}", code="journal_unreadable")
+            self.load_status.show_failed(exc, "The journal could not be read")
 
+        self.load_status.show_loading("Reading the journal…")
         self.state.run(work, name="read journal", on_result=done, on_error=failed)
 
     def show_journal(self, contents: Any) -> None:
@@ -402,8 +533,8 @@ class HistoryView(StepView):
                      QTableWidgetItem(KIND_WORDS.get(entry.kind, entry.kind)),
                      QTableWidgetItem(entry.who), outcome,
                      QTableWidgetItem(for_window(entry.summary))]
-            # The column elides long summaries.
-            cells[5].setToolTip(plain_tooltip(for_window(entry.summary)))
+            for cell in (cells[1], cells[3], cells[5]):  # the columns elide long texts
+                cell.setToolTip(plain_tooltip(cell.text()))
             outcome.setData(Qt.ItemDataRole.AccessibleTextRole,
                             f"{theme.STATUS_WORDS.get(status, status)}: {entry.outcome}")
             cells[0].setData(Qt.ItemDataRole.UserRole, entry.op)
@@ -413,11 +544,28 @@ class HistoryView(StepView):
         self.table.blockSignals(False)
         focus, self.state.history_focus = self.state.history_focus, None
         keep = focus or keep  # a result's button asked for this change
+        self._size_columns()
+        self.hint_changed.emit()  # "n changes" in the step list
         rows = [i for i, e in enumerate(self.entries) if keep is not None and e.op == keep]
         if rows:
             self.table.selectRow(rows[0])  # a reload keeps what the admin was reading
         else:
             self.entry_card.hide()
+
+    def _size_columns(self) -> None:
+        """The columns before Summary fit their contents, capped, and together leave Summary
+        at least 40 % of the table: Who, then Domain, give way first."""
+        self.table.resizeColumnsToContents()
+        widths = [min(self.table.columnWidth(col), MAX_COLUMN_WIDTH) for col in range(5)]
+        excess = sum(widths) - int(self.table.viewport().width() * 0.6)
+        for col in (3, 1):
+            if excess <= 0:
+                break
+            cut = max(0, min(excess, widths[col] - 90))
+            widths[col] -= cut
+            excess -= cut
+        for col, width in enumerate(widths):
+            self.table.setColumnWidth(col, width)
 
     def selected_entry(self) -> Any:
         rows = self.table.selectionModel().selectedRows()
@@ -481,6 +629,8 @@ class HistoryView(StepView):
             row.addWidget(self.restore_confirm, 1)
             self.entry_body.addLayout(row)
         snaps = self.snaps_layout = QHBoxLayout()
+        current = next((d.get("authenticationType") for d in self.state.domains
+                        if str(d.get("id")) == entry.domain), None)
         for title, snap in (("Before", entry.snapshot_before), ("After", entry.snapshot_after)):
             if snap is None:
                 continue
@@ -500,7 +650,14 @@ class HistoryView(StepView):
             restore.setAccessibleName(f"Restore the state {title.lower()} this change")
             restore.clicked.connect(lambda _c=False, s=snap: self.restore(s))
             restore.setEnabled(False)
-            self.restore_buttons.append(restore)
+            if snap.authentication_type == "Managed" and current == "Managed":
+                # Nothing to restore: the domain already uses managed sign-in.
+                reason = f"{entry.domain} already uses managed sign-in: nothing to restore."
+                restore.setToolTip(reason)
+                restore.setAccessibleDescription(reason)
+                card.body.addWidget(label(reason, wrap=True, name="muted"))
+            else:
+                self.restore_buttons.append(restore)
             card.body.addWidget(restore)
             snaps.addWidget(card, 1)
         self.entry_body.addLayout(snaps)
@@ -513,6 +670,13 @@ class HistoryView(StepView):
                     button.setEnabled(text.strip().lower() == domain.lower())
 
             self.restore_confirm.textChanged.connect(gate)
+
+            def submit() -> None:  # Enter restores when only one state can be restored
+                enabled = [b for b in self.restore_buttons if b.isEnabled()]
+                if len(enabled) == 1:
+                    enabled[0].click()
+
+            self.restore_confirm.returnPressed.connect(submit)
         self.entry_card.show()
         self.order_tabs()
 
@@ -523,7 +687,13 @@ class HistoryView(StepView):
         self.state.restore(snapshot.id, confirm=confirm)
 
     def _on_finished(self, _result: object, error: object) -> None:
-        """A restore refused because it would undo a later change: say which, offer to."""
+        """Show the outcome of a change started here; a restore refused because it would undo
+        a later change: say which, offer to."""
+        op = self.shown_operation()
+        if op is not None:
+            self._show_operation_outcome(op)
+        else:
+            self.operation_card.hide()  # a change started elsewhere reports there
         pending, self._restoring = self._restoring, None
         if pending is None or getattr(error, "code", None) != "restore_would_overwrite":
             return
@@ -538,6 +708,17 @@ class HistoryView(StepView):
     def _restore_anyway(self, snapshot_id: str, confirm: str) -> None:
         self.overwrite_dialog = None
         self.state.restore(snapshot_id, confirm=confirm, force=True)
+
+
+def _side_by_side_width(layout: QBoxLayout) -> int:
+    """The least width of the layout's widgets in a row."""
+    widths = []
+    for index in range(layout.count()):
+        item = layout.itemAt(index)
+        widget = item.widget() if item is not None else None
+        if widget is not None:
+            widths.append(widget.minimumSizeHint().width())
+    return sum(widths) + layout.spacing() * max(0, len(widths) - 1)
 
 
 def _confirm_field(domain: str, what: str) -> QLineEdit:

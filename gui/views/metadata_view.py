@@ -38,11 +38,11 @@ from gui.widgets import (
     KeyValues,
     StatusLabel,
     ValidityBar,
-    after_first_paint,
     clear_layout,
     copy_button,
     label,
     markup,
+    plain_tooltip,
     plural,
     text_button,
 )
@@ -102,13 +102,14 @@ class MetadataView(StepView):
                          next_label="Next: choose the domain  →", parent=parent)
         self.settings = settings
         self.pending_source: str | None = None
+        self._shown_md: Any = None
+        self.load_status: Any = None  # "Reading …" while a file or URL is read
         # The toolbar shown once something is loaded, and the recent-files list, are built when
         # first needed: widgets made before the first paint are styled before it too.
         self.toolbar = QHBoxLayout()
         self.content.addLayout(self.toolbar)
         self._toolbar_built = False
         self.recent_list: QListWidget | None = None
-        after_first_paint(self._add_open_shortcut)
 
         self.empty = self._build_empty()
         self.content.addWidget(self.empty)
@@ -188,6 +189,7 @@ class MetadataView(StepView):
         self.picker_filter.setPlaceholderText("Filter entity IDs")
         self.picker_filter.setAccessibleName("Filter entity IDs")
         self.picker_filter.textChanged.connect(self._filter_entities)
+        self.picker_filter.returnPressed.connect(self._pick_single)
         self.picker_list = QListWidget()
         self.picker_list.setAccessibleName("Identity providers in this file")
         self.picker_list.setMinimumHeight(180)
@@ -212,6 +214,13 @@ class MetadataView(StepView):
         from PySide6.QtWidgets import QMenu  # ~1 ms to load: not before the first paint
 
         self.source_label = label("", name="muted", selectable=True)
+        # A long path must not make the page wider than the window: the line takes the room
+        # left beside the buttons (cut there; the tooltip holds it whole).
+        from PySide6.QtWidgets import QSizePolicy
+
+        self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                        QSizePolicy.Policy.Preferred)
+        self.source_label.setMinimumWidth(80)
         self.open_button = QPushButton(theme.icon("open"), "Open file…")
         self.open_button.setToolTip("Open a metadata file (Ctrl+O)")
         self.open_button.clicked.connect(self.choose_file)
@@ -232,19 +241,14 @@ class MetadataView(StepView):
             self.recent_list = QListWidget()
             self.recent_list.setAccessibleName("Recent metadata files")
             self.recent_list.setMaximumHeight(150)
+            # One click opens (it is a list of links, not of things to select first); Enter too.
+            self.recent_list.itemClicked.connect(
+                lambda item: self.open_source(item.data(USER_ROLE)))
             self.recent_list.itemActivated.connect(
                 lambda item: self.open_source(item.data(USER_ROLE)))
             below_title = self._empty_layout.indexOf(self.recent_title) + 1
             self._empty_layout.insertWidget(below_title, self.recent_list)
         return self.recent_list
-
-    def _add_open_shortcut(self) -> None:
-        """Ctrl+O on the page rather than the button, so it also works before anything is
-        loaded (made after the first paint: QKeySequence costs 3 ms)."""
-        from PySide6.QtGui import QKeySequence, QShortcut
-
-        shortcut = QShortcut(QKeySequence("Ctrl+O"), self)
-        shortcut.activated.connect(self.choose_file)
 
     def choose_file(self) -> None:
         start = str(Path(self.settings.recent_files[0]).parent) if self.settings.recent_files \
@@ -264,6 +268,12 @@ class MetadataView(StepView):
         if ok and url.strip():
             self.open_source(url.strip())
 
+    def reload(self) -> None:
+        """F5: read the open file (or URL) again: the IdP may have published new metadata."""
+        source = self.state.metadata_source
+        if source and source != "sandbox sample IdP":
+            self.open_source(source)
+
     def use_sample(self) -> None:
         self.banner.hide()
         self.state.load_sample_metadata()
@@ -271,9 +281,17 @@ class MetadataView(StepView):
     def open_source(self, source: str, entity: str | None = None) -> Task:
         self.banner.hide()
         self.pending_source = source
+        if self.load_status is None:  # made on first use: nothing reads before the first paint
+            from gui.widgets import LoadStatus
+
+            self.load_status = LoadStatus()
+            self.content.insertWidget(1, self.load_status)
+        self.load_status.show_loading(f"Reading {source}…")
         return self.state.load_metadata(source, entity=entity, on_error=self._load_failed)
 
     def _load_failed(self, error: BaseException) -> None:
+        if self.load_status is not None:
+            self.load_status.clear()  # the banner says why; Open, Recent and F5 try again
         code = getattr(error, "code", "")
         details = getattr(error, "details", {}) or {}
         if code == "multiple_identity_providers" and details.get("entity_ids"):
@@ -292,6 +310,13 @@ class MetadataView(StepView):
         self.picker_list.setCurrentRow(0)
         self.picker_filter.clear()
         self.empty.hide()
+        # Until a choice is made, the previous IdP is not "the" metadata on screen, and Next
+        # would carry it on: both wait for the pick.
+        self.cards.hide()
+        if self._toolbar_built:
+            self.source_label.setText(f"Choose an identity provider in {self.pending_source}")
+        if self.next_button is not None:
+            self.next_button.setEnabled(False)
         picker.show()
         self.picker_filter.setFocus()
 
@@ -306,6 +331,14 @@ class MetadataView(StepView):
                 first_visible = row
         if first_visible is not None:
             self.picker_list.setCurrentRow(first_visible)
+
+    def _pick_single(self) -> None:
+        """Enter in the filter picks the identity provider when only one is left."""
+        shown = [self.picker_list.item(r) for r in range(self.picker_list.count())
+                 if not self.picker_list.item(r).isHidden()]
+        if len(shown) == 1:
+            self.picker_list.setCurrentItem(shown[0])
+            self.use_picked()
 
     def use_picked(self) -> None:
         item = self.picker_list.currentItem()
@@ -322,7 +355,7 @@ class MetadataView(StepView):
         if self._toolbar_built:
             self.recent_menu.clear()
             for path in self.settings.recent_files:
-                action = self.recent_menu.addAction(path)
+                action = self.recent_menu.addAction(theme.icon("file"), path)
                 action.triggered.connect(lambda _c=False, p=path: self.open_source(p))
             self.recent_button.setEnabled(has_recent)
         self.recent_title.setVisible(has_recent)
@@ -333,8 +366,9 @@ class MetadataView(StepView):
         recent_list = self._ensure_recent_list()
         recent_list.clear()
         for path in self.settings.recent_files:
-            item = QListWidgetItem(theme.icon("open"), path)
+            item = QListWidgetItem(theme.icon("file"), path)
             item.setData(USER_ROLE, path)
+            item.setToolTip(f"Open {path}")
             recent_list.addItem(item)
         recent_list.show()
 
@@ -352,6 +386,8 @@ class MetadataView(StepView):
         return "pass", _short_host(md.entity_id)
 
     def refresh_view(self) -> None:
+        if self.load_status is not None:
+            self.load_status.clear()
         md = self.state.metadata
         source = self.state.metadata_source
         if (md is not None and source and source == self.pending_source
@@ -378,7 +414,11 @@ class MetadataView(StepView):
             self.order_tabs()
             return
         self.banner.hide()
+        if md is not self._shown_md:  # a new file starts at its top, not where the last was
+            self._shown_md = md
+            self.scroll_area.verticalScrollBar().setValue(0)
         self.source_label.setText(f"Read from {source}")
+        self.source_label.setToolTip(plain_tooltip(f"Read from {source}"))
         self.cards_layout.addWidget(self._idp_card(md))
         self.cards_layout.addWidget(self._findings_card(md))
         self.cards_layout.addWidget(self._endpoints_card(md))
@@ -496,7 +536,10 @@ class MetadataView(StepView):
             kv.add("Issuer", cert.issuer)
         kv.add("SHA-1 thumbprint", cert.sha1, mono=True,
                extra=copy_button(lambda: cert.sha1, "Copy the SHA-1 thumbprint"))
-        kv.add("SHA-256 thumbprint", cert.sha256, mono=True,
+        # 64 hex digits are one unbreakable word, wider than a small window: shown on two
+        # lines (the copy button copies it whole).
+        half = len(cert.sha256) // 2
+        kv.add("SHA-256 thumbprint", f"{cert.sha256[:half]}\n{cert.sha256[half:]}", mono=True,
                extra=copy_button(lambda: cert.sha256, "Copy the SHA-256 thumbprint"))
         layout.addWidget(kv)
         return block

@@ -27,6 +27,7 @@ from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
 from gui.widgets import (
+    LoadStatus,
     StatusLabel,
     clear_layout,
     label,
@@ -187,6 +188,9 @@ class PreflightView(StepView):
         self.content.addLayout(top)
         self.missing = label("", wrap=True)
         self.content.addWidget(self.missing)
+        self.load_status = LoadStatus()
+        self.load_status.retry.connect(self.run_checks)
+        self.content.addWidget(self.load_status)
         self.list_widget = QWidget()
         self.rows = QVBoxLayout(self.list_widget)
         self.rows.setContentsMargins(0, 0, 0, 0)
@@ -198,7 +202,20 @@ class PreflightView(StepView):
         for signal in (state.preflight_changed, state.session_changed, state.metadata_changed,
                        state.domain_changed):
             signal.connect(self.refresh_view)
+        state.load_changed.connect(self._load_changed)
         self.refresh_view()
+
+    def _load_changed(self, what: str) -> None:
+        if what != "preflight":
+            return
+        phase, error = self.state.loads.get(what, ("done", None))
+        if phase == "loading":
+            self.load_status.show_loading("Running the checks (Federator only reads the "
+                                          "tenant)…")
+        elif phase == "failed" and error is not None:
+            self.load_status.show_failed(error, "The checks could not run")
+        else:
+            self.load_status.clear()
 
     # -- state --------------------------------------------------------------------------------
 
@@ -214,6 +231,10 @@ class PreflightView(StepView):
 
     def entered(self) -> None:
         if self.state.preflight is None and not self.missing_inputs() and not self.state.busy:
+            self.run_checks()
+
+    def reload(self) -> None:
+        if not self.missing_inputs():
             self.run_checks()
 
     def run_checks(self) -> None:

@@ -43,6 +43,7 @@ from gui.views.base import StepView
 from gui.widgets import (
     MAX_LABEL_CHARS,
     Card,
+    LoadStatus,
     StatusLabel,
     clear_layout,
     copy_button,
@@ -92,6 +93,11 @@ class ReviewView(StepView):
                          parent=parent)
         self.missing = label("", wrap=True)
         self.content.addWidget(self.missing)
+        # The plan is made by the preflight read: while it runs (F5, step 3) or when it could
+        # not, this page says so too.
+        self.load_status = LoadStatus()
+        self.load_status.retry.connect(self.reload)
+        self.content.addWidget(self.load_status)
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         self.body_layout.setContentsMargins(0, 0, 0, 0)
@@ -104,6 +110,7 @@ class ReviewView(StepView):
         self.confirm_edit.setAccessibleName("Type the domain name to confirm")
         self.confirm_edit.setMaximumWidth(260)
         self.confirm_edit.textChanged.connect(self._update_gate)
+        self.confirm_edit.returnPressed.connect(self.apply)  # Enter submits (apply() gates)
         self.confirm_label = label("Type the domain to confirm:")
         self.confirm_label.setBuddy(self.confirm_edit)
         self.apply_button = text_button("Apply", primary=True)
@@ -123,6 +130,7 @@ class ReviewView(StepView):
         self.warning_boxes: dict[str, QCheckBox] = {}
         self.plan_cards: list[QWidget] = []
         self.progress_list: QListWidget | None = None
+        self.progress_card: Card | None = None
         self.result_card: Card | None = None
         self.propagation: StatusLabel | None = None
         self.check_again: QPushButton | None = None  # an uncertain result's "Check again"
@@ -140,16 +148,35 @@ class ReviewView(StepView):
                        state.session_changed, state.metadata_changed):
             signal.connect(self._changed)
         state.operation_progress.connect(self.on_progress)
-        state.operation_finished.connect(self.on_finished)
+        state.operation_finished.connect(self._operation_finished)
+        state.operation_started.connect(self._operation_started)
+        state.operation_cleared.connect(self._changed)
         state.propagation_changed.connect(self.on_propagation)
         state.reconciled.connect(self.on_reconciled)
+        state.load_changed.connect(self._load_changed)
         self.refresh_view()
+
+    def _load_changed(self, what: str) -> None:
+        if what != "preflight":
+            return
+        phase, error = self.state.loads.get(what, ("done", None))
+        if phase == "loading":
+            self.load_status.show_loading("Reading the domain and making the plan…")
+        elif phase == "failed" and error is not None:
+            self.load_status.show_failed(error, "The plan could not be made")
+        else:
+            self.load_status.clear()
 
     def _changed(self) -> None:
         if self.isVisible():
             self.refresh_view()
         else:
             self._stale = True
+
+    def reload(self) -> None:
+        """F5: read the domain again and make a new plan (never under a running change)."""
+        if not self.running and not self.state.changing:
+            self.state.run_preflight()
 
     def entered(self) -> None:
         if self._stale:
@@ -158,8 +185,28 @@ class ReviewView(StepView):
 
     # -- inputs -------------------------------------------------------------------------------
 
+    def shown_operation(self) -> Any:
+        """The operation this page reports on: one started here (History reports its own)."""
+        op = self.state.operation
+        if op is None or op.origin != "review":
+            return None
+        return op
+
+    def _operation_started(self, op: Any) -> None:
+        if op.origin != "review":  # started elsewhere: this page's old outcome goes
+            self._changed()
+
+    def _operation_finished(self, result: Any, error: Any) -> None:
+        if self.shown_operation() is not None:
+            self.on_finished(result, error)
+        else:
+            self._changed()
+
     def step_hint(self) -> tuple[str | None, str]:
-        result = self.state.last_result
+        op = self.shown_operation()
+        if op is not None and op.running:
+            return "running", "change running…"
+        result = op.result if op is not None else None
         if result is not None and result.domain == self.state.domain:
             return ("pass" if result.ok else "fail"), result.outcome
         preflight = self.state.preflight
@@ -183,7 +230,8 @@ class ReviewView(StepView):
         if self.running:
             return "Applying…"
         result = self.state.preflight
-        last = self.state.last_result
+        op = self.shown_operation()
+        last = op.result if op is not None else None
         if result is None and last is not None and last.domain == self.state.domain:
             # Right after a change the checks are cleared on purpose (the domain is new); the
             # line above the result already says how to change it again.
@@ -227,12 +275,17 @@ class ReviewView(StepView):
         self.warning_boxes = {}
         self.plan_cards = []
         self.progress_list = None
+        self.progress_card = None
         self.result_card = None
         self.propagation = None
+        self.poll_timer.stop()
+        if self._banner is not None and self._banner.status == "fail":
+            self._banner.hide()  # an error belongs to the operation that caused it
         result = self.state.preflight
         plan = self.plan()
         has_plan = plan is not None
-        last = self.state.last_result
+        op = self.shown_operation()
+        last = op.result if op is not None else None
         if last is not None and last.domain != self.state.domain:
             last = None
         self.missing.setVisible(not has_plan)
@@ -256,10 +309,13 @@ class ReviewView(StepView):
             self.plan_cards += [self._requests_card(plan), self._powershell_card(plan)]
             for card in self.plan_cards:
                 self.body_layout.addWidget(card)
-        if self.state.last_events and (last is not None or self.state.last_error is not None):
-            self.body_layout.insertWidget(0, self._progress_card(self.state.last_events))
+        if op is not None and op.events and (last is not None or op.error is not None):
+            self.progress_card = self._progress_card(op.events)
+            self.body_layout.insertWidget(0, self.progress_card)
         if last is not None:
             self._show_result(last)
+        if op is not None and op.error is not None:
+            self.banner.show_error(op.error)
         self._update_gate()
         self.order_tabs()
 
@@ -305,6 +361,12 @@ class ReviewView(StepView):
             for value in values:
                 box.addItem(f"{value}: {OPTION_VALUE_WORDS.get(value, '')}", value)
             box.setCurrentIndex(max(0, box.findData(current)) if current else 0)
+            # The choices' explanations are long: the box shows what fits, the list opens
+            # whole, so the page never gets wider than a small screen.
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(24)
+            for index in range(box.count()):
+                box.setItemData(index, box.itemText(index), Qt.ItemDataRole.ToolTipRole)
             return box
 
         self.mfa_box = choices(MFA_BEHAVIORS, getattr(chosen, "federated_idp_mfa_behavior", None),
@@ -463,12 +525,13 @@ class ReviewView(StepView):
         if self.gate():
             return
         self.banner.hide()
+        self._drop_outcome()
         # While the change runs, the page shows the change and its progress only: the plan was
         # read and accepted, and a short page keeps every progress update cheap to draw.
         summary = self.plan_cards[0] if self.plan_cards else None
         for plan_card in self.plan_cards[1:]:
             plan_card.hide()
-        card = self._progress_card([])
+        card = self.progress_card = self._progress_card([])
         self.body_layout.insertWidget(1 if summary is not None else 0, card)
         self.cancel_button.show()
         self.cancel_button.setEnabled(True)
@@ -478,6 +541,17 @@ class ReviewView(StepView):
         self.state.apply_plan(confirm=self.confirm_edit.text().strip(),
                               accepted=sorted(self.state.accepted_warnings))
         self.scroll_area.ensureWidgetVisible(card)
+
+    def _drop_outcome(self) -> None:
+        """A new run starts clean: the previous run's progress and result go."""
+        self.poll_timer.stop()
+        for card in (self.progress_card, self.result_card):
+            if card is not None:
+                card.hide()
+                card.deleteLater()
+        self.progress_card = self.result_card = None
+        self.progress_list = None
+        self.propagation = None
 
     def _progress_card(self, events: list[Any]) -> Card:
         self.progress_list = QListWidget()
@@ -498,33 +572,15 @@ class ReviewView(StepView):
             self.gate_reason.setText("Cancelling before the next safe point…")
 
     def on_progress(self, event: Any) -> None:
-        if self.progress_list is None:
+        if self.progress_list is None or self.shown_operation() is None:
             return
         self._add_event(event)
         if event.step in ("snapshot", "write", "verify", "record"):
             self.cancel_button.setEnabled(False)  # past the point where stopping is safe
 
     def _add_event(self, event: Any) -> None:
-        """One line per step: a step's "started" line is replaced by how it ended."""
         assert self.progress_list is not None
-        status = EVENT_STATUS.get(event.status, "info")
-        name = STEP_NAMES.get(event.step, event.step)
-        text = f"{name}: {for_window(event.message)}"
-        last = self.progress_list.item(self.progress_list.count() - 1)
-        if (last is not None and last.data(Qt.ItemDataRole.UserRole) == (event.step, "started")):
-            item = last
-        else:
-            item = QListWidgetItem()
-            self.progress_list.addItem(item)
-        item.setIcon(theme.icon("refresh") if event.status == "started"
-                     else theme.status_icon(status))
-        item.setText(text)
-        item.setToolTip(plain_tooltip(for_window(event.message)))
-        item.setData(Qt.ItemDataRole.UserRole, (event.step, event.status))
-        item.setData(Qt.ItemDataRole.AccessibleTextRole,
-                     f"{theme.STATUS_WORDS.get(status, status)}: {text}"
-                     if event.status != "started" else f"In progress: {text}")
-        self.progress_list.scrollToBottom()
+        add_event(self.progress_list, event)
 
     def on_finished(self, result: Any, error: Any) -> None:
         """Add the result above the progress, in place: rebuilding the page here would stall
@@ -564,7 +620,9 @@ class ReviewView(StepView):
 
     def apply_replacing(self) -> None:
         self.replace_dialog = None
-        card = self._progress_card([])
+        self.banner.hide()
+        self._drop_outcome()
+        card = self.progress_card = self._progress_card([])
         self.body_layout.insertWidget(0, card)
         self.running = True
         self.state.apply_replacing()
@@ -573,6 +631,7 @@ class ReviewView(StepView):
         if self.result_card is not None:
             self.result_card.hide()
             self.result_card.deleteLater()
+        self.propagation = None
         ok = bool(result.ok)
         card = Card("Result")
         card.body.addWidget(StatusLabel("pass" if ok else "fail", result_headline(result)))
@@ -640,8 +699,11 @@ class ReviewView(StepView):
             check_row.addWidget(self.check_again)
             card.body.addLayout(check_row)
         row = QHBoxLayout()
-        self.propagation = StatusLabel("skipped", "Sign-in propagation: not checked yet")
-        row.addWidget(self.propagation, 1)
+        if ok and after is not None:  # only a change that landed can propagate
+            self.propagation = StatusLabel("skipped", "Sign-in propagation: not checked yet")
+            row.addWidget(self.propagation, 1)
+        else:
+            row.addStretch(1)
         if result.op_id:
             export = QPushButton("Export change record…")
             export.setAccessibleName("Export the change record (HTML or JSON) for a change "
@@ -680,7 +742,8 @@ class ReviewView(StepView):
                                       "stays recorded as unverified. Try again later.")
 
     def on_reconciled(self, results: list[Any]) -> None:
-        last = self.state.last_result
+        op = self.shown_operation()
+        last = op.result if op is not None else None
         if self.check_result is None or self.check_again is None or last is None:
             return
         mine = [r for r in results if r.op == last.op_id]
@@ -701,10 +764,11 @@ class ReviewView(StepView):
         self.check_result.setText(text)
 
     def poll_propagation(self) -> None:
-        if self.state.last_result is None or self.state.session is None:
+        op = self.shown_operation()
+        if op is None or op.result is None or self.state.session is None:
             self.poll_timer.stop()
             return
-        self.state.check_propagation(self.state.last_result.domain)
+        self.state.check_propagation(op.result.domain)
 
     def on_propagation(self, status: Any) -> None:
         if self.propagation is None:
@@ -740,6 +804,26 @@ def certificate_lines(md: Any, federation: Any) -> list[str]:
         lines.append(f"{slot}: SHA-1 {cert.sha1}, SHA-256 {cert.sha256}, valid "
                      f"{cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d} (UTC)")
     return lines
+def add_event(progress: QListWidget, event: Any) -> None:
+    """One line per step: a step's "started" line is replaced by how it ended."""
+    status = EVENT_STATUS.get(event.status, "info")
+    name = STEP_NAMES.get(event.step, event.step)
+    text = f"{name}: {for_window(event.message)}"
+    last = progress.item(progress.count() - 1)
+    if last is not None and last.data(Qt.ItemDataRole.UserRole) == (event.step, "started"):
+        item = last
+    else:
+        item = QListWidgetItem()
+        progress.addItem(item)
+    item.setIcon(theme.icon("refresh") if event.status == "started"
+                 else theme.status_icon(status))
+    item.setText(text)
+    item.setToolTip(plain_tooltip(for_window(event.message)))
+    item.setData(Qt.ItemDataRole.UserRole, (event.step, event.status))
+    item.setData(Qt.ItemDataRole.AccessibleTextRole,
+                 f"{theme.STATUS_WORDS.get(status, status)}: {text}"
+                 if event.status != "started" else f"In progress: {text}")
+    progress.scrollToBottom()
 
 
 def result_headline(result: Any) -> str:
