@@ -259,7 +259,7 @@ def check_metadata_endpoints(inp: PreflightInput) -> CheckResult:
     active = inp.settings.active_sign_in_uri if inp.settings else None
     for what, value in (("sign-in URL", chosen), ("active (ECP) sign-in URL", active),
                         ("sign-out URL", sign_out)):
-        reason = urlparts.problem(value) if value else None
+        reason = urlparts.web_problem(value) if value else None
         if reason:
             return _r(cid, "fail", f"The {what} '{value}' is not a valid URL: {reason}.", why,
                       "Correct it in the IdP's SAML application and export the metadata again "
