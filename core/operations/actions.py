@@ -952,6 +952,13 @@ def _after_failure(run: Run, result: OperationResult, target: Target,
         # Restoring also clears a half-federated state first, so it is the way back in all cases.
         result.way_back = way_back
         state = f"{run.domain} was changed and is now {describe(after)}"
+    elif _recreated(result.before, after):
+        # A replace whose re-create failed, the previous configuration created again: it reads
+        # as before, but users could not sign in at the IdP meanwhile.
+        result.way_back = ""
+        state = (f"{run.domain} is back as it was, {describe(after)}, but its federation "
+                 "configuration was deleted and created again: the domain was Managed in "
+                 "between")
     else:
         result.way_back = ""
         state = f"nothing was changed: {run.domain} is as it was, {describe(after)}"
@@ -965,6 +972,14 @@ def _after_failure(run: Run, result: OperationResult, target: Target,
     ctx.emit(STEP_VERIFY, FAILED, f"{run.domain} is {describe(after)}", state=after.to_json())
     ctx.emit(STEP_RECORD, OK, run.recorded(result.op_id))
     return result
+
+
+def _recreated(before: Snapshot, after: Snapshot) -> bool:
+    """True when the federation configuration read now is another object than the one before
+    (Graph gives a created configuration a new id)."""
+    old = (before.federation or {}).get("id")
+    new = (after.federation or {}).get("id")
+    return bool(old and new and old != new)
 
 
 def _half_federated_advice(result: OperationResult, after: Snapshot) -> list[str]:
