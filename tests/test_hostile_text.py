@@ -3,6 +3,7 @@ what the admin reads or pastes, escaped on a terminal."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -109,3 +110,34 @@ def test_errors_are_one_line_whatever_they_quote(
     assert code == 2
     assert err.count("\n") == 1 and "\x1b" not in err
     assert "\\x1b[2J\\nerror: forged.xml" in err
+
+
+def test_graph_values_with_line_breaks_stay_on_their_line_in_status_and_revert(
+        federator_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A federation configuration someone else put on the tenant (Graph is outside text too):
+    a line break in its sign-in URL or display name must not start a forged line."""
+    from core.paths import resolve_paths
+    from sandbox import Sandbox
+    from tests.plugins.sandbox import sandbox_session
+
+    paths = resolve_paths(federator_home)
+    paths.ensure()
+    with Sandbox(paths.sandbox_dir) as sandbox:
+        session = sandbox_session(sandbox, sandbox.issue_token())
+        body = {"@odata.type": "#microsoft.graph.internalDomainFederation",
+                "displayName": "Contoso\nFORGED display",
+                "issuerUri": "https://idp.acme-sso.net/e",
+                "passiveSignInUri": "https://idp.acme-sso.net/sso\nFORGED url",
+                "preferredAuthenticationProtocol": "saml",
+                "signingCertificate": base64.b64encode(f.cert().der).decode()}
+        response = session.post(f"{sandbox.graph_url}/domains/fabrikam.com/"
+                                "federationConfiguration", json=body)
+        assert response.status_code == 201
+    assert main(["--sandbox", "status", "--domain", "fabrikam.com"]) == 0
+    out = capsys.readouterr().out
+    assert "FORGED" in out
+    assert not [line for line in out.splitlines() if line.lstrip().startswith("FORGED")]
+    assert main(["--sandbox", "revert", "--domain", "fabrikam.com",
+                 "--confirm", "fabrikam.com"]) == 0
+    out = capsys.readouterr().out
+    assert not [line for line in out.splitlines() if line.lstrip().startswith("FORGED")]
