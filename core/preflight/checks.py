@@ -299,7 +299,10 @@ def _next_certificate(inp: PreflightInput) -> CertificateInfo | None:
 
 
 def _describe(cert: CertificateInfo) -> str:
-    return (f"'{cert.common_name}' ({cert.key_description}, SHA-1 thumbprint {cert.sha1}), "
+    from core.textsafe import one_line
+
+    return (f"'{one_line(cert.common_name)}' ({cert.key_description}, "
+            f"SHA-1 thumbprint {cert.sha1}), "
             f"valid {_date(cert.not_before)} to {_date(cert.not_after)}")
 
 
