@@ -706,7 +706,10 @@ def write_rescue_file(journal: Journal, op: str, lines: list[bytes]) -> Path | N
     for folder in rescue_folders(journal):
         target = folder / name
         try:
-            with open(target, "xb") as out:
+            # Private like the journal (0600), and never over an existing file or link.
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                         | getattr(os, "O_BINARY", 0), 0o600)
+            with open(fd, "wb") as out:
                 out.write(b"".join(lines))
                 out.flush()
                 os.fsync(out.fileno())

@@ -176,7 +176,9 @@ def describe_status(status: DomainStatus) -> list[str]:
     if realm.error:
         lines.append(f"  Sign-in (realm discovery):  could not be asked ({realm.error})")
     else:
-        extra = f", AuthURL {realm.auth_url}" if realm.auth_url else ""
+        from core.textsafe import one_line
+
+        extra = f", AuthURL {one_line(realm.auth_url)}" if realm.auth_url else ""
         lines.append(f"  Sign-in (realm discovery):  NameSpaceType {realm.namespace_type}{extra}")
     if status.unverified and status.agree:
         lines.append("  Propagated:                 does not apply: the domain is not verified, "

@@ -36,6 +36,27 @@ def problem(text: str) -> str | None:
     return None
 
 
+def web_problem(text: str) -> str | None:
+    """:func:`problem`, stricter for an address a browser opens (an IdP's sign-in or sign-out URL):
+    also refused when readers disagree on where it leads. A user name before the host is
+    deprecated (RFC 3986 section 3.2.1, https://www.rfc-editor.org/rfc/rfc3986#section-3.2.1) and
+    hides the real host ("https://login.microsoftonline.com@attacker.example/"); browsers read a
+    backslash as '/' (https://url.spec.whatwg.org/#special-authority-ignore-slashes-state) where
+    other parsers keep it in the host; white space is not allowed in a URI at all (RFC 3986
+    section 2)."""
+    reason = problem(text)
+    if reason:
+        return reason
+    if any(c.isspace() for c in text):
+        return "it holds white space, which a URL cannot contain"
+    if "\\" in text:
+        return "it holds a backslash, which browsers read as '/' and other programs do not"
+    if "@" in urlsplit(text).netloc:
+        return ("it names a user before the host (the part before '@'), which hides where it "
+                "really leads")
+    return None
+
+
 def scheme(text: str) -> str:
     """The lower-case scheme of ``text``, ``""`` when it has none or cannot be parsed."""
     parts = split(text)

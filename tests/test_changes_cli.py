@@ -342,3 +342,24 @@ def test_ctrl_c_mid_change_says_how_to_find_out_what_it_did(tmp_path: Path) -> N
     assert entry["outcome"] in ("reconciled", "succeeded", "in-progress")
     if entry["outcome"] == "in-progress":  # the PATCH had left, unanswered: it could still land
         assert "could still land" in after.stdout
+
+
+def test_commands_preflight_and_plan_suggest_carry_the_global_options(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        metadata_files: tuple[Path, Path]) -> None:
+    """preflight suggests ``federator plan`` and ``make-default``, plan suggests ``federator
+    preflight``: pasted, each must reach the same home and the same (sandbox) tenant."""
+    home = tmp_path / "my home"
+    meta = str(metadata_files[0])
+    prefix = f"federator --home '{home}' --sandbox --as ops@contoso.com "
+    _, out, _ = run(capsys, "--as", "ops@contoso.com", "preflight", "--metadata", meta,
+                    "--domain", "contoso.com", home=home)
+    assert out.count("federator ") == 2
+    assert (prefix + "plan ") in out and (prefix + "make-default ") in out
+    code, out, _ = run(capsys, "--as", "ops@contoso.com", "plan", "--metadata", meta,
+                       "--domain", "fabrikam.com", home=home)
+    check_first = out.split("Check it first: ", 1)[1].splitlines()[0]
+    assert code == 0 and check_first.startswith(prefix + "preflight ")
+    # Pasted as printed, it runs against the same tenant and home.
+    assert main(shlex.split(check_first)[1:]) == 0
+    assert "Preflight: federating fabrikam.com" in capsys.readouterr().out

@@ -3,6 +3,7 @@ what the admin reads or pastes, escaped on a terminal."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -109,3 +110,62 @@ def test_errors_are_one_line_whatever_they_quote(
     assert code == 2
     assert err.count("\n") == 1 and "\x1b" not in err
     assert "\\x1b[2J\\nerror: forged.xml" in err
+
+
+def test_graph_values_with_line_breaks_stay_on_their_line_in_status_and_revert(
+        federator_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A federation configuration someone else put on the tenant (Graph is outside text too):
+    a line break in its sign-in URL or display name must not start a forged line."""
+    from core.paths import resolve_paths
+    from sandbox import Sandbox
+    from tests.plugins.sandbox import sandbox_session
+
+    paths = resolve_paths(federator_home)
+    paths.ensure()
+    with Sandbox(paths.sandbox_dir) as sandbox:
+        session = sandbox_session(sandbox, sandbox.issue_token())
+        body = {"@odata.type": "#microsoft.graph.internalDomainFederation",
+                "displayName": "Contoso\nFORGED display",
+                "issuerUri": "https://idp.acme-sso.net/e",
+                "passiveSignInUri": "https://idp.acme-sso.net/sso\nFORGED url",
+                "preferredAuthenticationProtocol": "saml",
+                "signingCertificate": base64.b64encode(f.cert().der).decode()}
+        response = session.post(f"{sandbox.graph_url}/domains/fabrikam.com/"
+                                "federationConfiguration", json=body)
+        assert response.status_code == 201
+    assert main(["--sandbox", "status", "--domain", "fabrikam.com"]) == 0
+    out = capsys.readouterr().out
+    assert "FORGED" in out
+    assert not [line for line in out.splitlines() if line.lstrip().startswith("FORGED")]
+    assert main(["--sandbox", "revert", "--domain", "fabrikam.com",
+                 "--confirm", "fabrikam.com"]) == 0
+    out = capsys.readouterr().out
+    assert not [line for line in out.splitlines() if line.lstrip().startswith("FORGED")]
+
+
+def test_certificate_subjects_cannot_forge_lines_in_a_change_or_preflight(
+        tmp_path: Path, federator_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Escape sequences, a carriage return, a line break and a text-direction override in the
+    subject of a certificate the metadata carries: shown as visible escapes in the progress lines
+    of a change, its result, and preflight; never obeyed."""
+    from core.certgen import make_certificate
+
+    current = make_certificate("evil\x1b[2K\rOK all good\nFORGED line\u202eabc")
+    staged = make_certificate("next\nFORGED next")
+    idp = "https://idp.acme-sso.net/saml"  # not a guide's placeholder (preflight fails those)
+    first = write(tmp_path, f.metadata(idp, signing=[current.der]), "first.xml")
+    second = write(tmp_path, f.metadata(idp, signing=[staged.der]), "second.xml")
+    warnings = "metadata.endpoints,domain.subdomain,users.immutable_id,users.blast_radius"
+    assert main(["--sandbox", "federate", "--metadata", str(first), "--domain", "fabrikam.com",
+                 "--confirm", "fabrikam.com", "--accept-warnings", warnings]) == 0, \
+        capsys.readouterr()
+    capsys.readouterr()
+    assert main(["--sandbox", "update-certificate", "--metadata", str(second),
+                 "--domain", "fabrikam.com", "--confirm", "fabrikam.com"]) == 0
+    change = capsys.readouterr().out
+    main(["--sandbox", "preflight", "--metadata", str(second), "--domain", "fabrikam.com"])
+    checks = capsys.readouterr().out
+    for out in (change, checks):
+        assert "FORGED" in out
+        assert not [line for line in out.splitlines() if line.lstrip().startswith("FORGED")]
+        assert not any(ch in out for ch in "\x1b\r\u202e")

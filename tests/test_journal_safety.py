@@ -272,3 +272,17 @@ def test_the_window_shows_the_snapshot_when_the_journal_fails_after_the_write(
     assert f"kept in {result.rescue_file}" in shown
     assert f'"id": "{result.before.id}"' in shown  # the snapshot, in full
     assert "Way back:" in shown and f"snapshot {result.before.id}" in shown
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_a_rescue_file_is_private_like_the_journal(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        federator_home: Path) -> None:
+    """It holds the same snapshots as the journal (0600), and may land in the shared temporary
+    folder: nobody else may read it."""
+    _disk_full_after(b'"type":"response"', monkeypatch)
+    code, out, _ = run(capsys, "revert", "--domain", "tailspin.io", "--confirm", "tailspin.io",
+                       "--json")
+    assert code == 0
+    rescue = Path(json.loads(out)["rescue_file"])
+    assert rescue.stat().st_mode & 0o777 == 0o600

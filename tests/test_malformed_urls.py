@@ -93,3 +93,38 @@ def test_status_compares_a_malformed_auth_url_without_raising() -> None:
     from core.status import _same_endpoint
 
     assert _same_endpoint("https://[sso.example/x?a=b", "https://sso.example/x") is False
+
+
+# Web addresses that urlsplit parses but no browser reads as written: a user name before the
+# host (RFC 3986 section 3.2.1 deprecates it; "https://login.microsoftonline.com@evil..." goes to
+# evil), a backslash (WHATWG URL parsers read it as '/', so the host differs between readers),
+# white space (not allowed in a URI at all, RFC 3986 section 2).
+DECEPTIVE_URLS = [
+    "https://login.microsoftonline.com@sso.acme-sso.net/x",
+    "https://user:secret@sso.acme-sso.net/x",
+    "https://sso.acme-sso.net\\@evil.example/x",
+    "https://sso.acme-sso.net/s so",
+    "https://sso.acme-sso.net/a\u00a0b",
+]
+
+
+@pytest.mark.parametrize("value", DECEPTIVE_URLS)
+@pytest.mark.parametrize("field", ["sso_post", "slo_redirect"])
+def test_a_sign_in_or_sign_out_url_browsers_read_differently_is_an_error(
+        field: str, value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "idp.xml"
+    path.write_bytes(_metadata(field, value))
+    assert main(["inspect", str(path), "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    finding = next(x for x in body["findings"] if x["id"] == FIELDS[field])
+    assert finding["severity"] == "error" and value in finding["message"]
+
+
+@pytest.mark.parametrize("value", DECEPTIVE_URLS[:3])
+def test_preflight_refuses_a_sign_in_url_with_a_user_name_or_backslash(
+        value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "idp.xml"
+    path.write_bytes(f.metadata(sso_post=value, sso_redirect=value))
+    code = main(["--sandbox", "preflight", "--metadata", str(path), "--domain", "fabrikam.com"])
+    out, _ = capsys.readouterr()
+    assert code == 1 and "(metadata.endpoints)" in out and "is not a valid URL" in out

@@ -186,6 +186,25 @@ def test_http_is_refused_without_any_request(server: Server) -> None:
     assert server.hits == []
 
 
+
+def test_a_metadata_url_with_a_password_is_refused_before_any_request(
+        server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """requests would send it as Basic credentials, and the URL is shown, logged and written
+    into reports: a password must not travel that way. Nothing is sent; the password is in no
+    message and no log."""
+    with_password = server.base.replace("https://", "https://admin:s3cr3t-pw@") + "/metadata"
+    with pytest.raises(MetadataError) as info:
+        read_metadata(with_password)
+    assert info.value.code == "credentials_in_url" and server.hits == []
+    assert "s3cr3t-pw" not in info.value.message + (info.value.remedy or "")
+    home = tmp_path / "home"
+    assert main(["--home", str(home), "inspect", with_password]) == 2
+    _, err = capsys.readouterr()
+    assert err.startswith("error: ") and "s3cr3t-pw" not in err
+    assert not any("s3cr3t-pw" in p.read_text(errors="replace")
+                   for p in home.rglob("*") if p.is_file())
+
+
 def test_other_schemes_are_refused() -> None:
     with pytest.raises(MetadataError) as info:
         read_metadata("ftp://example.com/metadata.xml")

@@ -338,7 +338,7 @@ def test_a_recreate_that_does_not_take_puts_the_previous_configuration_back(env:
     _fault_sends(env, *PATCH_REFUSED, 5, 6, 7)  # the PATCH, and the re-create each time
     result = _federate(env, settings=settings, allow_replace=True)
     assert result.outcome == "failed" and result.changed is False
-    assert "nothing was changed" in result.summary
+    assert "deleted and created again" in result.summary  # not "nothing was changed"
     methods = [r["method"] for r in env.journal.entries()[-1].requests]
     assert methods == ["PATCH"] * 3 + ["DELETE"] + ["POST"] * 3 + ["POST"]
     assert writable(env.state("fabrikam.com").federation) == writable(first.after.federation)
@@ -834,3 +834,24 @@ def test_a_write_that_times_out_is_not_sent_again_while_graph_is_still_applying_
     assert sent == ["Sending PATCH /domains/tailspin.io"]
     assert env.state("tailspin.io").authentication_type == "Managed"
     assert any("still applying" in e.message for e in env.events)
+
+
+def test_a_replace_put_back_after_the_recreate_failed_does_not_say_nothing_changed(
+        env: Env) -> None:
+    """The configuration was deleted (the domain Managed), the re-create refused, the previous
+    one created again: the domain reads as before, but the result must not claim "nothing was
+    changed" (users could not sign in meanwhile, and the configuration has a new id)."""
+    first = _federate(env)
+    settings = _settings(cert_der=factories.cert("other.example.com", slot=3).der)
+    # PATCH x3 refused, DELETE passes (4th), POST x3 refused (5-7), the put-back POST passes.
+    _fault_sends(env, *PATCH_REFUSED, 5, 6, 7)
+    result = _federate(env, settings=settings, allow_replace=True)
+    methods = [r["method"] for r in env.journal.entries()[-1].requests]
+    assert methods == ["PATCH"] * 3 + ["DELETE"] + ["POST"] * 4
+    after = env.state("fabrikam.com")
+    assert writable(after.federation) == writable(first.after.federation)
+    assert result.outcome == "failed"
+    assert "nothing was changed" not in result.summary
+    assert "Managed in between" in result.summary
+    recorded = env.journal.entries()[-1]
+    assert "nothing was changed" not in json.dumps(recorded.__dict__, default=str)

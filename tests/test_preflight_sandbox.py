@@ -413,12 +413,12 @@ def test_cli_suggested_next_command_repeats_every_input(
     code, out, _ = run_cli(capsys, "--sandbox", "preflight", "--metadata", str(source),
                            "--domain", "fabrikam.com", "--entity", "https://idp1.fabrikam-sso.net")
     assert code == 0
-    assert (f"federator plan --metadata '{source}' --domain fabrikam.com "
+    assert (f"federator --sandbox plan --metadata '{source}' --domain fabrikam.com "
             "--entity https://idp1.fabrikam-sso.net") in out
     code, out, _ = run_cli(capsys, "--sandbox", "plan", "--metadata", str(source),
                            "--domain", "fabrikam.com", "--entity", "https://idp1.fabrikam-sso.net")
     assert code == 0
-    assert (f"federator preflight --metadata '{source}' --domain fabrikam.com "
+    assert (f"federator --sandbox preflight --metadata '{source}' --domain fabrikam.com "
             "--entity https://idp1.fabrikam-sso.net") in out
 
 

@@ -251,6 +251,43 @@ def test_a_second_federator_home_does_not_overwrite_the_first_admins_change(
     assert b.writes().count("POST /v1.0/domains/fabrikam.com/federationConfiguration") == 1
 
 
+
+def test_a_refused_change_records_the_domain_as_it_read_it_not_as_before(
+        admins: Callable[..., Admin]) -> None:
+    """B's entry must not say the domain was left Managed (its snapshot before) when B's own
+    re-read found A's federation: the journal records what was read when B refused."""
+    a, b = admins(home="alice"), admins(home="bob")
+    b.on_nth(1, "plan", "ok", lambda: _federate(a))
+    with pytest.raises(RefusedError):
+        _federate(b, settings=_settings(entity="https://idp.example.com/bob"))
+    [entry] = b.journal.entries()
+    assert entry.snapshot_before is not None
+    assert entry.snapshot_before.authentication_type == "Managed"
+    after = entry.snapshot_after
+    assert after is not None and after.authentication_type == "Federated"
+    assert after.federation is not None and after.federation["issuerUri"] == factories.ENTITY
+
+
+
+def test_restore_does_not_blame_a_refused_change_for_what_someone_else_did(
+        admins: Callable[..., Admin]) -> None:
+    """B federated, then B's second change was refused because A changed the domain. Restoring
+    B's first snapshot names a change outside B's journal, not B's refused one (it changed
+    nothing, though it records the state A left)."""
+    a, b = admins(home="alice"), admins(home="bob")
+    first = _federate(b)
+    b.on_nth(1, "plan", "ok", lambda: _federate(
+        a, settings=_settings(entity="https://idp.example.com/alice")))
+    with pytest.raises(RefusedError):
+        _federate(b, settings=_settings(entity="https://idp.example.com/bob"))
+    refused = b.journal.entries()[-1]
+    with pytest.raises(RefusedError) as info:
+        restore(b.ctx, first.before.id, confirm="fabrikam.com")
+    assert info.value.code == "restore_would_overwrite"
+    assert refused.op not in info.value.message
+    assert "a change not in this journal" in info.value.message
+
+
 def test_restore_refuses_a_snapshot_whose_certificate_has_expired(ops: Admin) -> None:
     live = ops.state("tailspin.io")
     assert live.federation is not None

@@ -17,6 +17,7 @@ from cli.commands.common import EXIT_FAILED, EXIT_OK, Context, Handler
 from cli.commands.preflight import add_plan_options, options_from
 from core.errors import FederatorError, InputError
 from core.paths import Paths
+from core.textsafe import for_terminal
 
 if TYPE_CHECKING:
     from core.operations import OperationEvent, OperationResult
@@ -190,7 +191,8 @@ def _printer(ctx: Context, as_json: bool) -> Any:
         lines += [f"        {n}. {option}"
                   for n, option in enumerate(event.detail.get("options") or (), 1)]
         out = ctx.stderr if as_json else ctx.stdout
-        out.write("\n".join(lines) + "\n")
+        # Like ctx.print: Federator's own line breaks kept, every other control made visible.
+        out.write(for_terminal("\n".join(lines)) + "\n")
         out.flush()
     return on_event
 

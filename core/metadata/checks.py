@@ -56,7 +56,7 @@ def entity_id_findings(entity_id: str) -> list[Finding]:
 def endpoint_findings(sso: Sequence[Endpoint], slo: Sequence[Endpoint]) -> list[Finding]:
     findings: list[Finding] = []
     for endpoint in sso:
-        if urlparts.problem(endpoint.location):
+        if urlparts.web_problem(endpoint.location):
             continue  # malformed_url_findings says what is wrong with it
         if urlparts.scheme(endpoint.location) != "https":
             findings.append(Finding(
@@ -65,7 +65,7 @@ def endpoint_findings(sso: Sequence[Endpoint], slo: Sequence[Endpoint]) -> list[
                 "not https.",
                 "Use the IdP's https:// sign-in URL; Entra sends users' sign-in requests there."))
     for endpoint in slo:
-        if urlparts.problem(endpoint.location):
+        if urlparts.web_problem(endpoint.location):
             continue
         if urlparts.scheme(endpoint.location) != "https":
             findings.append(Finding(
@@ -91,7 +91,7 @@ def malformed_url_findings(entity_id: str, sso: Sequence[Endpoint],
     for what, finding_id, endpoints in (("sign-in", "sso_malformed_url", sso),
                                         ("sign-out", "slo_malformed_url", slo)):
         for endpoint in endpoints:
-            reason = urlparts.problem(endpoint.location)
+            reason = urlparts.web_problem(endpoint.location)
             if reason:
                 findings.append(Finding(
                     finding_id, "error",

@@ -30,6 +30,15 @@ def check_url(url: str) -> None:
         raise MetadataError(f"'{url}' is not a valid URL: {reason}.", code="malformed_url",
                             remedy="Check the address (copy it again from the IdP), or give a "
                                    "file path.")
+    if "@" in urlsplit(url).netloc:
+        # requests would send it as Basic credentials, and the address is shown, logged and
+        # written into reports: not a place for a password. The address is not repeated here.
+        raise MetadataError(
+            "The metadata address carries a user name or password (the part before '@'). "
+            "Federator does not send credentials in an address: it is shown, logged and written "
+            "into reports.", code="credentials_in_url",
+            remedy="Download the metadata in a browser (signed in there if it needs it) and "
+                   "open the file, or use an address that needs no sign-in.")
     scheme = urlsplit(url).scheme.lower()
     if scheme == "http":
         raise MetadataError(

@@ -30,7 +30,8 @@ class MetadataError(InputError):
     ``malformed_xml``, ``not_metadata``, ``no_identity_provider``, ``multiple_identity_providers``
     (``details["entity_ids"]`` lists them), ``entity_not_found`` (``details["entity_ids"]``),
     ``bad_certificate``, ``bad_signer_certificate``, ``fetch_failed``, ``insecure_url``,
-    ``malformed_url`` (a metadata URL that cannot be parsed).
+    ``malformed_url`` (a metadata URL that cannot be parsed), ``credentials_in_url`` (a
+    metadata URL with a user name or password).
     """
 
     code = "bad_metadata"

@@ -13,6 +13,7 @@ re-read fails, the journal entry stays open and the next run reconciles it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Collection, Sequence
 from contextlib import suppress
@@ -456,8 +457,11 @@ def check_not_overwriting(ctx: OperationContext, snap: Snapshot, now: Snapshot) 
     entries = ctx.journal.entries(domain=snap.domain_name)
     ops = [e.op for e in entries]
     after_it = entries[ops.index(entry.op) + 1:] if entry.op in ops else []  # journal order
+    # A change that changed nothing (refused: it records the state someone else left) is not
+    # the change a restore would undo.
     later = [e for e in after_it
-             if e.snapshot_after is not None and not same_state(e.snapshot_after, left)]
+             if e.snapshot_after is not None and not same_state(e.snapshot_after, left)
+             and (e.end or {}).get("changed") is not False]
     if later:
         last = later[-1]
         change = (f"the {last.kind} {last.op} made by {last.who} at {last.started_at} "
@@ -814,7 +818,12 @@ def _record_refusal(run: Run, result: OperationResult, exc: RefusedError) -> Non
     assert run.entry is not None and result.before is not None
     reason = exc.message.replace(" Nothing was changed.", "").strip()
     summary = f"{_doing(run.kind, run.domain)} was refused; nothing was changed. {reason}"
-    run.entry.end(OUTCOME_FAILED, summary=summary, way_back="", snapshot=result.before,
+    # Refused because someone else changed the domain: the state it was left in is what the
+    # re-read found, not the snapshot taken before (the journal never claims a state not read).
+    now = exc.details.get("now")
+    left = (dataclasses.replace(Snapshot.from_json(now), id=f"{result.op_id}-after")
+            if isinstance(now, dict) else result.before)
+    run.entry.end(OUTCOME_FAILED, summary=summary, way_back="", snapshot=left,
                   changed=False, error=exc.to_json())
     run.ctx.emit(STEP_RECORD, OK, run.recorded(result.op_id))
 
@@ -989,6 +998,13 @@ def _after_failure(run: Run, result: OperationResult, target: Target,
         # Restoring also clears a half-federated state first, so it is the way back in all cases.
         result.way_back = way_back
         state = f"{run.domain} was changed and is now {describe(after)}"
+    elif _recreated(result.before, after):
+        # A replace whose re-create failed, the previous configuration created again: it reads
+        # as before, but users could not sign in at the IdP meanwhile.
+        result.way_back = ""
+        state = (f"{run.domain} is back as it was, {describe(after)}, but its federation "
+                 "configuration was deleted and created again: the domain was Managed in "
+                 "between")
     else:
         result.way_back = ""
         state = f"nothing was changed: {run.domain} is as it was, {describe(after)}"
@@ -1002,6 +1018,14 @@ def _after_failure(run: Run, result: OperationResult, target: Target,
     ctx.emit(STEP_VERIFY, FAILED, f"{run.domain} is {describe(after)}", state=after.to_json())
     ctx.emit(STEP_RECORD, OK, run.recorded(result.op_id))
     return result
+
+
+def _recreated(before: Snapshot, after: Snapshot) -> bool:
+    """True when the federation configuration read now is another object than the one before
+    (Graph gives a created configuration a new id)."""
+    old = (before.federation or {}).get("id")
+    new = (after.federation or {}).get("id")
+    return bool(old and new and old != new)
 
 
 def _half_federated_advice(result: OperationResult, after: Snapshot) -> list[str]:

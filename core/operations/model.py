@@ -72,8 +72,12 @@ class AcceptedCertificate:
         slot = "current " if self.slot == "signingCertificate" else "next    "
         if not self.readable:
             return f"{slot}(unreadable certificate text)"
+        from core.textsafe import one_line
+
         left = f", {self.days_left} days left" if self.days_left is not None else ""
-        return f"{slot}{self.subject} (SHA-1 {self.sha1}, valid until {self.not_after}{left})"
+        # The subject comes from the certificate: one value, one line, whatever it holds.
+        return (f"{slot}{one_line(self.subject)} (SHA-1 {self.sha1}, valid until "
+                f"{self.not_after}{left})")
 
     def to_json(self) -> dict[str, Any]:
         return {"slot": self.slot, "subject": self.subject, "sha1": self.sha1,

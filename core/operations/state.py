@@ -174,7 +174,12 @@ def describe(snapshot: Snapshot) -> str:
     if snapshot.note == INHERITED_NOTE:
         return f"{auth} ({INHERITED_NOTE})"
     if snapshot.federation:
-        fed = snapshot.federation
+        from core.textsafe import one_line
+
+        # Graph's values are outside text: one value, one line (a line break is shown, not
+        # obeyed, wherever this line is printed).
+        fed = {k: one_line(str(v)) for k, v in snapshot.federation.items()
+               if k in ("displayName", "issuerUri", "passiveSignInUri") and v}
         shown = f', shown to users as "{fed["displayName"]}"' if fed.get("displayName") else ""
         return (f"{auth} with the IdP {fed.get('issuerUri')} "
                 f"(sign-in {fed.get('passiveSignInUri')}{shown})")

@@ -299,7 +299,7 @@ def check_metadata_endpoints(inp: PreflightInput) -> CheckResult:
     active = inp.settings.active_sign_in_uri if inp.settings else None
     for what, value in (("sign-in URL", chosen), ("active (ECP) sign-in URL", active),
                         ("sign-out URL", sign_out)):
-        reason = urlparts.problem(value) if value else None
+        reason = urlparts.web_problem(value) if value else None
         if reason:
             return _r(cid, "fail", f"The {what} '{value}' is not a valid URL: {reason}.", why,
                       "Correct it in the IdP's SAML application and export the metadata again "
@@ -339,7 +339,10 @@ def _next_certificate(inp: PreflightInput) -> CertificateInfo | None:
 
 
 def _describe(cert: CertificateInfo) -> str:
-    return (f"'{cert.common_name}' ({cert.key_description}, SHA-1 thumbprint {cert.sha1}), "
+    from core.textsafe import one_line
+
+    return (f"'{one_line(cert.common_name)}' ({cert.key_description}, "
+            f"SHA-1 thumbprint {cert.sha1}), "
             f"valid {_date(cert.not_before)} to {_date(cert.not_after)}")
 
 
