@@ -191,6 +191,26 @@ def settings_from_metadata(md: IdpMetadata, *, sign_out_uri_override: str | None
     return settings, findings
 
 
+def rollover_certificates(md: IdpMetadata, *, now: dt.datetime | None = None) -> list[str]:
+    """The metadata's signing certificates a certificate rollover may use, as base64 DER.
+
+    Every signing certificate that has not expired, including one not valid yet: a planned
+    rollover publishes the next certificate before it takes effect, and staging it as
+    ``nextSigningCertificate`` ahead of time is what lets Entra accept it the moment the IdP
+    switches (https://learn.microsoft.com/graph/api/resources/internaldomainfederation).
+    An expired certificate is never offered. :func:`core.operations.update_certificate` picks
+    the newest and refuses to promote one that is not valid yet. Both faces call this.
+    """
+    when = now or dt.datetime.now(dt.UTC)
+    seen: set[str] = set()
+    usable = []
+    for cert in md.signing_certificates:
+        if when <= cert.not_after and cert.sha256 not in seen:
+            seen.add(cert.sha256)
+            usable.append(cert.der_base64)
+    return usable
+
+
 def choose_signing_certificates(md: IdpMetadata, *, now: dt.datetime
                                 ) -> tuple[str | None, str | None]:
     """(signingCertificate, nextSigningCertificate) as base64 DER, by the §4 rule."""

@@ -556,8 +556,10 @@ class AppState(QObject):
         return self._operation("restore", call)
 
     def update_certificate(self, domain: str, *, confirm: str, promote: bool) -> Task | None:
+        from core.settings import rollover_certificates
+
         md = self.metadata
-        certificates = [c.der_base64 for c in md.signing_certificates] if md is not None else []
+        certificates = rollover_certificates(md) if md is not None else []
 
         def call(ctx: Any) -> Any:
             from core.operations import update_certificate

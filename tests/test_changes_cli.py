@@ -342,3 +342,37 @@ def test_ctrl_c_mid_change_says_how_to_find_out_what_it_did(tmp_path: Path) -> N
     assert entry["outcome"] in ("reconciled", "succeeded", "in-progress")
     if entry["outcome"] == "in-progress":  # the PATCH had left, unanswered: it could still land
         assert "could still land" in after.stdout
+
+
+def test_update_certificate_stages_the_next_certificate_published_before_it_is_valid(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A planned rollover: the IdP publishes its current certificate and the next one, valid
+    in 7 days. The command stages the next one (as the window does), and refuses to promote it
+    before it is valid."""
+    import datetime as dt
+
+    from core.idp_sample import build_idp_metadata, jumpcloud_certificate
+
+    first, issued = jumpcloud_sample("fabrikam-m365")
+    upcoming = jumpcloud_certificate("Federator Demo (next)",
+                                     now=dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
+    sso = "https://sso.jumpcloud.com/saml2/fabrikam-m365"
+    both = build_idp_metadata(sso, sso_post=sso, sso_redirect=sso, slo_redirect=None,
+                              signing_certs=[issued.der, upcoming.der], style="jumpcloud")
+    (tmp_path / "first.xml").write_bytes(first)
+    (tmp_path / "both.xml").write_bytes(both)
+    base = ["--domain", "fabrikam.com", "--confirm", "fabrikam.com"]
+    code, out, _ = run(capsys, "federate", "--metadata", str(tmp_path / "first.xml"), *base,
+                       "--accept-warnings", WARNINGS)
+    assert code == 0, out
+
+    code, out, err = run(capsys, "update-certificate", "--metadata", str(tmp_path / "both.xml"),
+                         *base)
+    assert code == 0, out + err
+    assert "staged as nextSigningCertificate" in out
+    assert "Federator Demo (next)" in out.split("Certificates Entra accepts now:")[1]
+
+    code, out, err = run(capsys, "update-certificate", "--metadata", str(tmp_path / "both.xml"),
+                         *base, "--promote")
+    assert code != 0 and "not valid before" in err
+

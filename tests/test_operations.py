@@ -533,6 +533,19 @@ def test_the_newest_certificate_of_the_metadata_is_the_one_staged(env: Env) -> N
     assert env.state("fabrikam.com").federation["nextSigningCertificate"] == _b64(following.der)
 
 
+def test_a_not_yet_valid_certificate_is_staged_but_never_promoted(env: Env) -> None:
+    current, future = factories.cert("current.example.com"), factories.not_yet_valid()
+    _federate(env, settings=_settings(cert_der=current.der))
+    both = [_b64(current.der), _b64(future.der)]
+    staged = update_certificate(env.ctx, "fabrikam.com", both, confirm="fabrikam.com")
+    assert staged.outcome == SUCCEEDED
+    assert env.state("fabrikam.com").federation["nextSigningCertificate"] == _b64(future.der)
+    with pytest.raises(RefusedError) as info:
+        update_certificate(env.ctx, "fabrikam.com", both, confirm="fabrikam.com", promote=True)
+    assert info.value.code == "certificate_not_yet_valid"
+    assert env.state("fabrikam.com").federation["signingCertificate"] == _b64(current.der)
+
+
 def test_certificate_update_of_a_managed_domain_is_refused(env: Env) -> None:
     with pytest.raises(RefusedError):
         update_certificate(env.ctx, "fabrikam.com", _b64(factories.cert().der),

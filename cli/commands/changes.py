@@ -318,13 +318,13 @@ def _run_preflight(session: TenantSession, ctx: Context, args: argparse.Namespac
 
 def handle_update_certificate(args: argparse.Namespace, ctx: Context) -> int:
     from core.operations import require_confirmation, update_certificate
+    from core.settings import rollover_certificates
 
     args.domain = _domain(args.domain)
     require_confirmation(args.domain, args.confirm)
     metadata = _read_metadata(args.metadata, args.entity)
-    md, settings = metadata.metadata, metadata.settings
-    certificates = [c for c in (settings.next_signing_certificate, settings.signing_certificate)
-                    if c]
+    md = metadata.metadata
+    certificates = rollover_certificates(md)
     step = "Promote the IdP's new signing certificate" if args.promote else \
         "Stage the IdP's new signing certificate"
     return run_change(

@@ -239,6 +239,16 @@ def update_certificate(ctx: OperationContext, domain: str, certificates: str | S
                     code="certificate_not_in_metadata",
                     remedy="Promote with the IdP's new metadata, the one that has the new "
                            "certificate, once the IdP signs with it.")
+            starts = _valid_from(new) if new is not None else None
+            if starts is not None and starts > dt.datetime.now(dt.UTC):
+                # Promoting it now would leave Entra accepting only a certificate the IdP
+                # cannot sign with before its start date: every sign-in would fail until then.
+                raise RefusedError(
+                    f"The IdP's new certificate is not valid before {starts:%Y-%m-%d %H:%M} UTC, "
+                    "so it cannot be the signing certificate yet; nothing was changed.",
+                    code="certificate_not_yet_valid",
+                    remedy="Stage it as next certificate now (update-certificate without "
+                           "--promote) and promote it once the IdP signs with it.")
             if new is None:
                 plan = build_certificate_update_plan(domain, state, current)
                 summary = f"The IdP's certificate is already the signing certificate of {domain}"
@@ -602,6 +612,16 @@ def _show_certificates(ctx: OperationContext, snapshot: Snapshot | None,
         ctx.emit(STEP_CERTIFICATES, INFO, f"{heading}:{lines}",
                  certificates=[c.to_json() for c in certs])
     return certs
+
+
+def _valid_from(text: str) -> dt.datetime | None:
+    """When a base64 DER certificate becomes valid (None when unreadable)."""
+    from core.certificates import read_certificate
+
+    try:
+        return read_certificate(text)[0].not_before
+    except InputError:
+        return None
 
 
 def _newest_first(certificates: list[str]) -> list[str]:
