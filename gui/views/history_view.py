@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.domain_names import same_domain
 from core.errors import FederatorError
 from gui import theme
 from gui.state import AppState
@@ -228,7 +229,7 @@ class HistoryView(StepView):
         self.revert_button = text_button("Revert to managed authentication", danger=True)
         self.revert_button.setEnabled(False)
         self.revert_confirm.textChanged.connect(
-            lambda text: self.revert_button.setEnabled(text.strip().lower() == name.lower()
+            lambda text: self.revert_button.setEnabled(same_domain(text, name)
                                                        and not self.state.changing))
         self.revert_button.clicked.connect(lambda: self.revert(name))
         row.addWidget(confirm_label)
@@ -265,7 +266,7 @@ class HistoryView(StepView):
         def gate(text: str) -> None:
             # Only a running change blocks another; background reads (the propagation
             # indicator's polling, say) must not leave the button dead after typing.
-            typed = text.strip().lower() == name.lower() and not self.state.changing
+            typed = same_domain(text, name) and not self.state.changing
             self.stage_button.setEnabled(typed and md is not None)
             self.promote_button.setEnabled(typed and md is not None)
 
@@ -432,7 +433,7 @@ class HistoryView(StepView):
 
             def gate(text: str) -> None:
                 for button in self.restore_buttons:
-                    button.setEnabled(text.strip().lower() == domain.lower())
+                    button.setEnabled(same_domain(text, domain))
 
             self.restore_confirm.textChanged.connect(gate)
         self.entry_card.show()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.domain_names import same_domain
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
@@ -278,7 +279,7 @@ class PreflightView(StepView):
             if not ask.exec():
                 return
             typed = ask.textValue()
-            if typed.strip().lower() != choice.lower():
+            if not same_domain(typed, choice):
                 return
             self.state.make_default(choice, confirm=typed.strip())
         else:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.domain_names import same_domain
 from core.textsafe import elide_middle
 from gui import theme
 from gui.state import AppState
@@ -203,7 +204,7 @@ class ReviewView(StepView):
         if unaccepted:
             return plural(len(unaccepted), "Tick the warning above to accept it.",
                           "Tick the {n} warnings above to accept them.")
-        if self.confirm_edit.text().strip().lower() != (self.state.domain or "").lower():
+        if not same_domain(self.confirm_edit.text(), self.state.domain or ""):
             return f"Type {self.state.domain} to confirm."
         return ""
 
