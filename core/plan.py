@@ -226,6 +226,18 @@ class Plan:
     def changed(self) -> list[PropertyChange]:
         return [c for c in self.changes if c.changed]
 
+    @property
+    def title(self) -> str:
+        """The plan in a few words (``Revert contoso.com to managed sign-in``): the CLI's and
+        the window's heading."""
+        return {
+            PlanAction.FEDERATE: f"Federate {self.domain}",
+            PlanAction.UPDATE: f"Update the federation of {self.domain}",
+            PlanAction.CERTIFICATE_UPDATE: f"Update the signing certificate of {self.domain}",
+            PlanAction.REVERT: f"Revert {self.domain} to managed sign-in",
+            PlanAction.MAKE_DEFAULT: f"Make {self.domain} the default domain",
+        }.get(self.action, f"{self.action} {self.domain}")
+
     def to_json(self) -> dict[str, Any]:
         """Full values (certificates included): this is what an auditor or an operation needs."""
         return {"action": str(self.action), "domain": self.domain,
@@ -437,11 +449,7 @@ def display_powershell(command: str) -> str:
 
 def format_plan(plan: Plan, *, graph_url: str = "https://graph.microsoft.com/v1.0") -> str:
     """The plan as plain text for a terminal; certificates shortened."""
-    title = {PlanAction.FEDERATE: "Federate", PlanAction.UPDATE: "Update federation of",
-             PlanAction.CERTIFICATE_UPDATE: "Update the signing certificate of",
-             PlanAction.REVERT: "Revert to managed sign-in:",
-             PlanAction.MAKE_DEFAULT: "Make default:"}[plan.action]
-    lines = [f"Plan: {title} {plan.domain}", ""]
+    lines = [f"Plan: {plan.title}", ""]
     if plan.is_noop:
         lines += ["Nothing to change: the tenant already has these values.", ""]
     lines.append("Properties (current -> new):")

@@ -25,9 +25,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_SANDBOX_USER = "ops@contoso.com"
-# Operation steps before anything is written or recorded: a cancel is honoured only there.
-SAFE_TO_CANCEL_STEPS = frozenset({"confirm", "lock", "reconcile", "read", "preflight", "plan",
-                                  "users"})
 
 
 class AppState(QObject):
@@ -456,19 +453,18 @@ class AppState(QObject):
         session.enable_writes(consent)
 
     def _operation_context(self, session: Any, control: TaskControl | None) -> Any:
-        from core.operations import OperationContext
+        from core.operations.runner import context_from_session
 
         def on_event(event: Any) -> None:
             if control is None:
                 return
-            # Cancelling is honoured only before the snapshot: never between write and verify.
-            if control.cancelled and event.step in SAFE_TO_CANCEL_STEPS:
+            # Core says until when a cancel is honoured: never between write and verify.
+            if control.cancelled and ctx.cancellable:
                 raise Cancelled("cancelled before any change")
             control.report(event)
 
-        return OperationContext(client=session.client, tenant_id=session.tenant_id,
-                                who=session.account.upn, journal_dir=self.paths.journal_dir,
-                                on_event=on_event)
+        ctx = context_from_session(session, self.paths, on_event)
+        return ctx
 
     def _operation(self, name: str, call: Callable[[Any], Any]) -> Task | None:
         session = self.session

@@ -216,8 +216,13 @@ def test_a_callback_can_cancel_before_the_snapshot_but_not_after(env: Env) -> No
 
     env.hooks.clear()
     env.on("write", "ok", cancel)  # a GUI bug after the write must not lose the outcome
+    cancellable: dict[str, bool] = {}
+    env.hooks.append(lambda e: cancellable.setdefault(e.step, env.ctx.cancellable))
     result = _federate(env)
     assert result.outcome == SUCCEEDED
+    # What the window asks before honouring its Cancel button: every step before the snapshot.
+    assert {s for s, yes in cancellable.items() if yes} >= {"confirm", "lock", "read", "plan"}
+    assert not any(cancellable[s] for s in ("snapshot", "write", "verify", "record"))
     [entry] = env.journal.entries()
     assert entry.outcome == SUCCEEDED and not entry.in_progress
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from core.change_kinds import KIND_MAKE_DEFAULT
 from core.errors import FederatorError, InputError, RefusedError
 from core.graph.errors import (
     AuthenticationError,
@@ -117,7 +118,7 @@ PREFLIGHT_MAX_AGE = dt.timedelta(minutes=30)
 # Older than this, what preflight judged by (the domain, users, roles) is read again before
 # anything is written: the admin may have read the review for a while, and others change tenants.
 PREFLIGHT_FRESH = dt.timedelta(minutes=5)
-MAKE_DEFAULT = "make-default"  # the journal's kind for make_default
+MAKE_DEFAULT = KIND_MAKE_DEFAULT  # the journal's kind for make_default
 PROPAGATION_NOTE = ("Sign-in follows Graph with a delay (up to 2 hours; 24 hours for a converted "
                     "domain): `federator status --domain {domain} --wait` shows when it has.")
 

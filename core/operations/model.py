@@ -42,7 +42,6 @@ NO_CHANGE = "no-change"
 FAILED_OUTCOME = "failed"
 UNKNOWN = "unknown"   # the write's effect could not be read back; the journal entry stays open
 
-
 @dataclass(frozen=True)
 class OperationEvent:
     """One progress line: ``step`` (``STEP_*``), ``status`` (started/ok/failed/warning/info),

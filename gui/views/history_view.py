@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.change_kinds import kind_title
 from core.domain_names import same_domain
 from core.errors import FederatorError
 from gui import theme
@@ -45,11 +46,6 @@ from gui.widgets import (
 STACK_BELOW_WIDTH = 960  # page width under which the revert and rollover cards stack
 OUTCOME_STATUS = {"succeeded": "pass", "no-change": "pass", "failed": "fail",
                   "unknown": "warn", "in-progress": "warn", "reconciled": "info"}
-KIND_WORDS = {"federate": "Federate", "update": "Update federation", "revert": "Revert to managed",
-              "restore": "Restore", "certificate_update": "Update certificate",
-              "stage-certificate": "Add next certificate",
-              "promote-certificate": "Promote certificate", "make_default": "Make default",
-              "make-default": "Make default"}
 
 
 class HistoryView(StepView):
@@ -339,7 +335,7 @@ class HistoryView(StepView):
             status = OUTCOME_STATUS.get(entry.outcome, "info")
             outcome = QTableWidgetItem(theme.status_icon(status), entry.outcome)
             cells = [QTableWidgetItem(_when(entry.started_at)), QTableWidgetItem(entry.domain),
-                     QTableWidgetItem(KIND_WORDS.get(entry.kind, entry.kind)),
+                     QTableWidgetItem(kind_title(entry.kind)),
                      QTableWidgetItem(entry.who), outcome, QTableWidgetItem(entry.summary)]
             cells[5].setToolTip(plain_tooltip(entry.summary))  # the column elides long summaries
             outcome.setData(Qt.ItemDataRole.AccessibleTextRole,
@@ -375,7 +371,7 @@ class HistoryView(StepView):
             self.entry_card.hide()
             self.banner.show_error(exc)
             return
-        self.entry_card.title.setText(f"{KIND_WORDS.get(entry.kind, entry.kind)} "
+        self.entry_card.title.setText(f"{kind_title(entry.kind)} "
                                       f"{entry.domain}, {_when(entry.started_at)}")
         status = OUTCOME_STATUS.get(entry.outcome, "info")
         self.entry_body.addWidget(StatusLabel(status, f"{entry.outcome}: {entry.summary}"))

@@ -259,7 +259,7 @@ class ReviewView(StepView):
         self.order_tabs()
 
     def _summary(self, plan: Any) -> QWidget:
-        card = Card(_title(plan))
+        card = Card(plan.title)
         for note in plan.notes:
             card.body.addWidget(label(f"• {note}", wrap=True))
         if plan.is_noop:
@@ -630,38 +630,14 @@ class ReviewView(StepView):
 
 
 def result_headline(result: Any) -> str:
-    """The result's first line, worded from its fields where core's summary is ambiguous.
-
-    Core's summary reads "x.com is now Federated with x.com (issuer …)", where the second name
-    is the IdP's displayName (by default the domain's own name): here the IdP is named by its
-    issuer and the display name is quoted as such.
-    """
-    after = result.after
-    federation = getattr(after, "federation", None) or {}
-    if (result.ok and result.changed is not False and result.kind in ("federate", "update")
-            and after is not None and after.authentication_type == "Federated"
-            and federation.get("issuerUri")):
-        text = ("Done: {domain} now signs in at the identity provider {issuer} "
-                "(the name users see on the sign-in page: “{display}”).")
-        return text.format(domain=result.domain, issuer=federation.get("issuerUri"),
-                           display=federation.get("displayName") or result.domain)
+    """The result's first line: core's summary says what happened (it names the IdP by its
+    issuer and quotes the name users see)."""
     return ("Done: {summary}" if result.ok else "Not done: {summary}").format(
         summary=result.summary)
 
 
 def _clock(stamp: str) -> str:
     return stamp[11:19] if len(stamp) >= 19 else stamp
-
-
-def _title(plan: Any) -> str:
-    action = str(plan.action)
-    return {
-        "federate": f"Federate {plan.domain}",
-        "update": f"Update the federation of {plan.domain}",
-        "certificate_update": f"Update the signing certificate of {plan.domain}",
-        "revert": f"Revert {plan.domain} to managed sign-in",
-        "make_default": f"Make {plan.domain} the default domain",
-    }.get(action, f"{action} {plan.domain}")
 
 
 def _apply_label(plan: Any) -> str:
