@@ -133,7 +133,7 @@ def test_status_icons_carry_their_word_for_screen_readers(make_window: Any, qtbo
     assert labels
     for status_label in labels:
         word = status_label.accessibleDescription()
-        assert word in ("Pass", "Warning", "Fail", "Manual", "Skipped", "Info")
+        assert word in ("Pass", "Warning", "Fail", "Check by hand", "Skipped", "Info")
         assert status_label.icon.accessibleName() == word
     item = window.steps.item(2)
     assert item.data(Qt.ItemDataRole.AccessibleDescriptionRole) == "Warning"

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.check_status import STATUS_WORDS
 from core.domain_names import same_domain
 from gui import theme
 from gui.state import AppState
@@ -37,9 +38,6 @@ from gui.widgets import (
 )
 
 ROWS_PER_TURN = 4
-CHECK_WORDS = {"pass": "Pass", "warn": "Warning", "fail": "Fail",
-               "unknown": "Unknown", "manual": "Check by hand",
-               "skipped": "Skipped"}
 # The summary above the list, as whole phrases per count (singular, plural).
 SUMMARY_PHRASES = {"fail": ("1 failed", "{n} failed"), "warn": ("1 warning", "{n} warnings"),
                    "unknown": ("1 not read", "{n} not read"),
@@ -64,7 +62,7 @@ class CheckRow(QFrame):
         self.toggle.setArrowType(Qt.ArrowType.RightArrow)
         self.toggle.setAutoRaise(True)
         self.toggle.setCheckable(True)
-        word = CHECK_WORDS.get(check.status, check.status)
+        word = STATUS_WORDS.get(check.status, check.status)
         self.toggle.setAccessibleName(f"{word}: {check.title}. Show details")
         self.toggle.setToolTip("Show details")
         self.toggle.toggled.connect(self.set_expanded)
