@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SANDBOX_USER = "ops@contoso.com"
 
 
 class AppState(QObject):
@@ -56,7 +55,7 @@ class AppState(QObject):
         self.paths = paths
         self.runner = runner
         self.sandbox = sandbox
-        self.sandbox_user = sandbox_user or DEFAULT_SANDBOX_USER
+        self.sandbox_user = sandbox_user  # None: session's default seed user
         self.session: Any = None
         self.metadata: Any = None
         self.metadata_source: str | None = None

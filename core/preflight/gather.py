@@ -29,6 +29,7 @@ from urllib.parse import quote, urlencode
 
 from core import urlparts
 from core.preflight.model import SAMPLE_SIZE, TenantSnapshot, UserFacts
+from core.roles import GLOBAL_ADMIN
 
 if TYPE_CHECKING:
     import requests
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
 USER_FIELDS = ("id", "displayName", "userPrincipalName", "onPremisesImmutableId",
                "onPremisesSyncEnabled", "accountEnabled", "userType")
 MAX_ROUNDS = 6  # bound on rounds (retries, further pages of domains or role assignments)

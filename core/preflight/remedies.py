@@ -12,6 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import InputError, RefusedError
 from core.preflight.checks import WRITE_ROLES
+from core.roles import (
+    DOMAIN_NAME_ADMIN,
+    EXTERNAL_IDP_ADMIN,
+    GLOBAL_ADMIN,
+    ROLE_NAMES,
+    SECURITY_ADMIN,
+)
 from core.shellquote import command_line
 
 if TYPE_CHECKING:
@@ -25,11 +32,8 @@ MAKE_DEFAULT_SCOPES: tuple[str, ...] = ("Domain.ReadWrite.All", "Directory.Acces
 # (``SessionOptions.extra_scopes``: the sandbox grants it, as an admin consenting would).
 MAKE_DEFAULT_EXTRA_SCOPES: tuple[str, ...] = ("Domain.ReadWrite.All",)
 MAKE_DEFAULT_ROLES: dict[str, str] = {
-    "8329153b-31d0-4727-b945-745eb3bc5f31": "Domain Name Administrator",
-    "194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
-    "be2f45a1-457d-42af-a067-6ec1fa63bc45": "External Identity Provider Administrator",
-    "62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
-}
+    role: ROLE_NAMES[role]
+    for role in (DOMAIN_NAME_ADMIN, SECURITY_ADMIN, EXTERNAL_IDP_ADMIN, GLOBAL_ADMIN)}
 
 
 @dataclass(frozen=True)
