@@ -405,11 +405,12 @@ def desired_values(domain: str, desired: GraphSettings | Mapping[str, Any],
 # Display
 
 
-def shorten_certificate(value: str, keep: int = 12) -> str:
-    """``MIIC8DCCAdig…(1016 chars)…Q5c=``: recognisable on screen, never used for sending."""
-    if len(value) <= 2 * keep + 10:
+def shorten_certificate(value: str, keep: int = 24) -> str:
+    """``MIIC8DCCAdigAwIBAgIQ…(1,016 characters)…Q5c=``: recognisable on screen, never used for
+    sending. The CLI and the window both show certificates this way."""
+    if len(value) <= 2 * keep:
         return value
-    return f"{value[:keep]}…({len(value)} chars)…{value[-keep // 2:]}"
+    return f"{value[:keep]}…({len(value):,} characters)…{value[-(keep // 2):]}"
 
 
 def display_value(name: str, value: Any) -> str:

@@ -178,6 +178,9 @@ def test_the_cli_and_the_window_head_a_plan_and_name_a_change_with_core_words() 
     assert kind_title("stage-certificate") == "Add next certificate"
     assert kind_title("make_default") == kind_title("make-default") == "Make default"
     assert kind_title("some-future-kind") == "some-future-kind"
+    # A certificate reads the same in a plan, in `inspect` and in the window.
+    text = "MIIC" + "A" * 1012
+    assert shorten_certificate(text) == "MIIC" + "A" * 20 + "…(1,016 characters)…" + "A" * 12
 
 
 def test_certificate_update_stages_and_promotes() -> None:

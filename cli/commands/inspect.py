@@ -76,6 +76,8 @@ def _cert_line(cert: CertificateInfo) -> str:
 def render_text(md: IdpMetadata, settings: FederationSettings,
                 findings: list[Finding]) -> str:
     """A compact summary an admin can read in a terminal."""
+    from core.plan import shorten_certificate
+
     lines: list[str] = []
     add = lines.append
     add(f"Identity provider  {md.entity_id}")
@@ -143,7 +145,7 @@ def render_text(md: IdpMetadata, settings: FederationSettings,
             shown = "(none)"
         elif name in ("signingCertificate", "nextSigningCertificate"):
             known = by_der.get(value)
-            shown = _cert_line(known) if known else f"{value[:24]}..."
+            shown = _cert_line(known) if known else shorten_certificate(value)
         else:
             shown = str(value)
         add(f"  {name:<32} {shown}")
