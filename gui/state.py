@@ -294,12 +294,10 @@ class AppState(QObject):
                       on_error: Callable[[BaseException], None] | None = None) -> Task:
         """Read metadata from a path or https URL; fills ``metadata`` and ``federation``."""
         def work() -> tuple[Any, Any, list[Any]]:
-            from core.metadata import read_metadata
-            from core.settings import settings_from_metadata
+            from core.preflight.run import require_metadata
 
-            md = read_metadata(source, entity=entity)  # a path or an https:// URL
-            federation, findings = settings_from_metadata(md)
-            return md, federation, list(findings)
+            read = require_metadata(source, entity=entity)  # a path or an https:// URL
+            return read.metadata, read.settings, list(read.findings)
 
         def done(result: tuple[Any, Any, list[Any]]) -> None:
             self.metadata, self.federation, self.federation_findings = result
@@ -314,13 +312,11 @@ class AppState(QObject):
         """Demo mode: the sandbox's sample IdP (JumpCloud-like) instead of a file."""
         def work() -> tuple[Any, Any, list[Any]]:
             from core.idp_sample import jumpcloud_sample
-            from core.metadata import read_metadata
-            from core.settings import settings_from_metadata
+            from core.preflight.run import require_metadata
 
             xml, _issued = jumpcloud_sample()
-            md = read_metadata(xml)
-            federation, findings = settings_from_metadata(md)
-            return md, federation, list(findings)
+            read = require_metadata(xml, name="sandbox sample IdP")
+            return read.metadata, read.settings, list(read.findings)
 
         def done(result: tuple[Any, Any, list[Any]]) -> None:
             self.metadata, self.federation, self.federation_findings = result

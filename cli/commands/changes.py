@@ -259,29 +259,17 @@ def _domain(text: str) -> str:
     return normalize_domain(text)
 
 
-def _read_metadata(source: str, entity: str | None) -> Any:
-    """The metadata and the settings derived from it (unusable metadata: exit 2)."""
-    from core.errors import InputError
-    from core.preflight.run import read_metadata_input
-
-    metadata = read_metadata_input(source, entity=entity)
-    if metadata.error is not None:
-        raise metadata.error
-    if metadata.metadata is None or metadata.settings is None:
-        raise InputError(f"The metadata {source} could not be read.")
-    return metadata
-
-
 # -- federate -------------------------------------------------------------------------------------
 
 def handle_federate(args: argparse.Namespace, ctx: Context) -> int:
     from core.operations import federate, require_confirmation
+    from core.preflight.run import require_metadata
     from session import open_session
 
     args.domain = _domain(args.domain)
     require_confirmation(args.domain, args.confirm)
     options = options_from(args)
-    metadata = _read_metadata(args.metadata, args.entity)
+    metadata = require_metadata(args.metadata, entity=args.entity)
     accepted = [a for a in (x.strip() for x in args.accept_warnings.split(",")) if a]
     with open_session(ctx) as session:
         _header(ctx, session, f"Federate {args.domain} with {metadata.metadata.entity_id}",
@@ -318,11 +306,12 @@ def _run_preflight(session: TenantSession, ctx: Context, args: argparse.Namespac
 
 def handle_update_certificate(args: argparse.Namespace, ctx: Context) -> int:
     from core.operations import require_confirmation, update_certificate
+    from core.preflight.run import require_metadata
     from core.settings import rollover_certificates
 
     args.domain = _domain(args.domain)
     require_confirmation(args.domain, args.confirm)
-    metadata = _read_metadata(args.metadata, args.entity)
+    metadata = require_metadata(args.metadata, entity=args.entity)
     md = metadata.metadata
     certificates = rollover_certificates(md)
     step = "Promote the IdP's new signing certificate" if args.promote else \

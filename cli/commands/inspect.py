@@ -36,9 +36,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def handle(args: argparse.Namespace, ctx: Context) -> int:
     from core.findings import merge_findings
-    from core.metadata import MetadataError, read_metadata
+    from core.metadata import MetadataError
     from core.metadata.xmlsafe import read_file
-    from core.settings import settings_from_metadata
+    from core.preflight.run import require_metadata
 
     signer: bytes | None = None
     if args.signer_certificate:
@@ -47,9 +47,10 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
         except MetadataError as exc:
             exc.message = f"Signer certificate: {exc.message}"
             raise
-    md = read_metadata(args.source, entity=args.entity, signer_certificate=signer)
-    settings, settings_findings = settings_from_metadata(md)
-    findings = merge_findings(md.findings, settings_findings)
+    metadata = require_metadata(args.source, entity=args.entity, signer_certificate=signer)
+    md, settings = metadata.metadata, metadata.settings
+    assert md is not None and settings is not None  # require_metadata raised otherwise
+    findings = merge_findings(md.findings, metadata.findings)
     if args.json:
         ctx.emit_json(inspect_json(md, settings, findings))
     else:

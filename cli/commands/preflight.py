@@ -9,7 +9,7 @@ import argparse
 import datetime as dt
 import textwrap
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cli.commands.common import EXIT_FAILED, EXIT_OK, Context
 from core.errors import InputError
@@ -106,19 +106,10 @@ def same_inputs(args: argparse.Namespace, domain: str) -> str:
     return " ".join(parts)
 
 
-def _read_metadata(args: argparse.Namespace) -> Any:
-    from core.preflight.run import read_metadata_input
-
-    metadata = read_metadata_input(args.metadata, entity=args.entity)
-    if metadata.error is not None:
-        raise metadata.error  # unusable input: exit 2
-    return metadata
-
-
 # -- preflight ------------------------------------------------------------------------------
 
 def handle_preflight(args: argparse.Namespace, ctx: Context) -> int:
-    from core.preflight.run import normalize_domain, run_preflight
+    from core.preflight.run import normalize_domain, require_metadata, run_preflight
     from session import open_session
 
     domain = normalize_domain(args.domain)
@@ -127,7 +118,7 @@ def handle_preflight(args: argparse.Namespace, ctx: Context) -> int:
         from core.report import check_report_path
 
         check_report_path(args.report)
-    metadata = _read_metadata(args)
+    metadata = require_metadata(args.metadata, entity=args.entity)
     with open_session(ctx) as session:
         result = run_preflight(domain, metadata, client=session.client, paths=ctx.paths,
                                options=options, sandbox=session.is_sandbox)
@@ -260,12 +251,12 @@ def handle_plan(args: argparse.Namespace, ctx: Context) -> int:
     from core.graph import api
     from core.graph.errors import NotFoundError
     from core.plan import DomainState, build_plan, format_plan
-    from core.preflight.run import normalize_domain
+    from core.preflight.run import normalize_domain, require_metadata
     from session import open_session
 
     domain = normalize_domain(args.domain)
     options = options_from(args)
-    metadata = _read_metadata(args)
+    metadata = require_metadata(args.metadata, entity=args.entity)
     with open_session(ctx) as session:
         try:
             dom = api.get_domain(session.client, domain)
