@@ -10,5 +10,6 @@ COMMAND_MODULES = [
     "cli.commands.tenant",
     "cli.commands.sandbox",
     "cli.commands.preflight",
+    "cli.commands.make_default",
     "cli.commands.changes",
 ]

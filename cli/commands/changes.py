@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from cli.commands.arguments import add_plan_options, options_from
 from cli.commands.common import EXIT_FAILED, EXIT_OK, Context, Handler
-from cli.commands.preflight import add_plan_options, options_from
 from core.errors import FederatorError
 from core.paths import Paths
 

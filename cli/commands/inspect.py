@@ -49,7 +49,6 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
             raise
     metadata = require_metadata(args.source, entity=args.entity, signer_certificate=signer)
     md, settings = metadata.metadata, metadata.settings
-    assert md is not None and settings is not None  # require_metadata raised otherwise
     findings = merge_findings(md.findings, metadata.findings)
     if args.json:
         ctx.emit_json(inspect_json(md, settings, findings))

@@ -86,6 +86,14 @@ class MetadataInput:
     error: FederatorError | None = None
 
 
+@dataclass
+class UsableMetadata(MetadataInput):
+    """Metadata that could be read, with its settings (what :func:`require_metadata` returns)."""
+
+    metadata: IdpMetadata
+    settings: FederationSettings
+
+
 def read_metadata_input(source: str | Path | bytes, *, entity: str | None = None,
                         sign_out_uri: str | None = None, signer_certificate: bytes | None = None,
                         now: dt.datetime | None = None, name: str | None = None
@@ -108,14 +116,16 @@ def read_metadata_input(source: str | Path | bytes, *, entity: str | None = None
 
 def require_metadata(source: str | Path | bytes, *, entity: str | None = None,
                      signer_certificate: bytes | None = None,
-                     name: str | None = None) -> MetadataInput:
+                     name: str | None = None) -> UsableMetadata:
     """How every command and the window read metadata: :func:`read_metadata_input`, raising its
     error (an ``InputError``: the CLI exits 2, the window says why) when it is unusable."""
     metadata = read_metadata_input(source, entity=entity, signer_certificate=signer_certificate,
                                    name=name)
     if metadata.error is not None:
         raise metadata.error
-    return metadata
+    assert metadata.metadata is not None and metadata.settings is not None  # read, or error
+    return UsableMetadata(metadata.source, metadata.metadata, metadata.settings,
+                          metadata.findings)
 
 
 def run_preflight(domain: str, metadata: MetadataInput, *, client: GraphClient | None,
