@@ -1,7 +1,12 @@
-"""Thin typed calls for every Graph endpoint Federator uses, so no other module builds Graph URLs.
+"""Thin typed calls for the Graph endpoints Federator reads (and the writes tests set up with).
 
 Each function is one request (or one paged collection) with the URL, query and headers Graph
-documents (reference §1, §2.3, §6); the client underneath handles retries, paging and errors.
+documents (https://learn.microsoft.com/graph/api/resources/domain,
+https://learn.microsoft.com/graph/api/resources/internaldomainfederation,
+https://learn.microsoft.com/graph/json-batching); the client underneath handles retries, paging
+and errors. A change's own requests are built by ``core.plan`` (``PlannedRequest`` paths) and sent
+by ``core.operations.writes``; ``core.status`` and the batched reads of ``core.preflight.gather``
+build theirs too.
 Results are Graph's own JSON objects, typed as ``TypedDict`` s with the fields Federator reads.
 """
 
@@ -129,12 +134,6 @@ def update_domain(client: GraphClient, domain: str, changes: Mapping[str, Any]) 
     client.patch(f"/domains/{_seg(domain)}", dict(changes))
 
 
-def promote_domain(client: GraphClient, domain: str) -> bool:
-    """``POST /domains/{domain}/promote``: make a verified subdomain a root domain."""
-    body = client.post(f"/domains/{_seg(domain)}/promote")
-    return bool(body.get("value")) if isinstance(body, dict) else True
-
-
 # -- federation configuration -------------------------------------------------------------------
 
 def _fed(domain: str, config_id: str | None = None) -> str:
@@ -161,12 +160,6 @@ def find_federation_configuration(client: GraphClient,
     return configs[0] if configs else None
 
 
-def get_federation_configuration(client: GraphClient, domain: str,
-                                 config_id: str) -> FederationConfiguration:
-    """``GET /domains/{domain}/federationConfiguration/{id}``."""
-    return cast(FederationConfiguration, client.get(_fed(domain, config_id)))
-
-
 def create_federation_configuration(client: GraphClient, domain: str,
                                     settings: Mapping[str, Any]) -> FederationConfiguration:
     """``POST /domains/{domain}/federationConfiguration`` (201): stores the settings AND turns the
@@ -174,19 +167,6 @@ def create_federation_configuration(client: GraphClient, domain: str,
     body = dict(settings)
     body.setdefault("@odata.type", "#microsoft.graph.internalDomainFederation")
     return cast(FederationConfiguration, client.post(_fed(domain), body))
-
-
-def update_federation_configuration(client: GraphClient, domain: str, config_id: str,
-                                    changes: Mapping[str, Any]) -> FederationConfiguration | None:
-    """``PATCH .../federationConfiguration/{id}`` with the changed properties; Graph answers 200
-    with the updated object (None if it answered 204)."""
-    body = client.patch(_fed(domain, config_id), dict(changes))
-    return cast(FederationConfiguration, body) if isinstance(body, dict) else None
-
-
-def delete_federation_configuration(client: GraphClient, domain: str, config_id: str) -> None:
-    """``DELETE .../federationConfiguration/{id}`` (204)."""
-    client.delete(_fed(domain, config_id))
 
 
 # -- who is signed in, and the tenant -----------------------------------------------------------

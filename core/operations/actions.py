@@ -458,8 +458,8 @@ def make_default(ctx: OperationContext, domain: str, *, confirm: str | None) -> 
     remedy for preflight's ``domain.not_default``: a default domain cannot be federated.
 
     Journaled like every change; its way back is making the previous default domain the default
-    again. The write is ``core.preflight.remedies.make_default`` (which refuses, before sending,
-    when the token shows the permission or role missing: that refusal is recorded, then raised).
+    again. ``core.preflight.remedies.check_make_default`` refuses, before sending, when the
+    token shows the permission or role missing (that refusal is recorded, then raised).
     """
     check_confirmation(domain, confirm, ctx)
 

@@ -19,7 +19,6 @@ from core.roles import (
     ROLE_NAMES,
     SECURITY_ADMIN,
 )
-from core.shellquote import command_line
 
 if TYPE_CHECKING:
     from core.graph.client import GraphClient
@@ -71,33 +70,6 @@ def check_make_default(client: GraphClient, domain: str) -> MakeDefaultCheck:
     if not plan.is_noop:
         _check_token_allows_make_default(claims, domain)
     return MakeDefaultCheck(domain, previous, plan)
-
-
-def send_make_default(client: GraphClient, checked: MakeDefaultCheck) -> dict[str, Any]:
-    """Send the checked change and read it back; what happened, with the way back."""
-    from core.graph import api
-    from core.graph.errors import NotFoundError, PermissionDeniedError
-
-    domain, previous = checked.domain, checked.previous_default
-    try:
-        for request in checked.plan.requests:
-            api.update_domain(client, domain, request.body or {})
-    except PermissionDeniedError:
-        raise make_default_denied(domain) from None
-    try:
-        after = dict(api.get_domain(client, domain))
-    except NotFoundError:
-        after = {}
-    return {"domain": domain, "previous_default": previous,
-            "is_default": bool(after.get("isDefault")), "changed": not checked.plan.is_noop,
-            "way_back": (command_line(["federator", "make-default", previous, "--confirm",
-                                       previous])
-                         if previous and previous != domain else None)}
-
-
-def make_default(client: GraphClient, domain: str) -> dict[str, Any]:
-    """Make ``domain`` the default: check, PATCH, read back (unjournaled: operations journal it)."""
-    return send_make_default(client, check_make_default(client, domain))
 
 
 def make_default_denied(domain: str) -> RefusedError:
