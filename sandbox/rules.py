@@ -87,7 +87,7 @@ class Caller:
     roles: frozenset[str]
 
 
-class GraphError(Exception):
+class ErrorResponse(Exception):
     """Raised inside a handler to answer with a Graph error."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
@@ -95,16 +95,16 @@ class GraphError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def not_found(name: str) -> GraphError:
+def not_found(name: str) -> ErrorResponse:
     # best reading: the directory's usual 404 text; ref §3.8 quotes its start for a missing
     # federationConfiguration ("Resource 'federationConfiguration' does not exist").
-    return GraphError(404, "Request_ResourceNotFound",
+    return ErrorResponse(404, "Request_ResourceNotFound",
                       f"Resource '{name}' does not exist or one of its queried reference-property "
                       "objects are not present.")
 
 
-def bad_request(message: str, code: str = "Request_BadRequest") -> GraphError:
-    return GraphError(400, code, message)
+def bad_request(message: str, code: str = "Request_BadRequest") -> ErrorResponse:
+    return ErrorResponse(400, code, message)
 
 
 class Graph:
@@ -141,7 +141,7 @@ class Graph:
                 # error undoes any change not yet saved (Graph changes nothing on a 4xx).
                 with self.store.transaction():
                     response = self.route(request, caller, in_batch=in_batch)
-        except GraphError as exc:
+        except ErrorResponse as exc:
             extra = {}
             if exc.status == 401:
                 extra["WWW-Authenticate"] = ('Bearer realm="", authorization_uri="https://login.'
@@ -158,30 +158,30 @@ class Graph:
         scheme, _, token = header.partition(" ")
         if not token.strip() or scheme.lower() != "bearer":
             # best reading: Graph's answer to a request without a token.
-            raise GraphError(401, "InvalidAuthenticationToken", "Access token is empty.")
+            raise ErrorResponse(401, "InvalidAuthenticationToken", "Access token is empty.")
         try:
             claims = decode(token.strip(), self.store.secret)
         except TokenError as exc:
             if exc.reason == "expired":
                 raise self._expired() from exc
-            raise GraphError(401, "InvalidAuthenticationToken",
+            raise ErrorResponse(401, "InvalidAuthenticationToken",
                              "Access token validation failure.") from exc  # best reading
         if claims.get("tid") != self.store.tenant_id:
-            raise GraphError(401, "InvalidAuthenticationToken",
+            raise ErrorResponse(401, "InvalidAuthenticationToken",
                              "Access token validation failure. Invalid audience.")  # best reading
         if int(claims.get("xms_sbx_t", 0)) < self.expired_before_ns():
             raise self._expired()
         user = self.store.user_by_id(str(claims.get("oid", "")))
         if user is None:
-            raise GraphError(401, "InvalidAuthenticationToken",
+            raise ErrorResponse(401, "InvalidAuthenticationToken",
                              "Access token validation failure.")  # best reading
         scopes = frozenset(str(claims.get("scp", "")).split())
         return Caller(user=user, scopes=scopes, roles=frozenset(claims.get("wids") or ()))
 
     @staticmethod
-    def _expired() -> GraphError:
+    def _expired() -> ErrorResponse:
         # best reading: the text Graph gives for an expired token.
-        return GraphError(401, "InvalidAuthenticationToken",
+        return ErrorResponse(401, "InvalidAuthenticationToken",
                           "Lifetime validation failed, the token is expired.")
 
     @staticmethod
@@ -190,9 +190,9 @@ class Graph:
         """403 ``Authorization_RequestDenied`` unless the token has one of ``scopes`` and the
         user one of ``roles`` (Global Administrator always qualifies)."""
         if not caller.scopes & frozenset(scopes):
-            raise GraphError(403, "Authorization_RequestDenied", FORBIDDEN)
+            raise ErrorResponse(403, "Authorization_RequestDenied", FORBIDDEN)
         if roles is not None and not caller.roles & (frozenset(roles) | {GLOBAL_ADMIN}):
-            raise GraphError(403, "Authorization_RequestDenied", FORBIDDEN)
+            raise ErrorResponse(403, "Authorization_RequestDenied", FORBIDDEN)
 
     def require_write(self, caller: Caller, scopes: Iterable[str], write: Write) -> None:
         """:meth:`require` with the roles ``core.roles`` gives ``write`` under the sandbox's rule
@@ -245,7 +245,7 @@ class Graph:
     def _allow(method: str, *allowed: str) -> None:
         if method not in allowed:
             # best reading
-            raise GraphError(405, "Request_BadRequest",
+            raise ErrorResponse(405, "Request_BadRequest",
                              f"The HTTP method '{method}' is not supported for this resource.")
 
     def context(self, fragment: str) -> str:
@@ -386,7 +386,7 @@ class Graph:
             raise bad_request("Creation of federated domain is not allowed.")
         if self.store.domain(name) is not None:
             # best reading
-            raise GraphError(409, "Request_MultipleObjectsWithSameKeyValue",
+            raise ErrorResponse(409, "Request_MultipleObjectsWithSameKeyValue",
                              "Another object with the same value for property id already exists.")
         labels = name.lower().split(".")
         parents = [self.store.domain(".".join(labels[cut:])) for cut in range(1, len(labels) - 1)]
@@ -431,7 +431,7 @@ class Graph:
             # documented symptom (admin-pain-points API-01, graph-explorer-v4 #4003, 2026):
             # PATCHing a domain with an inline federationConfiguration array returned HTTP 500;
             # nothing changes. Code and message best reading.
-            raise GraphError(500, "Service_InternalServerError",
+            raise ErrorResponse(500, "Service_InternalServerError",
                              "Encountered an internal server error.")
         if not domain["isVerified"]:
             # The rule is documented (PATCH domain page, ref §1.4, "Only verified domains can be
@@ -486,7 +486,7 @@ class Graph:
             # The fault SPEC's stuck-half-federated (faults.py): that this PATCH clears the
             # half-federated state is UNCONFIRMED (ref §1.5, contrib #1389: the domain "could not
             # be managed via Graph"). Status, code and message best reading, as for the create.
-            raise GraphError(500, "Service_InternalServerError",
+            raise ErrorResponse(500, "Service_InternalServerError",
                              "Encountered an internal server error.")
         # PATCH to Managed removes the configuration (ref §1.5, azure-docs #107476).
         self.store.data["federation"].pop(domain["id"], None)
@@ -625,7 +625,7 @@ class Graph:
             # documented message (admin-pain-points API-05, windowsserverdocs PR #8021: "Domain
             # already has Federation Configuration set."); a domain has at most one (ref §1.1).
             # Status and code best reading. Also after the half-federated failure (ref §1.5).
-            raise GraphError(409, "Request_MultipleObjectsWithSameKeyValue",
+            raise ErrorResponse(409, "Request_MultipleObjectsWithSameKeyValue",
                              ALREADY_CONFIGURED)
         values = self._validate_federation(body, domain, creating=True)
         if not values.get("signingCertificate") and not values.get("nextSigningCertificate"):
@@ -636,7 +636,7 @@ class Graph:
             domain["authenticationType"] = "Federated"
             self._record_realm(domain["id"])
             self.store.save()
-            raise GraphError(500, "Service_InternalServerError",
+            raise ErrorResponse(500, "Service_InternalServerError",
                              "Encountered an internal server error.")
         config: dict[str, Any] = {key: None for key in FEDERATION_STRINGS + tuple(FEDERATION_ENUMS)}
         config["isSignedAuthenticationRequestRequired"] = False
@@ -697,7 +697,7 @@ class Graph:
                     # documented status and code (ref §3.4, "409
                     # Request_MultipleObjectsWithSameKeyValue"); the message and comparing
                     # without case are our best reading (ref: "message not captured").
-                    raise GraphError(409, "Request_MultipleObjectsWithSameKeyValue",
+                    raise ErrorResponse(409, "Request_MultipleObjectsWithSameKeyValue",
                                      "Another object with the same value for property issuerUri "
                                      "already exists.")
         return values
@@ -714,13 +714,13 @@ class Graph:
             raise self._invalid_value(key, "InternalDomainFederation") from exc
 
     @staticmethod
-    def _invalid_value(key: str, resource: str) -> GraphError:
+    def _invalid_value(key: str, resource: str) -> ErrorResponse:
         # documented form (ref §1.1.1, promptLoginBehavior); status best reading.
         return bad_request(f"Invalid value specified for property '{key}' of resource "
                            f"'{resource}'.")
 
     @staticmethod
-    def _unknown_property(key: str, type_name: str) -> GraphError:
+    def _unknown_property(key: str, type_name: str) -> ErrorResponse:
         # best reading: OData's text for a property the type does not define.
         return bad_request(f"Property '{key}' does not exist on type 'microsoft.graph."
                            f"{type_name}'. Make sure to only use property names that are "

@@ -60,10 +60,8 @@ from core.operations.state import (
     read_snapshot,
 )
 
-FAILED = FAILED_OUTCOME  # a change that failed (its state and way back are in the result)
-
 __all__ = [
-    "FAILED",
+    "FAILED_OUTCOME",
     "KILL_HOOK_ENV",
     "NO_CHANGE",
     "SUCCEEDED",

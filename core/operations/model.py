@@ -29,7 +29,7 @@ STEP_RECORD = "record"
 STEP_WAIT = "wait"
 STEP_JOURNAL = "journal"
 
-# Event statuses.
+# Event statuses (a step's; a whole operation's outcome is FAILED_OUTCOME, below).
 STARTED = "started"
 OK = "ok"
 FAILED = "failed"
