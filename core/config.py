@@ -8,12 +8,11 @@ that file belong to other parts of the app and are preserved on save.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from core.atomic_write import write_atomic
 from core.errors import FederatorError
 from core.paths import Paths
 
@@ -109,19 +108,9 @@ def save_tenant_config(paths: Paths, config: TenantConfig) -> None:
     settings[SECTION] = asdict(config)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+        write_atomic(path, (json.dumps(settings, indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
         raise _unwritable(path, exc) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(settings, handle, indent=2)
-            handle.write("\n")
-        Path(tmp).replace(path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise _unwritable(path, exc) from exc
-        raise
 
 
 def _unwritable(path: Path, exc: OSError) -> FederatorError:
