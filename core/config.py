@@ -17,7 +17,8 @@ from core.errors import FederatorError
 from core.paths import Paths
 
 SECTION = "tenant"
-# Microsoft Graph Command Line Tools (Graph PowerShell's default public client, reference §7.8):
+# Microsoft Graph Command Line Tools (Graph PowerShell's default public client, Microsoft Graph
+# CLI's DefaultAppId, microsoftgraph/msgraph-cli-core):
 # the documented alternative for admins who cannot register their own app.
 GRAPH_CLI_CLIENT_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 

@@ -3,7 +3,9 @@
 Why it exists: an admin must be able to audit a change (or run it by hand) before it happens. A
 :class:`Plan` holds, for one domain, the current and new value of every federation property, the
 HTTP requests that will be sent (method, path, body) and the equivalent Microsoft Graph PowerShell
-commands (reference §8). Operations execute ``Plan.requests`` as they are; nothing else decides
+commands
+(https://learn.microsoft.com/powershell/module/microsoft.graph.identity.directorymanagement/new-mgdomainfederationconfiguration).
+Operations execute ``Plan.requests`` as they are; nothing else decides
 what is written.
 
 Plans are pure: built from the desired settings and the domain's current state, no network. One
@@ -37,7 +39,7 @@ from core.settings import MFA_BEHAVIORS, PROMPT_LOGIN_BEHAVIORS
 
 ODATA_TYPE = "#microsoft.graph.internalDomainFederation"
 
-# Every writable internalDomainFederation property, in the order admins read them (reference §1.1).
+# Every writable internalDomainFederation property, in the order admins read them (https://learn.microsoft.com/graph/api/resources/internaldomainfederation).
 FEDERATION_PROPERTIES: tuple[str, ...] = (
     "displayName",
     "issuerUri",
@@ -354,7 +356,7 @@ def build_make_default_plan(domain: str, current: DomainState) -> Plan:
         return Plan(PlanAction.MAKE_DEFAULT, domain, changes, [], [],
                     [f"{domain} is already the default domain: nothing to do."])
     requests = [PlannedRequest("PATCH", _domain_path(domain), {"isDefault": True})]
-    # This PATCH needs Domain.ReadWrite.All, not the federation permission (reference §2.1).
+    # This PATCH needs Domain.ReadWrite.All, not the federation permission (https://learn.microsoft.com/graph/permissions-reference).
     powershell = [_connect_line('"Domain.ReadWrite.All"'),
                   _ps_command("Update-MgDomain", [("DomainId", domain)], {"isDefault": True})]
     notes = ["The default domain is only the suffix offered for new users and the fallback for "
@@ -383,7 +385,7 @@ def desired_values(domain: str, desired: GraphSettings | Mapping[str, Any],
         else:
             values[name] = defaults[name]
     if values["preferredAuthenticationProtocol"] is None:
-        values["preferredAuthenticationProtocol"] = "saml"  # must be explicit (reference §3.5)
+        values["preferredAuthenticationProtocol"] = "saml"  # must be explicit (https://learn.microsoft.com/graph/api/domain-post-federationconfiguration)
     if values["isSignedAuthenticationRequestRequired"] is None:
         values["isSignedAuthenticationRequestRequired"] = False
     for name in CERTIFICATE_PROPERTIES:
@@ -487,7 +489,7 @@ def format_plan(plan: Plan, *, graph_url: str = "https://graph.microsoft.com/v1.
 
 
 def normalize_certificate(value: str) -> str:
-    """Base64 text without PEM armour or whitespace (what Graph expects, reference §3.6)."""
+    """Base64 text without PEM armour or whitespace (what Graph expects, https://learn.microsoft.com/graph/api/resources/internaldomainfederation)."""
     text = value.replace("-----BEGIN CERTIFICATE-----", "").replace("-----END CERTIFICATE-----", "")
     return "".join(text.split())
 
@@ -498,7 +500,7 @@ def _same(name: str, a: Any, b: Any) -> bool:
     if a in ("", None) and b in ("", None):
         return True
     if name == "promptLoginBehavior":
-        # Empty means translateToFreshPasswordAuthentication to Microsoft (reference §1.1.1).
+        # Empty means translateToFreshPasswordAuthentication to Microsoft (https://learn.microsoft.com/graph/api/resources/internaldomainfederation).
         a = a or DEFAULT_PROMPT_LOGIN_BEHAVIOR
         b = b or DEFAULT_PROMPT_LOGIN_BEHAVIOR
     return bool(a == b)

@@ -1,6 +1,8 @@
 """The values Graph will receive: an ``internalDomainFederation`` body derived from IdP metadata.
 
-Field names mirror Graph's properties (graph-federation.md §1.1) in snake_case so that the mapping
+Field names mirror Graph's properties
+(https://learn.microsoft.com/graph/api/resources/internaldomainfederation) in snake_case so that the
+mapping
 to the camelCase body is mechanical and reviewable. The choice rules (which SSO endpoint, which
 certificate) live here and nowhere else: the GUI, the plan and the sandbox all call
 :func:`settings_from_metadata`.
@@ -34,7 +36,7 @@ _GRAPH_NAMES = {
     "is_signed_authentication_request_required": "isSignedAuthenticationRequestRequired",
 }
 
-# The six values §4 of the design derives from metadata (``inspect`` shows exactly these).
+# The six values derived from metadata (``inspect`` shows exactly these).
 METADATA_PROPERTIES = ("issuerUri", "passiveSignInUri", "activeSignInUri", "signOutUri",
                        "signingCertificate", "nextSigningCertificate")
 
@@ -43,7 +45,9 @@ METADATA_PROPERTIES = ("issuerUri", "passiveSignInUri", "activeSignInUri", "sign
 class FederationSettings:
     """One domain's federation settings, as Graph's ``internalDomainFederation`` names them.
 
-    Defaults of the options (graph-federation.md §1.1): ``federated_idp_mfa_behavior`` is
+    Defaults of the options
+    (https://learn.microsoft.com/graph/api/resources/internaldomainfederation):
+    ``federated_idp_mfa_behavior`` is
     ``acceptIfMfaDoneByFederatedIdp`` (what Graph does when neither it nor SupportsMfa is set);
     ``prompt_login_behavior`` ``None`` is omitted, and Graph then behaves as
     ``translateToFreshPasswordAuthentication``; ``display_name`` ``None`` is omitted;
@@ -111,7 +115,7 @@ class FederationSettings:
 def settings_from_metadata(md: IdpMetadata, *, sign_out_uri_override: str | None = None,
                            now: dt.datetime | None = None,
                            ) -> tuple[FederationSettings, list[Finding]]:
-    """Derive Graph's values from ``md`` (rules in issue 2 §4) and say what needs attention.
+    """Derive Graph's values from ``md`` (the rules below) and say what needs attention.
 
     - ``issuerUri``: the entityID verbatim (a trailing slash matters: AADSTS50107).
     - ``passiveSignInUri``: the HTTP-POST SSO location, else HTTP-Redirect (warning).
@@ -213,7 +217,8 @@ def rollover_certificates(md: IdpMetadata, *, now: dt.datetime | None = None) ->
 
 def choose_signing_certificates(md: IdpMetadata, *, now: dt.datetime
                                 ) -> tuple[str | None, str | None]:
-    """(signingCertificate, nextSigningCertificate) as base64 DER, by the §4 rule."""
+    """(signingCertificate, nextSigningCertificate) as base64 DER, the oldest valid one signs, the
+    newest other valid one is next."""
     seen: set[str] = set()
     valid = []
     for cert in md.signing_certificates:

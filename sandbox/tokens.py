@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
-# Scopes Federator asks for (issue 3 §2); what a token issued without explicit scopes carries.
+# Scopes Federator asks for (core.auth); what a token issued without explicit scopes carries.
 DEFAULT_SCOPES: tuple[str, ...] = (
     "Domain-InternalFederation.ReadWrite.All",
     "Domain.Read.All",

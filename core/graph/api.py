@@ -24,7 +24,7 @@ DIRECTORY_ROLE_TYPE = "#microsoft.graph.directoryRole"
 
 
 class Domain(TypedDict, total=False):
-    """``#microsoft.graph.domain`` (reference §1.4)."""
+    """``#microsoft.graph.domain`` (https://learn.microsoft.com/graph/api/resources/domain)."""
 
     id: str
     authenticationType: str
@@ -40,7 +40,7 @@ class Domain(TypedDict, total=False):
 
 
 class FederationConfiguration(TypedDict, total=False):
-    """``#microsoft.graph.internalDomainFederation`` (reference §1.1)."""
+    """``#microsoft.graph.internalDomainFederation`` (https://learn.microsoft.com/graph/api/resources/internaldomainfederation)."""
 
     id: str
     displayName: str | None
@@ -130,7 +130,7 @@ def get_domain(client: GraphClient, domain: str) -> Domain:
 
 def update_domain(client: GraphClient, domain: str, changes: Mapping[str, Any]) -> None:
     """``PATCH /domains/{domain}`` with only the changed properties (204). Setting
-    ``authenticationType`` to ``Managed`` removes the federation configuration (reference §1.5)."""
+    ``authenticationType`` to ``Managed`` removes the federation configuration (https://learn.microsoft.com/graph/api/domain-post-federationconfiguration)."""
     client.patch(f"/domains/{_seg(domain)}", dict(changes))
 
 
@@ -144,7 +144,7 @@ def _fed(domain: str, config_id: str | None = None) -> str:
 def list_federation_configurations(client: GraphClient,
                                    domain: str) -> list[FederationConfiguration]:
     """``GET /domains/{domain}/federationConfiguration`` (Graph returns at most one); raises
-    NotFoundError when the domain has none (a managed domain, reference §1.3)."""
+    NotFoundError when the domain has none (a managed domain, https://learn.microsoft.com/graph/api/domain-list-federationconfiguration)."""
     body = client.get(_fed(domain))
     value = body.get("value", []) if isinstance(body, dict) else []
     return cast(list[FederationConfiguration], [v for v in value if isinstance(v, dict)])
@@ -181,7 +181,7 @@ def my_transitive_roles(client: GraphClient) -> list[DirectoryRole]:
     """The signed-in user's activated directory roles, direct or through groups.
 
     ``GET /me/transitiveMemberOf`` without the OData cast (which would need ``$count`` and
-    ``ConsistencyLevel``), keeping the ``directoryRole`` items client-side (reference §2.3).
+    ``ConsistencyLevel``), keeping the ``directoryRole`` items client-side (https://learn.microsoft.com/graph/api/user-list-transitivememberof).
     """
     items = client.get_all("/me/transitiveMemberOf")
     return cast(list[DirectoryRole],

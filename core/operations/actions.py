@@ -298,7 +298,9 @@ def revert(ctx: OperationContext, domain: str, *, confirm: str | None) -> Operat
 
     def prepare(run: Run, before: Snapshot) -> Prepared:
         if before.note == INHERITED_NOTE:
-            # Graph refuses it (reference §3.2): the subdomain's sign-in is its root's.
+            # Graph refuses it
+            # (https://learn.microsoft.com/entra/identity/users/domains-verify-custom-subdomain):
+            # the subdomain's sign-in is its root's.
             raise RefusedError(
                 f"{domain} is a subdomain: it follows its root domain's federation and has no "
                 "setting of its own to revert. Nothing was changed.",

@@ -95,7 +95,8 @@ SAMPLE_ISSUERS = frozenset({
 PLACEHOLDER_MARKERS = ("example.com", "example.org", "example.net", "changeme", "placeholder",
                        "your-", "yourdomain", "<", ">", "{", "}", "xxx")
 
-# Delegated scopes (reference §2.1); comparisons ignore case.
+# Delegated scopes (https://learn.microsoft.com/graph/permissions-reference); comparisons ignore
+# case.
 WRITE_SCOPE = "Domain-InternalFederation.ReadWrite.All"
 LEGACY_WRITE_SCOPES = ("Domain.ReadWrite.All", "Directory.AccessAsUser.All")
 READ_SCOPE_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {

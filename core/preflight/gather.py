@@ -2,7 +2,8 @@
 possible: the only part of preflight that talks to Graph.
 
 Why two ``$batch`` round trips: an admin runs preflight often, sometimes over slow links, and
-Graph answers batched reads in parallel (reference §6.1). Round 1 asks everything that depends
+Graph answers batched reads in parallel (https://learn.microsoft.com/graph/json-batching). Round 1
+asks everything that depends
 only on the target domain's name; round 2 asks what round 1 revealed (the configuration of every
 other federated domain, for issuer uniqueness; the users of its subdomains; the account details
 of the Global Administrators, which ``$expand=principal`` does not include) and retries, once,

@@ -24,7 +24,10 @@ if TYPE_CHECKING:
     from core.graph.client import GraphClient
     from core.plan import Plan
 
-# PATCH /domains/{d} (other than authenticationType), reference §2.1 and §2.2: the delegated
+# PATCH /domains/{d} (other than authenticationType),
+# https://learn.microsoft.com/graph/permissions-reference,
+# https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference: the
+# delegated
 # permissions that allow it, and the roles (by template id) that may do it.
 MAKE_DEFAULT_SCOPES: tuple[str, ...] = ("Domain.ReadWrite.All", "Directory.AccessAsUser.All")
 # What a session opened for make-default asks for beyond Federator's usual scopes
