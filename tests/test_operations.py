@@ -551,6 +551,21 @@ def test_a_not_yet_valid_certificate_is_staged_but_never_promoted(env: Env) -> N
     assert env.state("fabrikam.com").federation["signingCertificate"] == _b64(current.der)
 
 
+def test_stage_and_promote_are_the_two_halves_of_a_rollover(env: Env) -> None:
+    from core.operations import promote_certificate, stage_certificate
+
+    old = factories.cert("old-signing.example.com", slot=4)
+    new = factories.cert("new-signing.example.com", slot=5)
+    _federate(env, settings=_settings(cert_der=old.der))
+    both = [_b64(new.der), _b64(old.der)]
+    assert stage_certificate(env.ctx, "fabrikam.com", both,
+                             confirm="fabrikam.com").kind == "stage-certificate"
+    assert env.state("fabrikam.com").federation["nextSigningCertificate"] == _b64(new.der)
+    assert promote_certificate(env.ctx, "fabrikam.com", both,
+                               confirm="fabrikam.com").kind == "promote-certificate"
+    assert env.state("fabrikam.com").federation["signingCertificate"] == _b64(new.der)
+
+
 def test_certificate_update_of_a_managed_domain_is_refused(env: Env) -> None:
     with pytest.raises(RefusedError):
         update_certificate(env.ctx, "fabrikam.com", _b64(factories.cert().der),
