@@ -1,8 +1,9 @@
 """Microsoft's national clouds: which Graph and login hosts a tenant lives behind.
 
 Graph's federation APIs exist in the global cloud, US Government (L4 "GCC High" and L5 "DoD") and
-China (operated by 21Vianet) (reference §1). A tenant lives in exactly one of them, and tokens from
-one cloud's login host are only valid for that cloud's Graph host, so both URLs travel together.
+China (operated by 21Vianet) (https://learn.microsoft.com/graph/deployments). A tenant lives in
+exactly one of them, and tokens from one cloud's login host are only valid for that cloud's Graph
+host, so both URLs travel together.
 Scopes are written in full (``https://graph.microsoft.us/Domain.Read.All``) so that each cloud's
 login host issues a token for its own Graph.
 """

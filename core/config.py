@@ -8,17 +8,17 @@ that file belong to other parts of the app and are preserved on save.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from core.atomic_write import write_atomic
 from core.errors import FederatorError
-from core.paths import Paths, replace_file
+from core.paths import Paths
 
 SECTION = "tenant"
-# Microsoft Graph Command Line Tools (Graph PowerShell's default public client, reference §7.8):
+# Microsoft Graph Command Line Tools (Graph PowerShell's default public client, Microsoft Graph
+# CLI's DefaultAppId, microsoftgraph/msgraph-cli-core):
 # the documented alternative for admins who cannot register their own app.
 GRAPH_CLI_CLIENT_ID = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
 
@@ -109,19 +109,9 @@ def save_tenant_config(paths: Paths, config: TenantConfig) -> None:
     settings[SECTION] = asdict(config)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+        write_atomic(path, (json.dumps(settings, indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
         raise _unwritable(path, exc) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(settings, handle, indent=2)
-            handle.write("\n")
-        replace_file(Path(tmp), path)  # retried while Windows refuses (file in use)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise _unwritable(path, exc) from exc
-        raise
 
 
 def _unwritable(path: Path, exc: OSError) -> FederatorError:

@@ -10,8 +10,6 @@ would be refused, or a change journaled under a name ``history`` does not find.
 
 from __future__ import annotations
 
-import idna  # a dependency of requests: IDNA 2008 with UTS #46 mapping, as browsers use
-
 
 def ascii_form(text: str) -> str:
     """``text`` as Graph names a domain: trimmed, no final dot, lower case, IDN as ``xn--``
@@ -20,6 +18,10 @@ def ascii_form(text: str) -> str:
     non-ASCII name is not a valid IDN."""
     name = text.strip().rstrip(".")
     if not name.isascii():
+        # Imported here: most names are ASCII, and the window's confirmation fields call this
+        # on every key press. idna (a dependency of requests) is IDNA 2008 with UTS #46.
+        import idna
+
         name = idna.encode(name, uts46=True).decode("ascii")
     return name.lower()
 

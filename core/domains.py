@@ -19,7 +19,8 @@ def read_domains(client: GraphClient, *,
 
     A configuration the signed-in role may not read (403) gives ``issuerUri`` null and
     ``issuerUriUnreadable`` true instead of failing the whole list. A federated subdomain follows
-    its root (reference §3.2): it gets ``inheritsFrom`` and the root's ``issuerUri``.
+    its root (https://learn.microsoft.com/entra/identity/users/domains-verify-custom-subdomain): it
+    gets ``inheritsFrom`` and the root's ``issuerUri``.
     """
     from core.graph import api
     from core.graph.client import BatchRequest

@@ -21,12 +21,12 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from core.atomic_write import write_atomic
 from core.journal import (
     Journal,
     JournalContents,
@@ -208,15 +208,8 @@ def _write_index(path: Path, f: Any, covered: int, lines: int, problems: list[Jo
     data = {"v": INDEX_VERSION, "size": covered, "head": head, "tail": tail, "lines": lines,
             "problems": [[p.line, p.message] for p in problems], "entries": digests}
     target = index_path(path)
-    try:
-        fd, temp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:  # one write: json.dump writes in small pieces
-                out.write(json.dumps(data, ensure_ascii=False,
-                                     separators=(",", ":")).encode("utf-8"))
-            Path(temp).replace(target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+    try:  # one write: json.dump writes in small pieces; no fsync: it can be rebuilt
+        write_atomic(target, json.dumps(data, ensure_ascii=False,
+                                        separators=(",", ":")).encode("utf-8"), durable=False)
     except OSError as exc:
         log.debug("the journal index %s was not written: %s", target, exc)

@@ -3,7 +3,9 @@
 Why it exists: an admin must be able to audit a change (or run it by hand) before it happens. A
 :class:`Plan` holds, for one domain, the current and new value of every federation property, the
 HTTP requests that will be sent (method, path, body) and the equivalent Microsoft Graph PowerShell
-commands (reference §8). Operations execute ``Plan.requests`` as they are; nothing else decides
+commands
+(https://learn.microsoft.com/powershell/module/microsoft.graph.identity.directorymanagement/new-mgdomainfederationconfiguration).
+Operations execute ``Plan.requests`` as they are; nothing else decides
 what is written.
 
 Plans are pure: built from the desired settings and the domain's current state, no network. One
@@ -37,7 +39,7 @@ from core.settings import MFA_BEHAVIORS, PROMPT_LOGIN_BEHAVIORS
 
 ODATA_TYPE = "#microsoft.graph.internalDomainFederation"
 
-# Every writable internalDomainFederation property, in the order admins read them (reference §1.1).
+# Every writable internalDomainFederation property, in the order admins read them (https://learn.microsoft.com/graph/api/resources/internaldomainfederation).
 FEDERATION_PROPERTIES: tuple[str, ...] = (
     "displayName",
     "issuerUri",
@@ -241,6 +243,18 @@ class Plan:
     def changed(self) -> list[PropertyChange]:
         return [c for c in self.changes if c.changed]
 
+    @property
+    def title(self) -> str:
+        """The plan in a few words (``Revert contoso.com to managed sign-in``): the CLI's and
+        the window's heading."""
+        return {
+            PlanAction.FEDERATE: f"Federate {self.domain}",
+            PlanAction.UPDATE: f"Update the federation of {self.domain}",
+            PlanAction.CERTIFICATE_UPDATE: f"Update the signing certificate of {self.domain}",
+            PlanAction.REVERT: f"Revert {self.domain} to managed sign-in",
+            PlanAction.MAKE_DEFAULT: f"Make {self.domain} the default domain",
+        }.get(self.action, f"{self.action} {self.domain}")
+
     def to_json(self) -> dict[str, Any]:
         """Full values (certificates included): this is what an auditor or an operation needs."""
         return {"action": str(self.action), "domain": self.domain,
@@ -357,7 +371,7 @@ def build_make_default_plan(domain: str, current: DomainState) -> Plan:
         return Plan(PlanAction.MAKE_DEFAULT, domain, changes, [], [],
                     [f"{domain} is already the default domain: nothing to do."])
     requests = [PlannedRequest("PATCH", _domain_path(domain), {"isDefault": True})]
-    # This PATCH needs Domain.ReadWrite.All, not the federation permission (reference §2.1).
+    # This PATCH needs Domain.ReadWrite.All, not the federation permission (https://learn.microsoft.com/graph/permissions-reference).
     powershell = [_connect_line('"Domain.ReadWrite.All"'),
                   _ps_command("Update-MgDomain", [("DomainId", domain)], {"isDefault": True})]
     notes = ["The default domain is only the suffix offered for new users and the fallback for "
@@ -386,7 +400,7 @@ def desired_values(domain: str, desired: GraphSettings | Mapping[str, Any],
         else:
             values[name] = defaults[name]
     if values["preferredAuthenticationProtocol"] is None:
-        values["preferredAuthenticationProtocol"] = "saml"  # must be explicit (reference §3.5)
+        values["preferredAuthenticationProtocol"] = "saml"  # must be explicit (https://learn.microsoft.com/graph/api/domain-post-federationconfiguration)
     if values["isSignedAuthenticationRequestRequired"] is None:
         values["isSignedAuthenticationRequestRequired"] = False
     for name in CERTIFICATE_PROPERTIES:
@@ -408,11 +422,12 @@ def desired_values(domain: str, desired: GraphSettings | Mapping[str, Any],
 # Display
 
 
-def shorten_certificate(value: str, keep: int = 12) -> str:
-    """``MIIC8DCCAdig…(1016 chars)…Q5c=``: recognisable on screen, never used for sending."""
-    if len(value) <= 2 * keep + 10:
+def shorten_certificate(value: str, keep: int = 24) -> str:
+    """``MIIC8DCCAdigAwIBAgIQ…(1,016 characters)…Q5c=``: recognisable on screen, never used for
+    sending. The CLI and the window both show certificates this way."""
+    if len(value) <= 2 * keep:
         return value
-    return f"{value[:keep]}…({len(value)} chars)…{value[-keep // 2:]}"
+    return f"{value[:keep]}…({len(value):,} characters)…{value[-(keep // 2):]}"
 
 
 def display_value(name: str, value: Any) -> str:
@@ -462,11 +477,7 @@ def display_powershell(command: str) -> str:
 
 def format_plan(plan: Plan, *, graph_url: str = "https://graph.microsoft.com/v1.0") -> str:
     """The plan as plain text for a terminal; certificates shortened."""
-    title = {PlanAction.FEDERATE: "Federate", PlanAction.UPDATE: "Update federation of",
-             PlanAction.CERTIFICATE_UPDATE: "Update the signing certificate of",
-             PlanAction.REVERT: "Revert to managed sign-in:",
-             PlanAction.MAKE_DEFAULT: "Make default:"}[plan.action]
-    lines = [f"Plan: {title} {plan.domain}", ""]
+    lines = [f"Plan: {plan.title}", ""]
     if plan.is_noop:
         lines += ["Nothing to change: the tenant already has these values.", ""]
     lines.append("Properties (current -> new):")
@@ -503,7 +514,7 @@ def format_plan(plan: Plan, *, graph_url: str = "https://graph.microsoft.com/v1.
 
 
 def normalize_certificate(value: str) -> str:
-    """Base64 text without PEM armour or whitespace (what Graph expects, reference §3.6)."""
+    """Base64 text without PEM armour or whitespace (what Graph expects, https://learn.microsoft.com/graph/api/resources/internaldomainfederation)."""
     text = value.replace("-----BEGIN CERTIFICATE-----", "").replace("-----END CERTIFICATE-----", "")
     return "".join(text.split())
 
@@ -514,7 +525,7 @@ def _same(name: str, a: Any, b: Any) -> bool:
     if a in ("", None) and b in ("", None):
         return True
     if name == "promptLoginBehavior":
-        # Empty means translateToFreshPasswordAuthentication to Microsoft (reference §1.1.1).
+        # Empty means translateToFreshPasswordAuthentication to Microsoft (https://learn.microsoft.com/graph/api/resources/internaldomainfederation).
         a = a or DEFAULT_PROMPT_LOGIN_BEHAVIOR
         b = b or DEFAULT_PROMPT_LOGIN_BEHAVIOR
     return bool(a == b)

@@ -1,6 +1,8 @@
 """The values Graph will receive: an ``internalDomainFederation`` body derived from IdP metadata.
 
-Field names mirror Graph's properties (graph-federation.md §1.1) in snake_case so that the mapping
+Field names mirror Graph's properties
+(https://learn.microsoft.com/graph/api/resources/internaldomainfederation) in snake_case so that the
+mapping
 to the camelCase body is mechanical and reviewable. The choice rules (which SSO endpoint, which
 certificate) live here and nowhere else: the GUI, the plan and the sandbox all call
 :func:`settings_from_metadata`.
@@ -34,7 +36,7 @@ _GRAPH_NAMES = {
     "is_signed_authentication_request_required": "isSignedAuthenticationRequestRequired",
 }
 
-# The six values §4 of the design derives from metadata (``inspect`` shows exactly these).
+# The six values derived from metadata (``inspect`` shows exactly these).
 METADATA_PROPERTIES = ("issuerUri", "passiveSignInUri", "activeSignInUri", "signOutUri",
                        "signingCertificate", "nextSigningCertificate")
 
@@ -43,7 +45,9 @@ METADATA_PROPERTIES = ("issuerUri", "passiveSignInUri", "activeSignInUri", "sign
 class FederationSettings:
     """One domain's federation settings, as Graph's ``internalDomainFederation`` names them.
 
-    Defaults of the options (graph-federation.md §1.1): ``federated_idp_mfa_behavior`` is
+    Defaults of the options
+    (https://learn.microsoft.com/graph/api/resources/internaldomainfederation):
+    ``federated_idp_mfa_behavior`` is
     ``acceptIfMfaDoneByFederatedIdp`` (what Graph does when neither it nor SupportsMfa is set);
     ``prompt_login_behavior`` ``None`` is omitted, and Graph then behaves as
     ``translateToFreshPasswordAuthentication``; ``display_name`` ``None`` is omitted;
@@ -126,7 +130,7 @@ def _is_jumpcloud(md: IdpMetadata) -> bool:
 def settings_from_metadata(md: IdpMetadata, *, sign_out_uri_override: str | None = None,
                            now: dt.datetime | None = None,
                            ) -> tuple[FederationSettings, list[Finding]]:
-    """Derive Graph's values from ``md`` (rules in issue 2 §4) and say what needs attention.
+    """Derive Graph's values from ``md`` (the rules below) and say what needs attention.
 
     - ``issuerUri``: the entityID verbatim (a trailing slash matters: AADSTS50107).
     - ``passiveSignInUri``: the HTTP-POST SSO location, else HTTP-Redirect (warning).
@@ -207,9 +211,30 @@ def settings_from_metadata(md: IdpMetadata, *, sign_out_uri_override: str | None
     return settings, findings
 
 
+def rollover_certificates(md: IdpMetadata, *, now: dt.datetime | None = None) -> list[str]:
+    """The metadata's signing certificates a certificate rollover may use, as base64 DER.
+
+    Every signing certificate that has not expired, including one not valid yet: a planned
+    rollover publishes the next certificate before it takes effect, and staging it as
+    ``nextSigningCertificate`` ahead of time is what lets Entra accept it the moment the IdP
+    switches (https://learn.microsoft.com/graph/api/resources/internaldomainfederation).
+    An expired certificate is never offered. :func:`core.operations.update_certificate` picks
+    the newest and refuses to promote one that is not valid yet. Both faces call this.
+    """
+    when = now or dt.datetime.now(dt.UTC)
+    seen: set[str] = set()
+    usable = []
+    for cert in md.signing_certificates:
+        if when <= cert.not_after and cert.sha256 not in seen:
+            seen.add(cert.sha256)
+            usable.append(cert.der_base64)
+    return usable
+
+
 def choose_signing_certificates(md: IdpMetadata, *, now: dt.datetime
                                 ) -> tuple[str | None, str | None]:
-    """(signingCertificate, nextSigningCertificate) as base64 DER, by the §4 rule."""
+    """(signingCertificate, nextSigningCertificate) as base64 DER, the oldest valid one signs, the
+    newest other valid one is next."""
     seen: set[str] = set()
     valid = []
     for cert in md.signing_certificates:

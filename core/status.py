@@ -1,7 +1,8 @@
 """Is the domain federated? Graph's answer beside the sign-in service's (home realm discovery).
 
 Why both: Graph changes at once, but sign-in (what users meet) follows minutes to hours later
-(reference §3.7, POST-01, REV-04). ``getuserrealm.srf`` is what Microsoft's sign-in page asks, so
+(https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-fed-saml-idp, POST-01,
+REV-04). ``getuserrealm.srf`` is what Microsoft's sign-in page asks, so
 when its ``NameSpaceType`` (and, federated, its ``AuthURL``) agrees with Graph, the change has
 reached users. :func:`wait_until_agree` polls with backoff, bounded by a timeout, reporting each
 look as an event.
@@ -103,7 +104,8 @@ class DomainStatus:
 
 
 def _same_endpoint(auth_url: str, passive: str) -> bool:
-    """AuthURL is the passive sign-in URL with query parameters appended (reference §5.1)."""
+    """AuthURL is the passive sign-in URL with query parameters appended (getuserrealm.srf,
+    undocumented; as MSAL and public tools read it)."""
     a, p = urlparts.split(auth_url), urlparts.split(passive)
     if a is None or p is None:  # malformed text from outside: only an exact match counts
         return auth_url == passive
@@ -141,7 +143,8 @@ class StatusReader:
         self._http.close()
 
     def realm(self, domain: str) -> RealmView:
-        """``GET {login}/getuserrealm.srf?login=probe@{domain}&json=1`` (reference §5.1)."""
+        """``GET {login}/getuserrealm.srf?login=probe@{domain}&json=1`` (getuserrealm.srf,
+        undocumented; as MSAL and public tools read it)."""
         import requests
 
         try:

@@ -83,7 +83,7 @@ def show_notice(text: str) -> None:
 
 
 # The X11 libraries Qt's xcb plugin loads that desktop installs sometimes lack, with their
-# Debian/Ubuntu packages (reference/feasibility.md §3).
+# Debian/Ubuntu packages.
 XCB_PACKAGES = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4",
                 "xcb-keysyms": "libxcb-keysyms1"}
 

@@ -163,9 +163,12 @@ class TenantHeader(QFrame):
                 self.demo_user.addItem(upn, upn)
                 self.demo_user.setItemData(self.demo_user.count() - 1, what,
                                            Qt.ItemDataRole.ToolTipRole)
-        at = self.demo_user.findData(self.state.sandbox_user)
-        if at < 0:  # a user given on the command line: listed too
-            self.demo_user.addItem(self.state.sandbox_user, self.state.sandbox_user)
+        from session import DEFAULT_SANDBOX_USER
+
+        user = self.state.sandbox_user or DEFAULT_SANDBOX_USER
+        at = self.demo_user.findData(user)
+        if at < 0 and user:  # a user given on the command line: listed too
+            self.demo_user.addItem(user, user)
             at = self.demo_user.count() - 1
         self.demo_user.setCurrentIndex(at)
 

@@ -86,17 +86,12 @@ def load(paths: Paths) -> GuiSettings:
 def save(paths: Paths, settings: GuiSettings) -> None:
     """Write atomically (temp file + rename) so a crash never leaves half a file."""
     import json
-    import os
-    import tempfile
 
-    from core.paths import replace_file
+    from core.atomic_write import write_atomic
 
     target = settings_path(paths)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".gui-", suffix=".json", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(settings.as_dict(), handle, indent=2)
-        replace_file(Path(tmp), target)  # retried while Windows refuses (file in use)
+        write_atomic(target, json.dumps(settings.as_dict(), indent=2).encode("utf-8"))
     except OSError as exc:
         log.warning("could not save %s: %s", target, exc)

@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SANDBOX_USER = "ops@contoso.com"
-# Operation steps before anything is written or recorded: a cancel is honoured only there.
-SAFE_TO_CANCEL_STEPS = frozenset({"confirm", "lock", "reconcile", "read", "preflight", "plan",
-                                  "users"})
 
 
 @dataclass(eq=False)
@@ -96,7 +92,7 @@ class AppState(QObject):
         self.paths = paths
         self.runner = runner
         self.sandbox = sandbox
-        self.sandbox_user = sandbox_user or DEFAULT_SANDBOX_USER
+        self.sandbox_user = sandbox_user  # None: session's default seed user
         self.session: Any = None
         self.metadata: Any = None
         self.metadata_source: str | None = None
@@ -473,12 +469,17 @@ class AppState(QObject):
         keep = self.sign_out_override if source == self.metadata_source else None
 
         def work() -> tuple[Any, Any, list[Any]]:
-            from core.metadata import read_metadata
+            from core.preflight.run import require_metadata
+
+            read = require_metadata(source, entity=entity)  # a path or an https:// URL
+            if keep is None:
+                return read.metadata, read.settings, list(read.findings)
             from core.settings import settings_from_metadata
 
-            md = read_metadata(source, entity=entity)  # a path or an https:// URL
-            federation, findings = settings_from_metadata(md, sign_out_uri_override=keep)
-            return md, federation, list(findings)
+            # The sign-out URL the admin typed for this file stays.
+            federation, findings = settings_from_metadata(read.metadata,
+                                                          sign_out_uri_override=keep)
+            return read.metadata, federation, list(findings)
 
         def done(result: tuple[Any, Any, list[Any]]) -> None:
             self.metadata, self.federation, self.federation_findings = result
@@ -492,16 +493,13 @@ class AppState(QObject):
     def load_sample_metadata(self) -> Task:
         """Demo mode: the sandbox's sample IdP (JumpCloud-like) instead of a file."""
         def work() -> tuple[Any, Any, list[Any]]:
-            from core.metadata import read_metadata
-            from core.settings import settings_from_metadata
+            from core.preflight.run import require_metadata
             from session.signin import sample_idp_metadata
 
             # The sandbox's own sample IdP (its key kept in the sandbox folder), so that a test
             # sign-in after federating with it succeeds.
-            xml = sample_idp_metadata(self.paths)
-            md = read_metadata(xml)
-            federation, findings = settings_from_metadata(md)
-            return md, federation, list(findings)
+            read = require_metadata(sample_idp_metadata(self.paths), name="sandbox sample IdP")
+            return read.metadata, read.settings, list(read.findings)
 
         def done(result: tuple[Any, Any, list[Any]]) -> None:
             self.metadata, self.federation, self.federation_findings = result
@@ -681,19 +679,18 @@ class AppState(QObject):
         session.enable_writes(consent, extra)
 
     def _operation_context(self, session: Any, control: TaskControl | None) -> Any:
-        from core.operations import OperationContext
+        from core.operations.runner import context_from_session
 
         def on_event(event: Any) -> None:
             if control is None:
                 return
-            # Cancelling is honoured only before the snapshot: never between write and verify.
-            if control.cancelled and event.step in SAFE_TO_CANCEL_STEPS:
+            # Core says until when a cancel is honoured: never between write and verify.
+            if control.cancelled and ctx.cancellable:
                 raise Cancelled("cancelled before any change")
             control.report(event)
 
-        return OperationContext(client=session.client, tenant_id=session.tenant_id,
-                                who=session.account.upn, journal_dir=self.paths.journal_dir,
-                                on_event=on_event)
+        ctx = context_from_session(session, self.paths, on_event)
+        return ctx
 
     def _operation(self, name: str, call: Callable[[Any], Any], *, origin: str = "review",
                    domain: str | None = None) -> Task | None:
@@ -797,8 +794,10 @@ class AppState(QObject):
 
     def update_certificate(self, domain: str, *, confirm: str, promote: bool,
                            origin: str = "history") -> Task | None:
+        from core.settings import rollover_certificates
+
         md = self.metadata
-        certificates = [c.der_base64 for c in md.signing_certificates] if md is not None else []
+        certificates = rollover_certificates(md) if md is not None else []
 
         def call(ctx: Any) -> Any:
             from core.operations import update_certificate

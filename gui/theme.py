@@ -25,6 +25,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication
 
+from core.check_status import STATUS_WORDS as CHECK_STATUS_WORDS
+
 # Startup note: nothing here touches PySide6's ``Qt`` namespace before the first paint. Its ~100
 # Python enums are built on first use, which costs 15 ms (a tenth of a bare Qt window's start).
 
@@ -41,9 +43,8 @@ _STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "skipped": ("#6E6E6E", "#9E9E9E"),
 }
 _SANDBOX_COLOURS = ("#FFB900", "#FFB900")  # amber badge, dark text on it in both schemes
-STATUS_WORDS = {"pass": "Pass", "warn": "Warning", "fail": "Fail", "unknown": "Unknown",
-                "manual": "Manual",
-                "skipped": "Skipped", "info": "Info", "error": "Error", "warning": "Warning"}
+# A check's status reads as core says (core.check_status); findings' severities and "info" too.
+STATUS_WORDS = {**CHECK_STATUS_WORDS, "info": "Info", "error": "Error", "warning": "Warning"}
 # Findings use severities; map them onto the status vocabulary so they share icons and colours.
 SEVERITY_STATUS = {"error": "fail", "warning": "warn", "info": "info"}
 

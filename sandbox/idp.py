@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sandbox.state import write_atomic
+from core.atomic_write import write_atomic
 
 APP = "federator-demo"
 ENTITY_ID = f"https://sso.jumpcloud.com/saml2/{APP}"

@@ -1,7 +1,8 @@
 """Which delegated permissions (``scp``) and directory roles (``wids``) each sandbox call needs.
 
-From reference §2 (graph-federation.md). Any listed scope is enough ("least privileged" or
-"higher"); for roles, any listed role is enough and Global Administrator always is. ``None`` for
+From each API page's "Permissions" table (https://learn.microsoft.com/graph/permissions-reference
+and the pages of core.roles). Any listed scope is enough ("least privileged" or "higher"); for
+roles, any listed role is enough and Global Administrator always is. ``None`` for
 roles means the call has no role requirement (any member user may call it).
 """
 
@@ -23,11 +24,13 @@ DIRECTORY_WIDE = frozenset({"Directory.AccessAsUser.All", "Directory.ReadWrite.A
 DIRECTORY_READ = DIRECTORY_WIDE | {"Directory.Read.All"}
 
 SCOPES_DOMAIN_READ = DIRECTORY_READ | {"Domain.Read.All", "Domain.ReadWrite.All"}
-# GET federationConfiguration: exactly the documented list (ref §2.1: least
+# GET federationConfiguration: exactly the documented list
+# (https://learn.microsoft.com/graph/permissions-reference: least
 # Domain-InternalFederation.Read.All; higher Domain-InternalFederation.ReadWrite.All,
 # Domain.Read.All, Domain.ReadWrite.All). Directory.Read.All / Directory.ReadWrite.All are NOT
 # listed, unlike for GET /domains. Directory.AccessAsUser.All is kept: the pre-October-2025
-# delegated way (ref §2.1 history) acts as the signed-in user (best reading). The beta list page
+# delegated way (https://learn.microsoft.com/graph/permissions-reference history) acts as the
+# signed-in user (best reading). The beta list page
 # names only the two Domain-InternalFederation permissions; v1.0 uses the item's list here.
 SCOPES_FEDERATION_READ = frozenset({"Domain-InternalFederation.Read.All",
                                     "Domain-InternalFederation.ReadWrite.All",
@@ -50,10 +53,13 @@ SCOPES_ROLE_READ = DIRECTORY_READ | {"RoleManagement.Read.Directory", "RoleManag
 
 # The roles of the federation and domain WRITES live in core.roles (the documented lists and the
 # role definitions); rules.Graph.require_write enforces the rule set the sandbox was given.
-# documented (ref §2.2, rbac-domainfederation-apis-read)
+# documented
+# (https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference,
+# rbac-domainfederation-apis-read)
 ROLES_FEDERATION_READ = frozenset({DOMAIN_NAME_ADMIN, EXTERNAL_IDP_ADMIN, HYBRID_IDENTITY_ADMIN,
                                    SECURITY_ADMIN, GLOBAL_ADMIN, GLOBAL_READER, SECURITY_READER})
 # POST /domains (not in the reference; the domain-write roles: best reading).
 ROLES_DOMAIN_CREATE = frozenset({DOMAIN_NAME_ADMIN, GLOBAL_ADMIN})
-# documented (ref §1.4: "requires at least Domain Name Administrator")
+# documented (https://learn.microsoft.com/graph/api/resources/domain: "requires at least Domain Name
+# Administrator")
 ROLES_PROMOTE = frozenset({DOMAIN_NAME_ADMIN, GLOBAL_ADMIN})

@@ -2,14 +2,14 @@
 
 ``GET /getuserrealm.srf?login=user@domain[&json=1]`` and
 ``GET /common/userrealm/{user@domain}?api-version=1.0`` (and ``/common/userrealm/?user=...&
-api-version=2.1``) (reference §5; field lists from MSAL's
-source and observed responses, no Microsoft reference page: the field names follow the
-reference; values it does not show are our best reading).
+api-version=2.1``): Microsoft documents none of them. Field lists come from MSAL's realm
+discovery (``msal/authority.py`` in AzureAD/microsoft-authentication-library-for-python) and
+responses quoted in public tools; values they do not show are our best reading.
 
 Changes reach these endpoints only after the sandbox's propagation delay: each domain keeps a
 history of its sign-in state (written by the Graph rules), and discovery answers with the newest
-entry older than ``propagation_s``. A subdomain answers with its root domain's state (reference
-§3.2) until it is promoted.
+entry older than ``propagation_s``. A subdomain answers with its root domain's state until it is
+promoted (https://learn.microsoft.com/entra/identity/users/domains-verify-custom-subdomain).
 """
 
 from __future__ import annotations
@@ -86,14 +86,16 @@ def realm_state(store: TenantStore, login: str, propagation_s: float,
 
 
 def _protocol_name(protocol: str | None) -> str | None:
-    """How discovery names the configured protocol (ref §5.3: ``WSTrust`` or ``SAML20``); a
-    configuration without ``preferredAuthenticationProtocol`` (ref §3.5) names none."""
+    """How discovery names the configured protocol (the userrealm api-version=2.1 answer,
+    undocumented; as public tools read it: ``WSTrust`` or ``SAML20``); a
+    configuration without ``preferredAuthenticationProtocol``
+    (https://learn.microsoft.com/graph/api/domain-post-federationconfiguration) names none."""
     return {"saml": "SAML20", "wsFed": "WSTrust"}.get(protocol or "")
 
 
 def getuserrealm(store: TenantStore, request: Request, propagation_s: float) -> Response:
     """``getuserrealm.srf``: JSON by default, XML ``<RealmInfo Success="true">`` with ``xml=1``
-    (ref §5.1)."""
+    (getuserrealm.srf, undocumented; as MSAL and public tools read it)."""
     login = request.query.get("login", "")
     view = realm_view(store, login, propagation_s)
     if view.namespace == "Unknown":
@@ -101,7 +103,8 @@ def getuserrealm(store: TenantStore, request: Request, propagation_s: float) -> 
                                    "NameSpaceType": "Unknown"}
     else:
         federated = view.namespace == "Federated"
-        # State/UserState: ref §5.1 shows 4/1 for a managed domain; 3/2 for a federated one is
+        # State/UserState: getuserrealm.srf, undocumented; as MSAL and public tools read it shows
+        # 4/1 for a managed domain; 3/2 for a federated one is
         # our best reading.
         payload = {
             "State": 3 if federated else 4, "UserState": 2 if federated else 1,
@@ -121,7 +124,8 @@ def getuserrealm(store: TenantStore, request: Request, propagation_s: float) -> 
 
 
 def _realm_xml(payload: dict[str, Any], view: RealmView) -> bytes:
-    """The ``xml=1`` form (ref §5.1): the JSON fields as elements of ``<RealmInfo>``, plus
+    """The ``xml=1`` form (getuserrealm.srf, undocumented; as MSAL and public tools read it): the
+    JSON fields as elements of ``<RealmInfo>``, plus
     ``IsFederatedNS`` and, federated, ``STSAuthURL`` (the IdP's passive URL)."""
     fields = dict(payload)
     fields["IsFederatedNS"] = "true" if view.namespace == "Federated" else "false"
@@ -138,7 +142,8 @@ def userrealm(store: TenantStore, login: str, propagation_s: float,
     view = realm_view(store, login, propagation_s)
     namespace, domain = view.namespace, view.domain
     if api_version.startswith("2"):
-        # The api-version=2.1 shape (reference §5.3).
+        # The api-version=2.1 shape (the userrealm api-version=2.1 answer, undocumented; as public
+        # tools read it).
         shape: dict[str, Any] = {"NameSpaceType": namespace, "Login": login,
                                  "DomainName": domain, "FederationBrandName": view.brand,
                                  "cloudinstancename": "login.microsoftonline.com"}
@@ -146,7 +151,8 @@ def userrealm(store: TenantStore, login: str, propagation_s: float,
             shape.update({"federation_protocol": _protocol_name(view.protocol),
                           "AuthURL": view.auth_url})
         return Response(200, shape, content_type=JSON)
-    # api-version=1.0 (ref §5.2): exactly MSAL's field list; no FederationBrandName or AuthURL
+    # api-version=1.0 (MSAL Python's user_realm_discovery, msal/authority.py): exactly MSAL's field
+    # list; no FederationBrandName or AuthURL
     # (a client reading those here would break against Microsoft).
     payload: dict[str, Any] = {
         "ver": "1.0", "account_type": namespace, "domain_name": domain or

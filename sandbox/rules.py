@@ -1,9 +1,9 @@
 """Microsoft Graph v1.0 as the sandbox answers it: routes, Microsoft's rules, OData shapes.
 
-Follows ``/work/shared/reference/graph-federation.md`` (cited as "ref §n"). Every error message is
-marked ``# documented`` (quoted in the reference from Microsoft's docs or a Microsoft issue) or
-``# best reading`` (the exact text or status is not documented; this is our faithful guess).
-Where the sandbox and the reference disagree, the sandbox is wrong.
+Follows Microsoft's documentation (each rule names its page or issue). Every error message is
+marked ``# documented`` (quoted from Microsoft's docs or a Microsoft issue) or ``# best reading``
+(the exact text or status is not documented; this is our faithful guess). Where the sandbox and
+Microsoft's documentation disagree, the sandbox is wrong.
 """
 
 from __future__ import annotations
@@ -26,20 +26,22 @@ from sandbox.state import TenantStore
 from sandbox.tokens import TokenError, decode
 from sandbox.wire import Request, Response, graph_error
 
-MAX_BATCH = 20  # documented, ref §6.1
+MAX_BATCH = 20  # documented, https://learn.microsoft.com/graph/json-batching
 DEFAULT_PAGE = 100
 MAX_PAGE = 999
 
-FORBIDDEN = "Insufficient privileges to complete the operation."  # documented, ref §3.8
+FORBIDDEN = "Insufficient privileges to complete the operation."  # documented, https://learn.microsoft.com/graph/errors
 MANAGED_TO_FEDERATED = ("Changing authenticationType from Managed to Federated is currently "
-                        "not supported.")  # documented, ref §1.5
-THROTTLED = "Please retry again later."  # documented, ref §6.2
+                        "not supported.")  # documented, https://learn.microsoft.com/graph/api/domain-post-federationconfiguration
+THROTTLED = "Please retry again later."  # documented, https://learn.microsoft.com/graph/throttling
 ALREADY_CONFIGURED = "Domain already has Federation Configuration set."  # documented, API-05
-# documented, ref §3.2 (domains-verify-custom-subdomain.md: "a subdomain whose parent domain is
+# documented, https://learn.microsoft.com/entra/identity/users/domains-verify-custom-subdomain
+# (domains-verify-custom-subdomain.md: "a subdomain whose parent domain is
 # unverified", 400)
 UNVERIFIED_PROMOTE = ("Unverified domains can't be promoted. Please verify the domain before "
                       "promotion.")
-# Only these can be added or removed through the API (ref §1.4, supportedServices).
+# Only these can be added or removed through the API
+# (https://learn.microsoft.com/graph/api/resources/domain, supportedServices).
 API_SERVICES = frozenset({"Email", "OfficeCommunicationsOnline", "Yammer"})
 ALL_SERVICES = API_SERVICES | {"Sharepoint", "EmailInternalRelayOnly", "SharePointDefaultDomain",
                                "FullRedelegation", "SharePointPublic", "OrgIdAuthentication",
@@ -87,7 +89,7 @@ class Caller:
     roles: frozenset[str]
 
 
-class GraphError(Exception):
+class ErrorResponse(Exception):
     """Raised inside a handler to answer with a Graph error."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
@@ -95,16 +97,17 @@ class GraphError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def not_found(name: str) -> GraphError:
-    # best reading: the directory's usual 404 text; ref §3.8 quotes its start for a missing
+def not_found(name: str) -> ErrorResponse:
+    # best reading: the directory's usual 404 text; https://learn.microsoft.com/graph/errors quotes
+    # its start for a missing
     # federationConfiguration ("Resource 'federationConfiguration' does not exist").
-    return GraphError(404, "Request_ResourceNotFound",
+    return ErrorResponse(404, "Request_ResourceNotFound",
                       f"Resource '{name}' does not exist or one of its queried reference-property "
                       "objects are not present.")
 
 
-def bad_request(message: str, code: str = "Request_BadRequest") -> GraphError:
-    return GraphError(400, code, message)
+def bad_request(message: str, code: str = "Request_BadRequest") -> ErrorResponse:
+    return ErrorResponse(400, code, message)
 
 
 class Graph:
@@ -141,7 +144,7 @@ class Graph:
                 # error undoes any change not yet saved (Graph changes nothing on a 4xx).
                 with self.store.transaction():
                     response = self.route(request, caller, in_batch=in_batch)
-        except GraphError as exc:
+        except ErrorResponse as exc:
             extra = {}
             if exc.status == 401:
                 extra["WWW-Authenticate"] = ('Bearer realm="", authorization_uri="https://login.'
@@ -158,30 +161,30 @@ class Graph:
         scheme, _, token = header.partition(" ")
         if not token.strip() or scheme.lower() != "bearer":
             # best reading: Graph's answer to a request without a token.
-            raise GraphError(401, "InvalidAuthenticationToken", "Access token is empty.")
+            raise ErrorResponse(401, "InvalidAuthenticationToken", "Access token is empty.")
         try:
             claims = decode(token.strip(), self.store.secret)
         except TokenError as exc:
             if exc.reason == "expired":
                 raise self._expired() from exc
-            raise GraphError(401, "InvalidAuthenticationToken",
+            raise ErrorResponse(401, "InvalidAuthenticationToken",
                              "Access token validation failure.") from exc  # best reading
         if claims.get("tid") != self.store.tenant_id:
-            raise GraphError(401, "InvalidAuthenticationToken",
+            raise ErrorResponse(401, "InvalidAuthenticationToken",
                              "Access token validation failure. Invalid audience.")  # best reading
         if int(claims.get("xms_sbx_t", 0)) < self.expired_before_ns():
             raise self._expired()
         user = self.store.user_by_id(str(claims.get("oid", "")))
         if user is None:
-            raise GraphError(401, "InvalidAuthenticationToken",
+            raise ErrorResponse(401, "InvalidAuthenticationToken",
                              "Access token validation failure.")  # best reading
         scopes = frozenset(str(claims.get("scp", "")).split())
         return Caller(user=user, scopes=scopes, roles=frozenset(claims.get("wids") or ()))
 
     @staticmethod
-    def _expired() -> GraphError:
+    def _expired() -> ErrorResponse:
         # best reading: the text Graph gives for an expired token.
-        return GraphError(401, "InvalidAuthenticationToken",
+        return ErrorResponse(401, "InvalidAuthenticationToken",
                           "Lifetime validation failed, the token is expired.")
 
     @staticmethod
@@ -190,9 +193,9 @@ class Graph:
         """403 ``Authorization_RequestDenied`` unless the token has one of ``scopes`` and the
         user one of ``roles`` (Global Administrator always qualifies)."""
         if not caller.scopes & frozenset(scopes):
-            raise GraphError(403, "Authorization_RequestDenied", FORBIDDEN)
+            raise ErrorResponse(403, "Authorization_RequestDenied", FORBIDDEN)
         if roles is not None and not caller.roles & (frozenset(roles) | {GLOBAL_ADMIN}):
-            raise GraphError(403, "Authorization_RequestDenied", FORBIDDEN)
+            raise ErrorResponse(403, "Authorization_RequestDenied", FORBIDDEN)
 
     def require_write(self, caller: Caller, scopes: Iterable[str], write: Write) -> None:
         """:meth:`require` with the roles ``core.roles`` gives ``write`` under the sandbox's rule
@@ -245,7 +248,7 @@ class Graph:
     def _allow(method: str, *allowed: str) -> None:
         if method not in allowed:
             # best reading
-            raise GraphError(405, "Request_BadRequest",
+            raise ErrorResponse(405, "Request_BadRequest",
                              f"The HTTP method '{method}' is not supported for this resource.")
 
     def context(self, fragment: str) -> str:
@@ -254,7 +257,9 @@ class Graph:
     # --------------------------------------------------------------------------------- domains
 
     def root_of(self, domain: dict[str, Any]) -> dict[str, Any] | None:
-        """The verified root domain a non-root subdomain inherits from (ref §3.2), if any."""
+        """The verified root domain a non-root subdomain inherits from
+        (https://learn.microsoft.com/entra/identity/users/domains-verify-custom-subdomain), if
+        any."""
         if domain["isRoot"] or not domain["isVerified"]:
             return None
         labels = domain["id"].split(".")
@@ -287,9 +292,10 @@ class Graph:
         return view
 
     def _expand_domain(self, domain: dict[str, Any], request: Request) -> dict[str, Any]:
-        """The domain view with ``$expand`` applied: ``rootDomain`` is expandable (ref §1.4
+        """The domain view with ``$expand`` applied: ``rootDomain`` is expandable (https://learn.microsoft.com/graph/api/resources/domain
         relationships); ``federationConfiguration`` is not ("$expand not supported on the
-        domain", ref §1.1), so a client cannot learn a domain's federation that way."""
+        domain", https://learn.microsoft.com/graph/api/resources/internaldomainfederation), so a
+        client cannot learn a domain's federation that way."""
         view = self.domain_view(domain)
         raw = request.query.get("$expand", "")
         for name in (n.strip() for n in raw.split(",") if n.strip()):
@@ -297,7 +303,9 @@ class Graph:
                 root = self.root_of(domain)
                 view["rootDomain"] = self.domain_view(root) if root else None
             elif name.lower() == "federationconfiguration":
-                # documented: not supported (ref §1.1); status, code and message best reading.
+                # documented: not supported
+                # (https://learn.microsoft.com/graph/api/resources/internaldomainfederation);
+                # status, code and message best reading.
                 raise bad_request("Expanding 'federationConfiguration' is not supported.",
                                   "Request_UnsupportedQuery")
             else:
@@ -349,7 +357,8 @@ class Graph:
             self._allow(method, "GET")
             self.require(caller, perm.SCOPES_DOMAIN_READ)
             if self.effective_auth(domain) == "Federated":
-                # documented (ref §1.4, microsoft-graph-docs #10484)
+                # documented (https://learn.microsoft.com/graph/api/resources/domain,
+                # microsoft-graph-docs #10484)
                 raise bad_request("This API is not supported for federated domains.",
                                   "Request_UnsupportedQuery")
             suffix = "@" + domain["id"].lower()
@@ -375,24 +384,30 @@ class Graph:
 
     def create_domain(self, request: Request, caller: Caller) -> Response:
         """``POST /domains``: add an unverified domain. Federator never calls it; it is here for
-        Microsoft's documented refusals (ref §1.5, §3.2, admin-pain-points MD-03)."""
+        Microsoft's documented refusals
+        (https://learn.microsoft.com/graph/api/domain-post-federationconfiguration,
+        https://learn.microsoft.com/entra/identity/users/domains-verify-custom-subdomain,
+        admin-pain-points MD-03)."""
         self.require(caller, perm.SCOPES_DOMAIN_WRITE, perm.ROLES_DOMAIN_CREATE)
         body = self._json_object(request)
         name = body.get("id")
         if not isinstance(name, str) or not re.fullmatch(r"(?i)[a-z0-9-]+(\.[a-z0-9-]+)+", name):
             raise self._invalid_value("id", "Domain")
         if str(body.get("authenticationType") or "Managed").lower() == "federated":
-            # documented (ref §1.5 / §3.8, entra-docs #281): 400 Request_BadRequest.
+            # documented (https://learn.microsoft.com/graph/api/domain-post-federationconfiguration,
+            # https://learn.microsoft.com/graph/errors, entra-docs #281): 400 Request_BadRequest.
             raise bad_request("Creation of federated domain is not allowed.")
         if self.store.domain(name) is not None:
             # best reading
-            raise GraphError(409, "Request_MultipleObjectsWithSameKeyValue",
+            raise ErrorResponse(409, "Request_MultipleObjectsWithSameKeyValue",
                              "Another object with the same value for property id already exists.")
         labels = name.lower().split(".")
         parents = [self.store.domain(".".join(labels[cut:])) for cut in range(1, len(labels) - 1)]
         parent = next((d for d in parents if d is not None), None)
         if parent is not None and self.effective_auth(parent) == "Federated":
-            # documented text (ref §3.2: adding a managed subdomain under a federated parent
+            # documented text
+            # (https://learn.microsoft.com/entra/identity/users/domains-verify-custom-subdomain:
+            # adding a managed subdomain under a federated parent
             # fails with it, in the portal); that Graph answers the same, 400, is best reading.
             raise bad_request("One or more properties contains invalid values.")
         domain: dict[str, Any] = {
@@ -431,10 +446,11 @@ class Graph:
             # documented symptom (admin-pain-points API-01, graph-explorer-v4 #4003, 2026):
             # PATCHing a domain with an inline federationConfiguration array returned HTTP 500;
             # nothing changes. Code and message best reading.
-            raise GraphError(500, "Service_InternalServerError",
+            raise ErrorResponse(500, "Service_InternalServerError",
                              "Encountered an internal server error.")
         if not domain["isVerified"]:
-            # The rule is documented (PATCH domain page, ref §1.4, "Only verified domains can be
+            # The rule is documented (PATCH domain page,
+            # https://learn.microsoft.com/graph/api/resources/domain, "Only verified domains can be
             # updated"); that Graph answers with that sentence, 400, is best reading.
             raise bad_request("Only verified domains can be updated.")
         changed = False
@@ -455,7 +471,8 @@ class Graph:
                 raise self._invalid_value("supportedServices", "Domain")
             touched = set(wanted_services) ^ set(domain["supportedServices"])
             if touched - API_SERVICES:
-                # documented rule (ref §1.4): only Email, OfficeCommunicationsOnline and Yammer
+                # documented rule (https://learn.microsoft.com/graph/api/resources/domain): only
+                # Email, OfficeCommunicationsOnline and Yammer
                 # can be added or removed via the API; message best reading.
                 raise bad_request("Only Email, OfficeCommunicationsOnline and Yammer can be added "
                                   "to or removed from supportedServices.")
@@ -471,10 +488,12 @@ class Graph:
             raise self._invalid_value("authenticationType", "Domain")
         current = self.effective_auth(domain)
         if wanted == "Federated" and current == "Managed":
-            # documented (ref §1.5), for any domain, a subdomain included.
+            # documented
+            # (https://learn.microsoft.com/graph/api/domain-post-federationconfiguration), for any
+            # domain, a subdomain included.
             raise bad_request(MANAGED_TO_FEDERATED)
         if self.root_of(domain) is not None and wanted != current:
-            # best reading: subdomains inherit their root's setting until promoted (ref §3.2).
+            # best reading: subdomains inherit their root's setting until promoted (https://learn.microsoft.com/entra/identity/users/domains-verify-custom-subdomain).
             raise bad_request("The authentication type of a subdomain is inherited from its root "
                               "domain. Promote the subdomain to a root domain to change it.")
         if wanted == current:
@@ -484,11 +503,15 @@ class Graph:
         stored = self.store.data["federation"].get(domain["id"]) or {}
         if stored.get("_halfFederated") and self.half_federated_stuck():
             # The fault SPEC's stuck-half-federated (faults.py): that this PATCH clears the
-            # half-federated state is UNCONFIRMED (ref §1.5, contrib #1389: the domain "could not
+            # half-federated state is UNCONFIRMED
+            # (https://learn.microsoft.com/graph/api/domain-post-federationconfiguration, contrib
+            # #1389: the domain "could not
             # be managed via Graph"). Status, code and message best reading, as for the create.
-            raise GraphError(500, "Service_InternalServerError",
+            raise ErrorResponse(500, "Service_InternalServerError",
                              "Encountered an internal server error.")
-        # PATCH to Managed removes the configuration (ref §1.5, azure-docs #107476).
+        # PATCH to Managed removes the configuration
+        # (https://learn.microsoft.com/graph/api/domain-post-federationconfiguration, azure-docs
+        # #107476).
         self.store.data["federation"].pop(domain["id"], None)
         domain["authenticationType"] = "Managed"
         self._record_realm(domain["id"])
@@ -500,11 +523,14 @@ class Graph:
         if value == domain["isDefault"]:
             return False
         if not value:
-            # The rule is documented (ref §1.4: exactly one default domain); message best reading.
+            # The rule is documented (https://learn.microsoft.com/graph/api/resources/domain:
+            # exactly one default domain); message best reading.
             raise bad_request("The default domain cannot be unset. Set another domain as the "
                               "default instead.")
         if self.effective_auth(domain) == "Federated":
-            # The rule is documented (ref §3.1: "You also can't set a federated domain as the
+            # The rule is documented
+            # (https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-fed-saml-idp:
+            # "You also can't set a federated domain as the
             # default domain"); the text is a proposed, unmerged doc sentence (PR #20766): best
             # reading, as are status and code.
             raise bad_request("The domain authentication type must be Managed to be set as the "
@@ -517,7 +543,9 @@ class Graph:
         self.require(caller, perm.SCOPES_DOMAIN_WRITE, perm.ROLES_PROMOTE)
         parent = self.parent_of(domain)
         if parent is not None and not parent["isVerified"]:
-            # documented, ref §3.2: the subdomain's PARENT is unverified -> 400.
+            # documented,
+            # https://learn.microsoft.com/entra/identity/users/domains-verify-custom-subdomain: the
+            # subdomain's PARENT is unverified -> 400.
             raise bad_request(UNVERIFIED_PROMOTE)
         if not domain["isVerified"]:
             # best reading: the same text when the subdomain itself is unverified (promote is
@@ -530,11 +558,13 @@ class Graph:
         has_users = any(u["userPrincipalName"].lower().endswith(suffix)
                         for u in self.store.data["users"])
         if self.effective_auth(domain) == "Federated" and has_users:
-            # documented, ref §3.2
+            # documented, https://learn.microsoft.com/entra/identity/users/domains-verify-custom-subdomain
             raise bad_request("Promoting a subdomain with user references isn't allowed. Please "
                               "migrate the users to the current root domain before promotion of "
                               "the subdomain.")
-        # Promotion leaves the subdomain Managed: reported by users (ref §3.2, entra-docs #281,
+        # Promotion leaves the subdomain Managed: reported by users
+        # (https://learn.microsoft.com/entra/identity/users/domains-verify-custom-subdomain,
+        # entra-docs #281,
         # UNCONFIRMED by Microsoft; admin-pain-points MD-03 "successful promotion flips the
         # domain to managed"). Microsoft's subdomain guide then PATCHes it to Managed, which is
         # harmless here (already Managed: 204, no change).
@@ -549,7 +579,9 @@ class Graph:
     def _config_of(self, domain: dict[str, Any]) -> dict[str, Any] | None:
         config = self.store.data["federation"].get(domain["id"])
         if not config or config.get("_halfFederated"):
-            # The half-federated state of ref §1.5 has no readable configuration.
+            # The half-federated state of
+            # https://learn.microsoft.com/graph/api/domain-post-federationconfiguration has no
+            # readable configuration.
             return None
         return dict(config)
 
@@ -561,7 +593,9 @@ class Graph:
         self.require(caller, perm.SCOPES_FEDERATION_READ, perm.ROLES_FEDERATION_READ)
         config = self._config_of(domain)
         if config is None:
-            raise not_found("federationConfiguration")  # ref §1.3: 404 when there is none
+            # https://learn.microsoft.com/graph/api/domain-list-federationconfiguration: 404 when
+            # there is none
+            raise not_found("federationConfiguration")
         return Response(200, {
             "@odata.context": self.context(f"domains('{domain['id']}')/federationConfiguration"),
             "value": [self._config_view(domain, config)]})
@@ -580,7 +614,9 @@ class Graph:
         stored = self.store.data["federation"][domain["id"]]
         if request.method == "DELETE":
             # Deleting the configuration turns the domain back to Managed: a proposed, unpublished
-            # doc note (microsoft-graph-docs PR #21881; ref §1.5 calls this half UNCONFIRMED) and
+            # doc note (microsoft-graph-docs PR #21881;
+            # https://learn.microsoft.com/graph/api/domain-post-federationconfiguration calls this
+            # half UNCONFIRMED) and
             # admin-pain-points API-01 ("deleting it converts back"). Best reading.
             del self.store.data["federation"][domain["id"]]
             domain["authenticationType"] = "Managed"
@@ -603,46 +639,58 @@ class Graph:
         self.require_write(caller, perm.SCOPES_FEDERATION_WRITE, Write.FEDERATION_CREATE)
         body = self._json_object(request)
         if not domain["isVerified"]:
-            # best reading (ref §3.1: "Only custom, verified domains"); the text follows PATCH's.
+            # best reading
+            # (https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-fed-saml-idp:
+            # "Only custom, verified domains"); the text follows PATCH's.
             raise bad_request("Only verified domains can be federated.")
         if domain["isInitial"] or domain["id"].lower().endswith(".onmicrosoft.com"):
-            # The rule is documented (ref §3.1, SAML IdP guide: Microsoft's domains, which end
+            # The rule is documented
+            # (https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-fed-saml-idp,
+            # SAML IdP guide: Microsoft's domains, which end
             # with onmicrosoft.com, cannot be federated); answering with the guide's own
             # sentence, 400, is best reading.
             raise bad_request("You can't federate the default domain that is provided by "
                               "Microsoft. The default domain from Microsoft ends with "
                               "onmicrosoft.com.")
         if domain["isDefault"]:
-            # best reading: the exact Graph error is UNCONFIRMED (ref §3.1); Okta reports
+            # best reading: the exact Graph error is UNCONFIRMED
+            # (https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-fed-saml-idp);
+            # Okta reports
             # "Federating to the 'Default' domain is not allowed".
             raise bad_request("Federating the default domain is not allowed. Set another domain "
                               "as the default first.")
         if self.root_of(domain) is not None:
-            # best reading, ref §3.2: a subdomain must be promoted first.
+            # best reading,
+            # https://learn.microsoft.com/entra/identity/users/domains-verify-custom-subdomain: a
+            # subdomain must be promoted first.
             raise bad_request("A subdomain inherits the authentication of its root domain. "
                               "Promote the subdomain to a root domain before federating it.")
         if domain["id"] in self.store.data["federation"]:
             # documented message (admin-pain-points API-05, windowsserverdocs PR #8021: "Domain
-            # already has Federation Configuration set."); a domain has at most one (ref §1.1).
-            # Status and code best reading. Also after the half-federated failure (ref §1.5).
-            raise GraphError(409, "Request_MultipleObjectsWithSameKeyValue",
+            # already has Federation Configuration set."); a domain has at most one (https://learn.microsoft.com/graph/api/resources/internaldomainfederation).
+            # Status and code best reading. Also after the half-federated failure (https://learn.microsoft.com/graph/api/domain-post-federationconfiguration).
+            raise ErrorResponse(409, "Request_MultipleObjectsWithSameKeyValue",
                              ALREADY_CONFIGURED)
         values = self._validate_federation(body, domain, creating=True)
         if not values.get("signingCertificate") and not values.get("nextSigningCertificate"):
-            # documented failure, ref §1.5 (contrib #1389): 500, yet the domain turns Federated
+            # documented failure,
+            # https://learn.microsoft.com/graph/api/domain-post-federationconfiguration (contrib
+            # #1389): 500, yet the domain turns Federated
             # with no readable configuration. Code and message best reading.
             self.store.data["federation"][domain["id"]] = {"_halfFederated": True,
                                                            "id": str(uuid.uuid4())}
             domain["authenticationType"] = "Federated"
             self._record_realm(domain["id"])
             self.store.save()
-            raise GraphError(500, "Service_InternalServerError",
+            raise ErrorResponse(500, "Service_InternalServerError",
                              "Encountered an internal server error.")
         config: dict[str, Any] = {key: None for key in FEDERATION_STRINGS + tuple(FEDERATION_ENUMS)}
         config["isSignedAuthenticationRequestRequired"] = False
         config.update(values)
         config["id"] = str(uuid.uuid4())
-        # Shape of the documented 201 example (ref §1.3): "Success" capitalised and a
+        # Shape of the documented 201 example
+        # (https://learn.microsoft.com/graph/api/domain-list-federationconfiguration): "Success"
+        # capitalised and a
         # DateTimeOffset with 7 fractional digits, "2021-08-25T07:44:46.2616778Z".
         now_ns = time.time_ns()
         config["signingCertificateUpdateStatus"] = {
@@ -673,7 +721,9 @@ class Graph:
                 raise self._unknown_property(key, "internalDomainFederation")
             if key in FEDERATION_ENUMS:
                 if value is not None and value not in FEDERATION_ENUMS[key]:
-                    # documented for promptLoginBehavior (ref §1.1.1); same form for the others.
+                    # documented for promptLoginBehavior
+                    # (https://learn.microsoft.com/graph/api/resources/internaldomainfederation);
+                    # same form for the others.
                     raise self._invalid_value(key, "InternalDomainFederation")
             elif key == "isSignedAuthenticationRequestRequired":
                 if not isinstance(value, bool):
@@ -694,16 +744,20 @@ class Graph:
             for other, config in self.store.data["federation"].items():
                 if other != domain["id"] and str(config.get("issuerUri") or "").lower() == \
                         issuer.lower():
-                    # documented status and code (ref §3.4, "409
+                    # documented status and code
+                    # (https://learn.microsoft.com/graph/api/domain-post-federationconfiguration,
+                    # "409
                     # Request_MultipleObjectsWithSameKeyValue"); the message and comparing
                     # without case are our best reading (ref: "message not captured").
-                    raise GraphError(409, "Request_MultipleObjectsWithSameKeyValue",
+                    raise ErrorResponse(409, "Request_MultipleObjectsWithSameKeyValue",
                                      "Another object with the same value for property issuerUri "
                                      "already exists.")
         return values
 
     def _check_certificate(self, key: str, value: str) -> None:
-        """Base64 of DER, X509Certificate2-compatible (ref §3.6): PEM armour and anything that
+        """Base64 of DER, X509Certificate2-compatible
+        (https://learn.microsoft.com/graph/api/resources/internaldomainfederation): PEM armour and
+        anything that
         is not a certificate are refused (best reading: UNCONFIRMED whether Graph tolerates it)."""
         from cryptography import x509
 
@@ -714,13 +768,14 @@ class Graph:
             raise self._invalid_value(key, "InternalDomainFederation") from exc
 
     @staticmethod
-    def _invalid_value(key: str, resource: str) -> GraphError:
-        # documented form (ref §1.1.1, promptLoginBehavior); status best reading.
+    def _invalid_value(key: str, resource: str) -> ErrorResponse:
+        # documented form (https://learn.microsoft.com/graph/api/resources/internaldomainfederation,
+        # promptLoginBehavior); status best reading.
         return bad_request(f"Invalid value specified for property '{key}' of resource "
                            f"'{resource}'.")
 
     @staticmethod
-    def _unknown_property(key: str, type_name: str) -> GraphError:
+    def _unknown_property(key: str, type_name: str) -> ErrorResponse:
         # best reading: OData's text for a property the type does not define.
         return bad_request(f"Property '{key}' does not exist on type 'microsoft.graph."
                            f"{type_name}'. Make sure to only use property names that are "
@@ -783,7 +838,7 @@ class Graph:
                                   "BadRequest")  # best reading
             advanced = self._advanced(request)
             if cast and not advanced:
-                # best reading: OData cast needs the advanced-query parameters (ref §2.3).
+                # best reading: OData cast needs the advanced-query parameters (https://learn.microsoft.com/graph/api/user-list-transitivememberof).
                 raise bad_request("The requested operation requires the 'ConsistencyLevel' "
                                   "header set to 'eventual' and '$count=true'.",
                                   "Request_UnsupportedQuery")
@@ -950,7 +1005,8 @@ class Graph:
     # ------------------------------------------------------------------------------- $batch
 
     def batch(self, request: Request) -> Response:
-        """JSON batching (ref §6.1): at most 20 items, per-item status, ``dependsOn`` with 424,
+        """JSON batching (https://learn.microsoft.com/graph/json-batching): at most 20 items,
+        per-item status, ``dependsOn`` with 424,
         per-item faults (``item:`` in the fault SPEC). Responses come back in REVERSE order of
         the requests (Graph allows any order), so clients must match them by ``id``."""
         try:
@@ -965,11 +1021,13 @@ class Graph:
             # best reading
             raise bad_request("Invalid batch payload format.", "BadRequest") from exc
         if len(items) > MAX_BATCH:
-            # documented limit (ref §6.1); message best reading
+            # documented limit (https://learn.microsoft.com/graph/json-batching); message best
+            # reading
             raise bad_request(f"The number of batch requests ({len(items)}) exceeds the maximum "
                               f"of {MAX_BATCH}.", "BadRequest")
         if len({i.lower() for i in ids}) != len(ids):
-            # documented: duplicate ids fail the whole batch (ref §6.1); message best reading
+            # documented: duplicate ids fail the whole batch
+            # (https://learn.microsoft.com/graph/json-batching); message best reading
             raise bad_request("Batch request contains duplicate request ids.", "BadRequest")
         known = {i.lower() for i in ids}
         for item in items:
@@ -1006,7 +1064,8 @@ class Graph:
                                (item.get("headers") or {}).items()}
         failed = [d for d in item.get("dependsOn") or [] if statuses.get(str(d).lower(), 0) >= 400]
         if failed:
-            # documented status (ref §6.1); code and message best reading
+            # documented status (https://learn.microsoft.com/graph/json-batching); code and message
+            # best reading
             return graph_error(sub_request, 424, "FailedDependency",
                                "The request failed because a request it depends on failed.")
         if urlsplit(url).scheme or not url:
@@ -1037,7 +1096,7 @@ class Graph:
         headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
         status = fault.status or 503
         code, message = {
-            429: ("TooManyRequests", THROTTLED),  # documented, ref §6.2
+            429: ("TooManyRequests", THROTTLED),  # documented, https://learn.microsoft.com/graph/throttling
             500: ("UnknownError", "An internal server error occurred."),  # best reading
             502: ("BadGateway", "Bad gateway."),  # best reading
             503: ("serviceNotAvailable", "The service is temporarily unavailable. "

@@ -45,6 +45,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from core.atomic_write import write_atomic
 from core.roles import RULES_DOCUMENTED, rule_set
 from sandbox.consent import ANY_CLIENT, TokenLog, requested_permissions, set_consented
 from sandbox.entra_signin import EntraSignin, rules_named
@@ -53,7 +54,7 @@ from sandbox.login import Login, LoginSettings, device_page
 from sandbox.realm import getuserrealm, userrealm
 from sandbox.rules import Graph
 from sandbox.seed import DEFAULT_USER
-from sandbox.state import TenantStore, write_atomic
+from sandbox.state import TenantStore
 from sandbox.tls import make_tls
 from sandbox.tokens import DEFAULT_SCOPES
 from sandbox.wire import Request, Response, graph_error

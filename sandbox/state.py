@@ -4,8 +4,9 @@ Separate CLI runs (``federator --sandbox ...``) and a running ``federator sandbo
 folder (``Paths.sandbox_dir``), so every request first picks up changes another process wrote
 (the file's size and modification time tell), and every change is written back at once
 (temporary file + ``os.replace``). Every request that may change the tenant runs inside
-``TenantStore.transaction()``: an exclusive lock on ``tenant.json.lock`` (``fcntl.flock`` on
-POSIX, ``msvcrt.locking`` on Windows) held from the re-read to the write, so two processes
+``TenantStore.transaction()``: an exclusive lock on ``tenant.json.lock`` (the ``filelock``
+package: ``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows) held from the re-read to the
+write, so two processes
 changing the tenant at once both keep their change (no "last write wins"), and a request that
 fails half-way leaves nothing behind (the state is re-read from disk, as Graph answers an error
 without a partial change).
@@ -18,13 +19,15 @@ import json
 import logging
 import os
 import secrets
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from filelock import FileLock
+
+from core.atomic_write import write_atomic
 from sandbox.bulk import BulkUsers, apply_bulk, bulk_of
 from sandbox.seed import build_seed
 
@@ -34,85 +37,6 @@ STATE_FILE = "tenant.json"
 LOCK_FILE = "tenant.json.lock"
 SECRET_FILE = "signing.key"  # noqa: S105 - a file name, not a secret
 LOCK_TIMEOUT_S = 30.0
-
-
-class _FileLock:
-    """An exclusive lock between processes on one file (the lock file's first byte).
-
-    Within one process the store's ``RLock`` already serialises threads; this adds the
-    serialisation with other processes (a ``federator --sandbox`` CLI run next to ``federator
-    sandbox serve``, or two test workers on one folder)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._handle: IO[bytes] | None = None
-
-    def acquire(self, timeout_s: float = LOCK_TIMEOUT_S) -> None:
-        handle = open(self.path, "a+b")  # noqa: SIM115 - closed in release()
-        try:
-            if sys.platform == "win32":
-                import msvcrt
-
-                deadline = time.monotonic() + timeout_s
-                handle.seek(0)
-                while True:
-                    try:
-                        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-                        break
-                    except OSError:
-                        if time.monotonic() >= deadline:
-                            raise
-                        time.sleep(0.002)  # Windows has no blocking lock with a timeout
-            else:
-                import fcntl
-
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        except BaseException:
-            handle.close()
-            raise
-        self._handle = handle
-
-    def release(self) -> None:
-        handle, self._handle = self._handle, None
-        if handle is None:
-            return
-        try:
-            if sys.platform == "win32":
-                import msvcrt
-
-                handle.seek(0)
-                with contextlib.suppress(OSError):
-                    msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-        finally:
-            handle.close()
-
-
-def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new content, never half."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        for attempt in range(20):
-            try:
-                tmp.replace(path)
-                break
-            except PermissionError:
-                # Windows refuses to replace a file another process has open for a moment.
-                if attempt == 19:
-                    raise
-                time.sleep(0.01)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
 
 
 class TenantStore:
@@ -128,7 +52,9 @@ class TenantStore:
         self._stamp: tuple[int, ...] | None = None
         self._depth = 0  # nesting of transaction() in the thread holding ``lock``
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._file_lock = _FileLock(folder / LOCK_FILE)
+        # Between processes (a ``federator --sandbox`` CLI run next to ``federator sandbox serve``,
+        # or two test workers on one folder); ``lock`` serialises this process's threads.
+        self._file_lock = FileLock(folder / LOCK_FILE, timeout=LOCK_TIMEOUT_S)
         self.secret = self._load_secret()
         with self.transaction():
             if not self.data:

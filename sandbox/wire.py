@@ -62,12 +62,13 @@ def utc_now_text() -> str:
 
 def graph_error(request: Request, status: int, code: str, message: str, *,
                 headers: dict[str, str] | None = None) -> Response:
-    """Graph's error body (reference §6.3) with ``request-id`` in the body and the headers."""
+    """Graph's error body (https://learn.microsoft.com/graph/errors) with ``request-id`` in the body
+    and the headers."""
     client_request_id = request.header("client-request-id") or request.request_id
     inner: dict[str, Any] = {"date": utc_now_text(), "request-id": request.request_id,
                              "client-request-id": client_request_id}
     if status == 429:
-        # Shape of the throttling sample in reference §6.2.
+        # Shape of the throttling sample in https://learn.microsoft.com/graph/throttling.
         inner.update({"code": "429", "message": "Please retry after", "status": "429"})
     all_headers = {"request-id": request.request_id, "client-request-id": client_request_id}
     all_headers.update(headers or {})

@@ -363,3 +363,37 @@ def test_commands_preflight_and_plan_suggest_carry_the_global_options(
     # Pasted as printed, it runs against the same tenant and home.
     assert main(shlex.split(check_first)[1:]) == 0
     assert "Preflight: federating fabrikam.com" in capsys.readouterr().out
+
+
+def test_update_certificate_stages_the_next_certificate_published_before_it_is_valid(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A planned rollover: the IdP publishes its current certificate and the next one, valid
+    in 7 days. The command stages the next one (as the window does), and refuses to promote it
+    before it is valid."""
+    import datetime as dt
+
+    from core.idp_sample import build_idp_metadata, jumpcloud_certificate
+
+    first, issued = jumpcloud_sample("fabrikam-m365")
+    upcoming = jumpcloud_certificate("Federator Demo (next)",
+                                     now=dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
+    sso = "https://sso.jumpcloud.com/saml2/fabrikam-m365"
+    both = build_idp_metadata(sso, sso_post=sso, sso_redirect=sso, slo_redirect=None,
+                              signing_certs=[issued.der, upcoming.der], style="jumpcloud")
+    (tmp_path / "first.xml").write_bytes(first)
+    (tmp_path / "both.xml").write_bytes(both)
+    base = ["--domain", "fabrikam.com", "--confirm", "fabrikam.com"]
+    code, out, _ = run(capsys, "federate", "--metadata", str(tmp_path / "first.xml"), *base,
+                       "--accept-warnings", WARNINGS)
+    assert code == 0, out
+
+    code, out, err = run(capsys, "update-certificate", "--metadata", str(tmp_path / "both.xml"),
+                         *base)
+    assert code == 0, out + err
+    assert "staged as nextSigningCertificate" in out
+    assert "Federator Demo (next)" in out.split("Certificates Entra accepts now:")[1]
+
+    code, out, err = run(capsys, "update-certificate", "--metadata", str(tmp_path / "both.xml"),
+                         *base, "--promote")
+    assert code != 0 and "not valid before" in err
+

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,3 +51,38 @@ def test_a_domain_that_cannot_be_one_is_refused_before_signing_in(
         capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "revert", "--domain", "not a domain", "--confirm", "not a domain")
     assert code == 2 and "is not a domain name" in err
+
+
+def test_the_window_accepts_the_confirmation_the_command_line_accepts(
+        make_window: Any, qtbot: Any, idp_file: Path) -> None:
+    """`fabrikam.com.` (a final dot, capitals) confirms fabrikam.com in every confirmation
+    field of the window, as `--confirm` does: they compare through core.domain_names."""
+    from PySide6.QtCore import Qt
+
+    from core.domain_names import same_domain
+    from tests.gui_helpers import accept_and_confirm, settle, walk_to_review
+
+    assert same_domain("Fabrikam.COM. ", "fabrikam.com")
+    assert not same_domain("fabrikam.co", "fabrikam.com")
+    bot = qtbot
+    window = make_window(sandbox=True)
+    review = walk_to_review(window, bot, idp_file)
+    accept_and_confirm(review, bot, "Fabrikam.com.")
+    assert review.apply_button.isEnabled(), review.gate_reason.text()
+    bot.mouseClick(review.apply_button, Qt.MouseButton.LeftButton)
+    assert window.state.last_result.ok
+    window.go_to(4)
+    settle(bot)
+    history = window.history_view
+    bot.keyClicks(history.rollover_confirm, "fabrikam.com.")
+    assert history.stage_button.isEnabled()
+    bot.keyClicks(history.revert_confirm, "FABRIKAM.com.")
+    assert history.revert_button.isEnabled()
+    bot.mouseClick(history.revert_button, Qt.MouseButton.LeftButton)
+    settle(bot)
+    assert window.state.last_result.ok and window.state.last_result.after.authentication_type \
+        == "Managed"
+    history.table.selectRow(0)
+    settle(bot)
+    bot.keyClicks(history.restore_confirm, "fabrikam.com.")
+    assert history.restore_buttons and all(b.isEnabled() for b in history.restore_buttons)

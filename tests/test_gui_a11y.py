@@ -133,7 +133,7 @@ def test_status_icons_carry_their_word_for_screen_readers(make_window: Any, qtbo
     assert labels
     for status_label in labels:
         word = status_label.accessibleDescription()
-        assert word in ("Pass", "Warning", "Fail", "Manual", "Skipped", "Info")
+        assert word in ("Pass", "Warning", "Fail", "Check by hand", "Skipped", "Info")
         assert status_label.icon.accessibleName() == word
     item = window.steps.item(2)
     assert item.data(Qt.ItemDataRole.AccessibleDescriptionRole) == "Warning"
@@ -210,9 +210,11 @@ def test_after_a_change_the_review_says_what_happened_not_what_to_do_first(
     assert review.gate_reason.text() == ""  # not "Run the preflight checks first"
     headline = review.result_card.findChildren(StatusLabel)[0].word.text()
     issuer = window.state.last_result.after.federation["issuerUri"]
-    # The IdP is named by its issuer; the display name is quoted as the name users see.
-    assert f"at the identity provider {issuer}" in headline
-    assert "“fabrikam.com”" in headline
+    # The IdP is named by its issuer (core's summary, shown as it is); the display name is
+    # quoted as the name users see.
+    assert headline == f"Done: {window.state.last_result.summary}"
+    assert f"with the IdP {issuer}" in headline
+    assert 'shown to users as "fabrikam.com"' in headline
 
 
 def test_preflight_rows_show_every_line(make_window: Any, qtbot: Any, idp_file: Path) -> None:

@@ -238,3 +238,47 @@ def test_cancel_before_the_write_changes_nothing(make_window: Any, qtbot: Any,
     fabrikam = next(d for d in window.state.domains if d["id"] == "fabrikam.com")
     assert fabrikam["authenticationType"] == "Managed"
     assert "Cancelled before anything was written" in review.banner.text.text()
+
+
+def test_window_stages_a_future_next_certificate_and_refuses_to_promote_it(
+        make_window: Any, qtbot: Any, tmp_path: Path) -> None:
+    """The window offers the same certificates as ``update-certificate`` (one core function):
+    the next certificate published 7 days ahead is staged, and not promoted before it is valid."""
+    import base64
+    import datetime as dt
+
+    from core.idp_sample import build_idp_metadata, jumpcloud_certificate, jumpcloud_sample
+
+    first, issued = jumpcloud_sample("acme-demo")
+    upcoming = jumpcloud_certificate("Federator Demo (next)",
+                                     now=dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
+    sso = "https://sso.jumpcloud.com/saml2/acme-demo"
+    (tmp_path / "first.xml").write_bytes(first)
+    (tmp_path / "both.xml").write_bytes(build_idp_metadata(
+        sso, sso_post=sso, sso_redirect=sso, slo_redirect=None,
+        signing_certs=[issued.der, upcoming.der], style="jumpcloud"))
+    window = make_window(sandbox=True)
+    review = walk_to_review(window, qtbot, tmp_path / "first.xml")
+    accept_and_confirm(review, qtbot, "fabrikam.com")
+    qtbot.mouseClick(review.apply_button, Qt.MouseButton.LeftButton)
+    assert window.state.last_result.ok
+    current = window.state.last_result.after.federation["signingCertificate"]
+
+    window.metadata_view.open_source(str(tmp_path / "both.xml"))
+    window.go_to(4)
+    settle(qtbot)
+    history = window.history_view
+    qtbot.keyClicks(history.rollover_confirm, "fabrikam.com")
+    qtbot.mouseClick(history.stage_button, Qt.MouseButton.LeftButton)
+    staged = window.state.last_result
+    assert staged is not None and staged.ok
+    upcoming_b64 = base64.b64encode(upcoming.der).decode()
+    assert staged.after.federation["nextSigningCertificate"] == upcoming_b64
+    settle(qtbot)
+    qtbot.keyClicks(history.rollover_confirm, "fabrikam.com")
+    qtbot.mouseClick(history.promote_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert window.state.last_result is None
+    assert getattr(window.state.last_error, "code", None) == "certificate_not_yet_valid"
+    fabrikam = window.state.session.client.get("/domains/fabrikam.com/federationConfiguration")
+    assert fabrikam["value"][0]["signingCertificate"] == current

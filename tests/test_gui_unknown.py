@@ -23,7 +23,7 @@ def test_unread_users_are_unknown_and_must_be_accepted(make_window: Any, qtbot: 
     preflight = window.preflight_view
     qtbot.waitUntil(lambda: "users.immutable_id" in preflight.check_rows, timeout=5000)
     row = preflight.check_rows["users.immutable_id"]
-    assert row.toggle.accessibleName().startswith("Unknown: Users have an ImmutableID")
+    assert row.toggle.accessibleName().startswith("Unknown (not read): Users have an ImmutableID")
     assert "could not read the domain's users" in row.found.text()
     assert theme.colour("unknown") != theme.colour("warn")
     assert "could not read what" in preflight.banner.text.text()

@@ -47,6 +47,10 @@ def test_metadata_file_shows_idp_certificates_graph_values_and_findings(
     graph = texts(card(view, "What Microsoft Graph will receive"))
     assert "issuerUri" in graph and "passiveSignInUri" in graph
     assert "(1,2" in graph or "characters" in graph  # the certificate is shortened on screen
+    # The metadata's Graph values, as `federator inspect` shows them (core decides which).
+    for name in window.state.federation.federation_json():
+        assert name in graph
+    assert "federatedIdpMfaBehavior" not in graph  # an option, set in the review step
     findings = texts(card(view, "Findings"))
     assert "sign-out" in findings and "What to do:" in findings
     # Remembered for next time, and offered in the recent list.

@@ -278,3 +278,18 @@ def test_findings_count_names_notes_too(capsys: pytest.CaptureFixture[str],
     code, out, _ = run(capsys, str(path))
     assert code == 0
     assert "Findings (0 errors, 1 warning, 1 note)" in out
+
+
+def test_every_face_reads_metadata_through_one_core_function(tmp_path: Path) -> None:
+    """``require_metadata`` is how inspect, plan, preflight, federate, update-certificate and the
+    window read metadata: unusable metadata raises the error the reader gave."""
+    from core.errors import InputError
+    from core.idp_sample import jumpcloud_sample
+    from core.preflight.run import require_metadata
+
+    xml, _ = jumpcloud_sample("acme-demo")
+    read = require_metadata(xml, name="sample")
+    assert read.source == "sample" and read.metadata is not None and read.settings is not None
+    with pytest.raises(InputError) as info:
+        require_metadata("")
+    assert info.value.code == "not_found"

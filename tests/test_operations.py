@@ -216,8 +216,13 @@ def test_a_callback_can_cancel_before_the_snapshot_but_not_after(env: Env) -> No
 
     env.hooks.clear()
     env.on("write", "ok", cancel)  # a GUI bug after the write must not lose the outcome
+    cancellable: dict[str, bool] = {}
+    env.hooks.append(lambda e: cancellable.setdefault(e.step, env.ctx.cancellable))
     result = _federate(env)
     assert result.outcome == SUCCEEDED
+    # What the window asks before honouring its Cancel button: every step before the snapshot.
+    assert {s for s, yes in cancellable.items() if yes} >= {"confirm", "lock", "read", "plan"}
+    assert not any(cancellable[s] for s in ("snapshot", "write", "verify", "record"))
     [entry] = env.journal.entries()
     assert entry.outcome == SUCCEEDED and not entry.in_progress
 
@@ -531,6 +536,34 @@ def test_the_newest_certificate_of_the_metadata_is_the_one_staged(env: Env) -> N
                                 confirm="fabrikam.com")
     assert result.outcome == SUCCEEDED
     assert env.state("fabrikam.com").federation["nextSigningCertificate"] == _b64(following.der)
+
+
+def test_a_not_yet_valid_certificate_is_staged_but_never_promoted(env: Env) -> None:
+    current, future = factories.cert("current.example.com"), factories.not_yet_valid()
+    _federate(env, settings=_settings(cert_der=current.der))
+    both = [_b64(current.der), _b64(future.der)]
+    staged = update_certificate(env.ctx, "fabrikam.com", both, confirm="fabrikam.com")
+    assert staged.outcome == SUCCEEDED
+    assert env.state("fabrikam.com").federation["nextSigningCertificate"] == _b64(future.der)
+    with pytest.raises(RefusedError) as info:
+        update_certificate(env.ctx, "fabrikam.com", both, confirm="fabrikam.com", promote=True)
+    assert info.value.code == "certificate_not_yet_valid"
+    assert env.state("fabrikam.com").federation["signingCertificate"] == _b64(current.der)
+
+
+def test_stage_and_promote_are_the_two_halves_of_a_rollover(env: Env) -> None:
+    from core.operations import promote_certificate, stage_certificate
+
+    old = factories.cert("old-signing.example.com", slot=4)
+    new = factories.cert("new-signing.example.com", slot=5)
+    _federate(env, settings=_settings(cert_der=old.der))
+    both = [_b64(new.der), _b64(old.der)]
+    assert stage_certificate(env.ctx, "fabrikam.com", both,
+                             confirm="fabrikam.com").kind == "stage-certificate"
+    assert env.state("fabrikam.com").federation["nextSigningCertificate"] == _b64(new.der)
+    assert promote_certificate(env.ctx, "fabrikam.com", both,
+                               confirm="fabrikam.com").kind == "promote-certificate"
+    assert env.state("fabrikam.com").federation["signingCertificate"] == _b64(new.der)
 
 
 def test_certificate_update_of_a_managed_domain_is_refused(env: Env) -> None:

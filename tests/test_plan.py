@@ -169,6 +169,20 @@ def test_revert_is_one_patch_of_the_domain() -> None:
     assert build_revert_plan("fabrikam.com", MANAGED).is_noop
 
 
+def test_the_cli_and_the_window_head_a_plan_and_name_a_change_with_core_words() -> None:
+    from core.change_kinds import kind_title
+
+    plan = build_revert_plan("tailspin.io", FEDERATED)
+    assert plan.title == "Revert tailspin.io to managed sign-in"
+    assert format_plan(plan).startswith("Plan: Revert tailspin.io to managed sign-in\n")
+    assert kind_title("stage-certificate") == "Add next certificate"
+    assert kind_title("make_default") == kind_title("make-default") == "Make default"
+    assert kind_title("some-future-kind") == "some-future-kind"
+    # A certificate reads the same in a plan, in `inspect` and in the window.
+    text = "MIIC" + "A" * 1012
+    assert shorten_certificate(text) == "MIIC" + "A" * 20 + "…(1,016 characters)…" + "A" * 12
+
+
 def test_certificate_update_stages_and_promotes() -> None:
     staged = build_certificate_update_plan("tailspin.io", FEDERATED, NEXT, CERT)
     assert staged.requests[0].body == {"nextSigningCertificate": CERT}

@@ -16,7 +16,6 @@ from core.graph.client import GraphClient
 from core.idp_sample import jumpcloud_sample
 from core.paths import Paths, resolve_paths
 from core.preflight.model import PreflightResult
-from core.preflight.remedies import make_default
 from core.preflight.run import MetadataInput, read_metadata_input, run_preflight
 from sandbox import Sandbox
 from sandbox.seed import TAILSPIN_ISSUER
@@ -325,29 +324,20 @@ def test_cli_make_default_works_for_a_global_administrator_in_the_sandbox(
     assert default == ["contoso.onmicrosoft.com"]
 
 
-def test_make_default_without_the_permission_sends_nothing(sandbox: Sandbox) -> None:
+def test_make_default_without_the_permission_sends_nothing(sandbox: Sandbox,
+                                                           tmp_path: Path) -> None:
     from core.errors import RefusedError
+    from core.operations import OperationContext, make_default
 
     client = client_for(sandbox, "breakglass@contoso.onmicrosoft.com")  # Federator's scopes
+    ctx = OperationContext(client=client, tenant_id=sandbox.store.tenant_id,
+                           who="breakglass@contoso.onmicrosoft.com", journal_dir=tmp_path)
     since = len(sandbox.request_log)
     with client, pytest.raises(RefusedError) as info:
-        make_default(client, "contoso.onmicrosoft.com")
+        make_default(ctx, "contoso.onmicrosoft.com", confirm="contoso.onmicrosoft.com")
     assert info.value.code == "make_default_needs_permission"
     assert "federator signin --legacy-scopes" in (info.value.remedy or "")
-    assert logged_since(sandbox, since, 1) == 1  # the domain list only, no PATCH
-
-
-def test_make_default_fixes_the_default_domain_blocker(
-        sandbox: Sandbox, preflight: Callable[..., PreflightResult]) -> None:
-    client = client_for(sandbox, "breakglass@contoso.onmicrosoft.com",
-                        scopes=["Domain.ReadWrite.All", "Domain.Read.All"])
-    with client:
-        body = make_default(client, "contoso.onmicrosoft.com")
-    assert body == {
-        "domain": "contoso.onmicrosoft.com", "previous_default": "contoso.com",
-        "is_default": True, "changed": True,
-        "way_back": "federator make-default contoso.com --confirm contoso.com"}
-    assert preflight("contoso.com").check("domain.not_default").status == "pass"
+    assert not [r for r in list(sandbox.request_log)[since:] if r.method != "GET"]
 
 
 def test_real_jumpcloud_export_with_a_bare_entity_id_is_refused(

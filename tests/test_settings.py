@@ -183,3 +183,15 @@ def test_idp_wanting_signed_requests_is_told_what_entra_sends() -> None:
     [finding] = [x for x in findings if x.id == "authn_requests_signed_wanted"]
     assert finding.severity == "info" and "sends them unsigned" in finding.message
     assert settings.is_signed_authentication_request_required is False
+
+
+def test_rollover_certificates_offer_a_future_next_certificate_but_never_an_expired_one() -> None:
+    """A planned rollover publishes the next certificate before it is valid: it must be
+    offered for staging (both faces call this function), an expired one never."""
+    from core.settings import rollover_certificates
+
+    current, old, future = f.cert("current.example.com"), f.expired(), f.not_yet_valid()
+    xml = f.metadata(signing=[old.der, current.der, future.der, current.der])
+    offered = rollover_certificates(read_metadata(xml, now=f.NOW), now=f.NOW)
+    assert offered == [base64.b64encode(current.der).decode(),
+                       base64.b64encode(future.der).decode()]

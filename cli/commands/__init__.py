@@ -10,6 +10,7 @@ COMMAND_MODULES = [
     "cli.commands.tenant",
     "cli.commands.sandbox",
     "cli.commands.preflight",
+    "cli.commands.make_default",
     "cli.commands.changes",
     "cli.commands.signin",
     "cli.commands.watch",

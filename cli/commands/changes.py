@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from cli.commands.arguments import add_plan_options, options_from
 from cli.commands.common import EXIT_FAILED, EXIT_OK, Context, Handler
-from cli.commands.preflight import add_plan_options, options_from
 from core.errors import FederatorError, InputError
 from core.paths import Paths
 from core.textsafe import for_terminal
@@ -267,28 +267,17 @@ def _domain(text: str) -> str:
     return normalize_domain(text)
 
 
-def _read_metadata(source: str, entity: str | None) -> Any:
-    """The metadata and the settings derived from it (unusable metadata: exit 2)."""
-    from core.preflight.run import read_metadata_input
-
-    metadata = read_metadata_input(source, entity=entity)
-    if metadata.error is not None:
-        raise metadata.error
-    if metadata.metadata is None or metadata.settings is None:
-        raise InputError(f"The metadata {source} could not be read.")
-    return metadata
-
-
 # -- federate -------------------------------------------------------------------------------------
 
 def handle_federate(args: argparse.Namespace, ctx: Context) -> int:
     from core.operations import federate, require_confirmation
+    from core.preflight.run import require_metadata
     from session import open_session
 
     args.domain = _domain(args.domain)
     require_confirmation(args.domain, args.confirm)
     options = options_from(args)
-    metadata = _read_metadata(args.metadata, args.entity)
+    metadata = require_metadata(args.metadata, entity=args.entity)
     accepted = [a for a in (x.strip() for x in args.accept_warnings.split(",")) if a]
     with open_session(ctx) as session:
         _header(ctx, session, f"Federate {args.domain} with {metadata.metadata.entity_id}",
@@ -327,13 +316,14 @@ def _run_preflight(session: TenantSession, ctx: Context, args: argparse.Namespac
 
 def handle_update_certificate(args: argparse.Namespace, ctx: Context) -> int:
     from core.operations import require_confirmation, update_certificate
+    from core.preflight.run import require_metadata
+    from core.settings import rollover_certificates
 
     args.domain = _domain(args.domain)
     require_confirmation(args.domain, args.confirm)
-    metadata = _read_metadata(args.metadata, args.entity)
-    md, settings = metadata.metadata, metadata.settings
-    certificates = [c for c in (settings.next_signing_certificate, settings.signing_certificate)
-                    if c]
+    metadata = require_metadata(args.metadata, entity=args.entity)
+    md = metadata.metadata
+    certificates = rollover_certificates(md)
     step = "Promote the IdP's new signing certificate" if args.promote else \
         "Stage the IdP's new signing certificate"
 

@@ -36,9 +36,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def handle(args: argparse.Namespace, ctx: Context) -> int:
     from core.findings import merge_findings
-    from core.metadata import MetadataError, read_metadata
+    from core.metadata import MetadataError
     from core.metadata.xmlsafe import read_file
-    from core.settings import settings_from_metadata
+    from core.preflight.run import require_metadata
 
     signer: bytes | None = None
     if args.signer_certificate:
@@ -47,9 +47,9 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
         except MetadataError as exc:
             exc.message = f"Signer certificate: {exc.message}"
             raise
-    md = read_metadata(args.source, entity=args.entity, signer_certificate=signer)
-    settings, settings_findings = settings_from_metadata(md)
-    findings = merge_findings(md.findings, settings_findings)
+    metadata = require_metadata(args.source, entity=args.entity, signer_certificate=signer)
+    md, settings = metadata.metadata, metadata.settings
+    findings = merge_findings(md.findings, metadata.findings)
     if args.json:
         ctx.emit_json(inspect_json(md, settings, findings))
     else:
@@ -76,6 +76,8 @@ def _cert_line(cert: CertificateInfo) -> str:
 def render_text(md: IdpMetadata, settings: FederationSettings,
                 findings: list[Finding]) -> str:
     """A compact summary an admin can read in a terminal."""
+    from core.plan import shorten_certificate
+
     lines: list[str] = []
     add = lines.append
     add(f"Identity provider  {md.entity_id}")
@@ -143,7 +145,7 @@ def render_text(md: IdpMetadata, settings: FederationSettings,
             shown = "(none)"
         elif name in ("signingCertificate", "nextSigningCertificate"):
             known = by_der.get(value)
-            shown = _cert_line(known) if known else f"{value[:24]}..."
+            shown = _cert_line(known) if known else shorten_certificate(value)
         else:
             shown = str(value)
         add(f"  {name:<32} {shown}")

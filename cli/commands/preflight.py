@@ -1,6 +1,6 @@
-"""``federator preflight``, ``federator plan`` and ``federator make-default``: know everything
-before changing anything, see the exact change, and fix the one blocker Federator can fix itself
-(the target being the tenant's default domain).
+"""``federator preflight`` and ``federator plan``: know everything before changing anything, and
+see the exact change (reads only; ``make-default``, the one fix Federator makes itself, is in
+``cli.commands.make_default``).
 """
 
 from __future__ import annotations
@@ -8,34 +8,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import textwrap
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from cli.commands.arguments import add_plan_options, options_from
 from cli.commands.common import EXIT_FAILED, EXIT_OK, Context
 from core.errors import InputError
 
 if TYPE_CHECKING:
-    from core.plan import PlanOptions
     from core.preflight.model import CheckResult, PreflightResult
 
 WIDTH = 100
 MAX_ITEMS_SHOWN = 12
-
-
-def add_plan_options(p: argparse.ArgumentParser) -> None:
-    """--display-name, --mfa-behavior, --prompt-login-behavior: for every command that plans a
-    federation (read back with :func:`options_from`)."""
-    p.add_argument("--display-name",
-                   help="name shown for the IdP (default: kept when the domain is already "
-                        "federated, else the domain name)")
-    p.add_argument("--mfa-behavior", dest="mfa_behavior",
-                   help="federatedIdpMfaBehavior (default: kept when the domain is already "
-                        "federated, else acceptIfMfaDoneByFederatedIdp: Microsoft accepts the "
-                        "IdP's MFA, and asks for its own when the IdP did none)")
-    p.add_argument("--prompt-login-behavior",
-                   help="promptLoginBehavior (default: kept when the domain is already "
-                        "federated, else translateToFreshPasswordAuthentication, what Microsoft "
-                        "does when it is empty)")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -67,26 +50,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(handler=handle_plan)
 
-    p = subparsers.add_parser(
-        "make-default", help="make a verified managed domain the tenant's default domain",
-        description="The remedy for preflight's domain.not_default: the default domain cannot be "
-                    "federated, so make another one (usually the .onmicrosoft.com domain) the "
-                    "default first. Only the suffix offered for new users changes.")
-    p.add_argument("domain", metavar="DOMAIN", help="the domain to make the default")
-    p.add_argument("--confirm", required=True, metavar="DOMAIN",
-                   help="type the domain again to confirm the change")
-    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    p.set_defaults(handler=handle_make_default)
-
-
-def options_from(args: argparse.Namespace) -> PlanOptions:
-    """The admin's choices; an option left out is ``None`` (keep current / stated default)."""
-    from core.plan import PlanOptions
-
-    return PlanOptions(display_name=args.display_name,
-                       federated_idp_mfa_behavior=args.mfa_behavior or None,
-                       prompt_login_behavior=args.prompt_login_behavior or None)
-
 
 def _quote(value: str) -> str:
     """A command-line argument as an admin can paste it into this machine's shell."""
@@ -106,19 +69,10 @@ def same_inputs(args: argparse.Namespace, domain: str) -> str:
     return " ".join(parts)
 
 
-def _read_metadata(args: argparse.Namespace) -> Any:
-    from core.preflight.run import read_metadata_input
-
-    metadata = read_metadata_input(args.metadata, entity=args.entity)
-    if metadata.error is not None:
-        raise metadata.error  # unusable input: exit 2
-    return metadata
-
-
 # -- preflight ------------------------------------------------------------------------------
 
 def handle_preflight(args: argparse.Namespace, ctx: Context) -> int:
-    from core.preflight.run import normalize_domain, run_preflight
+    from core.preflight.run import normalize_domain, require_metadata, run_preflight
     from session import open_session
 
     domain = normalize_domain(args.domain)
@@ -127,7 +81,7 @@ def handle_preflight(args: argparse.Namespace, ctx: Context) -> int:
         from core.report import check_report_path
 
         check_report_path(args.report)
-    metadata = _read_metadata(args)
+    metadata = require_metadata(args.metadata, entity=args.entity)
     with open_session(ctx) as session:
         result = run_preflight(domain, metadata, client=session.client, paths=ctx.paths,
                                options=options, sandbox=session.is_sandbox)
@@ -264,12 +218,12 @@ def handle_plan(args: argparse.Namespace, ctx: Context) -> int:
     from core.graph import api
     from core.graph.errors import NotFoundError
     from core.plan import DomainState, build_plan, format_plan
-    from core.preflight.run import normalize_domain
+    from core.preflight.run import normalize_domain, require_metadata
     from session import open_session
 
     domain = normalize_domain(args.domain)
     options = options_from(args)
-    metadata = _read_metadata(args)
+    metadata = require_metadata(args.metadata, entity=args.entity)
     with open_session(ctx) as session:
         try:
             dom = api.get_domain(session.client, domain)
@@ -291,23 +245,3 @@ def handle_plan(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(_as_typed(ctx, f"Nothing was changed. Check it first: federator preflight "
                                  f"{same_inputs(args, domain)}"))
     return EXIT_OK
-
-
-# -- make-default ---------------------------------------------------------------------------
-
-def handle_make_default(args: argparse.Namespace, ctx: Context) -> int:
-    """A tenant change like any other: confirmed, snapshotted, verified and journaled."""
-    from cli.commands.changes import run_change
-    from core.operations import make_default, require_confirmation
-    from core.preflight.remedies import MAKE_DEFAULT_EXTRA_SCOPES
-    from core.preflight.run import normalize_domain
-    from core.tenant import SessionOptions
-
-    domain = normalize_domain(args.domain)
-    require_confirmation(domain, args.confirm)
-    # The sandbox consents to Domain.ReadWrite.All for this one action (as an admin would when
-    # asked); with a real tenant make_default checks the token and explains how to get it.
-    options = replace(SessionOptions.from_context(ctx), extra_scopes=MAKE_DEFAULT_EXTRA_SCOPES)
-    return run_change(ctx, args, f"Make {domain} the default domain",
-                      lambda op: make_default(op, domain, confirm=args.confirm),
-                      session_options=options)

@@ -1,7 +1,12 @@
-"""Thin typed calls for every Graph endpoint Federator uses, so no other module builds Graph URLs.
+"""Thin typed calls for the Graph endpoints Federator reads (and the writes tests set up with).
 
 Each function is one request (or one paged collection) with the URL, query and headers Graph
-documents (reference §1, §2.3, §6); the client underneath handles retries, paging and errors.
+documents (https://learn.microsoft.com/graph/api/resources/domain,
+https://learn.microsoft.com/graph/api/resources/internaldomainfederation,
+https://learn.microsoft.com/graph/json-batching); the client underneath handles retries, paging
+and errors. A change's own requests are built by ``core.plan`` (``PlannedRequest`` paths) and sent
+by ``core.operations.writes``; ``core.status`` and the batched reads of ``core.preflight.gather``
+build theirs too.
 Results are Graph's own JSON objects, typed as ``TypedDict`` s with the fields Federator reads.
 """
 
@@ -19,7 +24,7 @@ DIRECTORY_ROLE_TYPE = "#microsoft.graph.directoryRole"
 
 
 class Domain(TypedDict, total=False):
-    """``#microsoft.graph.domain`` (reference §1.4)."""
+    """``#microsoft.graph.domain`` (https://learn.microsoft.com/graph/api/resources/domain)."""
 
     id: str
     authenticationType: str
@@ -35,7 +40,7 @@ class Domain(TypedDict, total=False):
 
 
 class FederationConfiguration(TypedDict, total=False):
-    """``#microsoft.graph.internalDomainFederation`` (reference §1.1)."""
+    """``#microsoft.graph.internalDomainFederation`` (https://learn.microsoft.com/graph/api/resources/internaldomainfederation)."""
 
     id: str
     displayName: str | None
@@ -125,14 +130,8 @@ def get_domain(client: GraphClient, domain: str) -> Domain:
 
 def update_domain(client: GraphClient, domain: str, changes: Mapping[str, Any]) -> None:
     """``PATCH /domains/{domain}`` with only the changed properties (204). Setting
-    ``authenticationType`` to ``Managed`` removes the federation configuration (reference §1.5)."""
+    ``authenticationType`` to ``Managed`` removes the federation configuration (https://learn.microsoft.com/graph/api/domain-post-federationconfiguration)."""
     client.patch(f"/domains/{_seg(domain)}", dict(changes))
-
-
-def promote_domain(client: GraphClient, domain: str) -> bool:
-    """``POST /domains/{domain}/promote``: make a verified subdomain a root domain."""
-    body = client.post(f"/domains/{_seg(domain)}/promote")
-    return bool(body.get("value")) if isinstance(body, dict) else True
 
 
 # -- federation configuration -------------------------------------------------------------------
@@ -145,7 +144,7 @@ def _fed(domain: str, config_id: str | None = None) -> str:
 def list_federation_configurations(client: GraphClient,
                                    domain: str) -> list[FederationConfiguration]:
     """``GET /domains/{domain}/federationConfiguration`` (Graph returns at most one); raises
-    NotFoundError when the domain has none (a managed domain, reference §1.3)."""
+    NotFoundError when the domain has none (a managed domain, https://learn.microsoft.com/graph/api/domain-list-federationconfiguration)."""
     body = client.get(_fed(domain))
     value = body.get("value", []) if isinstance(body, dict) else []
     return cast(list[FederationConfiguration], [v for v in value if isinstance(v, dict)])
@@ -161,12 +160,6 @@ def find_federation_configuration(client: GraphClient,
     return configs[0] if configs else None
 
 
-def get_federation_configuration(client: GraphClient, domain: str,
-                                 config_id: str) -> FederationConfiguration:
-    """``GET /domains/{domain}/federationConfiguration/{id}``."""
-    return cast(FederationConfiguration, client.get(_fed(domain, config_id)))
-
-
 def create_federation_configuration(client: GraphClient, domain: str,
                                     settings: Mapping[str, Any]) -> FederationConfiguration:
     """``POST /domains/{domain}/federationConfiguration`` (201): stores the settings AND turns the
@@ -174,19 +167,6 @@ def create_federation_configuration(client: GraphClient, domain: str,
     body = dict(settings)
     body.setdefault("@odata.type", "#microsoft.graph.internalDomainFederation")
     return cast(FederationConfiguration, client.post(_fed(domain), body))
-
-
-def update_federation_configuration(client: GraphClient, domain: str, config_id: str,
-                                    changes: Mapping[str, Any]) -> FederationConfiguration | None:
-    """``PATCH .../federationConfiguration/{id}`` with the changed properties; Graph answers 200
-    with the updated object (None if it answered 204)."""
-    body = client.patch(_fed(domain, config_id), dict(changes))
-    return cast(FederationConfiguration, body) if isinstance(body, dict) else None
-
-
-def delete_federation_configuration(client: GraphClient, domain: str, config_id: str) -> None:
-    """``DELETE .../federationConfiguration/{id}`` (204)."""
-    client.delete(_fed(domain, config_id))
 
 
 # -- who is signed in, and the tenant -----------------------------------------------------------
@@ -201,7 +181,7 @@ def my_transitive_roles(client: GraphClient) -> list[DirectoryRole]:
     """The signed-in user's activated directory roles, direct or through groups.
 
     ``GET /me/transitiveMemberOf`` without the OData cast (which would need ``$count`` and
-    ``ConsistencyLevel``), keeping the ``directoryRole`` items client-side (reference §2.3).
+    ``ConsistencyLevel``), keeping the ``directoryRole`` items client-side (https://learn.microsoft.com/graph/api/user-list-transitivememberof).
     """
     items = client.get_all("/me/transitiveMemberOf")
     return cast(list[DirectoryRole],

@@ -12,7 +12,8 @@ in. So this client
   connection dropped after sending, that timed out, or that got a 5xx which does not say whether
   the backend acted raises :class:`UncertainWriteError`; the caller re-reads the tenant instead.
   Writes ARE retried when the server clearly refused them before acting: a 429 (Graph throttles
-  at its front door, before the request is processed, reference §6.2), a 503 that carries
+  at its front door, before the request is processed, https://learn.microsoft.com/graph/throttling),
+  a 503 that carries
   ``Retry-After`` (the service explicitly deferred the request), a 401
   ``InvalidAuthenticationToken`` (authentication precedes any processing), and a connection that
   could not be opened at all;
@@ -56,7 +57,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 READ_METHODS = frozenset({"GET", "HEAD"})
-BATCH_LIMIT = 20  # Graph's documented maximum per $batch (reference §6.1)
+BATCH_LIMIT = 20  # Graph's documented maximum per $batch (https://learn.microsoft.com/graph/json-batching)
 MAX_PAGES = 1000  # a bound on paging, so a looping nextLink cannot hang us
 # Server errors that say nothing lasting about the request (501 Not Implemented and 505 do):
 # a read answered so is asked again, with backoff, within the retry bounds.

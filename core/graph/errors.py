@@ -1,7 +1,8 @@
 """Graph's failures as typed exceptions an admin can read and a caller can branch on.
 
 Graph answers errors with ``{"error": {"code", "message", "innerError": {"request-id", "date"}}}``
-(reference §6.3). ``code`` is the thing to branch on; ``message`` is developer text that Microsoft
+(https://learn.microsoft.com/graph/errors). ``code`` is the thing to branch on; ``message`` is
+developer text that Microsoft
 says not to show raw, so each error carries a plain-language ``explanation`` for the codes admins
 meet, and keeps the raw message (``raw_message``) plus request-id and date for a support ticket.
 
@@ -15,7 +16,7 @@ from typing import Any
 
 from core.errors import FederatorError
 
-# Plain-language explanations, keyed by Graph error code (reference §3.8 and §6).
+# Plain-language explanations, keyed by Graph error code (https://learn.microsoft.com/graph/errors).
 EXPLANATIONS: dict[str, str] = {
     "Authorization_RequestDenied":
         "Microsoft refused: the signed-in account lacks the role, or the app lacks the "
@@ -203,7 +204,7 @@ class UncertainWriteError(GraphError):
     the answer, or got a server-side answer (500, 502, 504, or 503 without Retry-After) that does
     not say whether the backend acted; Graph's own code and message are kept when there was one.
     (A documented case: a federation POST without a signing certificate answers 500 yet turns the
-    domain Federated, reference §1.5.)
+    domain Federated, https://learn.microsoft.com/graph/api/domain-post-federationconfiguration.)
     """
 
     code = "graph_uncertain_write"

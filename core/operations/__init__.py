@@ -11,6 +11,8 @@ Public API (import from ``core.operations``)::
     federate(ctx, domain, settings, confirm=domain, preflight=result, accept_warnings=ids,
              allow_replace=False, rerun_preflight=None)
     update_certificate(ctx, domain, new_certificate_b64, confirm=domain, promote=False)
+    stage_certificate(ctx, domain, certificates, confirm=domain)     # = promote=False
+    promote_certificate(ctx, domain, certificates, confirm=domain)   # = promote=True
     revert(ctx, domain, confirm=domain)
     restore(ctx, snapshot_id, confirm=domain, force=False, allow_replace=False)
     make_default(ctx, domain, confirm=domain)   # preflight's remedy for domain.not_default
@@ -28,9 +30,11 @@ from core.operations.actions import (
     check_preflight,
     federate,
     make_default,
+    promote_certificate,
     reconcile,
     restore,
     revert,
+    stage_certificate,
     update_certificate,
 )
 from core.operations.model import (
@@ -60,10 +64,8 @@ from core.operations.state import (
     read_snapshot,
 )
 
-FAILED = FAILED_OUTCOME  # a change that failed (its state and way back are in the result)
-
 __all__ = [
-    "FAILED",
+    "FAILED_OUTCOME",
     "KILL_HOOK_ENV",
     "NO_CHANGE",
     "SUCCEEDED",
@@ -84,10 +86,12 @@ __all__ = [
     "federate",
     "make_default",
     "password_impact",
+    "promote_certificate",
     "read_snapshot",
     "reconcile",
     "require_confirmation",
     "restore",
     "revert",
+    "stage_certificate",
     "update_certificate",
 ]

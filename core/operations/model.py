@@ -29,7 +29,7 @@ STEP_RECORD = "record"
 STEP_WAIT = "wait"
 STEP_JOURNAL = "journal"
 
-# Event statuses.
+# Event statuses (a step's; a whole operation's outcome is FAILED_OUTCOME, below).
 STARTED = "started"
 OK = "ok"
 FAILED = "failed"
@@ -41,7 +41,6 @@ SUCCEEDED = "succeeded"
 NO_CHANGE = "no-change"
 FAILED_OUTCOME = "failed"
 UNKNOWN = "unknown"   # the write's effect could not be read back; the journal entry stays open
-
 
 @dataclass(frozen=True)
 class OperationEvent:

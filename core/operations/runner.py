@@ -92,6 +92,12 @@ class OperationContext:
             log.exception("an event callback failed while a change was being recorded")
 
     @property
+    def cancellable(self) -> bool:
+        """Whether the change may still be cancelled (by a callback raising): until its snapshot
+        is journaled. From then on the outcome is always recorded. Both faces ask this."""
+        return not self.recording
+
+    @property
     def journal(self) -> Journal:
         return Journal(self.journal_dir, self.tenant_id)
 

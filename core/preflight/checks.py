@@ -32,18 +32,26 @@ from core.preflight.model import (
     TenantSnapshot,
     UserFacts,
 )
+from core.roles import (
+    DOMAIN_NAME_ADMIN,
+    EXTERNAL_IDP_ADMIN,
+    GLOBAL_ADMIN,
+    HYBRID_IDENTITY_ADMIN,
+    ROLE_NAMES,
+    SECURITY_ADMIN,
+)
 from core.settings import FederationSettings
 from core.shellquote import command_line, ps_quote
 
-# Role template ids (reference §2.2).
-GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
+# The roles that can change federation (core.roles: template ids and their sources).
 WRITE_ROLES: dict[str, str] = {
-    GLOBAL_ADMIN: "Global Administrator",
-    "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2": "Hybrid Identity Administrator",
-    "8329153b-31d0-4727-b945-745eb3bc5f31": "Domain Name Administrator",
-    "be2f45a1-457d-42af-a067-6ec1fa63bc45": "External Identity Provider Administrator",
-    "194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
-}
+    role: ROLE_NAMES[role] for role in (GLOBAL_ADMIN, HYBRID_IDENTITY_ADMIN, DOMAIN_NAME_ADMIN,
+                                        EXTERNAL_IDP_ADMIN, SECURITY_ADMIN)}
+# The roles that may change the tenant's default domain (PATCH on the domain:
+# https://learn.microsoft.com/graph/api/domain-update).
+MAKE_DEFAULT_ROLES: dict[str, str] = {
+    role: ROLE_NAMES[role]
+    for role in (DOMAIN_NAME_ADMIN, SECURITY_ADMIN, EXTERNAL_IDP_ADMIN, GLOBAL_ADMIN)}
 
 TITLES: dict[str, str] = {
     "metadata.readable": "IdP metadata can be read",
@@ -128,7 +136,8 @@ SAMPLE_ISSUERS = frozenset({
 PLACEHOLDER_MARKERS = ("example.com", "example.org", "example.net", "changeme", "placeholder",
                        "your-", "yourdomain", "<", ">", "{", "}", "xxx")
 
-# Delegated scopes (reference §2.1); comparisons ignore case.
+# Delegated scopes (https://learn.microsoft.com/graph/permissions-reference); comparisons ignore
+# case.
 WRITE_SCOPE = "Domain-InternalFederation.ReadWrite.All"
 LEGACY_WRITE_SCOPES = ("Domain.ReadWrite.All", "Directory.AccessAsUser.All")
 READ_SCOPE_NEEDS: dict[str, tuple[tuple[str, ...], str]] = {
@@ -531,7 +540,6 @@ def make_default_refusal(tenant: TenantSnapshot) -> str | None:
     """Why the signed-in admin cannot change the default domain (no role Microsoft allows for
     it: https://learn.microsoft.com/graph/api/domain-update), or None when they can or when
     their roles could not be read (then Graph's answer decides)."""
-    from core.preflight.remedies import MAKE_DEFAULT_ROLES
 
     held = _held_roles(tenant)
     if held is None or set(held) & set(MAKE_DEFAULT_ROLES):

@@ -2,7 +2,8 @@
 possible: the only part of preflight that talks to Graph.
 
 Why two ``$batch`` round trips: an admin runs preflight often, sometimes over slow links, and
-Graph answers batched reads in parallel (reference §6.1). Round 1 asks everything that depends
+Graph answers batched reads in parallel (https://learn.microsoft.com/graph/json-batching). Round 1
+asks everything that depends
 only on the target domain's name; round 2 asks what round 1 revealed (the configuration of every
 other federated domain, for issuer uniqueness; the users of its subdomains; the account details
 of the Global Administrators, which ``$expand=principal`` does not include) and retries, once,
@@ -29,6 +30,7 @@ from urllib.parse import quote, urlencode
 
 from core import urlparts
 from core.preflight.model import SAMPLE_SIZE, TenantSnapshot, UserFacts
+from core.roles import GLOBAL_ADMIN
 
 if TYPE_CHECKING:
     import requests
@@ -37,7 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
 USER_FIELDS = ("id", "displayName", "userPrincipalName", "onPremisesImmutableId",
                "onPremisesSyncEnabled", "accountEnabled", "userType")
 MAX_ROUNDS = 6  # bound on rounds (retries, further pages of domains or role assignments)

@@ -10,27 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from core.plan import Plan
 
-# ``unknown``: Federator could not read what the check needs (Graph refused or failed a read);
-# like a warning, it blocks a change until the admin accepts it by id.
-Status = Literal["pass", "warn", "fail", "unknown", "manual", "skipped"]
-STATUSES: tuple[Status, ...] = ("fail", "warn", "unknown", "manual", "pass", "skipped")
-# Statuses a change needs the admin to accept, check by check, before it goes ahead.
-TO_ACCEPT: tuple[Status, ...] = ("warn", "unknown")
-
-# How each status reads on a plain terminal and in reports: a marker that survives without colour.
-STATUS_MARKERS: dict[str, str] = {
-    "pass": "[ OK ]", "warn": "[WARN]", "fail": "[FAIL]", "unknown": "[UNREAD]",
-    "manual": "[MANUAL]", "skipped": "[SKIP]",
-}
-STATUS_WORDS: dict[str, str] = {
-    "pass": "Pass", "warn": "Warning", "fail": "Fail", "unknown": "Unknown (not read)",
-    "manual": "Check by hand", "skipped": "Skipped",
-}
+# Re-exported: a result's status reads the same everywhere (core.check_status).
+from core.check_status import STATUS_MARKERS as STATUS_MARKERS
+from core.check_status import STATUS_WORDS as STATUS_WORDS
+from core.check_status import STATUSES as STATUSES
+from core.check_status import TO_ACCEPT as TO_ACCEPT
+from core.check_status import Status as Status
 
 
 @dataclass(frozen=True)

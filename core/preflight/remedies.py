@@ -11,25 +11,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.errors import InputError, RefusedError
-from core.preflight.checks import WRITE_ROLES
-from core.shellquote import command_line
+from core.preflight.checks import MAKE_DEFAULT_ROLES, WRITE_ROLES
 
 if TYPE_CHECKING:
     from core.graph.client import GraphClient
     from core.plan import Plan
 
-# PATCH /domains/{d} (other than authenticationType), reference §2.1 and §2.2: the delegated
+# PATCH /domains/{d} (other than authenticationType),
+# https://learn.microsoft.com/graph/permissions-reference,
+# https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference: the
+# delegated
 # permissions that allow it, and the roles (by template id) that may do it.
 MAKE_DEFAULT_SCOPES: tuple[str, ...] = ("Domain.ReadWrite.All", "Directory.AccessAsUser.All")
 # What a session opened for make-default asks for beyond Federator's usual scopes
 # (``SessionOptions.extra_scopes``: the sandbox grants it, as an admin consenting would).
 MAKE_DEFAULT_EXTRA_SCOPES: tuple[str, ...] = ("Domain.ReadWrite.All",)
-MAKE_DEFAULT_ROLES: dict[str, str] = {
-    "8329153b-31d0-4727-b945-745eb3bc5f31": "Domain Name Administrator",
-    "194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
-    "be2f45a1-457d-42af-a067-6ec1fa63bc45": "External Identity Provider Administrator",
-    "62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
-}
 
 
 @dataclass(frozen=True)
@@ -67,33 +63,6 @@ def check_make_default(client: GraphClient, domain: str) -> MakeDefaultCheck:
     if not plan.is_noop:
         _check_token_allows_make_default(claims, domain)
     return MakeDefaultCheck(domain, previous, plan)
-
-
-def send_make_default(client: GraphClient, checked: MakeDefaultCheck) -> dict[str, Any]:
-    """Send the checked change and read it back; what happened, with the way back."""
-    from core.graph import api
-    from core.graph.errors import NotFoundError, PermissionDeniedError
-
-    domain, previous = checked.domain, checked.previous_default
-    try:
-        for request in checked.plan.requests:
-            api.update_domain(client, domain, request.body or {})
-    except PermissionDeniedError:
-        raise make_default_denied(domain) from None
-    try:
-        after = dict(api.get_domain(client, domain))
-    except NotFoundError:
-        after = {}
-    return {"domain": domain, "previous_default": previous,
-            "is_default": bool(after.get("isDefault")), "changed": not checked.plan.is_noop,
-            "way_back": (command_line(["federator", "make-default", previous, "--confirm",
-                                       previous])
-                         if previous and previous != domain else None)}
-
-
-def make_default(client: GraphClient, domain: str) -> dict[str, Any]:
-    """Make ``domain`` the default: check, PATCH, read back (unjournaled: operations journal it)."""
-    return send_make_default(client, check_make_default(client, domain))
 
 
 def make_default_denied(domain: str) -> RefusedError:

@@ -86,22 +86,46 @@ class MetadataInput:
     error: FederatorError | None = None
 
 
-def read_metadata_input(source: str | Path, *, entity: str | None = None,
-                        sign_out_uri: str | None = None,
-                        now: dt.datetime | None = None) -> MetadataInput:
-    """Read ``source`` and derive the settings. Unreadable metadata becomes ``error`` (the
-    ``metadata.readable`` check reports it); callers that want exit code 2 raise it."""
+@dataclass
+class UsableMetadata(MetadataInput):
+    """Metadata that could be read, with its settings (what :func:`require_metadata` returns)."""
+
+    metadata: IdpMetadata
+    settings: FederationSettings
+
+
+def read_metadata_input(source: str | Path | bytes, *, entity: str | None = None,
+                        sign_out_uri: str | None = None, signer_certificate: bytes | None = None,
+                        now: dt.datetime | None = None, name: str | None = None
+                        ) -> MetadataInput:
+    """Read ``source`` (a path, an ``https://`` URL, or the XML itself, then shown as ``name``)
+    and derive the settings. Unreadable metadata becomes ``error`` (the ``metadata.readable``
+    check reports it); :func:`require_metadata` raises it instead."""
     from core.metadata import MetadataError, read_metadata
     from core.settings import settings_from_metadata
 
-    shown = str(source)
+    shown = name or ("metadata" if isinstance(source, bytes) else str(source))
     try:
-        md = read_metadata(source if isinstance(source, Path) or "://" in shown else Path(shown),
-                           entity=entity, now=now)
+        md = read_metadata(source, entity=entity, signer_certificate=signer_certificate,
+                           now=now)
     except MetadataError as exc:
         return MetadataInput(shown, error=exc)
     settings, findings = settings_from_metadata(md, sign_out_uri_override=sign_out_uri, now=now)
     return MetadataInput(shown, md, settings, findings)
+
+
+def require_metadata(source: str | Path | bytes, *, entity: str | None = None,
+                     signer_certificate: bytes | None = None,
+                     name: str | None = None) -> UsableMetadata:
+    """How every command and the window read metadata: :func:`read_metadata_input`, raising its
+    error (an ``InputError``: the CLI exits 2, the window says why) when it is unusable."""
+    metadata = read_metadata_input(source, entity=entity, signer_certificate=signer_certificate,
+                                   name=name)
+    if metadata.error is not None:
+        raise metadata.error
+    assert metadata.metadata is not None and metadata.settings is not None  # read, or error
+    return UsableMetadata(metadata.source, metadata.metadata, metadata.settings,
+                          metadata.findings)
 
 
 def run_preflight(domain: str, metadata: MetadataInput, *, client: GraphClient | None,

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.change_kinds import kind_title
+from core.domain_names import same_domain
 from core.errors import FederatorError
 from core.localtime import local_and_utc
 from core.progname import runnable
@@ -53,11 +55,6 @@ OUTCOME_STATUS = {"succeeded": "pass", "no-change": "pass", "failed": "fail",
                   "unknown": "warn", "in-progress": "warn", "reconciled": "info"}
 KIND_WORDS_BY_NAME = {"revert": "Revert", "restore": "Restore",
                       "update certificate": "Certificate change for", "federate": "Federate"}
-KIND_WORDS = {"federate": "Federate", "update": "Update federation", "revert": "Revert to managed",
-              "restore": "Restore", "certificate_update": "Update certificate",
-              "stage-certificate": "Add next certificate",
-              "promote-certificate": "Promote certificate", "make_default": "Make default",
-              "make-default": "Make default"}
 
 
 class HistoryView(StepView):
@@ -361,7 +358,7 @@ class HistoryView(StepView):
         self.revert_button = text_button("Revert to managed authentication", danger=True)
         self.revert_button.setEnabled(False)
         self.revert_confirm.textChanged.connect(
-            lambda text: self.revert_button.setEnabled(text.strip().lower() == name.lower()
+            lambda text: self.revert_button.setEnabled(same_domain(text, name)
                                                        and not self.state.changing))
         self.revert_button.clicked.connect(lambda: self.revert(name))
         # Enter in the confirmation submits it, when the button would.
@@ -420,7 +417,7 @@ class HistoryView(StepView):
         def gate(text: str) -> None:
             # Only a running change blocks another; background reads (the propagation
             # indicator's polling, say) must not leave the button dead after typing.
-            typed = text.strip().lower() == name.lower() and not self.state.changing
+            typed = same_domain(text, name) and not self.state.changing
             self.stage_button.setEnabled(typed and md is not None)
             self.promote_button.setEnabled(typed and md is not None)
 
@@ -530,7 +527,7 @@ class HistoryView(StepView):
             status = OUTCOME_STATUS.get(entry.outcome, "info")
             outcome = QTableWidgetItem(theme.status_icon(status), entry.outcome)
             cells = [QTableWidgetItem(_when(entry.started_at)), QTableWidgetItem(entry.domain),
-                     QTableWidgetItem(KIND_WORDS.get(entry.kind, entry.kind)),
+                     QTableWidgetItem(kind_title(entry.kind)),
                      QTableWidgetItem(entry.who), outcome,
                      QTableWidgetItem(for_window(entry.summary))]
             for cell in (cells[1], cells[3], cells[5]):  # the columns elide long texts
@@ -588,7 +585,7 @@ class HistoryView(StepView):
             self.entry_card.hide()
             self.banner.show_error(exc)
             return
-        self.entry_card.title.setText(f"{KIND_WORDS.get(entry.kind, entry.kind)} "
+        self.entry_card.title.setText(f"{kind_title(entry.kind)} "
                                       f"{entry.domain}, {_when(entry.started_at)}")
         status = OUTCOME_STATUS.get(entry.outcome, "info")
         self.entry_body.addWidget(StatusLabel(status, f"{entry.outcome}: "
@@ -667,7 +664,7 @@ class HistoryView(StepView):
 
             def gate(text: str) -> None:
                 for button in self.restore_buttons:
-                    button.setEnabled(text.strip().lower() == domain.lower())
+                    button.setEnabled(same_domain(text, domain))
 
             self.restore_confirm.textChanged.connect(gate)
 

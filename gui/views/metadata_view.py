@@ -67,28 +67,6 @@ GRAPH_LABELS = {
 }
 
 
-def short_certificate(text: str) -> str:
-    """``MIIC…(1,024 characters)…Q==``: enough to recognise, short enough to read."""
-    if len(text) <= 48:
-        return text
-    return f"{text[:24]}…({len(text):,} characters)…{text[-12:]}"
-
-
-def graph_values(federation: Any) -> dict[str, Any]:
-    """Core's federation settings as Graph property names -> values (whatever core's shape)."""
-    if federation is None:
-        return {}
-    for method in ("to_graph_json", "to_json"):
-        fn = getattr(federation, method, None)
-        if callable(fn):
-            data = fn()
-            if isinstance(data, dict):
-                return {k: v for k, v in data.items() if not k.startswith("@")}
-    if isinstance(federation, dict):
-        return dict(federation)
-    return {}
-
-
 class MetadataView(StepView):
     """Open metadata and show it."""
 
@@ -545,8 +523,11 @@ class MetadataView(StepView):
         return block
 
     def _graph_card(self) -> QWidget:
+        from core.plan import shorten_certificate
+
         card = Card("What Microsoft Graph will receive")
-        values = graph_values(self.state.federation)
+        federation = self.state.federation
+        values = federation.federation_json() if federation is not None else {}
         card.body.addWidget(label("These are the domain federation settings Federator will "
                                   "send, named as Graph names them.", name="muted", wrap=True))
         kv = KeyValues()
@@ -554,7 +535,7 @@ class MetadataView(StepView):
             shown = "—" if value in (None, "") else str(value)
             text = shown
             if key in ("signingCertificate", "nextSigningCertificate") and value:
-                text = short_certificate(shown)
+                text = shorten_certificate(shown)
             kv.add(f"{GRAPH_LABELS.get(key, key)}\n{key}", text, mono=True,
                    extra=copy_button(_constant(shown), f"Copy {key}") if value else None)
         card.body.addWidget(kv)

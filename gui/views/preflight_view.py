@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.check_status import STATUS_WORDS
+from core.domain_names import same_domain
 from core.window_text import for_window
 from gui import theme
 from gui.state import AppState
@@ -39,9 +41,6 @@ from gui.widgets import (
 )
 
 ROWS_PER_TURN = 4
-CHECK_WORDS = {"pass": "Pass", "warn": "Warning", "fail": "Fail",
-               "unknown": "Unknown", "manual": "Check by hand",
-               "skipped": "Skipped"}
 # The summary above the list, as whole phrases per count (singular, plural).
 SUMMARY_PHRASES = {"fail": ("1 failed", "{n} failed"), "warn": ("1 warning", "{n} warnings"),
                    "unknown": ("1 not read", "{n} not read"),
@@ -66,7 +65,7 @@ class CheckRow(QFrame):
         self.toggle.setArrowType(Qt.ArrowType.RightArrow)
         self.toggle.setAutoRaise(True)
         self.toggle.setCheckable(True)
-        word = CHECK_WORDS.get(check.status, check.status)
+        word = STATUS_WORDS.get(check.status, check.status)
         self.toggle.setAccessibleName(f"{word}: {check.title}. Show details")
         self.toggle.setToolTip("Show details")
         self.toggle.toggled.connect(self.set_expanded)
@@ -340,7 +339,7 @@ class PreflightView(StepView):
             if not ask.exec():
                 return
             typed = ask.textValue()
-            if typed.strip().lower() != choice.lower():
+            if not same_domain(typed, choice):
                 return
             self.state.make_default(choice, confirm=typed.strip())
         else:  # an action the window has no button for yet: say where it is done

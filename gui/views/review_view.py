@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.domain_names import same_domain
 from core.localtime import local_and_utc
 from core.progname import runnable
 from core.textsafe import elide_middle
@@ -256,7 +257,7 @@ class ReviewView(StepView):
         if unaccepted:
             return plural(len(unaccepted), "Tick the warning above to accept it.",
                           "Tick the {n} warnings above to accept them.")
-        if self.confirm_edit.text().strip().lower() != (self.state.domain or "").lower():
+        if not same_domain(self.confirm_edit.text(), self.state.domain or ""):
             return f"Type {self.state.domain} to confirm."
         return ""
 
@@ -320,7 +321,7 @@ class ReviewView(StepView):
         self.order_tabs()
 
     def _summary(self, plan: Any) -> QWidget:
-        card = Card(_title(plan))
+        card = Card(plan.title)
         for note in plan.notes:
             card.body.addWidget(label(f"• {for_window(note)}", wrap=True))
         if plan.is_noop:
@@ -827,21 +828,8 @@ def add_event(progress: QListWidget, event: Any) -> None:
 
 
 def result_headline(result: Any) -> str:
-    """The result's first line, worded from its fields where core's summary is ambiguous.
-
-    Core's summary reads "x.com is now Federated with x.com (issuer …)", where the second name
-    is the IdP's displayName (by default the domain's own name): here the IdP is named by its
-    issuer and the display name is quoted as such.
-    """
-    after = result.after
-    federation = getattr(after, "federation", None) or {}
-    if (result.ok and result.changed is not False and result.kind in ("federate", "update")
-            and after is not None and after.authentication_type == "Federated"
-            and federation.get("issuerUri")):
-        text = ("Done: {domain} now signs in at the identity provider {issuer} "
-                "(the name users see on the sign-in page: “{display}”).")
-        return text.format(domain=result.domain, issuer=federation.get("issuerUri"),
-                           display=federation.get("displayName") or result.domain)
+    """The result's first line: core's summary says what happened (it names the IdP by its
+    issuer and quotes the name users see)."""
     return ("Done: {summary}" if result.ok else "Not done: {summary}").format(
         summary=for_window(result.summary))
 
@@ -849,17 +837,6 @@ def result_headline(result: Any) -> str:
 def _clock(stamp: str) -> str:
     """The time of day of a UTC stamp, in local time."""
     return local_and_utc(stamp)[0][11:] or stamp
-
-
-def _title(plan: Any) -> str:
-    action = str(plan.action)
-    return {
-        "federate": f"Federate {plan.domain}",
-        "update": f"Update the federation of {plan.domain}",
-        "certificate_update": f"Update the signing certificate of {plan.domain}",
-        "revert": f"Revert {plan.domain} to managed sign-in",
-        "make_default": f"Make {plan.domain} the default domain",
-    }.get(action, f"{action} {plan.domain}")
 
 
 def _apply_label(plan: Any) -> str:
