@@ -23,10 +23,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from core.certificates import CertificateError, CertificateInfo
 from core.errors import InputError
 from core.signin import codes
 from core.signin.decode import decode
+from core.signin.gather import realm_of
 from core.signin.judge import DirectoryUser, Realm, Rules, Verdict, judge
 from sandbox.state import TenantStore
 from sandbox.wire import Request, Response
@@ -51,20 +51,11 @@ def realms(store: TenantStore) -> list[Realm]:
         store.refresh()
         configs = dict(store.data["federation"])
     for domain, config in configs.items():
-        if not isinstance(config, dict) or config.get("_halfFederated") or \
-                not config.get("issuerUri"):
+        if not isinstance(config, dict) or config.get("_halfFederated"):
             continue
-        certs: list[CertificateInfo] = []
-        for key in ("signingCertificate", "nextSigningCertificate"):
-            value = config.get(key)
-            if not value:
-                continue
-            try:
-                certs.append(CertificateInfo.from_der(base64.b64decode(value)))
-            except (CertificateError, ValueError):
-                continue
-        found.append(Realm(domain, str(config["issuerUri"]), tuple(certs),
-                           config.get("preferredAuthenticationProtocol")))
+        realm = realm_of(domain, config)  # read as the doctor reads Graph's answer
+        if realm is not None:
+            found.append(realm)
     return found
 
 
