@@ -184,10 +184,10 @@ def handle_idp_response(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _sample_idp(ctx: Context) -> Any:
-    from sandbox.idp import SampleIdp
+    from sandbox.sample_idp import SampleIdp
 
     ctx.paths.ensure()
-    return SampleIdp(ctx.paths.sandbox_dir / "idp")
+    return SampleIdp.of(ctx.paths.sandbox_dir)
 
 
 def _show_idp(ctx: Context, idp: Any) -> None:
