@@ -62,8 +62,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     reset.add_argument("--seed", type=int, default=0, help="seed of the new state")
     reset.set_defaults(handler=handle_reset)
     meta = sub.add_parser("idp-metadata",
-                          help="print the sandbox's sample IdP metadata (its key stays in the "
-                               "sandbox)")
+                          help="print the sandbox's sample IdP metadata (the file and URL "
+                               "`federator sandbox idp` shows; its keys stay in the sandbox)")
     meta.set_defaults(handler=handle_idp_metadata)
     answer = sub.add_parser("idp-response",
                             help="print a base64 SAML response as the sample IdP would post it")
