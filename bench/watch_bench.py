@@ -40,9 +40,9 @@ def federated_tenant(sandbox: Any, count: int) -> dict[str, str]:
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from sandbox.idp import ENTITY_ID, METADATA_PATH, SampleIdp
+    from sandbox.sample_idp import ENTITY_ID, METADATA_PATH, SampleIdp
 
-    idp = SampleIdp(sandbox.state_dir / "idp").ensure()
+    idp = SampleIdp.of(sandbox.state_dir).ensure()
     pem = idp.certificates()[0]["cert_pem"].encode()
     der = x509.load_pem_x509_certificate(pem).public_bytes(Encoding.DER)
     store = sandbox.store

@@ -1,8 +1,19 @@
-"""The sandbox's sample IdP: a JumpCloud-like SAML IdP that can sign a seed user in.
+"""The sandbox's one sample IdP: a JumpCloud-like SAML IdP with its key store, its metadata, the
+rotation of its signing certificate, and the responses it signs for a seed user.
 
 Demo mode federates a domain with this IdP's metadata, then ``federator test-signin`` has it
-answer Entra's request. Its key is made once per sandbox state folder and stays there
-(``sample-idp.pem``, owner-only): only its metadata (certificate) leaves the sandbox.
+answer Entra's request. Its certificates and keys live in the sandbox's state folder
+(``idp/idp.json``, owner-only) so every process sharing the sandbox sees the same IdP; only its
+metadata leaves the sandbox: served at ``GET /sandbox/idp/metadata`` (public, as an IdP's
+metadata is), written beside the keys as ``idp/metadata.xml`` for file-based demos, and
+printed by ``federator sandbox idp-metadata``.
+
+Real IdPs roll a certificate in two moves: they publish the new one beside the old one (the
+relying party can add it ahead of time), then sign with the new one and drop the old one from
+their metadata. ``SampleIdp.stage`` and ``SampleIdp.switch`` are those two moves (``federator
+sandbox idp-rotate --stage|--switch``); the IdP signs with the oldest certificate it still
+publishes, so after a switch its responses carry the new key and a tenant that was not rolled
+over refuses them, as Entra would.
 
 ``build_response`` writes responses shaped like real IdPs' (Response and Assertion issuers,
 bearer confirmation, audience ``urn:federation:MicrosoftOnline``, NameID persistent = the
@@ -14,22 +25,28 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import os
+import json
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from core.atomic_write import write_atomic
 from core.certgen import Issued
 from core.idp_sample import NAMEID_PERSISTENT, build_idp_metadata, jumpcloud_certificate
 
-ENTITY_ID = "https://sso.jumpcloud.com/saml2/federator-demo"
-SSO_URL = "https://sso.jumpcloud.com/saml2/federator-demo"
+APP = "federator-demo"
+ENTITY_ID = f"https://sso.jumpcloud.com/saml2/{APP}"
+SSO_URL = ENTITY_ID
+METADATA_PATH = "/sandbox/idp/metadata"
 LOGIN_SRF = "https://login.microsoftonline.com/login.srf"
 AUDIENCE = "urn:federation:MicrosoftOnline"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
-KEY_FILE = "sample-idp.pem"
+IDP_FOLDER = "idp"
+# Where the key was kept before the sample IdP had one key store: a sandbox folder that still
+# holds it (and tenants federated with its certificate) keeps signing with it.
+LEGACY_KEY_FILE = "sample-idp.pem"
 
 DEFECTS: dict[str, str] = {
     "wrong-issuer": "the issuer differs from the domain's issuerUri (AADSTS50107)",
@@ -45,30 +62,139 @@ DEFECTS: dict[str, str] = {
 Signed = Literal["assertion", "response", "both", "none"]
 
 
+
+
+class SampleIdp:
+    """The sample IdP whose state lives in ``folder`` (``<sandbox state>/idp``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.state_file = folder / "idp.json"
+        self.metadata_file = folder / "metadata.xml"
+
+    @classmethod
+    def of(cls, state_dir: Path) -> SampleIdp:
+        """The sample IdP of the sandbox whose state folder is ``state_dir``."""
+        return cls(state_dir / IDP_FOLDER)
+
+    def _load(self) -> list[dict[str, str]]:
+        try:
+            data = json.loads(self.state_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        certs = data.get("certificates") if isinstance(data, dict) else None
+        return [c for c in certs or [] if isinstance(c, dict) and "cert_pem" in c
+                and "key_pem" in c]
+
+    def _save(self, certs: list[dict[str, str]]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomic(self.state_file, json.dumps({"certificates": certs}, indent=2).encode())
+        write_atomic(self.metadata_file, self._build(certs), mode=0o644)
+
+    def _legacy(self) -> list[dict[str, str]]:
+        """The key an older sandbox folder kept in ``sample-idp.pem``, as generation 1."""
+        try:
+            data = (self.folder.parent / LEGACY_KEY_FILE).read_bytes()
+        except OSError:
+            return []
+        start = data.find(b"-----BEGIN CERTIFICATE-----")
+        if start < 0:
+            return []
+        return [{"cert_pem": data[start:].decode("ascii"),
+                 "key_pem": data[:start].decode("ascii"), "generation": "1"}]
+
+    @staticmethod
+    def _issue(generation: int, now: dt.datetime | None) -> dict[str, str]:
+        org = "Federator Demo" if generation == 1 else f"Federator Demo (rotation {generation})"
+        issued = jumpcloud_certificate(org, now=now)
+        return {"cert_pem": issued.pem.decode(), "key_pem": issued.key_pem.decode(),
+                "generation": str(generation)}
+
+    @staticmethod
+    def _after(certs: list[dict[str, str]], now: dt.datetime | None) -> dt.datetime:
+        """A clock for the next certificate that makes it start at least a second after the
+        newest one (two rotations within a second would otherwise look equally new)."""
+        from cryptography import x509
+
+        newest = max(x509.load_pem_x509_certificate(c["cert_pem"].encode()).not_valid_before_utc
+                     for c in certs)
+        # jumpcloud_certificate starts a certificate 5 minutes before its clock.
+        floor = newest + dt.timedelta(minutes=5, seconds=1)
+        return max(now or dt.datetime.now(dt.UTC), floor)
+
+    def ensure(self, now: dt.datetime | None = None) -> SampleIdp:
+        """Create the IdP with its first certificate if it does not exist yet (and its
+        metadata file if it went missing)."""
+        certs = self._load()
+        if not certs or not self.metadata_file.exists():
+            self._save(certs or self._legacy() or [self._issue(1, now)])
+        return self
+
+    def certificates(self) -> list[dict[str, str]]:
+        return self._load()
+
+    def metadata(self, now: dt.datetime | None = None) -> bytes:
+        """The metadata it publishes: the bytes of ``metadata.xml``, served at the URL."""
+        self.ensure(now)
+        try:
+            return self.metadata_file.read_bytes()
+        except OSError:
+            return self._build(self._load())
+
+    def signing_key(self, now: dt.datetime | None = None) -> Issued:
+        """The certificate and key it signs responses with: the oldest it still publishes
+        (a staged certificate is only announced; ``switch`` makes the newest the one)."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+
+        certs = self.ensure(now)._load()
+        first = certs[0]
+        key: Any = serialization.load_pem_private_key(first["key_pem"].encode(), password=None)
+        return Issued(cert=x509.load_pem_x509_certificate(first["cert_pem"].encode()), key=key)
+
+    def stage(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        """Publish a new certificate beside the current one(s)."""
+        certs = self._load() or self._legacy() or [self._issue(1, now)]
+        generation = max(int(c.get("generation", "1")) for c in certs) + 1
+        certs.append(self._issue(generation, self._after(certs, now)))
+        self._save(certs)
+        return certs[-1]
+
+    def switch(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        """Sign with the newest certificate and drop the others from the metadata (staging one
+        first when only one is published)."""
+        certs = self._load()
+        if len(certs) < 2:
+            self.stage(now)
+            certs = self._load()
+        newest = certs[-1]
+        self._save([newest])
+        return newest
+
+    @staticmethod
+    def _build(certs: list[dict[str, str]]) -> bytes:
+        from cryptography import x509
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        ders = [x509.load_pem_x509_certificate(c["cert_pem"].encode()).public_bytes(Encoding.DER)
+                for c in certs]
+        # NameID persistent: what its responses carry (the user's ImmutableID), the one format
+        # Entra accepts for federated sign-in
+        # (https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-fed-saml-idp).
+        return build_idp_metadata(ENTITY_ID, sso_post=SSO_URL, sso_redirect=SSO_URL,
+                                  signing_certs=ders, name_id_formats=[NAMEID_PERSISTENT],
+                                  style="jumpcloud")
+
+
 def load_key(state_dir: Path) -> Issued:
-    """The sample IdP's certificate and key, made on first use in ``state_dir``."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
-    path = state_dir / KEY_FILE
-    if path.exists():
-        data = path.read_bytes()
-        key: Any = serialization.load_pem_private_key(data, password=None)
-        cert = x509.load_pem_x509_certificate(data)
-        return Issued(cert=cert, key=key)
-    issued = jumpcloud_certificate("Federator Demo")
-    state_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(issued.key_pem + issued.pem)
-    return issued
+    """The certificate and key the sandbox's sample IdP signs with now (made on first use)."""
+    return SampleIdp.of(state_dir).signing_key()
 
 
-def metadata(issued: Issued) -> bytes:
-    """The sample IdP's metadata (what ``federator sandbox idp-metadata`` prints)."""
-    return build_idp_metadata(ENTITY_ID, sso_post=SSO_URL, sso_redirect=SSO_URL,
-                              signing_certs=[issued.der], name_id_formats=[NAMEID_PERSISTENT],
-                              style="pretty")
+def metadata(state_dir: Path) -> bytes:
+    """The sample IdP's metadata (what ``federator sandbox idp-metadata`` prints, the same bytes
+    as ``idp/metadata.xml`` and the sandbox's ``/sandbox/idp/metadata``)."""
+    return SampleIdp.of(state_dir).metadata()
 
 
 @dataclass(frozen=True)

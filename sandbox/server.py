@@ -343,8 +343,8 @@ class Sandbox:
         return self._started(self._entra_signin)
 
     def sample_idp(self) -> Any:
-        """The sample IdP's certificate and key (``core.certgen.Issued``), kept in the state
-        folder."""
+        """The certificate and key (``core.certgen.Issued``) the sample IdP signs with now, kept
+        in the state folder (``idp-rotate --switch`` changes it)."""
         from sandbox.sample_idp import load_key
 
         return load_key(self._started(self._state_dir))
@@ -580,9 +580,9 @@ class Sandbox:
             return Response(400, {"error": "body is not JSON"}, content_type=as_json)
         if name == "idp/metadata" and request.method == "GET":
             # The sample IdP's metadata: public, as an IdP's metadata URL is.
-            from sandbox.idp import SampleIdp
+            from sandbox.sample_idp import metadata
 
-            return Response(200, body=SampleIdp(self._started(self._state_dir) / "idp").metadata(),
+            return Response(200, body=metadata(self._started(self._state_dir)),
                             content_type="application/samlmetadata+xml")
         if name == "device" and request.method == "GET":
             users = [u["userPrincipalName"] for u in self.tenant_state()["users"]]

@@ -74,11 +74,12 @@ def run_doctor(session: TenantSession, response: bytes | str | None, error_text:
 
 
 def sample_idp_metadata(paths: Paths) -> bytes:
-    """The sandbox's sample IdP metadata (its key stays in the sandbox folder)."""
-    from sandbox.sample_idp import load_key, metadata
+    """The sandbox's sample IdP metadata, as its URL serves it (its keys stay in the sandbox
+    folder)."""
+    from sandbox.sample_idp import metadata
 
     paths.ensure()
-    return metadata(load_key(paths.sandbox_dir))
+    return metadata(paths.sandbox_dir)
 
 
 def sample_idp_response(session: TenantSession, upn: str, *, defect: str | None = None,

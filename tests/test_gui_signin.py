@@ -135,3 +135,23 @@ def test_window_federated_with_the_sample_idp_signs_the_pilot_in(
     settle(qtbot)
     rows = _rows(dialog.hops)
     assert len(rows) == 4 and all(r.startswith("✓  OK") for r in rows), rows
+
+
+def test_window_sample_idp_is_the_one_the_sandbox_serves_and_rotates(
+        make_window: Any, qtbot: Any, federator_home: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # One sample IdP: after a staged rotation the window's demo metadata lists both certificates,
+    # exactly those of the metadata served at /sandbox/idp/metadata (the same bytes as its file).
+    from core.preflight.run import require_metadata
+
+    assert main(["--sandbox", "sandbox", "idp-rotate", "--stage"]) == 0
+    capsys.readouterr()
+    served = federator_home / "data" / "sandbox" / "idp" / "metadata.xml"
+    expected = [c.sha1 for c in require_metadata(served.read_bytes(), name="served")
+                .metadata.signing_certificates]
+    window = make_window(sandbox=True)
+    qtbot.waitUntil(lambda: window.state.session is not None, timeout=10000)
+    window.state.load_sample_metadata()
+    qtbot.waitUntil(lambda: window.state.metadata is not None, timeout=10000)
+    assert len(expected) == 2
+    assert [c.sha1 for c in window.state.metadata.signing_certificates] == expected

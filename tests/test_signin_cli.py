@@ -4,6 +4,7 @@ doctor`` with the same verdict, under both of the sandbox's readings where Micro
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -160,3 +161,73 @@ def test_the_doctor_keeps_no_trace_of_the_response(federated: Path, federator_ho
     for folder in (paths.logs, paths.config, paths.cache, paths.journal_dir):
         for file in (p for p in folder.rglob("*") if p.is_file()):
             assert name_id.encode() not in file.read_bytes(), file
+
+
+# -- one sample IdP: rotating it changes what the test sign-in signs with ------------------------
+
+def _idp_file(federator_home: Path) -> Path:
+    return federator_home / "data" / "sandbox" / "idp" / "metadata.xml"
+
+
+def test_after_the_idp_switches_sign_in_fails_until_the_tenant_rolls_over(
+        federated: Path, capsys: pytest.CaptureFixture[str], federator_home: Path) -> None:
+    code, out, _ = run(capsys, "test-signin", "--domain", "fabrikam.com", "--user", PILOT)
+    assert code == 0 and f"{PILOT} would be signed in." in out
+
+    assert run(capsys, "sandbox", "idp-rotate", "--switch")[0] == 0
+    code, out, _ = run(capsys, "test-signin", "--domain", "fabrikam.com", "--user", PILOT,
+                       "--json")
+    assert (code, json.loads(out)["aadsts"]) == (1, "AADSTS500081")
+
+    # The tenant rolls over to the metadata the IdP now publishes: staged, Entra accepts it...
+    domain = ["--domain", "fabrikam.com", "--confirm", "fabrikam.com"]
+    code, out, err = run(capsys, "update-certificate", "--metadata",
+                         str(_idp_file(federator_home)), *domain)
+    assert code == 0, out + err
+    code, out, _ = run(capsys, "test-signin", "--domain", "fabrikam.com", "--user", PILOT)
+    assert code == 0 and f"{PILOT} would be signed in." in out
+    # ...and promoted, it is the tenant's signing certificate.
+    code, out, err = run(capsys, "update-certificate", "--metadata",
+                         str(_idp_file(federator_home)), "--promote", *domain)
+    assert code == 0, out + err
+    code, out, _ = run(capsys, "test-signin", "--domain", "fabrikam.com", "--user", PILOT)
+    assert code == 0 and f"{PILOT} would be signed in." in out
+
+
+def test_a_staged_certificate_is_published_but_not_yet_signed_with(
+        federated: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "sandbox", "idp-rotate", "--stage")[0] == 0
+    code, out, _ = run(capsys, "test-signin", "--domain", "fabrikam.com", "--user", PILOT)
+    assert code == 0 and f"{PILOT} would be signed in." in out
+    code, out, _ = run(capsys, "sandbox", "idp-metadata")
+    assert out.count("<ds:X509Certificate>") == 2
+
+
+def test_idp_metadata_is_the_file_and_the_url(capsys: pytest.CaptureFixture[str],
+                                              federator_home: Path) -> None:
+    from core.graph.client import make_session
+    from core.paths import resolve_paths
+    from sandbox import Sandbox
+
+    assert run(capsys, "sandbox", "idp-rotate", "--stage")[0] == 0
+    code, printed, _ = run(capsys, "sandbox", "idp-metadata")
+    assert code == 0 and "PRIVATE KEY" not in printed
+    assert printed.encode() == _idp_file(federator_home).read_bytes()
+    with Sandbox(resolve_paths(federator_home).sandbox_dir) as sandbox:
+        http = make_session(verify=str(sandbox.ca_bundle), trust_env=False)
+        served = http.get(f"{sandbox.url}/sandbox/idp/metadata").content
+    assert served == printed.encode()
+
+
+def test_a_sandbox_folder_from_before_keeps_its_sample_idp_key(
+        capsys: pytest.CaptureFixture[str], federator_home: Path) -> None:
+    from core.idp_sample import jumpcloud_certificate
+    from core.paths import resolve_paths
+
+    old = jumpcloud_certificate("Federator Demo")
+    sandbox_dir = resolve_paths(federator_home).sandbox_dir
+    sandbox_dir.mkdir(parents=True)
+    (sandbox_dir / "sample-idp.pem").write_bytes(old.key_pem + old.pem)
+    code, out, _ = run(capsys, "sandbox", "idp-metadata")
+    assert code == 0
+    assert base64.b64encode(old.der).decode() in out.replace("\n", "")

@@ -62,8 +62,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     reset.add_argument("--seed", type=int, default=0, help="seed of the new state")
     reset.set_defaults(handler=handle_reset)
     meta = sub.add_parser("idp-metadata",
-                          help="print the sandbox's sample IdP metadata (its key stays in the "
-                               "sandbox)")
+                          help="print the sandbox's sample IdP metadata (the file and URL "
+                               "`federator sandbox idp` shows; its keys stay in the sandbox)")
     meta.set_defaults(handler=handle_idp_metadata)
     answer = sub.add_parser("idp-response",
                             help="print a base64 SAML response as the sample IdP would post it")
@@ -184,10 +184,10 @@ def handle_idp_response(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _sample_idp(ctx: Context) -> Any:
-    from sandbox.idp import SampleIdp
+    from sandbox.sample_idp import SampleIdp
 
     ctx.paths.ensure()
-    return SampleIdp(ctx.paths.sandbox_dir / "idp")
+    return SampleIdp.of(ctx.paths.sandbox_dir)
 
 
 def _show_idp(ctx: Context, idp: Any) -> None:
