@@ -293,6 +293,7 @@ class MainWindow(QMainWindow):
         self.metadata_view.next_requested.connect(lambda: self.go_to(1))
         self.steps.currentRowChanged.connect(self._show_step)
         state.show_history_requested.connect(lambda: self.go_to(4))
+        state.signin_test_requested.connect(lambda domain: self.open_signin_dialog(domain))
         state.session_changed.connect(self._open_overview_when_signed_in)
         body.addWidget(self.steps)
         body.addWidget(self.stack, 1)
@@ -591,12 +592,13 @@ class MainWindow(QMainWindow):
                 return
         self.state.sign_in(parent_window=int(self.winId()))
 
-    def open_signin_dialog(self) -> None:
-        """Test sign-in and the sign-in doctor (gui/views/signin_view.py), for the domain at
-        hand."""
+    def open_signin_dialog(self, domain: str | None = None) -> None:
+        """Test sign-in and the sign-in doctor (gui/views/signin_view.py), for ``domain`` (from
+        History or a change's result) or else the domain at hand."""
         from gui.views.signin_view import SignInDialog
 
-        domain = getattr(self.state, "domain", None)
+        if not domain:
+            domain = getattr(self.state, "domain", None)
         self.signin_dialog = SignInDialog(self.state, domain if isinstance(domain, str) else "",
                                           self)
         self.signin_dialog.show()

@@ -76,6 +76,8 @@ class AppState(QObject):
     startup_reconciled = Signal(object, int)
     password_impact_changed = Signal()
     show_history_requested = Signal()
+    # Open Test sign-in preset for this domain (History, a change's result): the window opens it.
+    signin_test_requested = Signal(str)
     error = Signal(str, object)  # (where, exception): views show it in their banner
     changes_finished = Signal()  # no change (write) is running any more: closing is safe
     message = Signal(str)  # a short status-bar note

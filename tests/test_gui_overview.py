@@ -116,3 +116,44 @@ def test_ten_days_before_expiry_shows_attention_in_the_overview(
     assert view.table.cellWidget(row, 3).word.text() == "Attention"
     assert view.table.cellWidget(row, 4).format() == "10 days left"
     assert "expires in 10 day(s)" in view.table.item(row, 5).text()
+
+
+def test_overview_promotes_on_the_admins_word_after_the_typed_domain(
+        make_window: Any, qtbot: Any, federator_home: Path, capsys: Any) -> None:
+    # Staged, and the IdP's metadata lists both certificates: the watch cannot tell which one
+    # the IdP signs with, so only the admin's word promotes (as `watch --fix --promote`).
+    import json
+
+    _federate_with_sample_idp(federator_home, capsys)
+    assert main(["--sandbox", "watch", "--fix", "--domain", "fabrikam.com", "--confirm",
+                 "fabrikam.com"]) == 0
+    capsys.readouterr()
+    window = make_window(sandbox=True)
+    window.go_to(5)
+    settle(qtbot)
+    view = window.view(5)
+    row = _row(view, "fabrikam.com")
+    assert view.table.cellWidget(row, 3).word.text() == "Healthy"
+    view.table.selectRow(row)
+    assert not view.fix_card.isHidden() and not view.promote_check.isHidden()
+    assert not view.promote_check.isChecked()
+    qtbot.keyClicks(view.fix_confirm, "fabrikam.com")
+    assert not view.fix_button.isEnabled()  # nothing to fix until the admin says so
+    view.promote_check.setChecked(True)
+    assert view.fix_confirm.text() == ""  # a changed choice is confirmed again
+    assert view.fix_text.text().startswith("Promote the IdP's new certificate")
+    qtbot.keyClicks(view.fix_confirm, "fabrikam.com")
+    assert view.fix_button.isEnabled()
+    qtbot.mouseClick(view.fix_button, Qt.MouseButton.LeftButton)
+    result = window.state.last_result
+    assert result is not None and result.ok and result.kind == "promote-certificate"
+    settle(qtbot)
+    domain = next(d for d in view.report["domains"] if d["domain"] == "fabrikam.com")
+    assert domain["state"] == "healthy" and domain["next_signing_certificate"] is None
+    assert "rotation 2" in domain["signing_certificate"]["subject"]
+    view.table.selectRow(_row(view, "fabrikam.com"))
+    assert view.promote_check.isHidden()  # nothing staged any more
+    journal = next((federator_home / "data" / "journal").glob("tenant-*.jsonl"))
+    kinds = [r.get("kind") for r in map(json.loads, journal.read_text().splitlines())
+             if r.get("type") == "begin"]
+    assert kinds[-1] == "promote-certificate"

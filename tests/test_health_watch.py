@@ -99,6 +99,20 @@ def test_promoted_while_the_idp_still_lists_its_old_certificate_is_healthy(
     assert health.state == "healthy" and health.findings == []
 
 
+def test_a_report_read_back_from_json_is_the_same_verdict_and_fix(
+        certs: dict[str, Issued]) -> None:
+    # The window decides its fixes from the JSON report (kept on disk), with the same fix_for.
+    from core.health.fix import fix_for
+    from core.health.model import DomainHealth
+
+    health = _judge(_federation(certs["old"], certs["new"]), _metadata(certs["new"]))
+    health.source = "https://idp.example/metadata"
+    again = DomainHealth.from_json(json.loads(json.dumps(health.to_json())))
+    assert again.to_json() == health.to_json()
+    assert fix_for(again) == fix_for(health)
+    assert fix_for(again, promote=True) == fix_for(health, promote=True)
+
+
 def test_idp_rotated_without_the_tenant_is_broken(certs: dict[str, Issued]) -> None:
     health = _judge(_federation(certs["old"]), _metadata(certs["new"]))
     assert _ids(health) == {"idp_rotated": "broken"}

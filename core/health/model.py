@@ -101,6 +101,35 @@ class DomainHealth:
         fixable = [f for f in self.findings if f.fix]
         return max(fixable, key=lambda f: _RANK.get(f.severity, 0)) if fixable else None
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DomainHealth:
+        """The verdict as ``to_json`` wrote it: the window shows reports as JSON (its last one
+        is kept on disk) and decides a fix from them with ``core.health.fix.fix_for``."""
+        def cert(value: Any) -> CertificateView | None:
+            if not isinstance(value, dict):
+                return None
+            days = value.get("days_left")
+            listed = value.get("in_idp_metadata")
+            return CertificateView(
+                str(value.get("slot") or ""), str(value.get("subject") or ""),
+                str(value.get("sha1") or ""), str(value.get("sha256") or ""),
+                str(value.get("not_after") or ""), days if isinstance(days, int) else None,
+                listed if isinstance(listed, bool) else None, bool(value.get("readable", True)))
+
+        findings = [HealthFinding(str(f.get("id") or ""), str(f.get("severity") or INFO),
+                                  str(f.get("message") or ""), str(f.get("remedy") or ""),
+                                  str(f["fix"]) if f.get("fix") else None)
+                    for f in data.get("findings") or [] if isinstance(f, dict)]
+
+        def text(key: str) -> str | None:
+            value = data.get(key)
+            return str(value) if value else None
+
+        return cls(str(data.get("domain") or ""), str(data.get("authentication") or ""),
+                   findings, cert(data.get("signing_certificate")),
+                   cert(data.get("next_signing_certificate")), text("source"), text("issuer"),
+                   text("idp_entity_id"))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "domain": self.domain,

@@ -87,6 +87,15 @@ class HistoryView(StepView):
         self.operation_way_back = label("", wrap=True, selectable=True)
         self.operation_way_back.hide()
         self.operation_card.body.addWidget(self.operation_way_back)
+        # A change started here that leaves the domain federated (a rollover, a restore):
+        # "Test sign-in now", as on Review's result.
+        self.operation_test_signin = text_button("Test sign-in now")
+        self.operation_test_signin.clicked.connect(
+            lambda _c=False: self.state.signin_test_requested.emit(
+                str(self.operation_test_signin.property("domain") or "")))
+        self.operation_test_signin.hide()
+        self.operation_card.body.addWidget(self.operation_test_signin, 0,
+                                           Qt.AlignmentFlag.AlignLeft)
         self.operation_card.hide()
         self.content.addWidget(self.operation_card)
         self.domain_area = QWidget()
@@ -211,6 +220,7 @@ class HistoryView(StepView):
             self._banner.hide()  # the new change's outcome replaces the last one's error
         self.operation_list.clear()
         self.operation_way_back.hide()
+        self.operation_test_signin.hide()
         self._set_actions_enabled(False)  # one change at a time, wherever it was started
         self.operation_card.title.setText(f"{KIND_WORDS_BY_NAME.get(op.name, op.name)} "
                                           f"{op.domain or ''}".strip())
@@ -252,6 +262,13 @@ class HistoryView(StepView):
                         else "")
             self.operation_way_back.setText(text)
             self.operation_way_back.setVisible(bool(text))
+            after = getattr(op.result, "after", None)
+            federated = (op.result.ok and after is not None
+                         and after.authentication_type == "Federated")
+            self.operation_test_signin.setProperty("domain", op.result.domain)
+            self.operation_test_signin.setAccessibleName(
+                f"Test a sign-in to {op.result.domain}")
+            self.operation_test_signin.setVisible(bool(federated))
         elif op.error is not None:
             message, _details = describe_error(op.error)
             self.operation_status.set_status("fail", f"Not done: {message}")
@@ -308,11 +325,18 @@ class HistoryView(StepView):
         self.order_tabs()
 
     def _revert_card(self, name: str) -> QWidget:
+        from gui.views.signin_view import test_signin_button
+
         card = Card(f"Revert {name} to managed authentication")
         issuer = self.chosen_issuer()
-        card.body.addWidget(StatusLabel("info", (
+        federated_row = QHBoxLayout()
+        federated_row.addWidget(StatusLabel("info", (
             "{domain} is federated with the identity provider {issuer}" if issuer
-            else "{domain} is federated").format(domain=name, issuer=issuer)))
+            else "{domain} is federated").format(domain=name, issuer=issuer)), 1)
+        # Whether a user of the domain can sign in through the IdP: the proof of federation.
+        self.domain_test_signin = test_signin_button(self.state, name)
+        federated_row.addWidget(self.domain_test_signin)
+        card.body.addLayout(federated_row)
         impact = self.state.password_impact
         if impact is not None and impact.domain == name:
             text = plural(impact.users,
@@ -607,7 +631,22 @@ class HistoryView(StepView):
         op, domain = entry.op, entry.domain
         export.clicked.connect(lambda _c=False: self.state.ask_export_change(self, op, domain))
         self.export_button = export
-        self.entry_body.addWidget(export, 0, Qt.AlignmentFlag.AlignLeft)
+        current = next((d.get("authenticationType") for d in self.state.domains
+                        if str(d.get("id")) == entry.domain), None)
+        after_state = (entry.snapshot_after.authentication_type
+                       if entry.snapshot_after is not None else None)
+        self.entry_test_signin: QPushButton | None = None
+        if (current or after_state) == "Federated":  # the domain as Graph has it now
+            from gui.views.signin_view import test_signin_button
+
+            actions = QHBoxLayout()
+            actions.addWidget(export)
+            self.entry_test_signin = test_signin_button(self.state, entry.domain)
+            actions.addWidget(self.entry_test_signin)
+            actions.addStretch(1)
+            self.entry_body.addLayout(actions)
+        else:
+            self.entry_body.addWidget(export, 0, Qt.AlignmentFlag.AlignLeft)
         remaining = (entry.end or {}).get("remaining_options")
         if isinstance(remaining, list) and remaining:  # no way back works: what remains
             self.entry_body.addWidget(label("<b>What remains, in order:</b>", rich=True))
@@ -626,8 +665,6 @@ class HistoryView(StepView):
             row.addWidget(self.restore_confirm, 1)
             self.entry_body.addLayout(row)
         snaps = self.snaps_layout = QHBoxLayout()
-        current = next((d.get("authenticationType") for d in self.state.domains
-                        if str(d.get("id")) == entry.domain), None)
         for title, snap in (("Before", entry.snapshot_before), ("After", entry.snapshot_after)):
             if snap is None:
                 continue

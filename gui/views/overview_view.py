@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLineEdit,
@@ -79,6 +80,13 @@ class OverviewView(StepView):
         self.content.addLayout(self.detail)
         self.fix_card = Card("Fix")
         self.fix_text = label("", wrap=True)
+        # The admin's word, as `federator watch --fix --promote`: the IdP already signs with the
+        # staged certificate though its metadata still lists both (the watch cannot see that).
+        self.promote_check = QCheckBox("The IdP already signs with the staged next certificate "
+                                       "(its metadata may still list both): promote it")
+        self.promote_check.setAccessibleName("The IdP signs with the staged next certificate: "
+                                             "promote it")
+        self.promote_check.toggled.connect(self._promote_toggled)
         self.fix_confirm = QLineEdit()
         self.fix_confirm.setAccessibleName("Type the domain to confirm the fix")
         self.fix_button = text_button("Apply the fix", primary=True)
@@ -86,6 +94,7 @@ class OverviewView(StepView):
         self.fix_confirm.textChanged.connect(self._gate_fix)
         self.fix_button.clicked.connect(self.apply_fix)
         self.fix_card.body.addWidget(self.fix_text)
+        self.fix_card.body.addWidget(self.promote_check)
         self.fix_card.body.addWidget(self.fix_confirm)
         self.fix_card.body.addWidget(self.fix_button)
         self.content.addWidget(self.fix_card)
@@ -220,8 +229,12 @@ class OverviewView(StepView):
         item = self._domain(self.selected)
         federated = item is not None and str(item.get("authentication")).lower() == "federated"
         self.source_card.setVisible(federated)
+        with QSignalBlocker(self.promote_check):  # a new domain: the admin has not said so
+            self.promote_check.setChecked(False)
+        promotable = federated and self._promotable(item)
+        self.promote_check.setVisible(promotable)
         fixable = self.fixable()
-        self.fix_card.setVisible(fixable is not None)
+        self.fix_card.setVisible(fixable is not None or promotable)
         self.fix_confirm.clear()
         self.fix_button.setEnabled(False)
         if item is None or not federated:
@@ -231,9 +244,34 @@ class OverviewView(StepView):
                             ("next_signing_certificate", "Next signing certificate")):
             self.detail.addWidget(self._certificate_card(title, item.get(slot)))
         self.detail.addWidget(self._advice_card(item))
+        self._describe_fix()
+
+    def _describe_fix(self) -> None:
+        fixable = self.fixable()
         if fixable is not None:
             self.fix_text.setText(f"{fixable.describe()} Type {fixable.domain} to confirm.")
             self.fix_confirm.setPlaceholderText(fixable.domain)
+        elif not self.promote_check.isHidden():
+            self.fix_text.setText("Nothing to fix from the IdP's metadata. If the IdP already "
+                                  "signs with the staged next certificate, say so to promote "
+                                  "it.")
+            self.fix_confirm.setPlaceholderText("")
+
+    @staticmethod
+    def _promotable(item: dict[str, Any] | None) -> bool:
+        """A next certificate is staged and the IdP's metadata source is known: promoting it on
+        the admin's word is possible (``core.health.fix.fix_for(promote=True)``)."""
+        from core.health.fix import fix_for
+        from core.health.model import DomainHealth
+
+        return item is not None and fix_for(DomainHealth.from_json(item),
+                                            promote=True) is not None
+
+    def _promote_toggled(self, _checked: bool) -> None:
+        # What is confirmed is what is shown: a changed choice asks for the domain again.
+        self.fix_confirm.clear()
+        self._describe_fix()
+        self._gate_fix()
 
     @staticmethod
     def _certificate_card(title: str, cert: dict[str, Any] | None) -> Card:
@@ -280,10 +318,12 @@ class OverviewView(StepView):
 
     def fixable(self) -> Any:
         """The selected domain's fix as ``core.health.fix.HealthFix``, or ``None``."""
-        from core.health.fix import HealthFix
-        from core.health.model import FIX_PROMOTE, FIX_STAGE, HealthFinding
+        from core.health.fix import HealthFix, fix_for
+        from core.health.model import FIX_PROMOTE, FIX_STAGE, DomainHealth, HealthFinding
 
         item = self._domain(self.selected)
+        if item is not None and self.promote_check.isChecked():
+            return fix_for(DomainHealth.from_json(item), promote=True)  # as the CLI's --promote
         if item is None or not item.get("source"):
             return None
         order = {"broken": 3, "unknown": 2, "attention": 1}

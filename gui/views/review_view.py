@@ -133,6 +133,7 @@ class ReviewView(StepView):
         self.progress_list: QListWidget | None = None
         self.progress_card: Card | None = None
         self.result_card: Card | None = None
+        self.test_signin_button: QPushButton | None = None  # on a federating result
         self.propagation: StatusLabel | None = None
         self.check_again: QPushButton | None = None  # an uncertain result's "Check again"
         self.check_result: QLabel | None = None
@@ -705,6 +706,14 @@ class ReviewView(StepView):
             row.addWidget(self.propagation, 1)
         else:
             row.addStretch(1)
+        self.test_signin_button = None
+        if ok and after is not None and after.authentication_type == "Federated":
+            # Federated is not done until a user signs in: test it here, for this domain.
+            from gui.views.signin_view import test_signin_button
+
+            self.test_signin_button = test_signin_button(self.state, result.domain,
+                                                         "Test sign-in now")
+            row.addWidget(self.test_signin_button)
         if result.op_id:
             export = QPushButton("Export change record…")
             export.setAccessibleName("Export the change record (HTML or JSON) for a change "

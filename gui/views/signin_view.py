@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -35,6 +36,14 @@ _LOOK = {"ok": ("✓", "OK", "#1b7f3b"), "fail": ("✗", "FAIL", "#b3261e"),
          "skipped": ("–", "SKIPPED", "#6b6b6b"), "error": ("✗", "FAIL", "#b3261e"),
          "warning": ("!", "WARN", "#8a5a00"), "info": ("i", "INFO", "#3a5a8a")}
 MAX_DROP_BYTES = 10 * 1024 * 1024
+
+
+def test_signin_button(state: AppState, domain: str, text: str = "Test sign-in…") -> QPushButton:
+    """A button that opens Test sign-in preset for ``domain``: where the admin is when a
+    federation is new or changed (a change's result, History), not only in the header."""
+    button = text_button(text, accessible=f"Test a sign-in to {domain}")
+    button.clicked.connect(lambda _c=False: state.signin_test_requested.emit(domain))
+    return button
 
 
 class PasteBox(QPlainTextEdit):
