@@ -1,0 +1,86 @@
+"""What reviewing the screenshots and the real window at 1024x600 and 1366x768 at 150 % found:
+the sandbox badge cut to "demo t", the overview scrolling sideways with a raw ISO time and a
+subdomain's certificate called "unreadable", the sign-in doctor's empty verdict list and its
+fixed colours."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from cli.main import main
+from gui import theme
+from tests.gui_helpers import settle
+
+WARNINGS = "metadata.endpoints,domain.subdomain,users.immutable_id,users.blast_radius"
+# 1366x768 at 150 %, in logical pixels.
+SMALL = (911, 512)
+
+
+@pytest.fixture
+def federated_home(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--sandbox", "sandbox", "idp-metadata"]) == 0
+    metadata = tmp_path / "sample-idp.xml"
+    metadata.write_text(capsys.readouterr().out)
+    assert main(["--sandbox", "federate", "--metadata", str(metadata), "--domain",
+                 "fabrikam.com", "--confirm", "fabrikam.com", "--accept-warnings",
+                 WARNINGS]) == 0
+    capsys.readouterr()
+
+
+def _row(table: Any, domain: str) -> int:
+    return next(r for r in range(table.rowCount())
+                if table.item(r, 0).data(Qt.ItemDataRole.UserRole) == domain)
+
+
+def test_sandbox_badge_is_whole_or_short_never_cut(make_window: Any, qtbot: Any) -> None:
+    window = make_window(sandbox=True)
+    badge = window.header.badge
+    for size, text in (((1280, 800), "SANDBOX  ·  demo tenant, nothing real changes"),
+                       (SMALL, "SANDBOX")):
+        window.resize(*size)
+        settle(qtbot)
+        assert badge.text() == text
+        assert badge.contentsRect().width() >= badge.fontMetrics().horizontalAdvance(text)
+
+
+def test_overview_fits_a_small_screen_in_local_time(federated_home: None, make_window: Any,
+                                                    qtbot: Any) -> None:
+    window = make_window(sandbox=True)
+    window.resize(*SMALL)
+    window.go_to(5)
+    settle(qtbot)
+    view = window.view(5)
+    table = view.table
+    assert table.rowCount() == 6
+    # Every column is on screen: the table does not scroll sideways.
+    assert table.horizontalScrollBar().maximum() == 0
+    assert re.fullmatch(r"Last checked \d{4}-\d\d-\d\d \d\d:\d\d:\d\d", view.checked.text())
+    assert view.checked.toolTip().endswith(" UTC")
+    # A subdomain follows its root: no certificate of its own, and the note says why.
+    row = _row(table, "sales.fabrikam.com")
+    assert table.cellWidget(row, 4) is None and table.item(row, 4).text() == "—"
+    assert "subdomain" in table.item(row, 5).text()
+    assert table.item(row, 2).text() == "—"
+
+
+def test_doctor_says_no_problem_found_in_the_status_colours(
+        federated_home: None, make_window: Any, qtbot: Any) -> None:
+    window = make_window(sandbox=True)
+    qtbot.waitUntil(lambda: window.state.session is not None, timeout=10000)
+    window.open_signin_dialog()
+    dialog = window.signin_dialog
+    dialog.domain.setText("fabrikam.com")
+    dialog.user.setText("ada.albers0@fabrikam.com")
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert dialog.hops.item(0).foreground().color() == theme.colour("pass")
+    qtbot.mouseClick(dialog.judge_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    assert dialog.verdict.text() == "Entra would accept this response."
+    rows = [dialog.findings.item(i).text() for i in range(dialog.findings.count())]
+    assert rows == ["✓  OK   No problems found in this response."]
