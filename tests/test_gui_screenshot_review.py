@@ -84,3 +84,18 @@ def test_doctor_says_no_problem_found_in_the_status_colours(
     assert dialog.verdict.text() == "Entra would accept this response."
     rows = [dialog.findings.item(i).text() for i in range(dialog.findings.count())]
     assert rows == ["✓  OK   No problems found in this response."]
+
+
+def test_the_sign_out_remedy_says_where_on_the_window(make_window: Any, tmp_path: Path) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from tests import factories as f
+
+    path = tmp_path / "no-sign-out.xml"
+    path.write_bytes(f.metadata(slo_redirect=None))
+    window = make_window()
+    window.metadata_view.open_source(str(path))
+    shown = " ".join(w.text() for w in window.metadata_view.cards.findChildren(QLabel))
+    # The admin is in the desktop app: the remedy names the field, not "the desktop app".
+    assert "desktop app" not in shown
+    assert "Sign-out URL field of the Metadata step" in shown
