@@ -66,6 +66,14 @@ def test_overview_fits_a_small_screen_in_local_time(federated_home: None, make_w
     assert table.cellWidget(row, 4) is None and table.item(row, 4).text() == "—"
     assert "subdomain" in table.item(row, 5).text()
     assert table.item(row, 2).text() == "—"
+    # The root's certificate: valid until a local time too, not an ISO stamp.
+    from PySide6.QtWidgets import QLabel
+
+    table.selectRow(_row(table, "fabrikam.com"))
+    settle(qtbot)
+    until = [w for w in view.findChildren(QLabel) if w.accessibleName() == "Valid until"]
+    assert until and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", until[0].text())
+    assert until[0].toolTip().endswith(" UTC")
 
 
 def test_doctor_says_no_problem_found_in_the_status_colours(

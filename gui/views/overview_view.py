@@ -204,12 +204,13 @@ class OverviewView(StepView):
         self.table.setCellWidget(row, 3, StatusLabel(STATE_STATUS.get(state, "unknown"),
                                                      STATE_WORDS.get(state, state)))
         findings = [f for f in item.get("findings") or [] if f.get("severity") != "info"]
-        # With nothing to warn about, the note says why (a subdomain checked with its root).
-        notes = findings or list(item.get("findings") or [])
+        cert = item.get("signing_certificate")
+        # With no certificate of its own and nothing to warn about, the note says why (a
+        # subdomain is checked with its root).
+        notes = findings or (list(item.get("findings") or []) if cert is None else [])
         finding = QTableWidgetItem(str(notes[0]["message"]) if notes else "—")
         finding.setToolTip(plain_tooltip(finding.text()))
         self.table.setItem(row, 5, finding)
-        cert = item.get("signing_certificate")
         if cert is None:  # none of its own (a subdomain follows its root): not "unreadable"
             self.table.setItem(row, 4, QTableWidgetItem("—"))
             return
@@ -267,7 +268,10 @@ class OverviewView(StepView):
         values = KeyValues()
         values.add("Subject", str(cert.get("subject") or ""))
         values.add("SHA-1", str(cert.get("sha1") or ""), mono=True)
-        values.add("Valid until", str(cert.get("not_after") or ""))
+        from core.localtime import local_and_utc
+
+        local, utc = local_and_utc(cert.get("not_after"))
+        values.add("Valid until", local).setToolTip(utc)  # local time, as History shows
         days = cert.get("days_left")
         values.add("Days left", str(days) if days is not None else "?")
         listed = cert.get("in_idp_metadata")
