@@ -107,3 +107,21 @@ def test_the_sign_out_remedy_says_where_on_the_window(make_window: Any, tmp_path
     # The admin is in the desktop app: the remedy names the field, not "the desktop app".
     assert "desktop app" not in shown
     assert "Sign-out URL field of the Metadata step" in shown
+
+
+def test_learn_more_looks_like_a_link(make_window: Any, qtbot: Any) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from gui.widgets import learn_button
+
+    make_window()  # the window's theme and style sheet
+    button = learn_button("https://learn.microsoft.com/entra/", "federation")
+    qtbot.addWidget(button)
+    button.show()
+    settle(qtbot)
+    image = button.grab().toImage()
+    link = QApplication.palette().link().color()
+    inked = {image.pixelColor(x, y).name() for x in range(image.width())
+             for y in range(image.height())}
+    # Its text is drawn in the link colour, as a link is, not as plain window text.
+    assert link.name() in inked
