@@ -125,3 +125,13 @@ def test_learn_more_looks_like_a_link(make_window: Any, qtbot: Any) -> None:
              for y in range(image.height())}
     # Its text is drawn in the link colour, as a link is, not as plain window text.
     assert link.name() in inked
+
+
+def test_the_sign_in_dialog_fits_the_screen(make_window: Any, qtbot: Any) -> None:
+    window = make_window(sandbox=True)
+    window.open_signin_dialog()
+    dialog = window.signin_dialog
+    qtbot.waitExposed(dialog)
+    room = dialog.screen().availableGeometry()
+    # Frame and title bar included, the whole dialog (Run, Judge, the verdicts) is on screen.
+    assert dialog.width() + 16 <= room.width() and dialog.height() + 40 <= room.height()

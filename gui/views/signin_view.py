@@ -38,6 +38,24 @@ _LOOK = {"ok": ("✓", "OK", "pass"), "fail": ("✗", "FAIL", "fail"),
          "skipped": ("–", "SKIPPED", "skipped"), "error": ("✗", "FAIL", "fail"),
          "warning": ("!", "WARN", "warn"), "info": ("i", "INFO", "info")}
 MAX_DROP_BYTES = 10 * 1024 * 1024
+# The size the dialog opens at when the screen has room; on a small or scaled screen (1366x768
+# at 150 % is 911x512) it takes what the screen has, less the window frame and title bar.
+PREFERRED_SIZE = (980, 720)
+FRAME_ALLOWANCE = (16, 40)
+
+
+def fitting_size(widget: QWidget, preferred: tuple[int, int]) -> tuple[int, int]:
+    """``preferred``, made small enough for the available area of the screen ``widget`` (or its
+    parent) is on."""
+    from PySide6.QtGui import QGuiApplication
+
+    host = widget.parentWidget() or widget
+    screen = host.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return preferred
+    room = screen.availableGeometry()
+    return (min(preferred[0], room.width() - FRAME_ALLOWANCE[0]),
+            min(preferred[1], room.height() - FRAME_ALLOWANCE[1]))
 
 
 class PasteBox(QPlainTextEdit):
@@ -83,7 +101,7 @@ class SignInDialog(QDialog):
         super().__init__(parent)
         self.state = state
         self.setWindowTitle("Test sign-in and sign-in doctor")
-        self.resize(980, 720)
+        self.resize(*fitting_size(self, PREFERRED_SIZE))
         outer = QVBoxLayout(self)
         outer.addWidget(label("Test sign-in", name="viewTitle"))
         outer.addWidget(label("In the sandbox Federator signs the user in end to end; with a "
