@@ -68,7 +68,7 @@ OPTION_EXPLANATIONS: dict[str, str] = {
                                "did none (Microsoft's own default). Once set it cannot be "
                                "cleared, only changed to another value.",
     "promptLoginBehavior": "the default, translateToFreshPasswordAuthentication, is what "
-                           "Microsoft does when the value is empty, so behaviour stays as "
+                           "Microsoft does when the value is empty, so behavior stays as "
                            "Microsoft documents it; choose nativeSupport if the IdP handles a "
                            "forced re-authentication itself.",
 }

@@ -62,7 +62,10 @@ def for_window(text: str | None) -> str:
             where = "use " + where if lead[0].islower() else "Use " + where
         return where
 
-    return _COMMAND_RE.sub(place, text)
+    text = _COMMAND_RE.sub(place, text)
+    # Inside the window, "the desktop app" is where the admin already is: say where on it.
+    return text.replace("in the desktop app's Metadata step",
+                        "in the Sign-out URL field of the Metadata step (under Endpoints)")
 
 
 def has_command_line(text: str | None) -> bool:

@@ -32,7 +32,7 @@ class AboutDialog(QDialog):
         self.opened: list[Path] = []  # what Open folder asked the desktop to show (tests)
         layout = QVBoxLayout(self)
         layout.addWidget(label(f"Federator {__version__}", name="appTitle"))
-        layout.addWidget(label(f"Licence: {LICENCE}. Federator federates a Microsoft 365 domain "
+        layout.addWidget(label(f"License: {LICENCE}. Federator federates a Microsoft 365 domain "
                                "with a SAML 2.0 identity provider, and reverts it, safely: "
                                "every change is checked first, recorded with its way back, and "
                                "read back after.", wrap=True))

@@ -55,6 +55,10 @@ if TYPE_CHECKING:
     from gui.views.preflight_view import PreflightView
     from gui.views.review_view import ReviewView
 
+# The sandbox badge, and its short form when the header has no room for the whole (1024 px
+# wide, or 1366 at 150 %): a cut-off "demo t" reads as a fault.
+BADGE_TEXT = "SANDBOX  ·  demo tenant, nothing real changes"
+BADGE_SHORT = "SANDBOX"
 STEPS = ("Metadata", "Domain", "Preflight", "Review & apply", "History", "Overview")
 OVERVIEW = 5  # the tenant overview (issue 16): the first page for a signed-in admin
 # The size the window opens at when the screen has room, and the least it can be made. The
@@ -85,7 +89,7 @@ class TenantHeader(QFrame):
         layout.setSpacing(12)
         title = label("Federator", name="appTitle")
         layout.addWidget(title)
-        self.badge = label("SANDBOX  ·  demo tenant, nothing real changes", name="sandboxBadge")
+        self.badge = label(BADGE_TEXT, name="sandboxBadge")
         self.badge.setAccessibleName("Sandbox mode: a demo tenant, nothing real changes")
         self.badge.setToolTip("Federator is connected to its built-in sandbox tenant. "
                               "No Microsoft account is used and nothing real changes.")
@@ -135,11 +139,16 @@ class TenantHeader(QFrame):
         self.demo_user = QComboBox()
         self.demo_user.setAccessibleName("Sandbox user to sign in as")
         self.demo_user.setToolTip("Demo mode: sign in to the sandbox as another seed user")
+        # As wide as the signed-in user's name, not the longest seed user's (the list opens
+        # whole): the header keeps room for the badge and the account on a small screen.
+        self.demo_user.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.demo_user.setMinimumContentsLength(16)
         self.demo_user.activated.connect(
             lambda index: self.state.switch_sandbox_user(str(self.demo_user.itemData(index))))
         layout.addWidget(self.demo_user)
         self.help = QPushButton("Help")
-        self.help.setAccessibleName("Help and About: version, licence, log and journal folders")
+        self.help.setAccessibleName("Help and About: version, license, log and journal folders")
         self.help.setToolTip("Help and About (F1)")
         self.help.clicked.connect(self.show_about)
         layout.addWidget(self.help)
@@ -200,6 +209,7 @@ class TenantHeader(QFrame):
     def refresh(self) -> None:
         info = self.state.tenant_info
         self.badge.setVisible(self.state.sandbox or bool(info and info.sandbox))
+        self._fit_badge()
         self._refresh_demo_user()
         self.roles_retry.setVisible(bool(info and info.roles_error and self.state.session))
         if self._reading:
@@ -242,7 +252,15 @@ class TenantHeader(QFrame):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._fit_badge()
         self._elide_account()
+
+    def _fit_badge(self) -> None:
+        """The whole badge when the header has room for it, else its short form."""
+        self.badge.setText(BADGE_TEXT)
+        layout = self.layout()
+        if layout is not None and layout.minimumSize().width() > self.width():
+            self.badge.setText(BADGE_SHORT)
 
 
 class MainWindow(QMainWindow):

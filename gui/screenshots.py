@@ -35,8 +35,9 @@ def _shoot(window: Any, path: Path) -> None:
     print(path)
 
 
-def scenes() -> list[tuple[str, Callable[[Any], None]]]:
-    """(file stem, action bringing the window to that state), in walking order."""
+def scenes() -> list[tuple[str, Callable[[Any], Any]]]:
+    """(file stem, action bringing the window to that state), in walking order. An action that
+    opens a dialog returns it: the dialog is shot instead of the window."""
     def welcome(w: Any) -> None:
         w.go_to(0)
 
@@ -58,6 +59,16 @@ def scenes() -> list[tuple[str, Callable[[Any], None]]]:
         for box in list(view.warning_boxes.values())[:2]:
             box.setChecked(True)
 
+    def review_options(w: Any) -> None:
+        view = w.review_view
+        view.display_name_edit.setText("Fabrikam")
+        view.use_options()  # plans again with the name: the result below shows it
+        w.go_to(3)
+        for box in list(view.warning_boxes.values())[:2]:
+            box.setChecked(True)
+        _settle()
+        _scroll_to(view.scroll_area, view.plan_cards[1])
+
     def applied(w: Any) -> None:
         view = w.review_view
         for box in view.warning_boxes.values():
@@ -66,17 +77,56 @@ def scenes() -> list[tuple[str, Callable[[Any], None]]]:
         view.apply()
         view.scroll_area.verticalScrollBar().setValue(0)
 
+    def test_signin(w: Any) -> Any:
+        w.open_signin_dialog()
+        dialog = w.signin_dialog
+        dialog.user.setText("ada.albers0@fabrikam.com")
+        dialog.run_test()
+        dialog.run_doctor()
+        return dialog
+
+    def overview(w: Any) -> None:
+        from PySide6.QtCore import Qt
+
+        w.signin_dialog.close()
+        w.go_to(5)
+        view = w.view(5)
+        for row in range(view.table.rowCount()):
+            if view.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == w.state.domain:
+                view.table.selectRow(row)
+
     def history(w: Any) -> None:
         w.go_to(4)
-        w.history_view.table.selectRow(0)
+        view = w.history_view
+        view.table.selectRow(0)
+        _settle()
+        _scroll_to(view.scroll_area, view.table, above=76)  # the Journal title too
+
+    def reverted(w: Any) -> None:
+        view = w.history_view
+        view.refresh_domain()
+        _settle()
+        assert view.revert_confirm is not None
+        view.revert_confirm.setText(w.state.domain)
+        view.revert(w.state.domain)
+        view.scroll_area.verticalScrollBar().setValue(0)
 
     def blocked(w: Any) -> None:
         w.state.choose_domain("contoso.com")
         w.go_to(2)
 
     return [("01-welcome", welcome), ("02-metadata", metadata), ("03-domain", domain),
-            ("04-preflight", preflight), ("05-review", review), ("06-applied", applied),
-            ("07-history", history), ("08-preflight-blocked", blocked)]
+            ("04-preflight", preflight), ("05-review", review),
+            ("06-review-options", review_options), ("07-applied", applied),
+            ("08-test-signin", test_signin), ("09-overview", overview),
+            ("10-history", history), ("11-reverted", reverted),
+            ("12-preflight-blocked", blocked)]
+
+
+def _scroll_to(area: Any, widget: Any, above: int = 8) -> None:
+    """Scroll so that ``widget`` starts near the top of the page, ``above`` pixels below it."""
+    top = widget.mapTo(area.widget(), widget.rect().topLeft()).y()
+    area.verticalScrollBar().setValue(max(0, top - above))
 
 
 def generate(outdir: Path, scheme: str, size: tuple[int, int] = SIZE) -> list[Path]:
@@ -95,9 +145,9 @@ def generate(outdir: Path, scheme: str, size: tuple[int, int] = SIZE) -> list[Pa
         window.show()
         try:
             for stem, action in scenes():
-                action(window)
+                shown = action(window) or window
                 path = outdir / f"{stem}-{scheme}.png"
-                _shoot(window, path)
+                _shoot(shown, path)
                 written.append(path)
         finally:
             window.state.shutdown()

@@ -182,6 +182,8 @@ QPushButton[danger="true"]:disabled { background: palette(midlight);
                                       color: palette(placeholder-text);
                                       border-color: palette(mid); }
 QHeaderView::section { padding: 3px 8px; }
+QPushButton[link="true"] { color: palette(link); text-decoration: underline; border: none;
+                           background: transparent; padding: 2px 0px; }
 """
 
 # Keyboard focus is always visible (WCAG 2.4.7,
@@ -191,6 +193,7 @@ _FOCUS_QSS = """
 QPushButton[primary="true"]:focus, QPushButton[danger="true"]:focus {
     border: 2px solid palette(window-text); }
 QListWidget#steps::item:focus { border: 2px solid palette(window-text); }
+QPushButton[link="true"]:focus { border: 1px solid palette(window-text); }
 QListWidget:focus, QTableWidget:focus, QPlainTextEdit:focus {
     border: 2px solid palette(highlight); }
 QLabel#dropOverlay { border: 3px dashed palette(highlight); border-radius: 10px;

@@ -329,6 +329,7 @@ def learn_button(url: str, topic: str) -> QPushButton:
     only https pages on learn.microsoft.com, the URL being core's data)."""
     button = QPushButton("Learn more on Microsoft Learn")
     button.setFlat(True)
+    button.setProperty("link", True)  # looks like the link it is (blue, underlined): theme.py
     button.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
     button.setAccessibleName(f"Learn more about {topic} on Microsoft Learn")
     button.setToolTip(url)

@@ -469,7 +469,7 @@ def test_revert_counts_users_patches_managed_and_verifies_the_configuration_is_g
     after = env.state("tailspin.io")
     assert after.authentication_type == "Managed" and after.federation is None
     users_event = next(e for e in env.events if e.step == "users" and e.status == "warning")
-    assert "5 user(s)" in users_event.message
+    assert "5 users in" in users_event.message
 
 
 def test_revert_of_a_managed_domain_changes_nothing(env: Env) -> None:

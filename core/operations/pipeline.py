@@ -233,12 +233,12 @@ def show_password_impact(ctx: OperationContext, domain: str) -> PasswordImpact |
                  options=list(PASSWORD_OPTIONS))
         return None
     where = ", ".join(impact.domains_counted)
-    sync = {True: " The directory is synchronised: users with password hash sync keep their "
+    sync = {True: " The directory is synchronized: users with password hash sync keep their "
                   "password.", False: "", None: ""}[impact.directory_synced]
     ctx.emit(STEP_USERS, WARNING,
-             f"{impact.users} user(s) in {where} sign in through the IdP today and will need a "
-             f"cloud password after the revert.{sync}", users=impact.users,
-             options=list(impact.options))
+             f"{impact.users} {'user' if impact.users == 1 else 'users'} in {where} sign in "
+             f"through the IdP today and will need a cloud password after the revert.{sync}",
+             users=impact.users, options=list(impact.options))
     return impact
 
 

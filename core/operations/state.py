@@ -215,7 +215,7 @@ PASSWORD_OPTIONS = (
     "(needs Authentication Administrator and UserAuthenticationMethod.ReadWrite.All).",
     "Users already registered for self-service password reset can set their own at "
     "https://aka.ms/sspr.",
-    "If the directory is synchronised from Active Directory, turn on password hash sync in "
+    "If the directory is synchronized from Active Directory, turn on password hash sync in "
     "Entra Connect before reverting: users then keep their AD password.",
 )
 

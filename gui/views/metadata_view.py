@@ -62,8 +62,8 @@ GRAPH_LABELS = {
     "nextSigningCertificate": "Next signing certificate",
     "preferredAuthenticationProtocol": "Preferred protocol",
     "displayName": "Display name",
-    "federatedIdpMfaBehavior": "MFA behaviour",
-    "promptLoginBehavior": "Prompt login behaviour",
+    "federatedIdpMfaBehavior": "MFA behavior",
+    "promptLoginBehavior": "Prompt-login behavior",
 }
 
 

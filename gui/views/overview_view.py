@@ -27,7 +27,15 @@ from PySide6.QtWidgets import (
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
-from gui.widgets import Card, KeyValues, StatusLabel, clear_layout, label, text_button
+from gui.widgets import (
+    Card,
+    KeyValues,
+    StatusLabel,
+    clear_layout,
+    label,
+    plain_tooltip,
+    text_button,
+)
 
 COLUMNS = ["Domain", "Authentication", "IdP", "Health", "Certificate", "Finding"]
 # The watch's states in the window's status vocabulary (icon, word, colour).
@@ -65,7 +73,10 @@ class OverviewView(StepView):
         header = self.table.horizontalHeader()
         for col in range(len(COLUMNS) - 1):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        # The columns carrying text (the IdP and the finding) share the room left, cut with "…"
+        # (the tooltip holds all of it): the table never scrolls sideways on a small screen.
+        for col in (COLUMNS.index("IdP"), len(COLUMNS) - 1):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(220)
         self.table.itemSelectionChanged.connect(self._selected)
         self.content.addWidget(self.table, 1)
@@ -170,8 +181,12 @@ class OverviewView(StepView):
         if report is None:
             self.checked.setText("")
         else:
-            when = report.get("checked_at") or "?"
-            self.checked.setText(f"Last checked {when}" + (" (refreshing…)" if cached else ""))
+            from core.localtime import local_and_utc
+
+            # In the admin's local time, as History shows times; UTC in the tooltip.
+            local, utc = local_and_utc(report.get("checked_at") or "?")
+            self.checked.setText(f"Last checked {local}" + (" (refreshing…)" if cached else ""))
+            self.checked.setToolTip(utc)
         if self.selected and not any(d.get("domain") == self.selected for d in domains):
             self.selected = None
         for row, item in enumerate(domains):
@@ -187,15 +202,27 @@ class OverviewView(StepView):
         first.setData(Qt.ItemDataRole.UserRole, name)
         self.table.setItem(row, 0, first)
         self.table.setItem(row, 1, QTableWidgetItem(str(item.get("authentication") or "")))
-        self.table.setItem(row, 2, QTableWidgetItem(
-            str(item.get("idp_entity_id") or item.get("issuer") or "") if federated else "—"))
+        idp = QTableWidgetItem(
+            str(item.get("idp_entity_id") or item.get("issuer") or "—") if federated else "—")
+        idp.setToolTip(plain_tooltip(idp.text()))
+        self.table.setItem(row, 2, idp)
         if not federated:
             self.table.setItem(row, 3, QTableWidgetItem("—"))
             return
         state = str(item.get("state") or "unknown")
         self.table.setCellWidget(row, 3, StatusLabel(STATE_STATUS.get(state, "unknown"),
                                                      STATE_WORDS.get(state, state)))
-        cert = item.get("signing_certificate") or {}
+        findings = [f for f in item.get("findings") or [] if f.get("severity") != "info"]
+        cert = item.get("signing_certificate")
+        # With no certificate of its own and nothing to warn about, the note says why (a
+        # subdomain is checked with its root).
+        notes = findings or (list(item.get("findings") or []) if cert is None else [])
+        finding = QTableWidgetItem(str(notes[0]["message"]) if notes else "—")
+        finding.setToolTip(plain_tooltip(finding.text()))
+        self.table.setItem(row, 5, finding)
+        if cert is None:  # none of its own (a subdomain follows its root): not "unreadable"
+            self.table.setItem(row, 4, QTableWidgetItem("—"))
+            return
         days = cert.get("days_left")
         bar = QProgressBar()
         bar.setRange(0, BAR_DAYS)
@@ -207,9 +234,6 @@ class OverviewView(StepView):
             bar.setFormat("unreadable")
         bar.setAccessibleName(f"Certificate of {name}: {bar.format()}")
         self.table.setCellWidget(row, 4, bar)
-        findings = [f for f in item.get("findings") or [] if f.get("severity") != "info"]
-        top = findings[0]["message"] if findings else "—"
-        self.table.setItem(row, 5, QTableWidgetItem(str(top)))
 
     def _domain(self, name: str | None) -> dict[str, Any] | None:
         for item in (self.report or {}).get("domains", []):
@@ -282,7 +306,10 @@ class OverviewView(StepView):
         values = KeyValues()
         values.add("Subject", str(cert.get("subject") or ""))
         values.add("SHA-1", str(cert.get("sha1") or ""), mono=True)
-        values.add("Valid until", str(cert.get("not_after") or ""))
+        from core.localtime import local_and_utc
+
+        local, utc = local_and_utc(cert.get("not_after"))
+        values.add("Valid until", local).setToolTip(utc)  # local time, as History shows
         days = cert.get("days_left")
         values.add("Days left", str(days) if days is not None else "?")
         listed = cert.get("in_idp_metadata")

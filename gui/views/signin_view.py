@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -29,13 +29,34 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui import theme
 from gui.state import AppState
 from gui.widgets import label, text_button
 
-_LOOK = {"ok": ("✓", "OK", "#1b7f3b"), "fail": ("✗", "FAIL", "#b3261e"),
-         "skipped": ("–", "SKIPPED", "#6b6b6b"), "error": ("✗", "FAIL", "#b3261e"),
-         "warning": ("!", "WARN", "#8a5a00"), "info": ("i", "INFO", "#3a5a8a")}
+# Each state's mark, word and status colour (the theme's light/dark pair: fixed colours were
+# unreadable on the dark scheme).
+_LOOK = {"ok": ("✓", "OK", "pass"), "fail": ("✗", "FAIL", "fail"),
+         "skipped": ("–", "SKIPPED", "skipped"), "error": ("✗", "FAIL", "fail"),
+         "warning": ("!", "WARN", "warn"), "info": ("i", "INFO", "info")}
 MAX_DROP_BYTES = 10 * 1024 * 1024
+# The size the dialog opens at when the screen has room; on a small or scaled screen (1366x768
+# at 150 % is 911x512) it takes what the screen has, less the window frame and title bar.
+PREFERRED_SIZE = (980, 720)
+FRAME_ALLOWANCE = (16, 40)
+
+
+def fitting_size(widget: QWidget, preferred: tuple[int, int]) -> tuple[int, int]:
+    """``preferred``, made small enough for the available area of the screen ``widget`` (or its
+    parent) is on."""
+    from PySide6.QtGui import QGuiApplication
+
+    host = widget.parentWidget() or widget
+    screen = host.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return preferred
+    room = screen.availableGeometry()
+    return (min(preferred[0], room.width() - FRAME_ALLOWANCE[0]),
+            min(preferred[1], room.height() - FRAME_ALLOWANCE[1]))
 
 
 def test_signin_button(state: AppState, domain: str, text: str = "Test sign-in…") -> QPushButton:
@@ -89,7 +110,7 @@ class SignInDialog(QDialog):
         super().__init__(parent)
         self.state = state
         self.setWindowTitle("Test sign-in and sign-in doctor")
-        self.resize(980, 720)
+        self.resize(*fitting_size(self, PREFERRED_SIZE))
         outer = QVBoxLayout(self)
         outer.addWidget(label("Test sign-in", name="viewTitle"))
         outer.addWidget(label("In the sandbox Federator signs the user in end to end; with a "
@@ -157,7 +178,7 @@ class SignInDialog(QDialog):
     def _row(self, target: QListWidget, state: str, text: str) -> None:
         icon, word, colour = _LOOK.get(state, _LOOK["info"])
         item = QListWidgetItem(f"{icon}  {word}   {text}")  # plain text: never rendered as HTML
-        item.setForeground(QColor(colour))
+        item.setForeground(theme.colour(colour))
         item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{word}: {text}")
         target.addItem(item)
 
@@ -183,7 +204,7 @@ class SignInDialog(QDialog):
                                    + (f"   ⚠ {flag}" if flag else ""))
             item.setData(Qt.ItemDataRole.UserRole, pilot.upn)
             if flag:
-                item.setForeground(QColor(_LOOK["warning"][2]))
+                item.setForeground(theme.colour(_LOOK["warning"][2]))
             self.pilots.addItem(item)
         self.pilots.setVisible(bool(pilots))
 
@@ -264,6 +285,8 @@ class SignInDialog(QDialog):
             suffix = f" ({code})" if code else ""
             fix = f" Fix: {finding.remedy}" if finding.remedy else ""
             self._row(self.findings, finding.severity, f"{finding.message}{suffix}{fix}")
+        if not report.findings:  # an empty list beside the table would look unfinished
+            self._row(self.findings, "ok", "No problems found in this response.")
         if report.ok:
             self.verdict.setText("Entra would accept this response." if report.facts
                                  else "Nothing to fix was found.")
