@@ -92,8 +92,8 @@ class PlainLabel(QLabel):
     connection that hands the admin's NTLM hash to the host). Metadata, Graph answers, URLs,
     errors and file names are all shown in these. ``Qt.TextFormat.PlainText`` is set after the
     first paint (building PySide6's ``Qt`` namespace costs start-up time, see
-    tests/test_gui_shell.py), or at once when a text with a ``<`` arrives before it: auto-detection
-    (``Qt::mightBeRichText``) needs a ``<`` to take text as rich.
+    tests/gui/test_gui_shell.py), or at once when a text with a ``<`` arrives before it:
+    auto-detection (``Qt::mightBeRichText``) needs a ``<`` to take text as rich.
     """
 
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:

@@ -18,7 +18,7 @@ under %WIX%). On Linux the onedir holds Linux binaries and the MSI is built with
 proves ``federator.wxs`` compiles and lets the test suite install and uninstall it under Wine.
 
 Why one script: the same steps must run the same way on a developer's machine, in Linux CI
-(tests/test_packaging.py) and on the Windows runner (.github/workflows/windows.yml).
+(tests/flows/test_packaging.py) and on the Windows runner (.github/workflows/windows.yml).
 """
 
 from __future__ import annotations

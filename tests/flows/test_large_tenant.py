@@ -124,7 +124,7 @@ def test_sandbox_serve_takes_a_number_of_users(federator_home: Path) -> None:
     process = subprocess.Popen([sys.executable, "-m", "cli.main", "sandbox", "serve",
                                 "--users", "20000"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, env=env,
-                               cwd=Path(__file__).resolve().parents[1])
+                               cwd=Path(__file__).resolve().parents[2])
     try:
         assert process.stdout is not None
         line = json.loads(process.stdout.readline())

@@ -16,7 +16,7 @@ from cli.main import main
 from core.paths import resolve_paths
 from sandbox import Sandbox
 from tests.plugins.sandbox import sandbox_session
-from tests.test_sandbox_api import auth_type, federate_fabrikam
+from tests.sandbox.test_sandbox_api import auth_type, federate_fabrikam
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -25,7 +25,7 @@ def start_serve(home: Path, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "FEDERATOR_HOME": str(home)}
     return subprocess.Popen([sys.executable, "-m", "cli.main", "sandbox", "serve", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            cwd=Path(__file__).resolve().parents[1])
+                            cwd=Path(__file__).resolve().parents[2])
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])

@@ -18,7 +18,7 @@ from core.paths import resolve_paths
 from core.tenant import SessionOptions
 from session import open_session
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

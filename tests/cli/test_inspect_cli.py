@@ -157,7 +157,7 @@ def test_real_process_never_shows_a_traceback(tmp_path: Path) -> None:
     path.write_bytes(b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa">]><l>&a;</l>')
     result = subprocess.run([sys.executable, "-m", "cli.main", "inspect", str(path), "--json"],
                             capture_output=True, text=True, timeout=60,
-                            cwd=Path(__file__).resolve().parents[1])
+                            cwd=Path(__file__).resolve().parents[2])
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert json.loads(result.stdout)["error"]["code"] == "forbidden_dtd"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from core.paths import resolve_paths
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_import_contracts_hold() -> None:

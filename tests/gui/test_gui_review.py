@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QTableWidget
 
-from tests.test_gui_flow import walk_to_review
+from tests.gui.test_gui_flow import walk_to_review
 
 
 def test_issuer_uri_is_shown_whole_on_a_new_federation(make_window: Any, qtbot: Any,

@@ -164,7 +164,7 @@ def test_preflight_checklist_for_the_default_domain(make_window: Any, qtbot: Any
 
 def test_history_shows_snapshots_of_a_selected_entry(make_window: Any, qtbot: Any,
                                                      idp_file: Path) -> None:
-    from tests.test_gui_flow import accept_and_confirm, walk_to_review
+    from tests.gui.test_gui_flow import accept_and_confirm, walk_to_review
 
     window = make_window(sandbox=True)
     review = walk_to_review(window, qtbot, idp_file)

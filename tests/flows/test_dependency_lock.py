@@ -12,7 +12,7 @@ import pytest
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "packaging" / "requirements-lock.txt"
 sys.path.insert(0, str(ROOT / "packaging"))
 import build  # noqa: E402

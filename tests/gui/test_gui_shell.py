@@ -18,7 +18,7 @@ from core.paths import resolve_paths
 from gui import settings as gui_settings
 from gui.workers import Cancelled, ImmediateRunner, ThreadPoolRunner
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # -- workers ----------------------------------------------------------------------------------

@@ -347,7 +347,7 @@ def test_watch_all_of_50_federated_domains_in_few_graph_requests(sandbox: Any) -
     from core.health.gather import run_watch
 
     spec = importlib.util.spec_from_file_location(
-        "watch_bench", Path(__file__).resolve().parents[1] / "bench" / "watch_bench.py")
+        "watch_bench", Path(__file__).resolve().parents[2] / "bench" / "watch_bench.py")
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)

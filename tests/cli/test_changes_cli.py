@@ -16,7 +16,7 @@ import pytest
 from cli.main import main
 from core.idp_sample import jumpcloud_sample
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WARNINGS = "metadata.endpoints,domain.subdomain,users.immutable_id,users.blast_radius"
 
 

@@ -13,7 +13,7 @@ import requests
 
 from sandbox import Sandbox
 from tests.plugins.sandbox import sandbox_session
-from tests.test_sandbox_rules import as_user, domain, error_of, federation_body
+from tests.sandbox.test_sandbox_rules import as_user, domain, error_of, federation_body
 
 BREAKGLASS = "breakglass@contoso.onmicrosoft.com"
 ADMIN_SCOPES = ["Domain.ReadWrite.All"]

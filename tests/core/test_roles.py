@@ -26,7 +26,7 @@ from core.roles import (
 )
 from sandbox import Sandbox
 from tests.plugins.sandbox import sandbox_session
-from tests.test_sandbox_rules import federation_body
+from tests.sandbox.test_sandbox_rules import federation_body
 
 JUMPCLOUD_ENTITY = "https://sso.jumpcloud.com/saml2/fabrikam-roles"
 # What the seed's fabrikam.com warns about (read, and accepted, as an admin would).

@@ -231,7 +231,7 @@ def test_realm_of_seed_domains(sandbox: Sandbox) -> None:
 def test_realm_follows_changes_after_propagation(tmp_path: Any) -> None:
     with Sandbox(tmp_path / "state", propagation_s=0.4) as sandbox, \
             sandbox_session(sandbox, sandbox.issue_token()) as graph:
-        from tests.test_sandbox_rules import federation_body
+        from tests.sandbox.test_sandbox_rules import federation_body
 
         # The sandbox dates changes with the wall clock (time.time): measure with the same one.
         # On Windows both clocks step every 15.6 ms, out of phase with each other, so an

@@ -1,7 +1,7 @@
 """What Windows does differently, emulated on Linux: no console for the windowed app, the names
 of the installed programs, file arguments from Explorer, backslash paths.
 
-The frozen-app counterparts (built with PyInstaller) are in tests/test_packaging.py (slow).
+The frozen-app counterparts (built with PyInstaller) are in tests/flows/test_packaging.py (slow).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from cli.options import parse_app_options
 from core import progname
 from core.shellquote import command_line
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "packaging"))
 import sample_metadata  # noqa: E402
 

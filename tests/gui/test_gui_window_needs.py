@@ -58,7 +58,7 @@ def test_make_default_is_offered_without_a_command_line(make_window: Any, qtbot:
 
 def test_read_only_sign_in_lacks_the_write_permission_until_apply_without_failing() -> None:
     from core.preflight.checks import run_checks
-    from tests.test_preflight_checks import _modify
+    from tests.core.test_preflight_checks import _modify
 
     inp = _modify(lambda t: setattr(t, "scopes", frozenset(
         {"Domain.Read.All", "User.Read.All", "RoleManagement.Read.Directory"})))

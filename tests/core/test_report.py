@@ -14,7 +14,7 @@ from core.preflight.checks import CHECK_IDS, run_checks
 from core.preflight.model import CheckResult, PreflightResult
 from core.preflight.run import plan_for
 from core.report import render_html, report_json, write_html_report, write_json_report
-from tests.test_preflight_checks import make
+from tests.core.test_preflight_checks import make
 
 WHEN = dt.datetime(2026, 11, 29, 9, 30, tzinfo=dt.UTC)
 

@@ -350,7 +350,7 @@ def test_builder_signing_refuses_nothing_for_ec_keys() -> None:
 def test_the_benchmark_input_is_valid_metadata() -> None:
     import sys
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
     try:
         import inspect_bench
     finally:

@@ -18,7 +18,7 @@ from core.plan import DomainState, PlanOptions, build_plan, display_powershell, 
 from core.settings import FederationSettings
 from core.shellquote import command_line, ps_quote, quote_for_shell
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "packaging"))
 import ps_parse_check  # noqa: E402
 

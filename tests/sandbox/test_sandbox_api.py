@@ -10,7 +10,7 @@ import requests
 
 from sandbox import RequestRecord, Sandbox
 from tests.plugins.sandbox import sandbox_session
-from tests.test_sandbox_rules import federation_body
+from tests.sandbox.test_sandbox_rules import federation_body
 
 
 def federate_fabrikam(sandbox: Sandbox) -> None:

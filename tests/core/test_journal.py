@@ -22,7 +22,7 @@ from core.journal import (
     read_all,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TENANT = "11111111-2222-3333-4444-555555555555"
 
 
