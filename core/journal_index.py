@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from core.atomic_write import write_atomic
-from core.journal import (
-    Journal,
+from core.journal_records import (
     JournalContents,
     JournalEntry,
     JournalError,
     JournalProblem,
     all_journals,
+    journal_file,
     kept_aside,
     load_spans,
     parse_spans,
@@ -55,7 +55,7 @@ def read_history(journal_dir: Path, *, domain: str | None = None,
     index: entries whose records are read only when used."""
     entries: list[JournalEntry] = []
     problems: list[JournalProblem] = []
-    paths = [Journal(journal_dir, tenant).path] if tenant else all_journals(journal_dir)
+    paths = [journal_file(journal_dir, tenant)] if tenant else all_journals(journal_dir)
     for path in paths:
         with _collector_paused():
             contents = indexed_contents(path)
@@ -74,7 +74,7 @@ def _rescue_notices(journal_dir: Path, tenant: str | None) -> list[JournalProble
     be written): reported on every reading, like a damaged tail moved aside, until deleted."""
     if not journal_dir.is_dir():
         return []
-    pattern = f"rescue-{Journal(journal_dir, tenant).path.stem.removeprefix('tenant-')}-*" \
+    pattern = f"rescue-{journal_file(journal_dir, tenant).stem.removeprefix('tenant-')}-*" \
         if tenant else "rescue-*"
     return [JournalProblem(path, 0, "the records of a change that the journal could not take "
                                     "are kept in this file (restore finds its snapshots "
