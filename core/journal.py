@@ -111,7 +111,14 @@ def _fsync_dir(folder: Path) -> None:
 
 
 class TenantLock:
-    """An OS-level exclusive lock on one tenant, released when the holder exits or dies."""
+    """An OS-level exclusive lock on one tenant, released when the holder exits or dies.
+
+    Hand-written, not ``filelock`` (which the sandbox uses): the lock file holds who has the
+    lock (pid, host, since, purpose) for whoever is refused to read, but on Windows ``filelock``
+    locks byte zero exclusively, which denies other processes reading it (LockFileEx:
+    https://learn.microsoft.com/en-us/windows/win32/api/fileapi/nf-fileapi-lockfileex), and it
+    gives no public handle to write that text; so Windows locks one byte far past it here.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
