@@ -29,16 +29,6 @@ def add_global_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--self-test", action="store_true", help=argparse.SUPPRESS)
 
 
-# The global options that take no value, as ``add_global_options`` defines them: dest by flag.
-_APP_SWITCHES = {"-v": "verbose", "--verbose": "verbose", "--sandbox": "sandbox",
-                 "--self-test": "self_test"}
-
-
-def _app_defaults() -> argparse.Namespace:
-    return argparse.Namespace(home=None, verbose=False, sandbox=False, sandbox_user=None,
-                              self_test=False, command=None, open_path=None)
-
-
 def looks_like_a_file(arg: str) -> bool:
     """Whether a lone argument is a file to open rather than a command: Explorer passes the full
     path of a file dropped on the app or opened with it ("Open with"), and no command name holds a
@@ -55,13 +45,6 @@ def parse_app_options(argv: list[str]) -> argparse.Namespace | None:
     Anything that is not a global option (a subcommand, ``--help``, ``--version``, a typo) goes to
     the full parser, which knows every command and prints the right message.
     """
-    if all(a in _APP_SWITCHES for a in argv):
-        # The usual launch (a double-click: no arguments, or only switches) skips building the
-        # argparse parser, whose help formatter and gettext/locale set-up cost ~2 ms of startup.
-        args = _app_defaults()
-        for arg in argv:
-            setattr(args, _APP_SWITCHES[arg], True)
-        return args
     if any(a in ("-h", "--help", "--version") for a in argv):
         return None
     parser = argparse.ArgumentParser(prog="federator", add_help=False)

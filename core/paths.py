@@ -7,6 +7,7 @@ moves every one of them under a single folder, which is what tests and portable 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 APP_NAME = "Federator"
@@ -14,49 +15,14 @@ APP_AUTHOR = "Federator"
 HOME_ENV = "FEDERATOR_HOME"
 
 
+@dataclass(frozen=True)
 class Paths:
-    """Where settings, logs, the journal, the token cache and the sandbox state live.
+    """Where settings, logs, the journal, the token cache and the sandbox state live."""
 
-    Immutable, compared and hashed by its four folders. Written out rather than a frozen
-    dataclass because the desktop app resolves it before its first paint, and ``dataclasses``
-    (the import plus the generated methods) is ~2 ms of that startup.
-    """
-
-    __slots__ = ("cache", "config", "data", "logs")
     config: Path
     data: Path
     logs: Path
     cache: Path
-
-    def __init__(self, config: Path, data: Path, logs: Path, cache: Path) -> None:
-        object.__setattr__(self, "config", config)
-        object.__setattr__(self, "data", data)
-        object.__setattr__(self, "logs", logs)
-        object.__setattr__(self, "cache", cache)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Paths is immutable: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"Paths is immutable: cannot delete {name!r}")
-
-    def __reduce__(self) -> tuple[type[Paths], tuple[Path, Path, Path, Path]]:
-        return (Paths, self._folders())  # copy and pickle go through __init__
-
-    def _folders(self) -> tuple[Path, Path, Path, Path]:
-        return (self.config, self.data, self.logs, self.cache)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Paths):
-            return NotImplemented
-        return self._folders() == other._folders()
-
-    def __hash__(self) -> int:
-        return hash(self._folders())
-
-    def __repr__(self) -> str:
-        return (f"Paths(config={self.config!r}, data={self.data!r}, logs={self.logs!r}, "
-                f"cache={self.cache!r})")
 
     @property
     def settings_file(self) -> Path:

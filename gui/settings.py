@@ -8,6 +8,7 @@ never holds anything secret.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,34 +20,21 @@ log = logging.getLogger(__name__)
 MAX_RECENT = 8
 
 
+@dataclass(kw_only=True)
 class GuiSettings:
-    """What the window remembers between runs.
+    """What the window remembers between runs."""
 
-    A plain class rather than a dataclass: it is read before the first paint, and importing
-    ``dataclasses`` (plus generating the methods) is ~2 ms of the app's startup.
-    """
-
-    def __init__(self, *, geometry: str = "", splitter: str = "",
-                 recent_files: list[str] | None = None, first_start_done: bool = False,
-                 last_step: int = 0) -> None:
-        self.geometry = geometry  # base64 of QWidget.saveGeometry()
-        self.splitter = splitter
-        self.recent_files: list[str] = list(recent_files or [])
-        self.first_start_done = first_start_done
-        self.last_step = last_step
+    geometry: str = ""  # base64 of QWidget.saveGeometry()
+    splitter: str = ""
+    recent_files: list[str] = field(default_factory=list)
+    first_start_done: bool = False
+    last_step: int = 0
 
     def as_dict(self) -> dict[str, object]:
         """The JSON-ready form ``save`` writes and ``load`` reads back."""
         return {"geometry": self.geometry, "splitter": self.splitter,
                 "recent_files": list(self.recent_files),
                 "first_start_done": self.first_start_done, "last_step": self.last_step}
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, GuiSettings) and self.as_dict() == other.as_dict()
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={v!r}" for k, v in self.as_dict().items())
-        return f"GuiSettings({fields})"
 
     def remember_file(self, path: str) -> None:
         entries = [p for p in self.recent_files if p != path]
