@@ -114,3 +114,22 @@ def idp_file(tmp_path: Path) -> Path:
     path = tmp_path / "JumpCloud-metadata.xml"
     path.write_bytes(xml)
     return path
+
+
+# The warnings preflight raises for the sample IdP on fabrikam.com, accepted by id.
+SAMPLE_IDP_WARNINGS = "metadata.endpoints,domain.subdomain,users.immutable_id,users.blast_radius"
+
+
+@pytest.fixture
+def federated_home(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """fabrikam.com federated (through the command line) with the sandbox's own sample IdP, so
+    a test sign-in from the window can succeed."""
+    from cli.main import main
+
+    assert main(["--sandbox", "sandbox", "idp-metadata"]) == 0
+    metadata = tmp_path / "sample-idp.xml"
+    metadata.write_text(capsys.readouterr().out)
+    assert main(["--sandbox", "federate", "--metadata", str(metadata), "--domain",
+                 "fabrikam.com", "--confirm", "fabrikam.com", "--accept-warnings",
+                 SAMPLE_IDP_WARNINGS]) == 0
+    capsys.readouterr()

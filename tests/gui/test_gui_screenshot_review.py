@@ -9,27 +9,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 
-from cli.main import main
 from gui import theme
 from tests.gui_helpers import settle
 
-WARNINGS = "metadata.endpoints,domain.subdomain,users.immutable_id,users.blast_radius"
 # 1366x768 at 150 %, in logical pixels.
 SMALL = (911, 512)
 
 
-@pytest.fixture
-def federated_home(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--sandbox", "sandbox", "idp-metadata"]) == 0
-    metadata = tmp_path / "sample-idp.xml"
-    metadata.write_text(capsys.readouterr().out)
-    assert main(["--sandbox", "federate", "--metadata", str(metadata), "--domain",
-                 "fabrikam.com", "--confirm", "fabrikam.com", "--accept-warnings",
-                 WARNINGS]) == 0
-    capsys.readouterr()
 
 
 def _row(table: Any, domain: str) -> int:

@@ -12,19 +12,6 @@ from PySide6.QtCore import Qt
 from cli.main import main
 from tests.gui_helpers import settle
 
-WARNINGS = "metadata.endpoints,domain.subdomain,users.immutable_id,users.blast_radius"
-
-
-@pytest.fixture
-def federated_home(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--sandbox", "sandbox", "idp-metadata"]) == 0
-    metadata = tmp_path / "sample-idp.xml"
-    metadata.write_text(capsys.readouterr().out)
-    assert main(["--sandbox", "federate", "--metadata", str(metadata), "--domain",
-                 "fabrikam.com", "--confirm", "fabrikam.com", "--accept-warnings",
-                 WARNINGS]) == 0
-    capsys.readouterr()
-
 
 def _dialog(window: Any, qtbot: Any) -> Any:
     qtbot.waitUntil(lambda: window.state.session is not None, timeout=10000)

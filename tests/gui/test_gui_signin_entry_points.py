@@ -8,24 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 
-from cli.main import main
 from tests.gui_helpers import accept_and_confirm, federate_in_window, settle, walk_to_review
-
-WARNINGS = "metadata.endpoints,domain.subdomain,users.immutable_id,users.blast_radius"
-
-
-@pytest.fixture
-def federated_home(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--sandbox", "sandbox", "idp-metadata"]) == 0
-    metadata = tmp_path / "sample-idp.xml"
-    metadata.write_text(capsys.readouterr().out)
-    assert main(["--sandbox", "federate", "--metadata", str(metadata), "--domain",
-                 "fabrikam.com", "--confirm", "fabrikam.com", "--accept-warnings",
-                 WARNINGS]) == 0
-    capsys.readouterr()
 
 
 def _opened(window: Any, qtbot: Any, button: Any) -> Any:
