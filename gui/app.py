@@ -102,11 +102,9 @@ def _route_qt_messages() -> None:
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    # No cyclic garbage collection until the window has painted: loading PySide6 and building
-    # the window allocate objects that all stay alive, so the collector's passes over them free
-    # nothing and cost ~4 ms of startup (measured with bench/startup_bench.py). Re-enabled right
-    # after the paint, or after 5 s should the window start minimized and not paint.
-    gc.disable()
+    # The collector, paused by gui.launch while the app starts, comes back right after the first
+    # paint, or after 5 s should the window start minimized and not paint.
+    gc.disable()  # already off when started through gui.launch; here for callers that are not
     # Only the paths and the global flags: the CLI's Context (and the json and dataclasses
     # imports behind it) would be ~3 ms of startup for nothing the window uses.
     from core.paths import resolve_paths
