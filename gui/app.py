@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from core.paths import Paths
     from gui.main_window import MainWindow
+    from gui.settings import GuiSettings
     from gui.workers import Runner
 
 _T0 = time.perf_counter()
@@ -71,8 +72,9 @@ def create_app() -> QApplication:
 
 
 def build_window(paths: Paths, *, sandbox: bool = False, sandbox_user: str | None = None,
-                 runner: Runner | None = None) -> MainWindow:
-    """The main window over a fresh :class:`AppState`; ``runner`` defaults to the thread pool."""
+                 runner: Runner | None = None, settings: GuiSettings | None = None) -> MainWindow:
+    """The main window over a fresh :class:`AppState`; ``runner`` defaults to the thread pool,
+    ``settings`` to the ones saved in ``paths``."""
     from gui.main_window import MainWindow
     from gui.state import AppState
     from gui.workers import ThreadPoolRunner
@@ -80,7 +82,7 @@ def build_window(paths: Paths, *, sandbox: bool = False, sandbox_user: str | Non
     create_app()
     state = AppState(paths, runner or ThreadPoolRunner(), sandbox=sandbox,
                      sandbox_user=sandbox_user)
-    window = MainWindow(state)
+    window = MainWindow(state, settings=settings)
     if sandbox:
         state.enter_sandbox()
     return window
@@ -116,6 +118,11 @@ def run_gui(args: argparse.Namespace) -> int:
         # ``--self-test PATH`` proves the file argument works, without a window on screen.
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     paths = resolve_paths(args.home)
+    # The window's saved settings are read before PySide6 loads: its import hook inspects every
+    # module imported after it (json's four included), which is startup time for nothing.
+    from gui import settings as gui_settings
+
+    settings = gui_settings.load(paths)
 
     def start_logging() -> None:
         from core.logs import setup_logging
@@ -134,7 +141,8 @@ def run_gui(args: argparse.Namespace) -> int:
 
         _route_qt_messages()
         install_excepthook(paths)
-    window = build_window(paths, sandbox=args.sandbox, sandbox_user=args.sandbox_user)
+    window = build_window(paths, sandbox=args.sandbox, sandbox_user=args.sandbox_user,
+                          settings=settings)
     window.show()
     shown_ms = (time.perf_counter() - _startup_t0()) * 1000
 

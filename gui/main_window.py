@@ -269,13 +269,14 @@ class MainWindow(QMainWindow):
 
     first_painted = Signal()  # the self-test and the startup benchmark wait for it
 
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, parent: QWidget | None = None, *,
+                 settings: gui_settings.GuiSettings | None = None) -> None:
         super().__init__(parent)
         from gui.views.metadata_view import MetadataView
 
         self.state = state
         self._close_pending = False
-        self.settings = gui_settings.load(state.paths)
+        self.settings = settings if settings is not None else gui_settings.load(state.paths)
         self.setWindowTitle("Federator (sandbox)" if state.sandbox else "Federator")
         self.setMinimumSize(QSize(*MINIMUM_SIZE))
 
