@@ -105,6 +105,9 @@ class AppState(QObject):
         self.domains: list[Any] = []
         self.domain: str | None = None
         self.preflight: Any = None
+        # The domain whose checks a change made out of date (the checks ran, then the change
+        # altered what they read): step 3 says so instead of "not run yet".
+        self.checks_outdated_by: str | None = None
         self.plan: Any = None
         self.accepted_warnings: set[str] = set()
         # The operation the pages show (None once a new plan or session makes it old news),
@@ -534,7 +537,10 @@ class AppState(QObject):
         self._invalidate_checks()
         self.domain_changed.emit()
 
-    def _invalidate_checks(self) -> None:
+    def _invalidate_checks(self, *, changed: str | None = None) -> None:
+        """Forget the checks and the plan; ``changed``: the domain a change was just made to
+        (the checks did run, and are now out of date)."""
+        self.checks_outdated_by = changed
         self.preflight = None
         self.plan = None
         self.accepted_warnings = set()
@@ -717,7 +723,8 @@ class AppState(QObject):
             self.password_impact = None
             self.password_impact_error = None
             if result is not None or not isinstance(error, Cancelled):
-                self._invalidate_checks()  # the domain may have changed: check it afresh
+                # The domain may have changed: check it afresh.
+                self._invalidate_checks(changed=record.domain)
             self.operation_finished.emit(result, error)
             self.refresh_domains()
             self.history_changed.emit()

