@@ -53,6 +53,10 @@ MAX_COLUMN_WIDTH = 190  # the journal's columns before Summary, which takes the 
 STACK_BELOW_WIDTH = 960  # page width under which the revert and rollover cards stack
 OUTCOME_STATUS = {"succeeded": "pass", "no-change": "pass", "failed": "fail",
                   "unknown": "warn", "in-progress": "warn", "reconciled": "info"}
+# How an entry's detail opens: the journal's outcome word as the heading of a sentence.
+OUTCOME_HEADINGS = {"succeeded": "Succeeded", "no-change": "No change needed", "failed": "Failed",
+                    "unknown": "Outcome unknown", "in-progress": "In progress",
+                    "reconciled": "Reconciled"}
 KIND_WORDS_BY_NAME = {"revert": "Revert", "restore": "Restore",
                       "update certificate": "Certificate change for", "federate": "Federate"}
 
@@ -612,8 +616,7 @@ class HistoryView(StepView):
         self.entry_card.title.setText(f"{kind_title(entry.kind)} "
                                       f"{entry.domain}, {_when(entry.started_at)}")
         status = OUTCOME_STATUS.get(entry.outcome, "info")
-        self.entry_body.addWidget(StatusLabel(status, f"{entry.outcome}: "
-                                                      f"{for_window(entry.summary)}"))
+        self.entry_body.addWidget(StatusLabel(status, entry_sentence(entry)))
         kv = KeyValues()
         kv.add("Who", entry.who)
         kv.add("Operation id", entry.op, mono=True)
@@ -761,6 +764,20 @@ def _confirm_field(domain: str, what: str) -> QLineEdit:
     field.setPlaceholderText(domain)
     field.setAccessibleName(f"Type {domain} to confirm {what}")
     return field
+
+
+def entry_sentence(entry: Any) -> str:
+    """An entry's detail as a sentence: "Succeeded: fabrikam.com is now Federated ...", never
+    the journal's bare "succeeded: ..." (a domain name may still open the summary: it is a
+    name, kept as Graph spells it)."""
+    heading = OUTCOME_HEADINGS.get(entry.outcome, entry.outcome.replace("-", " ").capitalize())
+    summary = for_window(entry.summary).strip()
+    if not summary:
+        return f"{heading}."
+    first = summary.split(" ", 1)[0]
+    if "." not in first.rstrip(".:,;"):  # a word, not a domain name
+        summary = summary[0].upper() + summary[1:]
+    return f"{heading}: {summary}"
 
 
 def _when(stamp: str) -> str:

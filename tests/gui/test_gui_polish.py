@@ -80,3 +80,37 @@ def test_next_is_off_with_its_reason_while_a_check_fails(make_window: Any, qtbot
     assert window.state.preflight is not None and not window.state.preflight.failed
     assert preflight.next_button.isEnabled()
     assert not reason.isVisible() and preflight.next_button.toolTip() == ""
+
+
+def test_a_history_entry_reads_as_a_sentence(make_window: Any, qtbot: Any,
+                                             idp_file: Path) -> None:
+    from gui.widgets import StatusLabel
+
+    window = make_window(sandbox=True)
+    review = walk_to_review(window, qtbot, idp_file)
+    federate_in_window(window, review)
+    window.go_to(4)
+    history = window.history_view
+    settle(qtbot)
+    history.table.selectRow(0)
+    settle(qtbot)
+    assert history.entry_card.isVisible()
+    first = history.entry_body.itemAt(0).widget()
+    assert isinstance(first, StatusLabel)
+    text = first.word.text()
+    assert text.startswith("Succeeded: fabrikam.com is now Federated"), text
+    assert text[0].isupper()
+
+
+def test_entry_sentences_open_with_a_capital_whatever_the_summary() -> None:
+    from types import SimpleNamespace
+
+    from gui.views.history_view import entry_sentence
+
+    def sentence(outcome: str, summary: str) -> str:
+        return entry_sentence(SimpleNamespace(outcome=outcome, summary=summary))
+
+    assert sentence("in-progress", "") == "In progress."
+    assert sentence("no-change", "nothing to write") == "No change needed: Nothing to write"
+    # A domain name keeps its spelling.
+    assert sentence("failed", "contoso.com was not changed") == "Failed: contoso.com was not changed"
