@@ -114,3 +114,25 @@ def test_entry_sentences_open_with_a_capital_whatever_the_summary() -> None:
     assert sentence("no-change", "nothing to write") == "No change needed: Nothing to write"
     # A domain name keeps its spelling.
     assert sentence("failed", "contoso.com was not changed") == "Failed: contoso.com was not changed"
+
+
+def test_demo_mode_names_the_signed_in_user_once(make_window: Any, qtbot: Any) -> None:
+    window = make_window(sandbox=True)
+    settle(qtbot)
+    header = window.header
+    assert header.demo_user.currentText() == "ops@contoso.com"
+    shown = header.account.text()
+    assert "ops@contoso.com" not in shown and shown.startswith("External Identity"), shown
+    # Who is signed in, with the roles, stays in the tooltip and the screen-reader name.
+    assert "ops@contoso.com" in header.account.accessibleName()
+    assert "ops@contoso.com" in header.account.toolTip()
+    # The chooser's tooltip says what the chosen user rehearses; each item keeps its own.
+    assert "federates and reverts" in header.demo_user.toolTip()
+    at = header.demo_user.findData("admin@fabrikam.com")
+    assert "lock-out" in header.demo_user.itemData(at, Qt.ItemDataRole.ToolTipRole)
+
+
+def test_a_real_tenant_header_keeps_the_user_on_the_account_line(make_window: Any) -> None:
+    window = make_window()
+    assert not window.header.demo_user.isVisible()
+    assert window.header.account.text() == "Sign in to see the tenant's domains"
