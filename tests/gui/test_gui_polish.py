@@ -113,7 +113,8 @@ def test_entry_sentences_open_with_a_capital_whatever_the_summary() -> None:
     assert sentence("in-progress", "") == "In progress."
     assert sentence("no-change", "nothing to write") == "No change needed: Nothing to write"
     # A domain name keeps its spelling.
-    assert sentence("failed", "contoso.com was not changed") == "Failed: contoso.com was not changed"
+    assert (sentence("failed", "contoso.com was not changed")
+            == "Failed: contoso.com was not changed")
 
 
 def test_demo_mode_names_the_signed_in_user_once(make_window: Any, qtbot: Any) -> None:
@@ -136,3 +137,41 @@ def test_a_real_tenant_header_keeps_the_user_on_the_account_line(make_window: An
     window = make_window()
     assert not window.header.demo_user.isVisible()
     assert window.header.account.text() == "Sign in to see the tenant's domains"
+
+
+def test_overview_knows_the_source_of_a_domain_federated_with_the_sample_idp(
+        make_window: Any, qtbot: Any, federator_home: Path) -> None:
+    from core import journal as journal_mod
+    from gui.widgets import Card
+
+    window = make_window(sandbox=True)
+    window.state.load_sample_metadata()
+    sample = Path(window.state.metadata_source)
+    assert sample.is_file() and sample.name == "metadata.xml"
+    window.go_to(1)
+    window.domain_view.select("fabrikam.com")
+    window.go_to(2)
+    window.go_to(3)
+    federate_in_window(window, window.review_view)
+
+    # The journal records where the metadata came from, as for any file.
+    [entry] = journal_mod.read_all(window.state.paths.journal_dir).entries
+    facts = entry.records[0].get("metadata_source") or {}
+    assert facts.get("source") == str(sample.resolve())
+
+    window.go_to(5)
+    settle(qtbot)
+    view = window.view(5)
+    row = next(r for r in range(view.table.rowCount())
+               if view.table.item(r, 0).data(Qt.ItemDataRole.UserRole) == "fabrikam.com")
+    view.table.selectRow(row)
+    settle(qtbot)
+    assert view.source_edit.text() == str(sample.resolve())
+    shown = " ".join(lbl.text() for card in view.findChildren(Card)
+                     for lbl in card.findChildren(type(view.checked)))
+    assert "Not known" not in shown
+    assert "The current certificate." in shown
+    # F5 on the Metadata step reads the sample again: it does not join the recent files.
+    window.go_to(0)
+    window.metadata_view.reload()
+    assert str(sample) not in window.metadata_view.settings.recent_files
