@@ -180,10 +180,11 @@ class TenantHeader(QFrame):
             self.demo_user.addItem(user, user)
             at = self.demo_user.count() - 1
         self.demo_user.setCurrentIndex(at)
-        what = self.demo_user.itemData(at, Qt.ItemDataRole.ToolTipRole) if at >= 0 else None
+        rehearses = self.demo_user.itemData(at, Qt.ItemDataRole.ToolTipRole) if at >= 0 else None
         self.demo_user.setToolTip(
             f"Demo mode: signed in to the sandbox as {user}"
-            + (f" ({what})" if what else "") + ". Choose another seed user to sign in as.")
+            + (f" ({rehearses})" if rehearses else "") + ". Choose another seed user to sign in "
+            "as.")
 
     def show_about(self) -> None:
         from gui.about import AboutDialog

@@ -197,7 +197,8 @@ def check_preflight(ctx: OperationContext, domain: str, result: PreflightResult,
     unaccepted = [c.id for c in result.to_accept if c.id not in accepted]
     if unaccepted:
         unread = [c for c in result.checks if c.status == "unknown" and c.id in unaccepted]
-        ctx.emit(STEP_PREFLIGHT, FAILED, f"Preflight warnings not accepted: {', '.join(unaccepted)}",
+        ctx.emit(STEP_PREFLIGHT, FAILED,
+                 f"Preflight warnings not accepted: {', '.join(unaccepted)}",
                  unaccepted=unaccepted)
         what = "".join(f" {c.id} could not be checked: {c.found}" for c in unread)
         raise PreflightRefusedError(
