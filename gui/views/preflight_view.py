@@ -247,7 +247,7 @@ class PreflightView(StepView):
         result = self.state.preflight
         if result is None:
             if self._outdated():
-                return None, "ran before the change"
+                return None, "out of date"
             return None, "not run yet"
         fails, warns = result.count("fail"), result.count("warn")
         unread = result.count("unknown")
@@ -337,7 +337,7 @@ class PreflightView(StepView):
                 return
             self.next_reason = label("", wrap=True, name="muted")
             self.next_reason.setAccessibleName("Why Next is disabled")
-            self.footer.insertWidget(0, self.next_reason, 1)
+            self.footer.insertWidget(0, self.next_reason, 3)
         self.next_reason.setText(reason)
         self.next_reason.setVisible(bool(reason))
 

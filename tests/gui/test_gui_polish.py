@@ -42,13 +42,13 @@ def test_step_three_says_its_checks_ran_before_the_change(make_window: Any, qtbo
     federate_in_window(window, review)
     settle(qtbot)
     step = window.steps.item(2).text()
-    assert "not run yet" not in step and "ran before the change" in step, step
+    assert "not run yet" not in step and "out of date" in step, step
     window.go_to(2)
     preflight = window.preflight_view
     # Entering the step runs the checks afresh (the domain as it is now, federated).
     assert window.state.preflight is not None
     assert "not run yet" not in window.steps.item(2).text()
-    assert "ran before" not in window.steps.item(2).text()
+    assert "out of date" not in window.steps.item(2).text()
     assert preflight.run_button.text() == "Run again"
 
 
