@@ -275,7 +275,8 @@ def _change(ctx: OperationContext, kind: str, domain: str, prepare: Preparer, *,
         run = Run(ctx=ctx, writer=writer, kind=kind, domain=domain)
         ctx.emit(STEP_READ, STARTED, f"Reading {domain} from Microsoft Graph")
         before = run.read(f"{op}-before")
-        ctx.emit(STEP_READ, OK, f"{domain} is {describe(before)}", state=before.to_json())
+        ctx.emit(STEP_READ, OK, f"Before the change: {domain} is {describe(before)}",
+                 state=before.to_json())
         prepared = prepare(run, before)
         plan_json: dict[str, Any] = {"plans": [p.to_json() for p in prepared.plans]}
         result = OperationResult(kind=kind, domain=domain, tenant=ctx.tenant_id,

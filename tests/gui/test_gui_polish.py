@@ -33,6 +33,9 @@ def test_progress_lines_say_their_step_once(make_window: Any, qtbot: Any,
     assert not any(line.startswith(("Preflight: ", "Read back and verify: ", "Journal: Recorded",
                                     "Snapshot (the way back): ")) for line in lines), lines
     assert any(line.startswith("Verified: fabrikam.com is") for line in lines), lines
+    # The state read before the change says so: alone it read like the state now.
+    assert "Before the change: fabrikam.com is Managed (cloud sign-in, no federation " \
+           "configuration)" in lines, lines
 
 
 def test_step_three_says_its_checks_ran_before_the_change(make_window: Any, qtbot: Any,
