@@ -38,6 +38,23 @@ def test_progress_lines_say_their_step_once(make_window: Any, qtbot: Any,
            "configuration)" in lines, lines
 
 
+def test_history_progress_lines_say_their_step_once(make_window: Any, qtbot: Any,
+                                                    idp_file: Path) -> None:
+    window = make_window(sandbox=True)
+    federate_in_window(window, walk_to_review(window, qtbot, idp_file))
+    window.go_to(4)
+    settle(qtbot)
+    history = window.history_view
+    qtbot.keyClicks(history.revert_confirm, "fabrikam.com")
+    qtbot.mouseClick(history.revert_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    lines = _lines(history.operation_list)
+    assert "Confirmed: fabrikam.com" in lines, lines
+    assert any(line.startswith("Verified: fabrikam.com is Managed") for line in lines), lines
+    assert not any(line.startswith(("Confirmation: ", "Read back and verify: ", "Journal: "))
+                   for line in lines), lines
+
+
 def test_step_three_says_its_checks_ran_before_the_change(make_window: Any, qtbot: Any,
                                                           idp_file: Path) -> None:
     window = make_window(sandbox=True)
