@@ -163,9 +163,9 @@ class TenantHeader(QFrame):
         self.demo_user.setVisible(self.state.sandbox)
         if not self.state.sandbox:
             return
-        if not self.demo_user.count():  # filled on first use: core.tenant is not light
-            from PySide6.QtCore import Qt
+        from PySide6.QtCore import Qt
 
+        if not self.demo_user.count():  # filled on first use: core.tenant is not light
             from session import sandbox_accounts
 
             for upn, what in sandbox_accounts():
@@ -180,6 +180,11 @@ class TenantHeader(QFrame):
             self.demo_user.addItem(user, user)
             at = self.demo_user.count() - 1
         self.demo_user.setCurrentIndex(at)
+        rehearses = self.demo_user.itemData(at, Qt.ItemDataRole.ToolTipRole) if at >= 0 else None
+        self.demo_user.setToolTip(
+            f"Demo mode: signed in to the sandbox as {user}"
+            + (f" ({rehearses})" if rehearses else "") + ". Choose another seed user to sign in "
+            "as.")
 
     def show_about(self) -> None:
         from gui.about import AboutDialog
@@ -229,14 +234,20 @@ class TenantHeader(QFrame):
                 self.roles_retry.setToolTip(plain_tooltip(info.roles_error))
             else:
                 roles = ", ".join(info.roles) if info.roles else "no admin role found"
-            self._set_account(f"{info.upn}  ·  {roles}")
+            # In demo mode the user chooser beside this line names the user: the line shows
+            # the roles only, so the UPN is not shown twice (tooltip and screen readers get both).
+            self._set_account(roles if self.state.sandbox else f"{info.upn}  ·  {roles}",
+                              full=f"{info.upn}  ·  {roles}")
             self.sign_in.hide()
             self.sign_out.show()
 
-    def _set_account(self, text: str) -> None:
+    def _set_account(self, text: str, *, full: str | None = None) -> None:
+        """``text`` on the line (cut to fit); ``full``, when the line leaves part of it to a
+        widget beside it, in the tooltip and the screen-reader name."""
         self._account_text = text
-        self.account.setToolTip(plain_tooltip(text) if text else "")
-        self.account.setAccessibleName(text)
+        full = full or text
+        self.account.setToolTip(plain_tooltip(full) if full else "")
+        self.account.setAccessibleName(full)
         self._elide_account()
 
     def _elide_account(self) -> None:

@@ -98,6 +98,9 @@ class AppState(QObject):
         self.session: Any = None
         self.metadata: Any = None
         self.metadata_source: str | None = None
+        # The sandbox sample IdP's metadata file once the demo opened it (F5 reads it as the
+        # sample again, not as a file for the recent list).
+        self.sample_metadata_source: str | None = None
         self.federation: Any = None
         self.federation_findings: list[Any] = []
         self.sign_out_override: str | None = None
@@ -105,6 +108,9 @@ class AppState(QObject):
         self.domains: list[Any] = []
         self.domain: str | None = None
         self.preflight: Any = None
+        # The domain whose checks a change made out of date (the checks ran, then the change
+        # altered what they read): step 3 says so instead of "not run yet".
+        self.checks_outdated_by: str | None = None
         self.plan: Any = None
         self.accepted_warnings: set[str] = set()
         # The operation the pages show (None once a new plan or session makes it old news),
@@ -494,18 +500,20 @@ class AppState(QObject):
 
     def load_sample_metadata(self) -> Task:
         """Demo mode: the sandbox's sample IdP (JumpCloud-like) instead of a file."""
-        def work() -> tuple[Any, Any, list[Any]]:
+        def work() -> tuple[Any, Any, list[Any], str]:
             from core.preflight.run import require_metadata
-            from session.signin import sample_idp_metadata
+            from session.signin import sample_idp_metadata_file
 
             # The sandbox's own sample IdP (its key kept in the sandbox folder), so that a test
-            # sign-in after federating with it succeeds.
-            read = require_metadata(sample_idp_metadata(self.paths), name="sandbox sample IdP")
-            return read.metadata, read.settings, list(read.findings)
+            # sign-in after federating with it succeeds. Its metadata file is the source, as an
+            # admin's file would be: a change records it and the health watch reads it again.
+            path = sample_idp_metadata_file(self.paths)
+            read = require_metadata(path.read_bytes(), name="sandbox sample IdP")
+            return read.metadata, read.settings, list(read.findings), str(path)
 
-        def done(result: tuple[Any, Any, list[Any]]) -> None:
-            self.metadata, self.federation, self.federation_findings = result
-            self.metadata_source = "sandbox sample IdP"
+        def done(result: tuple[Any, Any, list[Any], str]) -> None:
+            self.metadata, self.federation, self.federation_findings, source = result
+            self.metadata_source = self.sample_metadata_source = source
             self.sign_out_override = None
             self._invalidate_checks()
             self.metadata_changed.emit()
@@ -534,7 +542,10 @@ class AppState(QObject):
         self._invalidate_checks()
         self.domain_changed.emit()
 
-    def _invalidate_checks(self) -> None:
+    def _invalidate_checks(self, *, changed: str | None = None) -> None:
+        """Forget the checks and the plan; ``changed``: the domain a change was just made to
+        (the checks did run, and are now out of date)."""
+        self.checks_outdated_by = changed
         self.preflight = None
         self.plan = None
         self.accepted_warnings = set()
@@ -717,7 +728,8 @@ class AppState(QObject):
             self.password_impact = None
             self.password_impact_error = None
             if result is not None or not isinstance(error, Cancelled):
-                self._invalidate_checks()  # the domain may have changed: check it afresh
+                # The domain may have changed: check it afresh.
+                self._invalidate_checks(changed=record.domain)
             self.operation_finished.emit(result, error)
             self.refresh_domains()
             self.history_changed.emit()

@@ -17,6 +17,8 @@ from core.signin.judge import DirectoryUser
 from core.signin.trip import TripResult
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from core.paths import Paths
     from core.tenant import TenantSession
     from sandbox import Sandbox
@@ -80,6 +82,16 @@ def sample_idp_metadata(paths: Paths) -> bytes:
 
     paths.ensure()
     return metadata(paths.sandbox_dir)
+
+
+def sample_idp_metadata_file(paths: Paths) -> Path:
+    """The file the sandbox's sample IdP keeps its metadata in (made on first use): a source
+    the health watch can read again, like an admin's metadata file, and that follows the IdP's
+    certificate rotation (``federator sandbox idp-rotate``)."""
+    from sandbox.sample_idp import SampleIdp
+
+    paths.ensure()
+    return SampleIdp.of(paths.sandbox_dir).ensure().metadata_file
 
 
 def sample_idp_response(session: TenantSession, upn: str, *, defect: str | None = None,

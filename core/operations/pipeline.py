@@ -197,7 +197,8 @@ def check_preflight(ctx: OperationContext, domain: str, result: PreflightResult,
     unaccepted = [c.id for c in result.to_accept if c.id not in accepted]
     if unaccepted:
         unread = [c for c in result.checks if c.status == "unknown" and c.id in unaccepted]
-        ctx.emit(STEP_PREFLIGHT, FAILED, f"Warnings not accepted: {', '.join(unaccepted)}",
+        ctx.emit(STEP_PREFLIGHT, FAILED,
+                 f"Preflight warnings not accepted: {', '.join(unaccepted)}",
                  unaccepted=unaccepted)
         what = "".join(f" {c.id} could not be checked: {c.found}" for c in unread)
         raise PreflightRefusedError(
@@ -274,7 +275,8 @@ def _change(ctx: OperationContext, kind: str, domain: str, prepare: Preparer, *,
         run = Run(ctx=ctx, writer=writer, kind=kind, domain=domain)
         ctx.emit(STEP_READ, STARTED, f"Reading {domain} from Microsoft Graph")
         before = run.read(f"{op}-before")
-        ctx.emit(STEP_READ, OK, f"{domain} is {describe(before)}", state=before.to_json())
+        ctx.emit(STEP_READ, OK, f"Before the change: {domain} is {describe(before)}",
+                 state=before.to_json())
         prepared = prepare(run, before)
         plan_json: dict[str, Any] = {"plans": [p.to_json() for p in prepared.plans]}
         result = OperationResult(kind=kind, domain=domain, tenant=ctx.tenant_id,

@@ -23,8 +23,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QWidget,
 )
 
@@ -37,6 +35,7 @@ from core.window_text import for_window, way_back_for_window, way_back_step
 from gui import theme
 from gui.state import AppState
 from gui.views.base import StepView
+from gui.views.journal_table import OUTCOME_STATUS, JournalRow, JournalTable, journal_rows
 from gui.widgets import (
     Card,
     KeyValues,
@@ -44,15 +43,16 @@ from gui.widgets import (
     StatusLabel,
     clear_layout,
     label,
-    plain_tooltip,
     plural,
     text_button,
 )
 
 MAX_COLUMN_WIDTH = 190  # the journal's columns before Summary, which takes the rest
 STACK_BELOW_WIDTH = 960  # page width under which the revert and rollover cards stack
-OUTCOME_STATUS = {"succeeded": "pass", "no-change": "pass", "failed": "fail",
-                  "unknown": "warn", "in-progress": "warn", "reconciled": "info"}
+# How an entry's detail opens: the journal's outcome word as the heading of a sentence.
+OUTCOME_HEADINGS = {"succeeded": "Succeeded", "no-change": "No change needed", "failed": "Failed",
+                    "unknown": "Outcome unknown", "in-progress": "In progress",
+                    "reconciled": "Reconciled"}
 KIND_WORDS_BY_NAME = {"revert": "Revert", "restore": "Restore",
                       "update certificate": "Certificate change for", "federate": "Federate"}
 
@@ -121,12 +121,7 @@ class HistoryView(StepView):
         self.load_status = LoadStatus()
         self.load_status.retry.connect(self.load_journal)
         journal.body.addWidget(self.load_status)
-        self.table = QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels(["When", "Domain", "Change", "Who", "Outcome",
-                                              "Summary"])
-        when_header = self.table.horizontalHeaderItem(0)
-        if when_header is not None:
-            when_header.setToolTip("Your local time; each row's tooltip gives it in UTC")
+        self.table = JournalTable()
         self.table.setAccessibleName("Journal of changes")
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -143,7 +138,7 @@ class HistoryView(StepView):
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setMinimumHeight(150)
         self.table.setMaximumHeight(260)
-        self.table.itemSelectionChanged.connect(self.show_entry)
+        self.table.selectionModel().selectionChanged.connect(self.show_entry)
         journal.body.addWidget(self.table)
         self.content.addWidget(journal)
         self.entry_card = Card("Selected change")
@@ -512,15 +507,18 @@ class HistoryView(StepView):
         self._journal_reads += 1
         generation = self._journal_reads
 
-        def work() -> Any:
+        def work() -> tuple[Any, list[JournalRow]]:
             from core.journal_index import read_history
 
-            return read_history(journal_dir, domain=domain)
+            contents = read_history(journal_dir, domain=domain)
+            # The table's texts too (local times, kinds, summaries): plain strings made here,
+            # so the GUI thread only hands them to the table's model.
+            return contents, journal_rows(contents.entries)
 
-        def done(contents: Any) -> None:
+        def done(read: tuple[Any, list[JournalRow]]) -> None:
             if generation == self._journal_reads:  # an older read finishing late is stale
                 self.load_status.clear()
-                self.show_journal(contents)
+                self.show_journal(*read)
 
         def failed(exc: BaseException) -> None:
             if generation != self._journal_reads:
@@ -532,8 +530,9 @@ class HistoryView(StepView):
         self.load_status.show_loading("Reading the journal…")
         self.state.run(work, name="read journal", on_result=done, on_error=failed)
 
-    def show_journal(self, contents: Any) -> None:
-        """Fill the table from what core read (``core.journal.JournalContents``)."""
+    def show_journal(self, contents: Any, rows: list[JournalRow] | None = None) -> None:
+        """Show what core read (``core.journal.JournalContents``); ``rows``: the table's texts
+        as :func:`journal_rows` makes them in the worker (made here when not given)."""
         selected = self.selected_entry()
         keep = selected.op if selected is not None else None
         self.entries = list(reversed(contents.entries))  # newest first
@@ -543,33 +542,18 @@ class HistoryView(StepView):
             self.problems.show()
         else:
             self.problems.hide()
-        self.table.blockSignals(True)
-        self.table.setRowCount(0)
-        for entry in self.entries:
-            row = self.table.rowCount()
-            self.table.insertRow(row)
-            status = OUTCOME_STATUS.get(entry.outcome, "info")
-            outcome = QTableWidgetItem(theme.status_icon(status), entry.outcome)
-            cells = [QTableWidgetItem(_when(entry.started_at)), QTableWidgetItem(entry.domain),
-                     QTableWidgetItem(kind_title(entry.kind)),
-                     QTableWidgetItem(entry.who), outcome,
-                     QTableWidgetItem(for_window(entry.summary))]
-            for cell in (cells[1], cells[3], cells[5]):  # the columns elide long texts
-                cell.setToolTip(plain_tooltip(cell.text()))
-            outcome.setData(Qt.ItemDataRole.AccessibleTextRole,
-                            f"{theme.STATUS_WORDS.get(status, status)}: {entry.outcome}")
-            cells[0].setData(Qt.ItemDataRole.UserRole, entry.op)
-            cells[0].setToolTip(local_and_utc(entry.started_at)[1])
-            for col, cell in enumerate(cells):
-                self.table.setItem(row, col, cell)
-        self.table.blockSignals(False)
+        selection = self.table.selectionModel()
+        selection.blockSignals(True)  # the rows go: the entry shown stays until chosen again
+        self.table.journal.set_rows(rows if rows is not None
+                                    else journal_rows(contents.entries))
+        selection.blockSignals(False)
         focus, self.state.history_focus = self.state.history_focus, None
         keep = focus or keep  # a result's button asked for this change
         self._size_columns()
         self.hint_changed.emit()  # "n changes" in the step list
-        rows = [i for i, e in enumerate(self.entries) if keep is not None and e.op == keep]
-        if rows:
-            self.table.selectRow(rows[0])  # a reload keeps what the admin was reading
+        found = [i for i, e in enumerate(self.entries) if keep is not None and e.op == keep]
+        if found:
+            self.table.selectRow(found[0])  # a reload keeps what the admin was reading
         else:
             self.entry_card.hide()
 
@@ -612,8 +596,7 @@ class HistoryView(StepView):
         self.entry_card.title.setText(f"{kind_title(entry.kind)} "
                                       f"{entry.domain}, {_when(entry.started_at)}")
         status = OUTCOME_STATUS.get(entry.outcome, "info")
-        self.entry_body.addWidget(StatusLabel(status, f"{entry.outcome}: "
-                                                      f"{for_window(entry.summary)}"))
+        self.entry_body.addWidget(StatusLabel(status, entry_sentence(entry)))
         kv = KeyValues()
         kv.add("Who", entry.who)
         kv.add("Operation id", entry.op, mono=True)
@@ -761,6 +744,20 @@ def _confirm_field(domain: str, what: str) -> QLineEdit:
     field.setPlaceholderText(domain)
     field.setAccessibleName(f"Type {domain} to confirm {what}")
     return field
+
+
+def entry_sentence(entry: Any) -> str:
+    """An entry's detail as a sentence: "Succeeded: fabrikam.com is now Federated ...", never
+    the journal's bare "succeeded: ..." (a domain name may still open the summary: it is a
+    name, kept as Graph spells it)."""
+    heading = OUTCOME_HEADINGS.get(entry.outcome, entry.outcome.replace("-", " ").capitalize())
+    summary = for_window(entry.summary).strip()
+    if not summary:
+        return f"{heading}."
+    first = summary.split(" ", 1)[0]
+    if "." not in first.rstrip(".:,;"):  # a word, not a domain name
+        summary = summary[0].upper() + summary[1:]
+    return f"{heading}: {summary}"
 
 
 def _when(stamp: str) -> str:

@@ -248,7 +248,9 @@ class MetadataView(StepView):
     def reload(self) -> None:
         """F5: read the open file (or URL) again: the IdP may have published new metadata."""
         source = self.state.metadata_source
-        if source and source != "sandbox sample IdP":
+        if source and source == self.state.sample_metadata_source:
+            self.state.load_sample_metadata()
+        elif source:
             self.open_source(source)
 
     def use_sample(self) -> None:

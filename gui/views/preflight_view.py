@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QInputDialog,
+    QLabel,
     QPushButton,
     QToolButton,
     QVBoxLayout,
@@ -36,6 +37,7 @@ from gui.widgets import (
     learn_button,
     markup,
     plain_dialog_labels,
+    plain_tooltip,
     plural,
     text_button,
 )
@@ -197,6 +199,7 @@ class PreflightView(StepView):
         self.content.addWidget(self.list_widget)
         self.content.addStretch(1)
         self.check_rows: dict[str, CheckRow] = {}
+        self.next_reason: QLabel | None = None
         self._generation = 0
         for signal in (state.preflight_changed, state.session_changed, state.metadata_changed,
                        state.domain_changed):
@@ -243,6 +246,8 @@ class PreflightView(StepView):
     def step_hint(self) -> tuple[str | None, str]:
         result = self.state.preflight
         if result is None:
+            if self._outdated():
+                return None, "out of date"
             return None, "not run yet"
         fails, warns = result.count("fail"), result.count("warn")
         unread = result.count("unknown")
@@ -259,15 +264,19 @@ class PreflightView(StepView):
         missing = self.missing_inputs()
         if missing:
             self.missing.setText(f"Before the checks can run: {missing}")
+        elif result is None and self._outdated():
+            self.missing.setText(f"The checks ran before the change to {self.state.domain}. "
+                                 "Press Run again to check it as it is now (it only reads the "
+                                 "tenant).")
         else:
             self.missing.setText("" if result is not None
                                  else "Press Run checks (it only reads the tenant).")
         self.missing.setVisible(bool(self.missing.text()))
         self.run_button.setEnabled(not missing)
-        self.run_button.setText("Run again" if result is not None else "Run checks")
+        self.run_button.setText("Run again" if result is not None or self._outdated()
+                                else "Run checks")
         self.export_button.setEnabled(result is not None)
-        if self.next_button is not None:
-            self.next_button.setEnabled(result is not None)
+        self._update_next(result)
         clear_layout(self.summary)
         clear_layout(self.rows)
         self.check_rows = {}
@@ -299,6 +308,38 @@ class PreflightView(StepView):
                 "you will accept them in the Review step, like warnings."))
         else:
             self.banner.hide()
+
+    def _outdated(self) -> bool:
+        """The checks ran for this domain, and a change to it since made them out of date."""
+        domain = self.state.domain
+        return domain is not None and self.state.checks_outdated_by == domain
+
+    def _update_next(self, result: Any) -> None:
+        """Next only when the checks ran and none failed (a failed check blocks the change,
+        and no acceptance lifts it); when disabled, the line beside it says why."""
+        if self.next_button is None:
+            return
+        failed = list(result.failed) if result is not None else []
+        if result is None:
+            reason = ""
+        elif failed:
+            names = ", ".join(c.title for c in failed[:3]) + (", …" if len(failed) > 3 else "")
+            reason = plural(len(failed), "Blocked: 1 check failed ({names}). Fix it and run "
+                            "the checks again.", "Blocked: {n} checks failed ({names}). Fix "
+                            "them and run the checks again.", names=names)
+        else:
+            reason = ""
+        self.next_button.setEnabled(result is not None and not failed)
+        self.next_button.setToolTip(plain_tooltip(reason))
+        self.next_button.setAccessibleDescription(reason)
+        if self.next_reason is None:
+            if not reason:
+                return
+            self.next_reason = label("", wrap=True, name="muted")
+            self.next_reason.setAccessibleName("Why Next is disabled")
+            self.footer.insertWidget(0, self.next_reason, 3)
+        self.next_reason.setText(reason)
+        self.next_reason.setVisible(bool(reason))
 
     def _add_rows(self, checks: list[Any], generation: int) -> None:
         """A few rows per event-loop turn (failures first), so the window never stalls."""

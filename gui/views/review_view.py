@@ -55,13 +55,6 @@ from gui.widgets import (
     text_button,
 )
 
-STEP_NAMES = {
-    "confirm": "Confirmation", "lock": "Lock the tenant's journal", "reconcile": "Journal check",
-    "read": "Read the domain", "preflight": "Preflight", "plan": "Plan", "users": "Users",
-    "snapshot": "Snapshot (the way back)", "write": "Write to Microsoft Graph",
-    "verify": "Read back and verify", "certificates": "Certificates", "record": "Journal",
-    "wait": "Wait", "journal": "Journal",
-}
 EVENT_STATUS = {"started": "skipped", "ok": "pass", "failed": "fail", "warning": "warn",
                 "info": "info"}
 POLL_INTERVAL_MS = 5000
@@ -815,10 +808,13 @@ def certificate_lines(md: Any, federation: Any) -> list[str]:
                      f"{cert.not_before:%Y-%m-%d} to {cert.not_after:%Y-%m-%d} (UTC)")
     return lines
 def add_event(progress: QListWidget, event: Any) -> None:
-    """One line per step: a step's "started" line is replaced by how it ended."""
+    """One line per step: a step's "started" line is replaced by how it ended.
+
+    The line is core's sentence, as the command line prints it: core words each event to be read
+    alone ("Preflight passed", "Verified: ... is ...", "Journal: ..."), so a step name in front
+    said the step twice."""
     status = EVENT_STATUS.get(event.status, "info")
-    name = STEP_NAMES.get(event.step, event.step)
-    text = f"{name}: {for_window(event.message)}"
+    text = for_window(event.message)
     last = progress.item(progress.count() - 1)
     if last is not None and last.data(Qt.ItemDataRole.UserRole) == (event.step, "started"):
         item = last
@@ -828,7 +824,7 @@ def add_event(progress: QListWidget, event: Any) -> None:
     item.setIcon(theme.icon("refresh") if event.status == "started"
                  else theme.status_icon(status))
     item.setText(text)
-    item.setToolTip(plain_tooltip(for_window(event.message)))
+    item.setToolTip(plain_tooltip(text))
     item.setData(Qt.ItemDataRole.UserRole, (event.step, event.status))
     item.setData(Qt.ItemDataRole.AccessibleTextRole,
                  f"{theme.STATUS_WORDS.get(status, status)}: {text}"
