@@ -371,7 +371,7 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
     if show_certificates:
         _show_certificates(ctx, after, "Entra accepts now")
     result.outcome = SUCCEEDED
-    result.summary = _success_summary(kind, domain, after, prepared)
+    result.summary = _with_proofs(run, _success_summary(kind, domain, after, prepared))
     result.way_back = way_back
     result.notes = list(prepared.notes)
     if kind != KIND_MAKE_DEFAULT:  # sign-in is what takes time to follow
@@ -565,9 +565,9 @@ def _after_failure(run: Run, result: OperationResult, target: Target,
         # The write landed though its answer was lost or an error came back: verified now.
         entry.verify(True, differences=[], state=after)
         result.outcome = SUCCEEDED
-        result.summary = (f"Graph's answer was lost or an error ({said}), but "
-                          f"reading back shows the change applied: {run.domain} is "
-                          f"{describe(after)}.")
+        result.summary = _with_proofs(run, f"Graph's answer was lost or an error ({said}), "
+                                           f"but reading back shows the change applied: "
+                                           f"{run.domain} is {describe(after)}.")
         result.way_back = way_back
         entry.end(OUTCOME_SUCCEEDED, summary=result.summary, way_back=way_back, snapshot=after,
                   changed=result.changed, note="verified after an uncertain answer")
@@ -590,7 +590,8 @@ def _after_failure(run: Run, result: OperationResult, target: Target,
     else:
         result.way_back = ""
         state = f"nothing was changed: {run.domain} is as it was, {describe(after)}"
-    result.summary = f"{_doing(run.kind, run.domain)} failed: {_failure(exc)} State: {state}."
+    result.summary = _with_proofs(
+        run, f"{_doing(run.kind, run.domain)} failed: {_failure(exc)} State: {state}.")
     result.replace_possible = (isinstance(exc, ReplaceRefusedError) and exc.possible
                                and not result.changed)
     remaining = _half_federated_advice(result, after)
@@ -600,6 +601,12 @@ def _after_failure(run: Run, result: OperationResult, target: Target,
     ctx.emit(STEP_VERIFY, FAILED, f"{run.domain} is {describe(after)}", state=after.to_json())
     ctx.emit(STEP_RECORD, OK, run.recorded(result.op_id))
     return result
+
+
+def _with_proofs(run: Run, summary: str) -> str:
+    """``summary`` followed by what re-reading proved about writes whose answer was lost (when
+    each was read and what it showed), so the printed outcome and the journal say it."""
+    return " ".join([summary, *run.proofs])
 
 
 def _recreated(before: Snapshot, after: Snapshot) -> bool:
@@ -657,6 +664,7 @@ def _unknown(run: Run, result: OperationResult, exc: FederatorError, way_back: s
                 else "The write failed and Federator could not read the domain afterwards")
         result.summary = (f"{what} ({exc.message}): whether {run.domain} is as planned is not "
                           "verified.")
+    result.summary = _with_proofs(run, result.summary)
     result.summary += (" The journal entry stays open: the next Federator start (any change, "
                        f"`federator status --domain {run.domain}`, or the window) re-reads the "
                        "domain and records what it finds. If the change did land, the way back "

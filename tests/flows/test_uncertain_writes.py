@@ -212,6 +212,79 @@ def test_a_revert_whose_write_lands_late_is_proven_not_sent_twice(ops: Admin) ->
     assert ops.state("tailspin.io").authentication_type == "Managed"
 
 
+# -- a write landing after the proof horizon ------------------------------------------------------
+# The horizon (``late_write_s``) passes, the write is taken as not applied; it then lands late.
+
+def _configured(admin: Admin, domain: str = "fabrikam.com") -> Callable[[], None]:
+    """A hook that holds the change until the late POST has created the configuration."""
+    return lambda: _wait_for(lambda: admin.state(domain).federation is not None)
+
+
+def _steps(admin: Admin, name: str) -> list[dict[str, Any]]:
+    return [r for e in admin.journal.entries() for r in e.records
+            if r.get("type") == "step" and r.get("step") == name]
+
+
+def test_a_write_landing_after_the_horizon_but_before_the_resend_is_not_sent_again(
+        ops: Admin) -> None:
+    """The POST's answer is lost; it has not shown by the horizon, so it is taken as not applied;
+    it lands before the resend. The re-read before the resend sees it: recorded as applied late,
+    with the time read, and not sent a second time (which would meet "already has Federation
+    Configuration set")."""
+    ops.ctx.writes = dataclasses.replace(PROVE, late_write_s=0.1, max_wait_s=5.0)
+    ops.on_nth(1, "write", "started", lambda: ops.sandbox.set_faults("late:1@0.5"))
+    ops.on_nth(2, "write", "warning", _configured(ops))  # "sending it again in ..."
+    result = _federate(ops)
+    assert result.outcome == SUCCEEDED, result.summary
+    assert ops.writes().count("POST /v1.0/domains/fabrikam.com/federationConfiguration") == 1
+    assert "landed late" in result.summary and "It was not sent again" in result.summary
+    assert " UTC " in result.summary  # when it was read
+    [late] = _steps(ops, "applied-late")
+    assert late["read_at"] == late["state"]["taken_at"] and "landed late" in late["message"]
+    [resent] = _steps(ops, "resent")  # the decision it corrected is in the journal too
+    assert "still read as before" in resent["message"]
+    [entry] = ops.journal.entries()
+    assert entry.outcome == "succeeded" and "landed late" in entry.summary
+
+
+def test_a_resend_that_meets_already_exists_is_judged_by_reading_not_failed(
+        ops: Admin) -> None:
+    """The late POST lands while its resend is on its way: Graph answers the resend 409 ("Domain
+    already has Federation Configuration set"). That is not a failure: re-read, the domain holds
+    what was intended, recorded as the earlier attempt landing late."""
+    ops.ctx.writes = dataclasses.replace(PROVE, late_write_s=0.1, max_wait_s=5.0)
+    ops.on_nth(1, "write", "started", lambda: ops.sandbox.set_faults("late:1@0.5"))
+    ops.on_nth(2, "write", "started", _configured(ops))  # the resend waits for the landing
+    result = _federate(ops)
+    assert result.outcome == SUCCEEDED, result.summary
+    assert ops.writes().count("POST /v1.0/domains/fabrikam.com/federationConfiguration") == 2
+    assert "Graph refused the resend" in result.summary and "landed late" in result.summary
+    assert "failed" not in result.summary
+    [late] = _steps(ops, "applied-late")
+    assert "409" in late["message"] and late["read_at"]
+    [entry] = ops.journal.entries()
+    assert entry.outcome == "succeeded" and entry.end is not None and "error" not in entry.end
+    fed = ops.state("fabrikam.com").federation
+    assert fed is not None and fed["issuerUri"] == factories.ENTITY
+
+
+def test_a_make_default_resent_after_the_horizon_says_so_in_result_and_journal(
+        domain_admin: Admin) -> None:
+    """Taken as not applied and sent again: the result and the journal say what was read and
+    when, and that a late landing would carry the same values."""
+    domain_admin.ctx.writes = dataclasses.replace(PROVE, late_write_s=0.1, max_wait_s=5.0)
+    domain_admin.on_nth(1, "write", "started",
+                        lambda: domain_admin.sandbox.set_faults("drop:1"))
+    result = make_default(domain_admin.ctx, "contoso.onmicrosoft.com",
+                          confirm="contoso.onmicrosoft.com")
+    assert result.outcome == SUCCEEDED, result.summary
+    assert domain_admin.writes().count("PATCH /v1.0/domains/contoso.onmicrosoft.com") == 2
+    assert "taken as not applied and sent again" in result.summary
+    assert "same values" in result.summary and " UTC" in result.summary
+    [resent] = _steps(domain_admin, "resent")
+    assert resent["read_at"] and resent["state"]["domain"]["isDefault"] is False
+
+
 # -- reconciling never writes false history -------------------------------------------------------
 
 def test_reconciling_an_untouched_entry_records_what_was_read_and_when(ops: Admin) -> None:
