@@ -83,6 +83,7 @@ from core.operations.state import (
     same_state,
     writable,
 )
+from core.operations.way_back import way_back_to
 from core.operations.writes import (
     NotAppliedError,
     UnprovenWriteError,
@@ -122,6 +123,8 @@ class Prepared:
     password_impact: PasswordImpact | None = None
     done: str = ""   # the success sentence, when the kind's default does not fit
     way_back: str | None = None  # when restoring the snapshot is not what undoes the change
+    # Why the way back is not the usual restore, or until when that restore works (journaled).
+    way_back_note: str = ""
     unchanged: str = ""  # what to say when nothing needs sending, when the default does not fit
     unchanged_notes: list[str] = field(default_factory=list)
     # Sends the plans' requests itself (each recorded first) instead of the generic sender.
@@ -313,12 +316,20 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
     """From the journaled snapshot to the recorded outcome (no callback can interrupt it)."""
     domain, kind, before = run.domain, run.kind, result.before
     assert before is not None
-    way_back = (restore_command(before.id, domain) if prepared.way_back is None
-                else prepared.way_back)
+    way_back = prepared.way_back
+    if way_back is None:
+        # Restore's own rule says whether restoring ``before`` will work (an expired signing
+        # certificate, say); if not, the way back named is federating again.
+        sentence, prepared.way_back_note = way_back_to(before)
+        way_back = sentence or restore_command(before.id, domain)
+        if prepared.way_back_note:
+            prepared.notes.insert(0, prepared.way_back_note)
     run.entry = run.writer.begin(kind=kind, domain=domain, who=ctx.who, snapshot=before,
                                  plan=plan_json, summary=prepared.summary, op=op,
                                  target=prepared.target.to_json(), restoring=restoring,
-                                 way_back=way_back, **ctx.journal_extra)
+                                 way_back=way_back, **ctx.journal_extra,
+                                 **({"way_back_note": prepared.way_back_note}
+                                    if prepared.way_back_note else {}))
     result.op_id = op
     ctx.emit(STEP_SNAPSHOT, OK, f"Snapshot {before.id} recorded in the journal"
              + (f": the way back is `{way_back}`" if way_back else ""), snapshot=before.id)

@@ -495,3 +495,59 @@ def test_a_check_read_that_fails_before_the_first_write_sends_nothing_and_says_s
     assert ops.writes() == []
     [entry] = ops.journal.entries()
     assert not entry.in_progress and entry.requests == []
+
+
+# -- a revert's way back that restore would refuse -------------------------------------------------
+
+def test_a_revert_whose_snapshot_restore_would_refuse_names_the_real_way_back(
+        ops: Admin) -> None:
+    """The domain was federated with a certificate that has since expired: restoring the
+    pre-revert snapshot would be refused, so the result and the journal say so and name
+    federating again, not a restore that fails."""
+    from core.window_text import way_back_for_window, way_back_step
+
+    expired = base64.b64encode(factories.expired().der).decode()
+    _federate(ops, settings=dataclasses.replace(_settings(), signing_certificate=expired))
+    result = revert(ops.ctx, "fabrikam.com", confirm="fabrikam.com")
+    assert result.outcome == SUCCEEDED, result.summary
+    assert result.way_back.startswith("Federate fabrikam.com again with the IdP's current "
+                                      "metadata: federator federate --metadata SOURCE")
+    assert "would be refused" in result.way_back and "expired on" in result.way_back
+    assert "federator restore" not in result.way_back
+    assert result.notes[0].startswith("The way back is not a restore")
+    entry = ops.journal.entries()[-1]
+    assert entry.kind == "revert" and entry.way_back == result.way_back
+    begin = next(r for r in entry.records if r.get("type") == "begin")
+    assert begin["way_back"] == result.way_back and "expired on" in begin["way_back_note"]
+    # The window offers no "Undo this change" button that would be refused.
+    assert way_back_step(result.way_back) is None
+    assert "Undo" not in way_back_for_window(result.way_back)
+
+
+def test_a_revert_whose_way_back_expires_soon_says_until_when(ops: Admin) -> None:
+    soon = factories.cert("soon.example.com", days=6)  # valid from a day ago: 5 days left
+    _federate(ops, settings=_settings(der=soon.der))
+    result = revert(ops.ctx, "fabrikam.com", confirm="fabrikam.com")
+    assert result.outcome == SUCCEEDED, result.summary
+    assert result.way_back.startswith("federator restore ")  # it still works today
+    assert result.notes[0].startswith("The way back, restoring snapshot ")
+    assert "works only until" in result.notes[0] and "federator federate" in result.notes[0]
+
+
+def test_cli_revert_says_until_when_its_way_back_works(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    xml = factories.metadata("https://sso.jumpcloud.com/saml2/fabrikam-soon",
+                             signing=[factories.cert("soon.example.com", days=6).der])
+    source = tmp_path / "soon.xml"
+    source.write_bytes(xml)
+    code, out, _ = _cli(capsys, "federate", "--metadata", str(source), "--domain",
+                        "fabrikam.com", "--confirm", "fabrikam.com", "--accept-warnings",
+                        CLI_WARNINGS + ",cert.expiry")
+    assert code == 0, out
+    code, out, _ = _cli(capsys, "revert", "--domain", "fabrikam.com", "--confirm",
+                        "fabrikam.com")
+    assert code == 0, out
+    assert "works only until" in out
+    assert "federator --sandbox federate --metadata SOURCE --domain fabrikam.com" in out
+    code, out, _ = _cli(capsys, "history")
+    assert code == 0
