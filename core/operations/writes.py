@@ -156,8 +156,9 @@ def write(run: Run, request: PlannedRequest, *, before: State, expect: Target,
         check_unchanged(run, before)
     shown = f"{request.method} {request.path}"
     lost: UncertainWriteError | None = None  # the last attempt whose answer was lost
+    horizon_read: Snapshot | None = None  # the read that took it as not applied
     for attempt in range(1, policy.attempts + 1):
-        if lost is not None:
+        if lost is not None and horizon_read is not None:
             # Before a resend: the earlier attempt may have landed after the horizon.
             now = run.read(f"{new_id()}-check")
             if not differences(now, expect):
@@ -167,6 +168,12 @@ def write(run: Run, request: PlannedRequest, *, before: State, expect: Target,
                               f"({lost.reason}) landed late. It was not sent again.")
             if unmet(now, before):
                 raise lost  # a third state: the failure handler records it with the way back
+            record(run, "resent",
+                   f"At {when(horizon_read.taken_at)} {run.domain} still read as before "
+                   f"{shown}, {now_after(horizon_read, lost)}, and again at "
+                   f"{when(now.taken_at)}: taken as not applied and sent again (attempt "
+                   f"{attempt} of {policy.attempts}). Should the lost attempt still land, it "
+                   "carries the same values.", now)
         try:
             run.send(request)
             return None
@@ -183,11 +190,7 @@ def write(run: Run, request: PlannedRequest, *, before: State, expect: Target,
                 raise NotAppliedError(exc, attempt) from exc
             delays = policy.retry_delays_s or (0.0,)
             delay = delays[min(attempt - 1, len(delays) - 1)]
-            proof = (f"At {when(now.taken_at)} {run.domain} still read as before {shown}, "
-                     f"{now_after(now, exc)}: taken as not applied and sent again (attempt "
-                     f"{attempt + 1} of {policy.attempts}). Should the lost attempt still land, "
-                     "it carries the same values.")
-            record(run, "resent", proof, now)
+            horizon_read = now
             run.ctx.emit(STEP_WRITE, WARNING,
                          f"Reading back proves {shown} did not take effect ({exc.reason}); "
                          f"sending it again in {delay:g} s (attempt {attempt + 1} of "
