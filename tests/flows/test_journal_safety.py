@@ -63,7 +63,8 @@ def _revert_then_restore(capsys: pytest.CaptureFixture[str], out: str) -> None:
     assert op, out
     code, hist, _ = run(capsys, "history", "--domain", "tailspin.io")
     assert code == 0 and op.group(1) in hist and "No changes recorded" not in hist
-    way_back = re.search(r"Way back:\n  federator --sandbox restore (\S+) --confirm", out)
+    way_back = re.search(r"Way back:\n  federator --home \S+ --sandbox restore (\S+) --confirm",
+                         out)
     assert way_back and way_back.group(1) == f"{op.group(1)}-before"
     code, out2, err2 = run(capsys, "restore", way_back.group(1), "--confirm", "tailspin.io")
     assert code == 0, out2 + err2
@@ -182,8 +183,8 @@ def test_disk_full_after_the_write_still_says_what_changed_and_keeps_the_snapsho
     assert code == 0, out + err
     assert "Result: succeeded" in out
     assert "tailspin.io is back to managed (cloud) sign-in" in out
-    way_back = re.search(r"Way back:\n  federator --sandbox restore (\S+) --confirm tailspin.io",
-                         out)
+    way_back = re.search(r"Way back:\n  federator --home \S+ --sandbox restore (\S+) --confirm "
+                         r"tailspin.io", out)
     assert way_back
     assert "could not be written (No space left on device) after the change began" in out
     assert "Recorded in the journal as" not in out  # it was not: it says where it was

@@ -548,6 +548,6 @@ def test_cli_revert_says_until_when_its_way_back_works(
                         "fabrikam.com")
     assert code == 0, out
     assert "works only until" in out
-    assert "federator --sandbox federate --metadata SOURCE --domain fabrikam.com" in out
+    assert "--sandbox federate --metadata SOURCE --domain fabrikam.com" in out
     code, out, _ = _cli(capsys, "history")
     assert code == 0
