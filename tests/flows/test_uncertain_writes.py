@@ -504,7 +504,7 @@ def test_a_revert_whose_snapshot_restore_would_refuse_names_the_real_way_back(
     """The domain was federated with a certificate that has since expired: restoring the
     pre-revert snapshot would be refused, so the result and the journal say so and name
     federating again, not a restore that fails."""
-    from core.window_text import way_back_for_window, way_back_step
+    from core.window_text import has_command_line, way_back_for_window, way_back_step
 
     expired = base64.b64encode(factories.expired().der).decode()
     _federate(ops, settings=dataclasses.replace(_settings(), signing_certificate=expired))
@@ -522,6 +522,7 @@ def test_a_revert_whose_snapshot_restore_would_refuse_names_the_real_way_back(
     # The window offers no "Undo this change" button that would be refused.
     assert way_back_step(result.way_back) is None
     assert "Undo" not in way_back_for_window(result.way_back)
+    assert not has_command_line(way_back_for_window(result.way_back))
 
 
 def test_a_revert_whose_way_back_expires_soon_says_until_when(ops: Admin) -> None:
