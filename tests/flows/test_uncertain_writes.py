@@ -552,3 +552,26 @@ def test_cli_revert_says_until_when_its_way_back_works(
     assert "--sandbox federate --metadata SOURCE --domain fabrikam.com" in out
     code, out, _ = _cli(capsys, "history")
     assert code == 0
+
+
+def test_cli_federate_whose_post_lands_after_the_horizon_says_so_and_sends_it_once(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        two_metadata: tuple[Path, Path]) -> None:
+    """Through the CLI with the sandbox's ``write:late`` fault: the POST lands 0.5 s after its
+    answer was lost, past the (shortened) 0.2 s horizon and before the resend 1.5 s later. The
+    output and ``history`` say it landed late and was sent once."""
+    monkeypatch.setattr("core.operations.writes.DEFAULT_POLICY", WritePolicy(
+        late_write_s=0.2, answered_s=0.05, max_wait_s=5.0, read_delays_s=(0.05,), attempts=3,
+        retry_delays_s=(1.5,)))
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "write:late:1@0.5")
+    code, out, _ = _cli(capsys, "federate", "--metadata", str(two_metadata[0]), "--domain",
+                        "fabrikam.com", "--confirm", "fabrikam.com", "--accept-warnings",
+                        CLI_WARNINGS)
+    assert code == 0, out
+    assert "Result: succeeded" in out and "landed late" in out
+    assert "It was not sent again" in out and " UTC " in out
+    monkeypatch.delenv("FEDERATOR_SANDBOX_FAULTS")
+    code, hist, _ = _cli(capsys, "history")
+    assert code == 0
+    assert "sent: POST /domains/fabrikam.com/federationConfiguration\n" in hist
+    assert "landed late" in hist
