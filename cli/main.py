@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from cli.commands import COMMAND_MODULES
 from cli.commands.common import EXIT_BAD_INPUT, EXIT_FAILED, Context, report_error
-from cli.options import add_global_options, make_context
+from cli.options import add_global_options, make_context, pasted_options
 from core.errors import FederatorError
 from core.logs import setup_logging
 
@@ -66,8 +66,12 @@ def run(args: argparse.Namespace) -> int:
     except OSError:
         setup_logging(None, verbose=ctx.verbose)
     as_json = bool(getattr(args, "json", False))
+    from core.progname import run_options
+
     try:
-        return _run_handler(args, ctx, as_json=as_json)
+        # Every command this run prints carries the global options it was given (--home...).
+        with run_options(pasted_options(args)):
+            return _run_handler(args, ctx, as_json=as_json)
     except BrokenPipeError:
         # The reader went away (``federator domains --json | head``), also while an error was
         # being reported: not an error worth a message. Point stdout at devnull so the

@@ -62,6 +62,27 @@ def parse_app_options(argv: list[str]) -> argparse.Namespace | None:
     return args
 
 
+def pasted_options(args: argparse.Namespace) -> list[str]:
+    """The global options this run was given that a command it suggests needs to reach the same
+    data and tenant when pasted (in another shell, too): ``--home DIR`` when the home came from
+    ``--home`` or ``FEDERATOR_HOME``, ``--sandbox``, ``--as UPN``. ``cli.main`` hands them to
+    ``core.progname.run_options`` once, so every printed command carries them."""
+    import os
+    from pathlib import Path
+
+    from core.paths import HOME_ENV
+
+    home = getattr(args, "home", None) or os.environ.get(HOME_ENV) or None
+    options: list[str] = []
+    if home:
+        options += ["--home", str(Path(home).expanduser().resolve())]
+    if getattr(args, "sandbox", False):
+        options.append("--sandbox")
+    if getattr(args, "sandbox_user", None):
+        options += ["--as", str(args.sandbox_user)]
+    return options
+
+
 def make_context(args: argparse.Namespace) -> Context:
     """The context every face builds from the global options."""
     from cli.commands.common import Context

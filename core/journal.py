@@ -235,10 +235,18 @@ class Journal:
             self.journal_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
             for path, mode in ((self.lock_path, os.O_RDWR),
                                (self.path, os.O_WRONLY | os.O_APPEND)):
-                existed = path.exists()
-                fd = os.open(path, mode | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+                # Created here (O_EXCL) or opened as it is: only a file this call created is
+                # removed again (checking first, then creating, could remove one another
+                # Federator made in between).
+                flags = mode | getattr(os, "O_BINARY", 0)
+                try:
+                    fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+                    created = True
+                except FileExistsError:
+                    fd = os.open(path, flags)
+                    created = False
                 os.close(fd)
-                if not existed:
+                if created:
                     path.unlink()
         except OSError as exc:
             where = Path(exc.filename).name if exc.filename else self.journal_dir.name
@@ -390,13 +398,18 @@ def write_rescue_file(journal: Journal, op: str, lines: list[bytes]) -> Path | N
             # Private like the journal (0600), and never over an existing file or link.
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL
                          | getattr(os, "O_BINARY", 0), 0o600)
+        except OSError:
+            # Not created here (it exists: another Federator's rescue file, or a planted
+            # link; or the folder refuses): never remove what this process did not write.
+            continue
+        try:
             with open(fd, "wb") as out:
                 out.write(b"".join(lines))
                 out.flush()
                 os.fsync(out.fileno())
         except OSError:
             with suppress(OSError):
-                target.unlink()
+                target.unlink()  # the partial file this process just created (O_EXCL)
             continue
         return target
     return None

@@ -20,11 +20,13 @@ folder, a shell opened before the install), the printed commands name it by its 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import shutil
 import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from core.shellquote import Shell, command_line
@@ -63,15 +65,44 @@ def program_name() -> str:
     return str(console)
 
 
+# The global options of this run that a pasted command needs to reach the same data and tenant
+# (``--home DIR``, ``--sandbox``, ``--as UPN``): set once by the face that parsed them
+# (:func:`run_options`), carried by every command printed meanwhile. Texts in ``core`` and the
+# journal keep the bare ``federator <command>``.
+_run_options: tuple[str, ...] = ()
+
+
+@contextlib.contextmanager
+def run_options(options: Sequence[str]) -> Iterator[None]:
+    """While the block runs, every command :func:`command` builds and every ``federator
+    <command>`` :func:`runnable` shows carries ``options`` after the program name."""
+    global _run_options
+    saved = _run_options
+    _run_options = tuple(options)
+    try:
+        yield
+    finally:
+        _run_options = saved
+
+
 def command(*args: str, shell: Shell | None = None) -> str:
-    """A Federator command line that runs as printed: the program name, then ``args`` quoted."""
-    return command_line([program_name(), *args], shell)
+    """A Federator command line that runs as printed: the program name, this run's global
+    options (:func:`run_options`), then ``args`` quoted."""
+    return command_line([program_name(), *_run_options, *args], shell)
 
 
 def runnable(text: str, shell: Shell | None = None) -> str:
     """``text`` with each ``federator <command>`` in it naming the program as :func:`program_name`
-    does (unchanged when that is ``federator``)."""
+    does, followed by this run's global options (unchanged when that is ``federator`` and there
+    are none). A command already given options (``federator --home D x``) gets none added."""
     name = program_name()
-    if name == PROGRAM or PROGRAM not in text:
+    options = _run_options
+    if PROGRAM not in text or (name == PROGRAM and not options):
         return text
-    return _COMMAND_RE.sub(lambda _m: command_line([name], shell), text)
+    with_options = command_line([name, *options], shell)
+    bare = with_options if not options else command_line([name], shell)
+
+    def place(match: re.Match[str]) -> str:
+        return bare if text.startswith(" -", match.end()) else with_options
+
+    return _COMMAND_RE.sub(place, text)

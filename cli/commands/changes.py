@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import functools
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cli.commands.arguments import add_plan_options, options_from
 from cli.commands.common import EXIT_FAILED, EXIT_OK, Context, Handler
-from core.errors import FederatorError, InputError
-from core.paths import Paths
+from core.errors import InputError
+from core.progname import runnable
 from core.textsafe import for_terminal
 
 if TYPE_CHECKING:
@@ -121,72 +120,30 @@ def _add_allow_replace(p: argparse.ArgumentParser) -> None:
 
 # -- shared ---------------------------------------------------------------------------------------
 
-_COMMAND = re.compile(r"\bfederator (?=(?:federate|update-certificate|revert|restore|status|"
-                      r"history|make-default|preflight|plan|domains|watch)\b)")
-
-
-def _global_options(paths: Paths, sandbox: bool, sandbox_user: str | None) -> str:
-    """The global options this run was given that a pasted command needs to reach the same
-    journal and tenant (``--home`` unless it is the default or FEDERATOR_HOME's)."""
-    from core.operations.runner import quote_arg as _quote
-    from core.paths import resolve_paths
-
-    parts = []
-    if paths != resolve_paths() and paths.config.parent == paths.data.parent:
-        parts += ["--home", _quote(str(paths.config.parent))]
-    if sandbox:
-        parts.append("--sandbox")
-    if sandbox_user:
-        parts += ["--as", _quote(sandbox_user)]
-    return " ".join(parts)
-
-
-def _as_typed(ctx: Context, text: str) -> str:
-    """``text`` with every ``federator <command>`` it suggests made pasteable as it is: with the
-    global options of this run (the journal records the commands without them)."""
-    return _typer(ctx)(text)
-
-
-def _typer(ctx: Context) -> Callable[[str], str]:
-    """:func:`_as_typed` with the options worked out once (``history`` prints thousands of
-    lines, and resolving the default paths for each took seconds)."""
-    options = _global_options(ctx.paths, ctx.sandbox, ctx.sandbox_user)
-    if not options:
-        return lambda text: text
-    prefix = f"federator {options} "
-    return lambda text: _COMMAND.sub(prefix, text) if "federator " in text else text
-
-
 def _print(ctx: Context, text: str = "") -> None:
-    ctx.print(_as_typed(ctx, text))
+    ctx.print(text)
 
 
 def _pasteable(handler: Handler) -> Handler:
-    """``handler``, with the commands its errors suggest made pasteable (see :func:`_as_typed`),
-    and Ctrl+C answered with how to find out what an interrupted change did."""
+    """``handler``, with Ctrl+C answered with how to find out what an interrupted change did
+    (the commands printed carry this run's global options: ``core.progname.run_options``)."""
     @functools.wraps(handler)
     def run(args: argparse.Namespace, ctx: Context) -> int:
         try:
             return handler(args, ctx)
-        except FederatorError as exc:
-            exc.message = _as_typed(ctx, exc.message)
-            if exc.remedy:
-                exc.remedy = _as_typed(ctx, exc.remedy)
-            raise
         except KeyboardInterrupt:
             domain = getattr(args, "domain", None)
             look = (f"federator status --domain {domain}" if domain else "federator history")
-            ctx.stderr.write(_as_typed(
-                ctx, "Interrupted. If a change had started, its journal entry stays open until "
+            ctx.note("Interrupted. If a change had started, its journal entry stays open until "
                      f"`{look}` (or the next change) re-reads the domain and records what "
-                     "became of it.\n"))
+                     "became of it.")
             raise
     return run
 
 
 def _printer(ctx: Context, as_json: bool) -> Any:
     def on_event(event: OperationEvent) -> None:
-        lines = [_as_typed(ctx, f"{_MARKS.get(event.status, '   ')} {event.message}")]
+        lines = [runnable(f"{_MARKS.get(event.status, '   ')} {event.message}")]
         # Before a revert: the ways to give users a cloud password, numbered (REV-01).
         lines += [f"        {n}. {option}"
                   for n, option in enumerate(event.detail.get("options") or (), 1)]
@@ -437,19 +394,17 @@ def handle_history(args: argparse.Namespace, ctx: Context) -> int:
         ctx.emit_json({"entries": [e.to_json(records=args.details) for e in contents.entries],
                        "problems": [str(p) for p in contents.problems]})
         return EXIT_OK
-    typed = _typer(ctx)
     shown: list[str] = []
 
-    # This command prints thousands of lines: the module's _print, with its options worked out
-    # once, and one write at the end.
+    # This command prints thousands of lines: one write at the end.
     def _print(_ctx: Context, text: str = "") -> None:
-        shown.append(typed(text))
+        shown.append(text)
 
     for problem in contents.problems:
         ctx.note(f"warning: journal: {problem}")
     if not contents.entries:
         where = f" for {args.domain}" if args.domain else ""
-        ctx.print(typed(f"No changes recorded{where} (journal: {ctx.paths.journal_dir})."))
+        ctx.print(f"No changes recorded{where} (journal: {ctx.paths.journal_dir}).")
         return EXIT_OK
     several_tenants = len({e.tenant for e in contents.entries}) > 1
     for entry in contents.entries:

@@ -103,12 +103,10 @@ def handle_preflight(args: argparse.Namespace, ctx: Context) -> int:
             body["report"] = str(report_path)
         ctx.emit_json(body)
     else:
-        from cli.commands.changes import _as_typed
-
-        # The commands it suggests (plan, make-default) carry this run's --home/--sandbox/--as.
-        ctx.print(_as_typed(ctx, format_result(result, graph_url=graph_url,
-                                               metadata_arg=args.metadata,
-                                               plan_args=same_inputs(args, result.domain))))
+        # The commands it suggests (plan, make-default) carry this run's --home/--sandbox/--as
+        # (core.progname.run_options).
+        ctx.print(format_result(result, graph_url=graph_url, metadata_arg=args.metadata,
+                                plan_args=same_inputs(args, result.domain)))
         if report_path is not None:
             ctx.print(f"Report written to {report_path}")
     return EXIT_OK if result.ok else EXIT_FAILED
@@ -240,8 +238,6 @@ def handle_plan(args: argparse.Namespace, ctx: Context) -> int:
     else:
         ctx.print(format_plan(plan, graph_url=graph_url))
         ctx.print("")
-        from cli.commands.changes import _as_typed
-
-        ctx.print(_as_typed(ctx, f"Nothing was changed. Check it first: federator preflight "
-                                 f"{same_inputs(args, domain)}"))
+        ctx.print(f"Nothing was changed. Check it first: federator preflight "
+                  f"{same_inputs(args, domain)}")
     return EXIT_OK

@@ -143,12 +143,9 @@ def _show(ctx: Context, report: WatchReport, as_json: bool) -> None:
         return
     if not report.domains:
         ctx.print("No federated domains to watch.")
-    from cli.commands.changes import _typer
-
-    typed = _typer(ctx)
     for health in report.domains:
         for line in describe_domain(health):
-            ctx.print(typed(line))
+            ctx.print(line)
     ctx.print(f"Worst: {report.worst} (checked {report.checked_at})")
 
 
@@ -176,23 +173,22 @@ def _set_source(args: argparse.Namespace, ctx: Context) -> int:
 
 def _fix(args: argparse.Namespace, ctx: Context, session: TenantSession,
          report: WatchReport) -> int:
-    from cli.commands.changes import _operation_context, _report, _typer, enable_writes
+    from cli.commands.changes import _operation_context, _report, enable_writes
     from core.health.fix import apply_fix, fix_for
     from core.operations import require_confirmation
     from session import judgement_now, metadata_loader
 
     health = report.domains[0]
-    typed = _typer(ctx)
     if not args.json:
         for line in describe_domain(health):
-            ctx.print(typed(line))
+            ctx.print(line)
     fix = fix_for(health, promote=args.promote)
     if fix is None:
         if args.json:
             ctx.emit_json(report.to_json())
         elif health.fix is not None:
-            ctx.print(typed(f"The fix for {health.fix.id} is its own change: "
-                            f"{health.fix.remedy}"))
+            ctx.print(f"The fix for {health.fix.id} is its own change: "
+                      f"{health.fix.remedy}")
         else:
             ctx.print(f"Nothing Federator can fix for {args.domain}.")
         return report.exit_code

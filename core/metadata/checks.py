@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from core import urlparts
 from core.certificates import CertificateInfo
-from core.findings import Finding
+from core.findings import Finding, Severity
 from core.metadata.model import Endpoint
 
 EXPIRY_WARNING_DAYS = 30
@@ -73,6 +73,56 @@ def endpoint_findings(sso: Sequence[Endpoint], slo: Sequence[Endpoint]) -> list[
                 f"The sign-out URL {endpoint.location or '(empty)'} ({endpoint.binding_name}) is "
                 "not https.",
                 "Use an https:// sign-out URL."))
+    return findings
+
+
+def host_findings(sso: Sequence[Endpoint], slo: Sequence[Endpoint]) -> list[Finding]:
+    """A finding for each sign-in or sign-out URL whose host no tenant should send its users to
+    (``core.metadata.hosts``). Entra redirects every user's browser to the sign-in URL, so:
+
+    * the user's own machine (loopback, ``localhost``), a link-local address, or a host name
+      mixing scripts (a homograph of the real IdP's name) is an error for the sign-in URL: no
+      real IdP serves every user from there, and metadata naming one is a test leftover or an
+      attack (the homograph is an error for the sign-out URL too: it would send users to a
+      look-alike site); Federator refuses such metadata (preflight ``metadata.readable``);
+    * a private-network address or a single-label name is a warning: an IdP on the intranet
+      (AD FS and others behind a VPN) is a real design, but users outside that network cannot
+      sign in at all (https://www.rfc-editor.org/rfc/rfc1918#section-3: private addresses are
+      not routed on the Internet), so the admin accepts it knowingly;
+    * loopback and link-local sign-out URLs are warnings: signing in still works.
+    """
+    from core.metadata import hosts
+
+    findings: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+    for what, endpoints in (("sign-in", sso), ("sign-out", slo)):
+        for endpoint in endpoints:
+            if urlparts.web_problem(endpoint.location):
+                continue  # malformed_url_findings says what is wrong with it
+            host = urlparts.split(endpoint.location).hostname or ""  # type: ignore[union-attr]
+            concern = hosts.host_concern(host)
+            if concern is None or (what, host) in seen:
+                continue
+            seen.add((what, host))
+            local = concern.kind in (hosts.LOOPBACK, hosts.LINK_LOCAL)
+            severity: Severity
+            if concern.kind == hosts.MIXED_SCRIPTS:
+                finding_id, severity = "url_host_lookalike", "error"
+                remedy = ("Do not use this metadata: check where it came from, and export it "
+                          "again from the IdP's own admin console.")
+            elif local:
+                finding_id = "url_host_local"
+                severity = "error" if what == "sign-in" else "warning"
+                remedy = (f"Use the IdP's public {what} URL: export the metadata again from the "
+                          "IdP itself (this looks like a test or a tampered file).")
+            else:
+                finding_id, severity = "url_host_private", "warning"
+                remedy = (f"If every user signs in from inside that network only, accept it; "
+                          f"otherwise publish the IdP's {what} URL on a public host name.")
+            findings.append(Finding(
+                finding_id, severity,
+                f"The {what} URL {endpoint.location} ({endpoint.binding_name}): {concern.why}. "
+                "Microsoft sends each user's browser there.", remedy))
     return findings
 
 

@@ -117,6 +117,7 @@ def read(source: str | Path | bytes, *, entity: str | None = None,
     findings += checks.entity_id_findings(raw.entity_id)
     findings += checks.endpoint_findings(raw.sso, raw.slo)
     findings += checks.malformed_url_findings(raw.entity_id, raw.sso, raw.slo)
+    findings += checks.host_findings(raw.sso, raw.slo)
     findings += checks.unsafe_character_findings(raw.entity_id, raw.sso, raw.slo)
     findings += checks.validity_findings(valid_until, unreadable, now)
     findings += checks.certificate_findings(certificates, now)

@@ -3,11 +3,10 @@ undoing a later change by surprise."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from core.change_kinds import KIND_MAKE_DEFAULT
-from core.errors import InputError, RefusedError
+from core.errors import RefusedError
 from core.journal import (
     Snapshot,
     find_snapshot,
@@ -32,6 +31,7 @@ from core.operations.state import (
     same_state,
     writable,
 )
+from core.operations.way_back import federate_again, restore_problems
 from core.operations.writes import (
     unmet,
 )
@@ -120,40 +120,17 @@ def restore(ctx: OperationContext, snapshot_id: str, *, confirm: str | None,
 def check_restorable(snap: Snapshot) -> None:
     """Refuse to restore a federation that could not work now: the checks preflight makes of
     metadata, made of the recorded values (issuer, sign-in URL, signing certificate)."""
-    from core.certificates import read_certificate
-    from core.preflight.checks import issuer_problems
-
-    if snap.federation is None or snap.authentication_type.lower() != "federated":
-        return
-    fed = snap.federation
-    problems: list[str] = []
-    fails, _ = issuer_problems(str(fed.get("issuerUri") or ""))
-    # The guess that an issuer was copied from a guide does not apply to one this tenant used.
-    problems += [f"issuer: {f.rstrip('.')}" for f in fails if "placeholder" not in f]
-    sign_in = str(fed.get("passiveSignInUri") or "")
-    if not sign_in.lower().startswith("https://"):
-        problems.append(f"the sign-in URL {sign_in or '(none)'} does not use HTTPS")
-    cert_text = str(fed.get("signingCertificate") or "")
-    now = dt.datetime.now(dt.UTC)
-    try:
-        info, _ = read_certificate(cert_text)
-    except InputError:
-        problems.append("its signing certificate cannot be read")
-    else:
-        if not info.is_valid_at(now):
-            when = "expired on" if info.not_after < now else "is not valid before"
-            date = (info.not_after if info.not_after < now else info.not_before)
-            problems.append(f"its signing certificate ({info.subject}, SHA-1 {info.sha1}) "
-                            f"{when} {date:%Y-%m-%d}: no user could sign in")
+    problems = restore_problems(snap)
     if problems:
         raise RefusedError(
             f"Snapshot {snap.id} records a federation of {snap.domain_name} that would not work "
             f"now: {'; '.join(problems)}. Nothing was changed.",
             code="snapshot_would_not_work",
             remedy=f"Federate {snap.domain_name} with the IdP's current metadata instead: "
-                   f"federator federate --metadata SOURCE --domain {snap.domain_name} "
-                   f"--confirm {snap.domain_name}",
+                   f"{federate_again(snap.domain_name)}",
             details={"problems": problems})
+
+
 
 
 def check_restore_in_tenant(client: Any, snap: Snapshot) -> None:

@@ -83,6 +83,7 @@ from core.operations.state import (
     same_state,
     writable,
 )
+from core.operations.way_back import way_back_to
 from core.operations.writes import (
     NotAppliedError,
     UnprovenWriteError,
@@ -122,6 +123,8 @@ class Prepared:
     password_impact: PasswordImpact | None = None
     done: str = ""   # the success sentence, when the kind's default does not fit
     way_back: str | None = None  # when restoring the snapshot is not what undoes the change
+    # Why the way back is not the usual restore, or until when that restore works (journaled).
+    way_back_note: str = ""
     unchanged: str = ""  # what to say when nothing needs sending, when the default does not fit
     unchanged_notes: list[str] = field(default_factory=list)
     # Sends the plans' requests itself (each recorded first) instead of the generic sender.
@@ -315,12 +318,20 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
     """From the journaled snapshot to the recorded outcome (no callback can interrupt it)."""
     domain, kind, before = run.domain, run.kind, result.before
     assert before is not None
-    way_back = (restore_command(before.id, domain) if prepared.way_back is None
-                else prepared.way_back)
+    way_back = prepared.way_back
+    if way_back is None:
+        # Restore's own rule says whether restoring ``before`` will work (an expired signing
+        # certificate, say); if not, the way back named is federating again.
+        sentence, prepared.way_back_note = way_back_to(before)
+        way_back = sentence or restore_command(before.id, domain)
+        if prepared.way_back_note:
+            prepared.notes.insert(0, prepared.way_back_note)
     run.entry = run.writer.begin(kind=kind, domain=domain, who=ctx.who, snapshot=before,
                                  plan=plan_json, summary=prepared.summary, op=op,
                                  target=prepared.target.to_json(), restoring=restoring,
-                                 way_back=way_back, **ctx.journal_extra)
+                                 way_back=way_back, **ctx.journal_extra,
+                                 **({"way_back_note": prepared.way_back_note}
+                                    if prepared.way_back_note else {}))
     result.op_id = op
     ctx.emit(STEP_SNAPSHOT, OK, f"Snapshot {before.id} recorded in the journal"
              + (f": the way back is `{way_back}`" if way_back else ""), snapshot=before.id)
@@ -373,7 +384,7 @@ def _write_and_verify(ctx: OperationContext, run: Run, result: OperationResult,
     if show_certificates:
         _show_certificates(ctx, after, "Entra accepts now")
     result.outcome = SUCCEEDED
-    result.summary = _success_summary(kind, domain, after, prepared)
+    result.summary = _with_proofs(run, _success_summary(kind, domain, after, prepared))
     result.way_back = way_back
     result.notes = list(prepared.notes)
     if kind != KIND_MAKE_DEFAULT:  # sign-in is what takes time to follow
@@ -567,9 +578,9 @@ def _after_failure(run: Run, result: OperationResult, target: Target,
         # The write landed though its answer was lost or an error came back: verified now.
         entry.verify(True, differences=[], state=after)
         result.outcome = SUCCEEDED
-        result.summary = (f"Graph's answer was lost or an error ({said}), but "
-                          f"reading back shows the change applied: {run.domain} is "
-                          f"{describe(after)}.")
+        result.summary = _with_proofs(run, f"Graph's answer was lost or an error ({said}), "
+                                           f"but reading back shows the change applied: "
+                                           f"{run.domain} is {describe(after)}.")
         result.way_back = way_back
         entry.end(OUTCOME_SUCCEEDED, summary=result.summary, way_back=way_back, snapshot=after,
                   changed=result.changed, note="verified after an uncertain answer")
@@ -592,7 +603,8 @@ def _after_failure(run: Run, result: OperationResult, target: Target,
     else:
         result.way_back = ""
         state = f"nothing was changed: {run.domain} is as it was, {describe(after)}"
-    result.summary = f"{_doing(run.kind, run.domain)} failed: {_failure(exc)} State: {state}."
+    result.summary = _with_proofs(
+        run, f"{_doing(run.kind, run.domain)} failed: {_failure(exc)} State: {state}.")
     result.replace_possible = (isinstance(exc, ReplaceRefusedError) and exc.possible
                                and not result.changed)
     remaining = _half_federated_advice(result, after)
@@ -602,6 +614,12 @@ def _after_failure(run: Run, result: OperationResult, target: Target,
     ctx.emit(STEP_VERIFY, FAILED, f"{run.domain} is {describe(after)}", state=after.to_json())
     ctx.emit(STEP_RECORD, OK, run.recorded(result.op_id))
     return result
+
+
+def _with_proofs(run: Run, summary: str) -> str:
+    """``summary`` followed by what re-reading proved about writes whose answer was lost (when
+    each was read and what it showed), so the printed outcome and the journal say it."""
+    return " ".join([summary, *run.proofs])
 
 
 def _recreated(before: Snapshot, after: Snapshot) -> bool:
@@ -659,6 +677,7 @@ def _unknown(run: Run, result: OperationResult, exc: FederatorError, way_back: s
                 else "The write failed and Federator could not read the domain afterwards")
         result.summary = (f"{what} ({exc.message}): whether {run.domain} is as planned is not "
                           "verified.")
+    result.summary = _with_proofs(run, result.summary)
     result.summary += (" The journal entry stays open: the next Federator start (any change, "
                        f"`federator status --domain {run.domain}`, or the window) re-reads the "
                        "domain and records what it finds. If the change did land, the way back "

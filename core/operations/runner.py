@@ -147,6 +147,9 @@ class Run:
     entry: EntryWriter | None = None
     request_ids: list[str] = field(default_factory=list)
     sent: int = 0  # writes sent so far (0: a refusal now leaves the domain untouched)
+    # What re-reading proved about writes whose answer was lost (``core.operations.writes``):
+    # sentences the result and the journal's summary carry.
+    proofs: list[str] = field(default_factory=list)
 
     @property
     def client(self) -> GraphClient:

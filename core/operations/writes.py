@@ -29,6 +29,23 @@ client had already waited its read timeout for the answer, so the server had tha
 short by ``max_wait_s`` the outcome stays unknown rather than guessed. A 5xx *answer* means the
 server finished with the request; what may lag is the directory's replication to the replica we
 read from, so the horizon there is the shorter :attr:`WritePolicy.answered_s`.
+
+A write may still land after that horizon (a tester made the sandbox apply one 75 s late). So the
+rule has two more parts, the same for every kind of write:
+
+* before any resend, the domain is read again; if it already holds exactly what the request
+  intends, the earlier attempt landed late: it is recorded as applied (what was read and when), and
+  nothing is sent again;
+* a resend Graph refuses with a 4xx (409 "already has Federation Configuration set" when the late
+  POST landed first, 404 when a late DELETE did) is not a failure by itself: the domain is read
+  again and judged; if it holds what was intended, the earlier attempt landed, recorded as such.
+
+Every proof (applied although the answer was lost, applied late, not applied and sent again) is a
+step of the journal entry with the state read and its time, and a sentence of the change's result
+(:attr:`Run.proofs`), so the journal and the printed outcome tell what was read and when. What no
+read can prevent: an attempt landing after its resend carries the same values again (idempotent
+for a PATCH; a second POST of a configuration is refused by Graph, as a domain has one), and the
+resend's sentence says so.
 """
 
 from __future__ import annotations
@@ -137,29 +154,84 @@ def write(run: Run, request: PlannedRequest, *, before: State, expect: Target,
     policy = run.ctx.writes
     if check_first:
         check_unchanged(run, before)
+    shown = f"{request.method} {request.path}"
+    lost: UncertainWriteError | None = None  # the last attempt whose answer was lost
+    horizon_read: Snapshot | None = None  # the read that took it as not applied
     for attempt in range(1, policy.attempts + 1):
+        if lost is not None and horizon_read is not None:
+            # Before a resend: the earlier attempt may have landed after the horizon.
+            now = run.read(f"{new_id()}-check")
+            if not differences(now, expect):
+                return landed(run, shown, now, "applied-late",
+                              f"At {when(now.taken_at)} {run.domain} read as {shown} intends, "
+                              f"before it was sent again: the attempt whose answer was lost "
+                              f"({lost.reason}) landed late. It was not sent again.")
+            if unmet(now, before):
+                raise lost  # a third state: the failure handler records it with the way back
+            record(run, "resent",
+                   f"At {when(horizon_read.taken_at)} {run.domain} still read as before "
+                   f"{shown}, {now_after(horizon_read, lost)}, and again at "
+                   f"{when(now.taken_at)}: taken as not applied and sent again (attempt "
+                   f"{attempt} of {policy.attempts}). Should the lost attempt still land, it "
+                   "carries the same values.", now)
         try:
             run.send(request)
             return None
         except UncertainWriteError as exc:
+            lost = exc
             now = prove(run, exc, before, expect)
             if not differences(now, expect):
-                run.ctx.emit(STEP_WRITE, INFO, f"Reading back shows {request.method} "
-                                               f"{request.path} applied although its answer "
-                                               "was lost", state=now.to_json())
-                return now
+                return landed(run, shown, now, "applied",
+                              f"At {when(now.taken_at)} {run.domain} read as {shown} intends: "
+                              f"it was applied although its answer was lost ({exc.reason}).")
             if unmet(now, before):
                 raise  # a third state: the failure handler records it with the way back
             if attempt == policy.attempts:
                 raise NotAppliedError(exc, attempt) from exc
             delays = policy.retry_delays_s or (0.0,)
             delay = delays[min(attempt - 1, len(delays) - 1)]
+            horizon_read = now
             run.ctx.emit(STEP_WRITE, WARNING,
-                         f"Reading back proves {request.method} {request.path} did not take "
-                         f"effect ({exc.reason}); sending it again in {delay:g} s "
-                         f"(attempt {attempt + 1} of {policy.attempts})")
+                         f"Reading back proves {shown} did not take effect ({exc.reason}); "
+                         f"sending it again in {delay:g} s (attempt {attempt + 1} of "
+                         f"{policy.attempts})", state=now.to_json())
             policy.sleep(delay)
+        except GraphError as exc:
+            # A resend refused (409 "already exists" after a late POST, 404 after a late
+            # DELETE...): judge by what the domain holds, not by the refusal.
+            if lost is None or exc.status is None or exc.status in (401, 403, 429) \
+                    or exc.status >= 500:
+                raise
+            now = run.read(f"{new_id()}-check")
+            if differences(now, expect):
+                raise
+            return landed(run, shown, now, "applied-late",
+                          f"Graph refused the resend of {shown} ({exc.status}: "
+                          f"{exc.raw_message or exc.message}); at {when(now.taken_at)} "
+                          f"{run.domain} read as it intends: the attempt whose answer was lost "
+                          f"({lost.reason}) had landed late.")
     raise AssertionError("unreachable")
+
+
+def landed(run: Run, shown: str, now: Snapshot, step: str, proof: str) -> Snapshot:
+    """Record that ``shown`` is proven applied by the read ``now`` (journal step, event, and a
+    sentence of the result) and return ``now``."""
+    record(run, step, proof, now)
+    run.ctx.emit(STEP_WRITE, INFO, proof, state=now.to_json())
+    return now
+
+
+def record(run: Run, step: str, proof: str, now: Snapshot) -> None:
+    """A proof about a write, in the journal entry (with the state read) and in ``run.proofs``."""
+    run.proofs.append(proof)
+    if run.entry is not None:
+        run.entry.step(step, proof, state=now.to_json(), read_at=now.taken_at)
+
+
+def now_after(now: Snapshot, exc: UncertainWriteError) -> str:
+    """How the read ``now`` stands to the attempt that failed, in words."""
+    return ("past the time a write whose answer was lost could still land" if exc.status is None
+            else "past the time Graph's replicas take to agree after an error answer")
 
 
 def check_unchanged(run: Run, state: State) -> Snapshot:

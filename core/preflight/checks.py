@@ -124,7 +124,10 @@ COVERED_FINDINGS = frozenset({
 })
 # Reader findings that make the metadata unusable for a change (characters that can forge what the
 # admin reads or pastes: core.metadata.checks.unsafe_character_findings).
-REFUSED_FINDINGS = frozenset({"unsafe_characters"})
+REFUSED_FINDINGS = frozenset({"unsafe_characters", "url_host_lookalike"})
+# Refused when the reader rated them errors (a sign-in URL on the user's own machine or a
+# link-local address; as a sign-out URL they are warnings): core.metadata.checks.host_findings.
+REFUSED_WHEN_ERROR = frozenset({"url_host_local"})
 EXPIRY_WARN_DAYS = 30
 MIN_RSA_BITS = 2048
 MICROSOFT_SP = "urn:federation:microsoftonline"
@@ -224,7 +227,8 @@ def check_metadata_readable(inp: PreflightInput) -> CheckResult:
     md = inp.metadata
     notes = [f for f in md.findings
              if f.severity in ("error", "warning") and f.id not in COVERED_FINDINGS]
-    refused = [f for f in md.findings if f.id in REFUSED_FINDINGS]
+    refused = [f for f in md.findings if f.id in REFUSED_FINDINGS
+               or (f.id in REFUSED_WHEN_ERROR and f.severity == "error")]
     if refused:
         return _r(cid, "fail", " ".join(f.message for f in refused), why,
                   refused[0].remedy or "Export the metadata again from the IdP.")

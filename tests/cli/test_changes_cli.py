@@ -28,6 +28,12 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str,
     return code, out, err
 
 
+def pasted(home: Path) -> str:
+    """How a command printed by a sandbox run whose home is ``home`` (``--home`` or
+    FEDERATOR_HOME, as every test has) starts."""
+    return f"federator --home {home} --sandbox"
+
+
 @pytest.fixture
 def metadata_files(tmp_path: Path) -> tuple[Path, Path]:
     first, _ = jumpcloud_sample("fabrikam-m365")
@@ -40,7 +46,7 @@ def metadata_files(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_new_user_walkthrough_federate_status_roll_revert_restore_history(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-        metadata_files: tuple[Path, Path]) -> None:
+        metadata_files: tuple[Path, Path], federator_home: Path) -> None:
     monkeypatch.setenv("FEDERATOR_SANDBOX_PROPAGATION_S", "0.5")
     first, renewed = metadata_files
     base = ["--domain", "fabrikam.com", "--confirm", "fabrikam.com"]
@@ -53,7 +59,8 @@ def test_new_user_walkthrough_federate_status_roll_revert_restore_history(
     assert code == 0, out
     assert "Result: succeeded" in out and "Verified: fabrikam.com is Federated" in out
     # Commands shown carry this run's global options, so they work when pasted.
-    assert re.search(r"Way back:\n  federator --sandbox restore \w+-before --confirm "
+    assert re.search(r"Way back:\n  " + re.escape(pasted(federator_home))
+                     + r" restore \w+-before --confirm "
                      r"fabrikam.com", out)
 
     code, out, _ = run(capsys, "status", "--domain", "fabrikam.com", "--wait", "--timeout", "20")
@@ -81,7 +88,7 @@ def test_new_user_walkthrough_federate_status_roll_revert_restore_history(
     assert code == 0
     kinds = re.findall(r"^\S+Z  \w+  (\S+)", out, flags=re.M)
     assert kinds == ["federate", "stage-certificate", "promote-certificate", "revert", "restore"]
-    assert out.count("way back: federator --sandbox restore") == 5
+    assert out.count(f"way back: {pasted(federator_home)} restore") == 5
 
     code, out, _ = run(capsys, "history", "--json")
     data = json.loads(out)
@@ -187,10 +194,11 @@ def test_a_wrong_confirmation_is_refused_before_signing_in_or_running_the_prefli
 
 
 def test_restore_checks_the_snapshot_and_its_domain_before_signing_in(
-        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        federator_home: Path) -> None:
     code, out, err = run(capsys, "restore", "0badc0de-before", "--confirm", "tailspin.io")
     assert code == 2 and out == "" and "No snapshot '0badc0de-before'" in err
-    assert "federator --sandbox history" in err  # the remedy works when pasted
+    assert f"{pasted(federator_home)} history" in err  # the remedy works when pasted
     code, out, _ = run(capsys, "revert", "--domain", "tailspin.io", "--confirm", "tailspin.io")
     snapshot = re.search(r"snapshot before (\w+-before)", out)
     assert code == 0 and snapshot
@@ -229,14 +237,15 @@ def test_the_journal_probe_uses_the_home_given_on_the_command_line(
 
 
 def test_certificate_roll_messages_name_the_real_metadata_and_the_staged_certificate(
-        capsys: pytest.CaptureFixture[str], metadata_files: tuple[Path, Path]) -> None:
+        capsys: pytest.CaptureFixture[str], metadata_files: tuple[Path, Path],
+        federator_home: Path) -> None:
     first, renewed = metadata_files
     base = ["--domain", "fabrikam.com", "--confirm", "fabrikam.com"]
     assert run(capsys, "federate", "--metadata", str(first), *base,
                "--accept-warnings", WARNINGS)[0] == 0
     code, out, _ = run(capsys, "update-certificate", "--metadata", str(renewed), *base)
     assert code == 0
-    assert (f"promote it: federator --sandbox update-certificate --metadata {renewed} "
+    assert (f"promote it: {pasted(federator_home)} update-certificate --metadata {renewed} "
             "--domain fabrikam.com --promote --confirm fabrikam.com") in out
     code, out, _ = run(capsys, "update-certificate", "--metadata", str(renewed), *base)
     assert code == 0 and "already staged as next signing certificate" in out
@@ -249,22 +258,25 @@ def test_certificate_roll_messages_name_the_real_metadata_and_the_staged_certifi
 
 
 def test_a_failed_preflight_names_the_command_that_explains_it(
-        capsys: pytest.CaptureFixture[str], metadata_files: tuple[Path, Path]) -> None:
+        capsys: pytest.CaptureFixture[str], metadata_files: tuple[Path, Path],
+        federator_home: Path) -> None:
     code, _, err = run(capsys, "federate", "--metadata", str(metadata_files[0]),
                        "--domain", "contoso.com", "--confirm", "contoso.com")
     assert code == 1
-    assert (f"federator --sandbox preflight --metadata {metadata_files[0]} "
+    assert (f"{pasted(federator_home)} preflight --metadata {metadata_files[0]} "
             "--domain contoso.com") in err
 
 
 def test_status_says_plainly_when_sign_in_has_not_caught_up(
-        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        federator_home: Path) -> None:
     monkeypatch.setenv("FEDERATOR_SANDBOX_PROPAGATION_S", "3600")
     assert run(capsys, "revert", "--domain", "tailspin.io", "--confirm", "tailspin.io")[0] == 0
     code, out, _ = run(capsys, "status", "--domain", "tailspin.io")
     assert code == 0  # read fine; not propagated yet is a fact, not a failure
     assert "NOT YET: Graph says Managed, sign-in still says Federated" in out
-    assert "To wait for it: federator --sandbox status --domain tailspin.io --wait" in out
+    assert (f"To wait for it: {pasted(federator_home)} status --domain tailspin.io --wait"
+            in out)
     code, out, _ = run(capsys, "status", "--domain", "tailspin.io", "--json")
     assert code == 0 and json.loads(out)["propagated"] is False
     code, out, _ = run(capsys, "status", "--domain", "tailspin.io", "--wait", "--timeout", "0.2")
@@ -278,11 +290,12 @@ def test_status_records_what_became_of_a_killed_change_and_says_so(tmp_path: Pat
                   kill_after="write")
     assert killed.returncode == -signal.SIGKILL
     history = _cli(home, "history").stdout
-    assert "unfinished" in history and "federator --sandbox status --domain tailspin.io" in history
+    assert "unfinished" in history
+    assert f"{pasted(home)} status --domain tailspin.io" in history
     status = _cli(home, "status", "--domain", "tailspin.io")
     assert status.returncode == 0, status.stderr
     assert "did not finish" in status.stdout and "had been applied" in status.stdout
-    assert re.search(r"Way back for \w+: federator --sandbox restore \w+-before "
+    assert re.search(r"Way back for \w+: " + re.escape(pasted(home)) + r" restore \w+-before "
                      r"--confirm tailspin.io", status.stdout)
     data = json.loads(_cli(home, "status", "--domain", "tailspin.io", "--json").stdout)
     assert data["reconciled"] == []  # recorded once, by the run before
@@ -308,10 +321,11 @@ def test_a_second_federator_is_refused_while_one_is_changing_the_tenant(tmp_path
 
 
 def test_an_unknown_domain_is_unusable_input_with_a_remedy_that_helps(
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], federator_home: Path) -> None:
     code, out, err = run(capsys, "status", "--domain", "fabrikam.co")
     assert code == 2 and out == ""
-    assert "no domain 'fabrikam.co'" in err and "`federator --sandbox domains` lists" in err
+    assert "no domain 'fabrikam.co'" in err
+    assert f"`{pasted(federator_home)} domains` lists" in err
     code, _, err = run(capsys, "revert", "--domain", "fabrikam.co", "--confirm", "fabrikam.co")
     assert code == 2 and "no domain 'fabrikam.co'" in err
     assert run(capsys, "history", "--json")[1].count('"op"') == 0  # nothing journaled
@@ -334,7 +348,7 @@ def test_ctrl_c_mid_change_says_how_to_find_out_what_it_did(tmp_path: Path) -> N
     _, err = child.communicate(timeout=60)
     assert child.returncode == 130, err
     assert "journal entry stays open" in err
-    assert "`federator --sandbox status --domain tailspin.io`" in err
+    assert f"`{pasted(home)} status --domain tailspin.io`" in err
     assert "Traceback" not in err
     after = _cli(home, "status", "--domain", "tailspin.io")
     assert after.returncode == 0 and "record what became of it" in after.stdout

@@ -151,12 +151,13 @@ def test_signin_and_signout_in_sandbox_mode(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_configured_tenant_without_sign_in_asks_to_sign_in(
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], federator_home: Path) -> None:
     save_tenant_config(resolve_paths(), TenantConfig(client_id="11111111-2222-3333-4444-"
                                                      "555555555555", tenant="contoso.com"))
     code, out, err = run(capsys, "whoami", "--json")
     assert code == 1
-    assert "federator signin" in err
+    # Pasted, it signs in to the same home (FEDERATOR_HOME here, or --home).
+    assert f"federator --home {federator_home} signin" in err
     assert json.loads(out)["error"]["code"] == "not_signed_in"
     # --as is a sandbox-only option
     code, _, err = run(capsys, "--as", "ops@contoso.com", "whoami")
@@ -256,12 +257,12 @@ def test_signout_json_says_sandbox_when_no_tenant_is_configured(
 
 
 def test_not_signed_in_does_not_name_a_placeholder_tenant(
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], federator_home: Path) -> None:
     save_tenant_config(resolve_paths(), TenantConfig(client_id="11111111-2222-3333-4444-"
                                                      "555555555555"))  # tenant: organizations
     code, _, err = run(capsys, "whoami")
     assert code == 1
-    assert err == "error: Not signed in. Run: federator signin\n"
+    assert err == f"error: Not signed in. Run: federator --home {federator_home} signin\n"
 
 
 def test_an_unknown_sandbox_user_is_named_once(capsys: pytest.CaptureFixture[str]) -> None:
@@ -313,12 +314,13 @@ def test_domains_lists_for_a_role_that_cannot_read_federation(
 
 
 def test_custom_endpoints_must_be_https_and_say_where_to_find_them(
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], federator_home: Path) -> None:
     code, out, err = run(capsys, "signin", "--client-id", "demo", "--graph-url", "http://x",
                          "--login-url", "https://y", "--json")
     assert code == 2
     assert err == ("error: 'http://x' is not an https:// URL. Give the https:// addresses that "
-                   "'federator sandbox serve' prints (graph_url and login_url).\n")
+                   f"'federator --home {federator_home} sandbox serve' prints (graph_url and "
+                   "login_url).\n")
     assert json.loads(out)["error"]["code"] == "bad_endpoint"
     assert not load_tenant_config(resolve_paths()).configured  # nothing saved
 
@@ -344,3 +346,22 @@ def test_a_subdomain_of_a_federated_root_shows_what_it_follows(
     code, out, _ = run(capsys, "--sandbox", "domains")
     line = next(ln for ln in out.splitlines() if ln.startswith("sales.fabrikam.com"))
     assert "(follows fabrikam.com)" in line and "no readable" not in line
+
+
+def test_commands_suggested_after_home_carry_it_so_pasting_reaches_the_same_data(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """``--home DIR`` given on the command line (another home than FEDERATOR_HOME's): the
+    sign-in the error asks for must sign in to that home, and pasted as printed it does."""
+    import shlex
+
+    home = tmp_path / "admin two"
+    save_tenant_config(resolve_paths(str(home)), TenantConfig(
+        client_id="11111111-2222-3333-4444-555555555555", tenant="contoso.com"))
+    code, _, err = run(capsys, "--home", str(home), "whoami")
+    assert code == 1
+    suggested = err.split("Run: ", 1)[1].strip()
+    assert suggested == f"federator --home '{home}' signin"
+    assert shlex.split(suggested)[1:3] == ["--home", str(home)]
+    # Nothing leaks into the next run of the same process without --home.
+    code, _, err = run(capsys, "whoami")
+    assert f"'{home}'" not in err

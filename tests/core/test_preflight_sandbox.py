@@ -393,7 +393,7 @@ def test_cli_preflight_that_could_not_read_the_domains_is_not_ready(
 
 
 def test_cli_suggested_next_command_repeats_every_input(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, federator_home: Path) -> None:
     from core.idp_sample import entities_aggregate
 
     docs = [jumpcloud_sample(f"app{i}", entity_id=f"https://idp{i}.fabrikam-sso.net")[0]
@@ -403,12 +403,14 @@ def test_cli_suggested_next_command_repeats_every_input(
     code, out, _ = run_cli(capsys, "--sandbox", "preflight", "--metadata", str(source),
                            "--domain", "fabrikam.com", "--entity", "https://idp1.fabrikam-sso.net")
     assert code == 0
-    assert (f"federator --sandbox plan --metadata '{source}' --domain fabrikam.com "
+    assert (f"federator --home {federator_home} --sandbox plan --metadata '{source}' "
+            "--domain fabrikam.com "
             "--entity https://idp1.fabrikam-sso.net") in out
     code, out, _ = run_cli(capsys, "--sandbox", "plan", "--metadata", str(source),
                            "--domain", "fabrikam.com", "--entity", "https://idp1.fabrikam-sso.net")
     assert code == 0
-    assert (f"federator --sandbox preflight --metadata '{source}' --domain fabrikam.com "
+    assert (f"federator --home {federator_home} --sandbox preflight --metadata '{source}' "
+            "--domain fabrikam.com "
             "--entity https://idp1.fabrikam-sso.net") in out
 
 

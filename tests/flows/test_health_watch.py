@@ -212,7 +212,8 @@ def test_demo_walkthrough_rotate_stage_fix_switch_promote(
     assert run(capsys, "sandbox", "idp-rotate", "--stage")[0] == 0
     code, out, _ = run(capsys, "watch", "--domain", "fabrikam.com")
     assert code == 1 and "stage it now" in out
-    assert "federator --sandbox watch --domain fabrikam.com --fix" in out  # pasteable
+    assert "--sandbox watch --domain fabrikam.com --fix" in out  # pasteable
+    assert f"federator --home {os.environ['FEDERATOR_HOME']} --sandbox watch" in out
 
     # --fix is a change: refused without the typed confirmation (no terminal to ask on).
     code, out, err = run(capsys, "watch", "--domain", "fabrikam.com", "--fix")
@@ -333,7 +334,8 @@ def test_scheduled_run_with_an_expired_sign_in_exits_3_without_prompting(
     code = main(["watch"])
     out, err = capsys.readouterr()
     assert code == 3
-    assert "could not check" in err and "federator signin" in err
+    assert "could not check" in err and " signin" in err
+    assert f"federator --home {federator_home} signin" in err
     assert "/sandbox/device" not in err + out  # no device code offered
     assert not [r for r in sandbox.request_log[before:] if "devicecode" in r.path]
 

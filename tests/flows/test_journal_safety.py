@@ -63,7 +63,8 @@ def _revert_then_restore(capsys: pytest.CaptureFixture[str], out: str) -> None:
     assert op, out
     code, hist, _ = run(capsys, "history", "--domain", "tailspin.io")
     assert code == 0 and op.group(1) in hist and "No changes recorded" not in hist
-    way_back = re.search(r"Way back:\n  federator --sandbox restore (\S+) --confirm", out)
+    way_back = re.search(r"Way back:\n  federator --home \S+ --sandbox restore (\S+) --confirm",
+                         out)
     assert way_back and way_back.group(1) == f"{op.group(1)}-before"
     code, out2, err2 = run(capsys, "restore", way_back.group(1), "--confirm", "tailspin.io")
     assert code == 0, out2 + err2
@@ -182,8 +183,8 @@ def test_disk_full_after_the_write_still_says_what_changed_and_keeps_the_snapsho
     assert code == 0, out + err
     assert "Result: succeeded" in out
     assert "tailspin.io is back to managed (cloud) sign-in" in out
-    way_back = re.search(r"Way back:\n  federator --sandbox restore (\S+) --confirm tailspin.io",
-                         out)
+    way_back = re.search(r"Way back:\n  federator --home \S+ --sandbox restore (\S+) --confirm "
+                         r"tailspin.io", out)
     assert way_back
     assert "could not be written (No space left on device) after the change began" in out
     assert "Recorded in the journal as" not in out  # it was not: it says where it was
@@ -286,3 +287,30 @@ def test_a_rescue_file_is_private_like_the_journal(
     assert code == 0
     rescue = Path(json.loads(out)["rescue_file"])
     assert rescue.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_rescue_file_never_removes_one_another_federator_wrote(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two Federator processes rescuing at the same instant pick the same name: the second
+    finds the first's file there. It must leave that file alone (the other process's way back)
+    and keep its own records in the next folder."""
+    import datetime as dt
+
+    journal = journal_mod.Journal(tmp_path / "journal", "e3e70682-c209-4cac-a29f-6fbed82c07cd")
+    journal.journal_dir.mkdir(parents=True)
+    fixed = dt.datetime(2026, 12, 6, 3, 30, 0, 123456, tzinfo=dt.UTC)
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:  # type: ignore[override]
+            return fixed
+
+    monkeypatch.setattr(journal_mod.dt, "datetime", Frozen)
+    monkeypatch.setattr(journal_mod.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    theirs = journal_mod.write_rescue_file(journal, "0ddba11", [b'{"op":"0ddba11"}\n'])
+    assert theirs is not None and theirs.parent == journal.journal_dir
+    mine = journal_mod.write_rescue_file(journal, "0ddba11", [b'{"op":"mine"}\n'])
+    assert theirs.read_bytes() == b'{"op":"0ddba11"}\n'  # still there, untouched
+    assert mine is not None and mine.parent == tmp_path / "tmp"
+    assert mine.read_bytes() == b'{"op":"mine"}\n'

@@ -212,6 +212,79 @@ def test_a_revert_whose_write_lands_late_is_proven_not_sent_twice(ops: Admin) ->
     assert ops.state("tailspin.io").authentication_type == "Managed"
 
 
+# -- a write landing after the proof horizon ------------------------------------------------------
+# The horizon (``late_write_s``) passes, the write is taken as not applied; it then lands late.
+
+def _configured(admin: Admin, domain: str = "fabrikam.com") -> Callable[[], None]:
+    """A hook that holds the change until the late POST has created the configuration."""
+    return lambda: _wait_for(lambda: admin.state(domain).federation is not None)
+
+
+def _steps(admin: Admin, name: str) -> list[dict[str, Any]]:
+    return [r for e in admin.journal.entries() for r in e.records
+            if r.get("type") == "step" and r.get("step") == name]
+
+
+def test_a_write_landing_after_the_horizon_but_before_the_resend_is_not_sent_again(
+        ops: Admin) -> None:
+    """The POST's answer is lost; it has not shown by the horizon, so it is taken as not applied;
+    it lands before the resend. The re-read before the resend sees it: recorded as applied late,
+    with the time read, and not sent a second time (which would meet "already has Federation
+    Configuration set")."""
+    ops.ctx.writes = dataclasses.replace(PROVE, late_write_s=0.1, max_wait_s=5.0)
+    ops.on_nth(1, "write", "started", lambda: ops.sandbox.set_faults("late:1@0.5"))
+    ops.on_nth(2, "write", "warning", _configured(ops))  # "sending it again in ..."
+    result = _federate(ops)
+    assert result.outcome == SUCCEEDED, result.summary
+    assert ops.writes().count("POST /v1.0/domains/fabrikam.com/federationConfiguration") == 1
+    assert "landed late" in result.summary and "It was not sent again" in result.summary
+    assert " UTC " in result.summary  # when it was read
+    [late] = _steps(ops, "applied-late")
+    assert late["read_at"] == late["state"]["taken_at"] and "landed late" in late["message"]
+    assert _steps(ops, "resent") == [] and "taken as not applied" not in result.summary
+    [entry] = ops.journal.entries()
+    assert entry.outcome == "succeeded" and "landed late" in entry.summary
+
+
+def test_a_resend_that_meets_already_exists_is_judged_by_reading_not_failed(
+        ops: Admin) -> None:
+    """The late POST lands while its resend is on its way: Graph answers the resend 409 ("Domain
+    already has Federation Configuration set"). That is not a failure: re-read, the domain holds
+    what was intended, recorded as the earlier attempt landing late."""
+    ops.ctx.writes = dataclasses.replace(PROVE, late_write_s=0.1, max_wait_s=5.0)
+    ops.on_nth(1, "write", "started", lambda: ops.sandbox.set_faults("late:1@0.5"))
+    ops.on_nth(2, "write", "started", _configured(ops))  # the resend waits for the landing
+    result = _federate(ops)
+    assert result.outcome == SUCCEEDED, result.summary
+    assert ops.writes().count("POST /v1.0/domains/fabrikam.com/federationConfiguration") == 2
+    assert "Graph refused the resend" in result.summary and "landed late" in result.summary
+    assert "failed" not in result.summary
+    [late] = _steps(ops, "applied-late")
+    assert "409" in late["message"] and late["read_at"]
+    [entry] = ops.journal.entries()
+    assert entry.outcome == "succeeded" and entry.end is not None and "error" not in entry.end
+    fed = ops.state("fabrikam.com").federation
+    assert fed is not None and fed["issuerUri"] == factories.ENTITY
+
+
+def test_a_make_default_resent_after_the_horizon_says_so_in_result_and_journal(
+        domain_admin: Admin) -> None:
+    """Taken as not applied and sent again: the result and the journal say what was read and
+    when, and that a late landing would carry the same values."""
+    domain_admin.ctx.writes = dataclasses.replace(PROVE, late_write_s=0.1, max_wait_s=5.0)
+    domain_admin.on_nth(1, "write", "started",
+                        lambda: domain_admin.sandbox.set_faults("drop:1"))
+    result = make_default(domain_admin.ctx, "contoso.onmicrosoft.com",
+                          confirm="contoso.onmicrosoft.com")
+    assert result.outcome == SUCCEEDED, result.summary
+    assert domain_admin.writes().count("PATCH /v1.0/domains/contoso.onmicrosoft.com") == 2
+    assert "taken as not applied and sent again" in result.summary
+    assert "same values" in result.summary and " UTC" in result.summary
+    [resent] = _steps(domain_admin, "resent")
+    assert resent["read_at"] and resent["state"]["domain"]["isDefault"] is False
+    assert "and again at" in resent["message"]  # re-read once more just before the resend
+
+
 # -- reconciling never writes false history -------------------------------------------------------
 
 def test_reconciling_an_untouched_entry_records_what_was_read_and_when(ops: Admin) -> None:
@@ -422,3 +495,83 @@ def test_a_check_read_that_fails_before_the_first_write_sends_nothing_and_says_s
     assert ops.writes() == []
     [entry] = ops.journal.entries()
     assert not entry.in_progress and entry.requests == []
+
+
+# -- a revert's way back that restore would refuse -------------------------------------------------
+
+def test_a_revert_whose_snapshot_restore_would_refuse_names_the_real_way_back(
+        ops: Admin) -> None:
+    """The domain was federated with a certificate that has since expired: restoring the
+    pre-revert snapshot would be refused, so the result and the journal say so and name
+    federating again, not a restore that fails."""
+    from core.window_text import has_command_line, way_back_for_window, way_back_step
+
+    expired = base64.b64encode(factories.expired().der).decode()
+    _federate(ops, settings=dataclasses.replace(_settings(), signing_certificate=expired))
+    result = revert(ops.ctx, "fabrikam.com", confirm="fabrikam.com")
+    assert result.outcome == SUCCEEDED, result.summary
+    assert result.way_back.startswith("Federate fabrikam.com again with the IdP's current "
+                                      "metadata: federator federate --metadata SOURCE")
+    assert "would be refused" in result.way_back and "expired on" in result.way_back
+    assert "federator restore" not in result.way_back
+    assert result.notes[0].startswith("The way back is not a restore")
+    entry = ops.journal.entries()[-1]
+    assert entry.kind == "revert" and entry.way_back == result.way_back
+    begin = next(r for r in entry.records if r.get("type") == "begin")
+    assert begin["way_back"] == result.way_back and "expired on" in begin["way_back_note"]
+    # The window offers no "Undo this change" button that would be refused.
+    assert way_back_step(result.way_back) is None
+    assert "Undo" not in way_back_for_window(result.way_back)
+    assert not has_command_line(way_back_for_window(result.way_back))
+
+
+def test_a_revert_whose_way_back_expires_soon_says_until_when(ops: Admin) -> None:
+    soon = factories.cert("soon.example.com", days=6)  # valid from a day ago: 5 days left
+    _federate(ops, settings=_settings(der=soon.der))
+    result = revert(ops.ctx, "fabrikam.com", confirm="fabrikam.com")
+    assert result.outcome == SUCCEEDED, result.summary
+    assert result.way_back.startswith("federator restore ")  # it still works today
+    assert result.notes[0].startswith("The way back, restoring snapshot ")
+    assert "works only until" in result.notes[0] and "federator federate" in result.notes[0]
+
+
+def test_cli_revert_says_until_when_its_way_back_works(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    xml = factories.metadata("https://sso.jumpcloud.com/saml2/fabrikam-soon",
+                             signing=[factories.cert("soon.example.com", days=6).der])
+    source = tmp_path / "soon.xml"
+    source.write_bytes(xml)
+    code, out, _ = _cli(capsys, "federate", "--metadata", str(source), "--domain",
+                        "fabrikam.com", "--confirm", "fabrikam.com", "--accept-warnings",
+                        CLI_WARNINGS + ",cert.expiry")
+    assert code == 0, out
+    code, out, _ = _cli(capsys, "revert", "--domain", "fabrikam.com", "--confirm",
+                        "fabrikam.com")
+    assert code == 0, out
+    assert "works only until" in out
+    assert "--sandbox federate --metadata SOURCE --domain fabrikam.com" in out
+    code, out, _ = _cli(capsys, "history")
+    assert code == 0
+
+
+def test_cli_federate_whose_post_lands_after_the_horizon_says_so_and_sends_it_once(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        two_metadata: tuple[Path, Path]) -> None:
+    """Through the CLI with the sandbox's ``write:late`` fault: the POST lands 0.5 s after its
+    answer was lost, past the (shortened) 0.2 s horizon and before the resend 1.5 s later. The
+    output and ``history`` say it landed late and was sent once."""
+    monkeypatch.setattr("core.operations.writes.DEFAULT_POLICY", WritePolicy(
+        late_write_s=0.2, answered_s=0.05, max_wait_s=5.0, read_delays_s=(0.05,), attempts=3,
+        retry_delays_s=(1.5,)))
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "write:late:1@0.5")
+    code, out, _ = _cli(capsys, "federate", "--metadata", str(two_metadata[0]), "--domain",
+                        "fabrikam.com", "--confirm", "fabrikam.com", "--accept-warnings",
+                        CLI_WARNINGS)
+    assert code == 0, out
+    assert "Result: succeeded" in out and "landed late" in out
+    assert "It was not sent again" in out and " UTC " in out
+    monkeypatch.delenv("FEDERATOR_SANDBOX_FAULTS")
+    code, hist, _ = _cli(capsys, "history")
+    assert code == 0
+    assert "sent: POST /domains/fabrikam.com/federationConfiguration\n" in hist
+    assert "landed late" in hist

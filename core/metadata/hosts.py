@@ -1,0 +1,125 @@
+"""What kind of host an IdP's sign-in or sign-out URL names, for hosts no tenant should trust.
+
+Why it exists: Entra does not open the IdP's ``passiveSignInUri`` itself; it redirects each
+user's browser there (SAML HTTP-Redirect/POST bindings,
+https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-fed-saml-idp). So the
+host must be one every user's browser reaches, and reaches as the same server. Hostile or careless
+metadata can name instead the user's own machine, a link-local address, a private-network server,
+a bare intranet name, or a look-alike of the real IdP's name in another script. The stdlib
+decides what an address is (``ipaddress``; ``socket.inet_aton`` for the legacy numeric forms
+such as ``2130706433`` or ``0x7f.1`` that browsers also read as IPv4,
+https://url.spec.whatwg.org/#concept-ipv4-parser), ``idna`` decodes punycode, and
+``unicodedata`` names each character's script.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import unicodedata
+from dataclasses import dataclass
+
+import idna
+
+LOOPBACK = "loopback"      # the user's own machine
+LINK_LOCAL = "link-local"  # this network link only (and cloud metadata services)
+PRIVATE = "private"        # a private network (RFC 1918, RFC 4193)
+SINGLE_LABEL = "single-label"  # a bare name resolved by the local DNS search suffix
+MIXED_SCRIPTS = "mixed-scripts"  # a label mixing scripts: a look-alike of another name
+
+# Scripts Chrome lets one label mix without suspicion (Latin with the CJK scripts a language
+# writes together); any other mix is shown as punycode, as a possible homograph
+# (https://chromium.googlesource.com/chromium/src/+/main/docs/idn.md).
+_ALLOWED_MIXES = (frozenset({"LATIN", "CJK", "HIRAGANA", "KATAKANA"}),
+                  frozenset({"LATIN", "CJK", "BOPOMOFO"}),
+                  frozenset({"LATIN", "CJK", "HANGUL"}))
+
+
+@dataclass(frozen=True)
+class HostConcern:
+    """What is wrong with a URL's host: ``kind`` (one of the constants above) and the words."""
+
+    kind: str
+    why: str
+
+
+def host_concern(host: str) -> HostConcern | None:
+    """Why ``host`` (as ``urlsplit(...).hostname`` gives it) should not be an IdP's sign-in or
+    sign-out host; None when nothing is wrong with it."""
+    host = host.strip().rstrip(".").lower()
+    if not host:
+        return None
+    address = _address(host)
+    if address is not None:
+        return _address_concern(host, address)
+    if host == "localhost" or host.endswith(".localhost"):
+        # RFC 6761 section 6.3: "localhost" names resolve to loopback.
+        return HostConcern(LOOPBACK, f"{host} is the user's own computer (loopback)")
+    if "." not in host:
+        return HostConcern(SINGLE_LABEL,
+                           f"{host} is a single-label name: browsers resolve it with the local "
+                           "network's DNS search suffix, so it reaches a server only inside "
+                           "that network, and a different one elsewhere")
+    for label in host.split("."):
+        scripts = _scripts(_unicode_label(label))
+        if len(scripts) > 1 and not any(scripts <= allowed for allowed in _ALLOWED_MIXES):
+            shown = _unicode_label(label)
+            return HostConcern(MIXED_SCRIPTS,
+                               f"its host label '{ascii(shown)[1:-1]}' mixes "
+                               f"{' and '.join(s.title() for s in sorted(scripts))} letters, "
+                               "the mark of a look-alike (homograph) of another name")
+    return None
+
+
+def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if host and all(c in "0123456789abcdefx." for c in host) and any(c.isdigit() for c in host):
+        try:  # 2130706433, 0x7f.1, 0177.0.0.1: browsers read these as IPv4 too
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def _address_concern(host: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address
+                     ) -> HostConcern | None:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if address.is_loopback:
+        return HostConcern(LOOPBACK, f"{host} is the user's own computer (loopback)")
+    if address.is_link_local:
+        return HostConcern(LINK_LOCAL,
+                           f"{host} is a link-local address: it reaches a machine on the user's "
+                           "own network link only (RFC 3927, RFC 4291), such as a cloud "
+                           "provider's metadata service")
+    if address.is_private:
+        return HostConcern(PRIVATE,
+                           f"{host} is a private-network or reserved address (RFC 1918, "
+                           "RFC 4193, RFC 6890): users outside that network (at home, on a "
+                           "phone) cannot reach it")
+    return None
+
+
+def _unicode_label(label: str) -> str:
+    if label.startswith("xn--"):
+        try:
+            return str(idna.decode(label))
+        except (idna.IDNAError, UnicodeError):
+            return label
+    return label
+
+
+def _scripts(label: str) -> set[str]:
+    """The scripts of the letters in ``label`` (digits, hyphens and other common characters
+    belong to none), by the first word of each character's Unicode name."""
+    found: set[str] = set()
+    for ch in label:
+        if not ch.isalpha():
+            continue
+        name = unicodedata.name(ch, "")
+        script = name.split(" ", 1)[0] if name else "UNKNOWN"
+        found.add("CJK" if script in ("CJK", "IDEOGRAPHIC") else script)
+    return found

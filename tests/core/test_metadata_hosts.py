@@ -1,0 +1,88 @@
+"""Sign-in and sign-out URL hosts no tenant should send its users to (hostile metadata): the
+user's own machine, link-local and private addresses, bare intranet names, look-alike names in
+mixed scripts. Findings in the reader, refusals in preflight, lines in ``inspect``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+from core.metadata import read_metadata
+from core.preflight.checks import PreflightInput, check_metadata_readable
+from tests import factories as f
+
+ENTITY = "https://sso.jumpcloud.com/saml2/fabrikam"
+
+
+def _md(sso: str, slo: str | None = "https://sso.jumpcloud.com/saml2/logout") -> object:
+    return read_metadata(f.metadata(ENTITY, sso_post=sso, sso_redirect=None, slo_redirect=slo))
+
+
+def _host_findings(md: object) -> list[tuple[str, str]]:
+    return [(x.id, x.severity) for x in md.findings  # type: ignore[attr-defined]
+            if x.id.startswith("url_host_")]
+
+
+@pytest.mark.parametrize("host", [
+    "127.0.0.1", "127.8.9.10", "[::1]", "localhost", "idp.localhost", "169.254.169.254",
+    "[fe80::1]", "[::ffff:127.0.0.1]", "2130706433", "0x7f.1"])
+def test_a_sign_in_url_on_the_users_machine_or_link_local_is_an_error(host: str) -> None:
+    md = _md(f"https://{host}/saml2/sso")
+    assert _host_findings(md) == [("url_host_local", "error")]
+
+
+@pytest.mark.parametrize("host", ["10.0.0.5", "172.16.4.4", "172.31.255.1", "192.168.1.10",
+                                  "[fd12:3456::1]", "sso", "adfs"])
+def test_a_sign_in_url_on_a_private_network_or_bare_name_is_a_warning(host: str) -> None:
+    md = _md(f"https://{host}/adfs/ls/")
+    assert _host_findings(md) == [("url_host_private", "warning")]
+
+
+@pytest.mark.parametrize("host", [
+    "sso.jump\u0441loud.com",           # Cyrillic es among Latin letters
+    "sso.xn--jumploud-ich.com",          # the same name as punycode
+    "\u0440aypal.example.net"])         # Cyrillic er
+def test_a_host_mixing_scripts_is_a_lookalike_error(host: str) -> None:
+    md = _md(f"https://{host}/saml2/fabrikam")
+    [finding] = [x for x in md.findings if x.id == "url_host_lookalike"]  # type: ignore[attr-defined]
+    assert finding.severity == "error" and "Cyrillic and Latin" in finding.message
+    assert "\\u0441" in finding.message or "\\u0440" in finding.message  # shown, not rendered
+
+
+@pytest.mark.parametrize("host", ["sso.jumpcloud.com", "8.8.8.8", "b\u00fccher.example.de",
+                                  "xn--mnchen-3ya.de", "\u65e5\u672c\u8a9e.jp",
+                                  "login.\u30c6\u30b9\u30c8abc.jp"])
+def test_ordinary_public_hosts_get_no_host_finding(host: str) -> None:
+    assert _host_findings(_md(f"https://{host}/saml2/x")) == []
+
+
+def test_a_loopback_sign_out_url_is_only_a_warning() -> None:
+    md = _md("https://sso.jumpcloud.com/saml2/fabrikam", slo="https://127.0.0.1/logout")
+    assert _host_findings(md) == [("url_host_local", "warning")]
+
+
+def _readable(md: object) -> str:
+    return check_metadata_readable(PreflightInput(domain="fabrikam.com",
+                                                  metadata=md)).status  # type: ignore[arg-type]
+
+
+def test_preflight_refuses_local_and_lookalike_sign_in_hosts_and_warns_on_private() -> None:
+    assert _readable(_md("https://169.254.169.254/latest/meta-data")) == "fail"
+    assert _readable(_md("https://sso.jump\u0441loud.com/saml2/fabrikam")) == "fail"
+    assert _readable(_md("https://192.168.1.10/adfs/ls/")) == "warn"
+    assert _readable(_md("https://sso.jumpcloud.com/saml2/fabrikam",
+                         slo="https://localhost/logout")) == "warn"
+
+
+def test_inspect_shows_the_host_findings(capsys: pytest.CaptureFixture[str],
+                                         tmp_path: Path) -> None:
+    path = tmp_path / "hostile.xml"
+    path.write_bytes(f.metadata(ENTITY, sso_post="https://sso.jump\u0441loud.com/saml2/x",
+                                sso_redirect="https://10.1.2.3/saml2/x", slo_redirect=None))
+    code = main(["inspect", str(path)])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert "mixes Cyrillic and Latin letters" in out and "jump\\u0441loud" in out
+    assert "10.1.2.3 is a private-network" in out
