@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         QDragEnterEvent,
         QDragLeaveEvent,
         QDropEvent,
+        QIcon,
         QResizeEvent,
     )
 
@@ -135,18 +136,10 @@ class TenantHeader(QFrame):
         layout.addWidget(self.test_signin)
         layout.addWidget(self.sign_in)
         layout.addWidget(self.sign_out)
-        # Demo mode: who the sandbox signs in as (each seed admin rehearses something).
-        self.demo_user = QComboBox()
-        self.demo_user.setAccessibleName("Sandbox user to sign in as")
-        self.demo_user.setToolTip("Demo mode: sign in to the sandbox as another seed user")
-        # As wide as the signed-in user's name, not the longest seed user's (the list opens
-        # whole): the header keeps room for the badge and the account on a small screen.
-        self.demo_user.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.demo_user.setMinimumContentsLength(16)
-        self.demo_user.activated.connect(
-            lambda index: self.state.switch_sandbox_user(str(self.demo_user.itemData(index))))
-        layout.addWidget(self.demo_user)
+        # Demo mode: who the sandbox signs in as (``demo_user``, made on first use: a real
+        # tenant's window never shows it).
+        self._demo_user: QComboBox | None = None
+        self._layout = layout
         self.help = QPushButton("Help")
         self.help.setAccessibleName("Help and About: version, license, log and journal folders")
         self.help.setToolTip("Help and About (F1)")
@@ -158,11 +151,33 @@ class TenantHeader(QFrame):
         state.session_changed.connect(self.refresh)
         self.refresh()
 
+    @property
+    def demo_user(self) -> QComboBox:
+        """The demo-user chooser (each seed admin rehearses something), before Help."""
+        if self._demo_user is None:
+            chooser = QComboBox()
+            chooser.setAccessibleName("Sandbox user to sign in as")
+            chooser.setToolTip("Demo mode: sign in to the sandbox as another seed user")
+            # As wide as the signed-in user's name, not the longest seed user's (the list
+            # opens whole): the header keeps room for the badge and the account on a small
+            # screen.
+            chooser.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            chooser.setMinimumContentsLength(16)
+            chooser.activated.connect(
+                lambda index: self.state.switch_sandbox_user(str(chooser.itemData(index))))
+            chooser.hide()
+            self._layout.insertWidget(self._layout.indexOf(self.help), chooser)
+            self._demo_user = chooser
+        return self._demo_user
+
     def _refresh_demo_user(self) -> None:
         """The demo-user chooser: shown in demo mode only, on the signed-in seed user."""
-        self.demo_user.setVisible(self.state.sandbox)
         if not self.state.sandbox:
+            if self._demo_user is not None:
+                self._demo_user.hide()
             return
+        self.demo_user.show()
         from PySide6.QtCore import Qt
 
         if not self.demo_user.count():  # filled on first use: core.tenant is not light
@@ -287,6 +302,7 @@ class MainWindow(QMainWindow):
 
         self.state = state
         self._close_pending = False
+        self._icons_waiting = False
         self.settings = settings if settings is not None else gui_settings.load(state.paths)
         self.setWindowTitle("Federator (sandbox)" if state.sandbox else "Federator")
         self.setMinimumSize(QSize(*MINIMUM_SIZE))
@@ -565,17 +581,35 @@ class MainWindow(QMainWindow):
     def current_step(self) -> int:
         return self.stack.currentIndex()
 
+    def _blank_icon(self) -> QIcon:
+        """A transparent icon of the step list's icon size, drawn in place of the status icons
+        until the first paint (then :meth:`update_step_hints` runs again)."""
+        from PySide6.QtGui import QColor, QIcon, QPixmap
+
+        if not self._icons_waiting:
+            self._icons_waiting = True
+            after_first_paint(self.update_step_hints)
+        pixmap = QPixmap(self.steps.iconSize())
+        pixmap.fill(QColor(0, 0, 0, 0))
+        return QIcon(pixmap)
+
     def update_step_hints(self) -> None:
         """Each step's line in the list says where it stands, so the admin sees progress."""
         hints = [view.step_hint() if view is not None else (None, "")
                  for view in self._views]
+        # Before the first paint each icon is a blank of its size, and the icons are drawn right
+        # after it: rendering their SVGs (and loading QtSvg) is a twentieth of a bare Qt
+        # window's start, and the text already stands where it will stay.
+        blank = None if first_paint_happened() else self._blank_icon()
         for index, (name, hint) in enumerate(zip(STEPS, hints, strict=True)):
             item = self.steps.item(index)
             status, text = hint
             number = index + 1
             item.setText(f"{number}   {name}\n      {text}"
                          if text else f"{number}   {name}")
-            if status == "running":  # a change is running: seen from whichever page is open
+            if blank is not None:
+                item.setIcon(blank)
+            elif status == "running":  # a change is running: seen from whichever page is open
                 item.setIcon(theme.icon("refresh"))
             else:
                 item.setIcon(theme.status_icon(status) if status else theme.icon("status-todo"))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLineEdit, QWidget
 
 from core.errors import FederatorError
@@ -264,6 +264,35 @@ def test_first_paint_waits_for_nothing_for_a_returning_admin(federator_home: Pat
                           env=_env(federator_home), capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "self-test ok" in done.stdout
+
+
+def test_step_icons_are_drawn_right_after_the_first_paint(qtbot: Any, federator_home: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rendering the status icons' SVGs waits for the first paint; the list's text stands where
+    # it will (a blank icon holds the place), and the icons follow at once.
+    import gui.widgets as widgets
+    from gui.app import build_window
+    from gui.main_window import STEPS
+
+    monkeypatch.setattr(widgets, "_after_paint", [])  # a fresh start: nothing has painted yet
+    window = build_window(resolve_paths(federator_home), runner=ImmediateRunner())
+    qtbot.addWidget(window)
+
+    def drawn(row: int) -> bool:
+        image = window.steps.item(row).icon().pixmap(QSize(18, 18)).toImage()
+        return any(image.pixelColor(x, y).alpha() for x in range(18) for y in range(18))
+
+    def sizes() -> list[QSize]:
+        return [window.steps.item(row).icon().actualSize(window.steps.iconSize())
+                for row in range(len(STEPS))]
+
+    assert not any(drawn(row) for row in range(len(STEPS)))
+    blank_sizes = sizes()
+    window.show()
+    qtbot.waitUntil(widgets.first_paint_happened, timeout=5000)
+    qtbot.waitUntil(lambda: all(drawn(row) for row in range(len(STEPS))), timeout=5000)
+    assert sizes() == blank_sizes == [window.steps.iconSize()] * len(STEPS)
+    window.state.shutdown()
 
 
 def test_tenant_setup_dialog_saves_the_app_registration(qtbot: Any,
