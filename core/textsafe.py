@@ -18,18 +18,29 @@ BIDI_CONTROLS = frozenset({*range(0x202A, 0x202F), *range(0x2066, 0x206A),
                            0x200E, 0x200F, 0x061C})
 # LINE SEPARATOR and PARAGRAPH SEPARATOR end a line in many viewers.
 LINE_SEPARATORS = frozenset({0x2028, 0x2029})
+# Characters that draw nothing: an issuer "https://idp.example.org/x" and the same with a ZERO
+# WIDTH SPACE after the x read the same on screen and differ to Entra, which compares issuers
+# exactly (AADSTS50107). These are the Default_Ignorable_Code_Point characters that are not
+# bidi controls above and not the variation selectors emoji need (Unicode DerivedCoreProperties,
+# https://www.unicode.org/reports/tr44/#Default_Ignorable_Code_Point): soft hyphen, combining
+# grapheme joiner, Hangul fillers, Khmer inherent vowels, Mongolian vowel separator, zero width
+# space, non-joiner and joiner, word joiner and the invisible operators, and the byte order
+# mark (all in the Basic Multilingual Plane: PowerShell's [char] form holds each).
+INVISIBLE = frozenset({0x00AD, 0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x200B, 0x200C,
+                       0x200D, *range(0x2060, 0x2065), 0x3164, 0xFEFF, 0xFFA0})
 
 
 # The same set as one character class: a 9 MB value is scanned at C speed.
 CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(
-    re.escape(chr(cp)) for cp in sorted(BIDI_CONTROLS | LINE_SEPARATORS)) + "]")
+    re.escape(chr(cp)) for cp in sorted(BIDI_CONTROLS | LINE_SEPARATORS | INVISIBLE)) + "]")
 
 
 def is_control(ch: str) -> bool:
-    """C0 controls, DEL, C1 controls, bidirectional controls and Unicode line separators."""
+    """C0 controls, DEL, C1 controls, bidirectional controls, Unicode line separators and
+    invisible characters."""
     cp = ord(ch)
     return (cp < 0x20 or 0x7F <= cp <= 0x9F or cp in BIDI_CONTROLS
-            or cp in LINE_SEPARATORS)
+            or cp in LINE_SEPARATORS or cp in INVISIBLE)
 
 
 def has_control(text: str) -> bool:

@@ -254,7 +254,8 @@ _QUOTE_LOOKALIKES_RE = re.compile("[\u2018\u2019\u201a\u201b\u201c\u201d\u201e]"
 
 def unsafe_characters(text: str) -> list[str]:
     """The characters in ``text`` no issuer or endpoint URL has a reason to hold: control
-    characters, bidirectional overrides, line separators and typographic quotes (as escapes)."""
+    characters, bidirectional overrides, line separators, invisible characters and typographic
+    quotes (as escapes)."""
     from core.textsafe import CONTROL_RE, escape_char, is_control
 
     found = [m.group() for m in CONTROL_RE.finditer(text)]
@@ -279,9 +280,10 @@ def unsafe_character_findings(entity_id: str, sso: Sequence[Endpoint],
             findings.append(Finding(
                 "unsafe_characters", "error",
                 f"The {name} '{one_line(value)[:200]}' holds characters no real IdP uses "
-                f"({', '.join(chars[:8])}): control characters, text-direction overrides or "
-                "typographic quotes, which can hide or forge text on screen and break out of "
-                "a quoted PowerShell string. Federator will not federate with it.",
+                f"({', '.join(chars[:8])}): control characters, text-direction overrides, "
+                "invisible characters or typographic quotes, which can hide or forge text on "
+                "screen and break out of a quoted PowerShell string. Federator will not "
+                "federate with it.",
                 "Export the metadata again from the IdP itself (not a copy passed through "
                 "e-mail or a word processor) and check where this file came from."))
     return findings

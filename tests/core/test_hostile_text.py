@@ -24,7 +24,8 @@ def write(tmp_path: Path, data: bytes, name: str = "idp.xml") -> Path:
 
 @pytest.mark.parametrize("where", ["entity", "sso", "slo"])
 @pytest.mark.parametrize("bad", [CALC, "\u2018x", "a\u202eb", "a&#10;b", "a&#155;2Jb",
-                                 "\u201cx\u201d"])
+                                 "\u201cx\u201d", "a\u200bb", "a&#8203;b", "a\ufeffb",
+                                 "a&#x2060;b", "a\u00adb"])
 def test_unsafe_characters_in_issuer_or_urls_are_an_error_finding(
         tmp_path: Path, where: str, bad: str) -> None:
     url = "https://sso.example.org/saml/" + bad
@@ -88,6 +89,19 @@ def test_inspect_shows_control_characters_as_visible_escapes(
     assert FORGED not in out.splitlines()
     assert "Identity provider  https://idp.example.org/x\\r\\nSignature" in out
     assert "\\x9b2J" in out and "\\x1b[2K" in out and "\\u202eevil" in out
+
+
+def test_an_invisible_character_in_the_issuer_is_refused_and_shown_on_a_terminal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # "https://idp.example.org/saml" with a ZERO WIDTH SPACE in it reads the same on screen as
+    # the real issuer, and Entra compares issuers exactly: every sign-in would fail (AADSTS50107).
+    source = write(tmp_path, f.metadata("https://idp.example.org/sa\u200bml"))
+    code = main(["inspect", str(source)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "\u200b" not in out
+    assert "Identity provider  https://idp.example.org/sa\\u200bml" in out
+    assert "[unsafe_characters]" in out
 
 
 def test_inspect_json_keeps_every_value_exactly_but_escaped(
