@@ -85,7 +85,8 @@ def host_findings(sso: Sequence[Endpoint], slo: Sequence[Endpoint]) -> list[Find
       real IdP serves every user from there, and metadata naming one is a test leftover or an
       attack (the homograph is an error for the sign-out URL too: it would send users to a
       look-alike site); Federator refuses such metadata (preflight ``metadata.readable``);
-    * a private-network address or a single-label name is a warning: an IdP on the intranet
+    * a private-network address, a single-label name or a name only a local network resolves
+      (``.local``, ``.home.arpa``, ``.internal``) is a warning: an IdP on the intranet
       (AD FS and others behind a VPN) is a real design, but users outside that network cannot
       sign in at all (https://www.rfc-editor.org/rfc/rfc1918#section-3: private addresses are
       not routed on the Internet), so the admin accepts it knowingly;

@@ -35,6 +35,10 @@ _ALLOWED_MIXES = (frozenset({"LATIN", "CJK", "HIRAGANA", "KATAKANA"}),
                   frozenset({"LATIN", "CJK", "HANGUL"}))
 
 
+# Names that resolve only inside one network, never on the public Internet.
+_LOCAL_SUFFIXES = (".local", ".home.arpa", ".internal")
+
+
 @dataclass(frozen=True)
 class HostConcern:
     """What is wrong with a URL's host: ``kind`` (one of the constants above) and the words."""
@@ -46,18 +50,29 @@ class HostConcern:
 def host_concern(host: str) -> HostConcern | None:
     """Why ``host`` (as ``urlsplit(...).hostname`` gives it) should not be an IdP's sign-in or
     sign-out host; None when nothing is wrong with it."""
-    host = host.strip().rstrip(".").lower()
+    written = host.strip()
+    host = _browser_form(written).rstrip(".")
     if not host:
         return None
+    # The concern names the host as the metadata writes it, and as a browser reads it when the
+    # two differ (full-width digits, an ideographic full stop).
+    shown = host if written.rstrip(".").lower() == host else f"{written} (read as {host})"
     address = _address(host)
     if address is not None:
-        return _address_concern(host, address)
+        return _address_concern(shown, address)
     if host == "localhost" or host.endswith(".localhost"):
         # RFC 6761 section 6.3: "localhost" names resolve to loopback.
-        return HostConcern(LOOPBACK, f"{host} is the user's own computer (loopback)")
+        return HostConcern(LOOPBACK, f"{shown} is the user's own computer (loopback)")
+    local_suffix = next((s for s in _LOCAL_SUFFIXES if host.endswith(s)), None)
+    if local_suffix:
+        return HostConcern(PRIVATE,
+                           f"{shown} ends in {local_suffix}, a name only the local network "
+                           "resolves (.local by multicast DNS on the link, RFC 6762; "
+                           ".home.arpa, RFC 8375; .internal, reserved by ICANN for private "
+                           "use): users outside that network cannot reach it")
     if "." not in host:
         return HostConcern(SINGLE_LABEL,
-                           f"{host} is a single-label name: browsers resolve it with the local "
+                           f"{shown} is a single-label name: browsers resolve it with the local "
                            "network's DNS search suffix, so it reaches a server only inside "
                            "that network, and a different one elsewhere")
     for label in host.split("."):
@@ -69,6 +84,18 @@ def host_concern(host: str) -> HostConcern | None:
                                f"{' and '.join(s.title() for s in sorted(scripts))} letters, "
                                "the mark of a look-alike (homograph) of another name")
     return None
+
+
+def _browser_form(host: str) -> str:
+    """``host`` as a browser reads it before it looks anything up: UTS #46 mapping, which
+    lower-cases and turns full-width digits and letters, circled digits and the ideographic
+    full stop into their ASCII forms (``１２７。０。０。１`` is 127.0.0.1,
+    https://url.spec.whatwg.org/#concept-domain-to-ascii, https://www.unicode.org/reports/tr46/).
+    A host the mapping rejects is only lower-cased."""
+    try:
+        return str(idna.uts46_remap(host, std3_rules=False, transitional=False))
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return host.lower()
 
 
 def _address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

@@ -27,14 +27,26 @@ def _host_findings(md: object) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("host", [
     "127.0.0.1", "127.8.9.10", "[::1]", "localhost", "idp.localhost", "169.254.169.254",
-    "[fe80::1]", "[::ffff:127.0.0.1]", "2130706433", "0x7f.1"])
+    "[fe80::1]", "[::ffff:127.0.0.1]", "2130706433", "0x7f.1",
+    # Browsers map a host by UTS #46 before they use it: full-width digits and letters, circled
+    # digits and the ideographic full stop are these same hosts.
+    "\uff11\uff12\uff17.\uff10.\uff10.\uff11", "127\u30020\u30020\u30021",
+    "\u2460\u2461\u2466.0.0.1", "idp.\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54",
+    "\uff11\uff16\uff19\uff0e\uff12\uff15\uff14\uff0e\uff11\uff16\uff19\uff0e\uff12\uff15\uff14"])
 def test_a_sign_in_url_on_the_users_machine_or_link_local_is_an_error(host: str) -> None:
     md = _md(f"https://{host}/saml2/sso")
     assert _host_findings(md) == [("url_host_local", "error")]
 
 
+def test_a_full_width_host_is_named_as_written_and_as_a_browser_reads_it() -> None:
+    md = _md("https://\uff11\uff12\uff17.\uff10.\uff10.\uff11/saml2/sso")
+    [finding] = [x for x in md.findings if x.id == "url_host_local"]  # type: ignore[attr-defined]
+    assert "(read as 127.0.0.1) is the user's own computer" in finding.message
+
+
 @pytest.mark.parametrize("host", ["10.0.0.5", "172.16.4.4", "172.31.255.1", "192.168.1.10",
-                                  "[fd12:3456::1]", "sso", "adfs"])
+                                  "[fd12:3456::1]", "sso", "adfs", "adfs.corp.local",
+                                  "sso.home.arpa", "idp.corp.internal"])
 def test_a_sign_in_url_on_a_private_network_or_bare_name_is_a_warning(host: str) -> None:
     md = _md(f"https://{host}/adfs/ls/")
     assert _host_findings(md) == [("url_host_private", "warning")]
