@@ -106,6 +106,18 @@ def promote_certificate(ctx: OperationContext, domain: str, certificates: str | 
             if staged != new:
                 notes.append("This certificate was not staged as next first: sign-ins signed "
                              "with the old certificate fail from now on.")
+            elif current and current in candidates:
+                # The metadata cannot say which certificate the IdP signs with; while it still
+                # publishes the one being replaced, the IdP may well still sign with it.
+                old = next((c for c in accepted_certificates(before)
+                            if c.slot == "signingCertificate" and c.readable), None)
+                which = f" ({old.subject}, SHA-1 {old.sha1})" if old else ""
+                notes.append(
+                    f"The IdP's metadata still lists the certificate this replaces{which}: if "
+                    f"the IdP still signs with it, every sign-in to {domain} fails from now on "
+                    f"(AADSTS500081). Test a sign-in now: federator test-signin --domain "
+                    f"{domain} --user UPN; if it fails, the way back puts that certificate "
+                    "back.")
         prepared = _prepared(before, plan, summary, notes)
         prepared.unchanged = (f"Nothing to change: the IdP's certificate already is the "
                               f"signing certificate of {domain}.")

@@ -411,3 +411,27 @@ def test_update_certificate_stages_the_next_certificate_published_before_it_is_v
                          *base, "--promote")
     assert code != 0 and "not valid before" in err
 
+
+
+def test_promoting_while_the_idp_still_lists_the_old_certificate_says_to_test_a_sign_in(
+        capsys: pytest.CaptureFixture[str], federator_home: Path) -> None:
+    # The sample IdP publishes a new certificate beside the one it signs with (a staged
+    # rotation): promoting now takes the certificate it signs with away from Entra.
+    assert run(capsys, "sandbox", "idp")[0] == 0
+    idp_metadata = federator_home / "data" / "sandbox" / "idp" / "metadata.xml"
+    base = ["--metadata", str(idp_metadata), "--domain", "fabrikam.com",
+            "--confirm", "fabrikam.com"]
+    assert run(capsys, "federate", *base, "--accept-warnings", WARNINGS)[0] == 0
+    assert run(capsys, "sandbox", "idp-rotate")[0] == 0
+    assert run(capsys, "update-certificate", *base)[0] == 0
+    code, out, _ = run(capsys, "update-certificate", *base, "--promote")
+    assert code == 0 and "now the signing certificate" in out
+    notes = out.split("Notes:")[1]
+    assert "The IdP's metadata still lists the certificate this replaces" in notes
+    assert "AADSTS500081" in notes
+    assert (f"{pasted(federator_home)} test-signin --domain fabrikam.com --user UPN"
+            in " ".join(notes.split()))
+    # It is what the sandbox's sign-in shows: the IdP still signs with the old key.
+    code, out, _ = run(capsys, "test-signin", "--domain", "fabrikam.com",
+                       "--user", "admin@fabrikam.com")
+    assert code == 1 and "AADSTS500081" in out
