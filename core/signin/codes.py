@@ -42,15 +42,17 @@ CODES: dict[str, Code] = {c.code: c for c in (
          "Unable to verify the SAML token signature: the signing key does not match the "
          "domain's signingCertificate or nextSigningCertificate.",
          "Put the IdP's current signing certificate in the federation (federator "
-         "update-certificate), or stage the new one as nextSigningCertificate before the IdP "
-         "switches. Check that "
+         "update-certificate --metadata IDP_METADATA --domain DOMAIN --confirm DOMAIN stages "
+         "it; add --promote once the IdP signs with it), or stage the new one as "
+         "nextSigningCertificate before the IdP switches. Check that "
          "the encryption certificate was not pasted instead, and that the issuer is not shared "
          "by another tenant."),
     Code("AADSTS5000811", "SigningKeyMismatch",
          "Unable to verify the SAML token signature: the signing key identifier does not match "
          "any valid registered keys.",
          "Load the IdP's current signing certificate into the federation (federator "
-         "update-certificate)."),
+         "update-certificate --metadata IDP_METADATA --domain DOMAIN --confirm DOMAIN stages "
+         "it; add --promote once the IdP signs with it)."),
     Code("AADSTS50006", "InvalidSignature",
          "The signature does not verify: the signed XML was altered or re-serialised after "
          "signing.",

@@ -229,7 +229,9 @@ def judge(response: bytes | ParsedResponse, realms: Sequence[Realm],
                     f"The {check.where} is signed with a certificate (SHA-1 "
                     f"{sha1_hex(check.embedded_der)}) that is neither {realm.domain}'s "
                     "signingCertificate nor its nextSigningCertificate.",
-                    _remedy_for("AADSTS500081"), "AADSTS500081")
+                    _remedy_for("AADSTS500081").replace(
+                        "--domain DOMAIN --confirm DOMAIN",
+                        f"--domain {realm.domain} --confirm {realm.domain}"), "AADSTS500081")
         else:
             out.add(f"{check.where}_signature_invalid", "error",
                     f"The {check.where}'s signature does not verify with {realm.domain}'s "

@@ -435,3 +435,6 @@ def test_promoting_while_the_idp_still_lists_the_old_certificate_says_to_test_a_
     code, out, _ = run(capsys, "test-signin", "--domain", "fabrikam.com",
                        "--user", "admin@fabrikam.com")
     assert code == 1 and "AADSTS500081" in out
+    # Its fix names the command that stages the IdP's certificate again, for this domain.
+    assert (f"{pasted(federator_home)} update-certificate --metadata IDP_METADATA "
+            "--domain fabrikam.com --confirm fabrikam.com") in out
