@@ -249,6 +249,9 @@ class Journal:
                 if created:
                     path.unlink()
         except OSError as exc:
+            if self.journal_dir.exists() and not self.journal_dir.is_dir():
+                # mkdir's "File exists" would not say which file nor that it is in the way.
+                return f"{self.journal_dir} is a file, not a folder"
             where = Path(exc.filename).name if exc.filename else self.journal_dir.name
             return f"{where}: {exc.strerror or type(exc).__name__}"
         return None

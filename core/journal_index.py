@@ -63,6 +63,11 @@ def read_history(journal_dir: Path, *, domain: str | None = None,
         problems.extend(contents.problems)
         problems.extend(kept_aside(path))
     problems.extend(_rescue_notices(journal_dir, tenant))
+    if journal_dir.exists() and not journal_dir.is_dir():
+        # Not "no changes": the journal cannot be read, nor written by the next change.
+        problems.append(JournalProblem(journal_dir, 0, f"{journal_dir} is a file, not the "
+                                       "journal folder: no change can be read or recorded "
+                                       "until it is moved away"))
     if domain:
         entries = [e for e in entries if e.domain.lower() == domain.lower()]
     entries.sort(key=lambda e: e.started_at)  # stable: file order within the same second

@@ -45,6 +45,20 @@ def test_a_journal_file_that_cannot_be_opened_fails_the_check(
     assert journal.path.name in check["found"] and "journal file" in check["remedy"]
 
 
+def test_a_file_where_the_journal_folder_goes_is_named_as_such(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    journal = _journal(capsys)
+    journal.path.parent.parent.mkdir(parents=True, exist_ok=True)
+    journal.path.parent.write_text("", encoding="utf-8")  # a file where the folder goes
+    check = _preflight(capsys, tmp_path)
+    assert check["status"] == "fail"
+    assert f"{journal.path.parent} is a file, not a folder" in check["found"]
+    # history says it cannot read the journal, not that no change was ever made.
+    main(["--sandbox", "history"])
+    _, err = capsys.readouterr()
+    assert f"{journal.path.parent} is a file, not the journal folder" in err
+
+
 @pytest.mark.skipif(sys.platform != "win32" and os.geteuid() == 0,
                     reason="root writes to read-only files")
 def test_a_read_only_journal_file_fails_the_check(capsys: pytest.CaptureFixture[str],
