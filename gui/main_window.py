@@ -168,6 +168,10 @@ class TenantHeader(QFrame):
                 lambda index: self.state.switch_sandbox_user(str(chooser.itemData(index))))
             chooser.hide()
             self._layout.insertWidget(self._layout.indexOf(self.help), chooser)
+            # Made after the header's buttons, it would come last in the Tab order (after
+            # Help): Tab follows the header left to right instead.
+            QWidget.setTabOrder(self.sign_out, chooser)
+            QWidget.setTabOrder(chooser, self.help)
             self._demo_user = chooser
         return self._demo_user
 

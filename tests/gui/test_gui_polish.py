@@ -249,3 +249,20 @@ def test_history_shows_20000_changes_without_stopping_the_window(
     # A new read keeps the change being read selected.
     history.show_journal(contents, rows)
     assert history.selected_entry().op == f"{19_998:08x}"
+
+
+def test_tab_follows_the_demo_header_left_to_right(make_window: Any, qtbot: Any) -> None:
+    # The chooser is made after the header's buttons; Tab still reaches it between Sign out
+    # and Help, where it stands, not after Help.
+    window = make_window(sandbox=True)
+    settle(qtbot)
+    header = window.header
+    chain = []
+    widget = header.test_signin
+    for _ in range(40):
+        widget = widget.nextInFocusChain()
+        if widget in (header.sign_out, header.demo_user, header.help):
+            chain.append(widget)
+        if len(chain) == 3:
+            break
+    assert chain == [header.sign_out, header.demo_user, header.help]
