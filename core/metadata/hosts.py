@@ -39,6 +39,13 @@ _ALLOWED_MIXES = (frozenset({"LATIN", "CJK", "HIRAGANA", "KATAKANA"}),
 _LOCAL_SUFFIXES = (".local", ".home.arpa", ".internal")
 
 
+# Cyrillic letters that look like Latin ones: a label made only of these under a non-Cyrillic
+# top-level domain ("аррӏе.com") is a whole-script look-alike, which Chrome shows as punycode
+# (the cyrillic_letters_latin_alike_ set of components/url_formatter/spoof_checks/
+# idn_spoof_checker.cc, https://chromium.googlesource.com/chromium/src/+/main/docs/idn.md).
+_CYRILLIC_LATIN_ALIKE = frozenset("асԁеһіјӏорԗԛѕԝхуъЬҽпгѵѡ")
+
+
 @dataclass(frozen=True)
 class HostConcern:
     """What is wrong with a URL's host: ``kind`` (one of the constants above) and the words."""
@@ -83,6 +90,16 @@ def host_concern(host: str) -> HostConcern | None:
                                f"its host label '{ascii(shown)[1:-1]}' mixes "
                                f"{' and '.join(s.title() for s in sorted(scripts))} letters, "
                                "the mark of a look-alike (homograph) of another name")
+    labels = [_unicode_label(label) for label in host.split(".")]
+    if not _scripts(labels[-1]) & {"CYRILLIC"}:
+        for label in labels[:-1]:
+            if label and all(ch in _CYRILLIC_LATIN_ALIKE or not ch.isalpha() for ch in label) \
+                    and any(ch.isalpha() for ch in label):
+                return HostConcern(MIXED_SCRIPTS,
+                                   f"its host label '{ascii(label)[1:-1]}' is written only "
+                                   "with Cyrillic letters that look like Latin ones, under a "
+                                   "non-Cyrillic top-level domain: a look-alike (homograph) "
+                                   "of a Latin name")
     return None
 
 

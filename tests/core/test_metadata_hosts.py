@@ -63,7 +63,19 @@ def test_a_host_mixing_scripts_is_a_lookalike_error(host: str) -> None:
     assert "\\u0441" in finding.message or "\\u0440" in finding.message  # shown, not rendered
 
 
+@pytest.mark.parametrize("host", [
+    "\u0430\u0440\u0440\u04cf\u0435.com",        # "apple" in Cyrillic letters only
+    "xn--80ak6aa92e.com",                          # the same name as punycode
+    "\u0455\u0455\u043e.jumpcloud.com"])           # "sso" in Cyrillic letters only
+def test_a_label_of_cyrillic_letters_that_look_latin_is_a_lookalike_error(host: str) -> None:
+    md = _md(f"https://{host}/saml2/fabrikam")
+    [finding] = [x for x in md.findings if x.id == "url_host_lookalike"]  # type: ignore[attr-defined]
+    assert finding.severity == "error" and "look like Latin ones" in finding.message
+
+
 @pytest.mark.parametrize("host", ["sso.jumpcloud.com", "8.8.8.8", "b\u00fccher.example.de",
+                                  "\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444",
+                                  "\u043c\u043e\u0441\u043a\u0432\u0430.com",
                                   "xn--mnchen-3ya.de", "\u65e5\u672c\u8a9e.jp",
                                   "login.\u30c6\u30b9\u30c8abc.jp"])
 def test_ordinary_public_hosts_get_no_host_finding(host: str) -> None:
