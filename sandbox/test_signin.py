@@ -74,7 +74,8 @@ def run(sandbox: Sandbox, upn: str, *, defect: str | None = None) -> TripResult:
         result.hops.append(Hop("IdP response", "fail", f"The tenant has no user {upn}."))
         result.findings.append(Finding("user_unknown", "error",
                                        f"The tenant has no user {upn}.",
-                                       "Pick a user of the domain."))
+                                       "Pick a user of the domain"
+                                       + _examples(sandbox, upn.rpartition("@")[2]) + "."))
         return result
     from core.signin.decode import decode
     from core.signin.response import parse
@@ -129,3 +130,13 @@ def _request_id(saml_request: str) -> str | None:
         return None
     found = re.search(r'\bID="([^"]+)"', text)
     return found.group(1) if found else None
+
+
+def _examples(sandbox: Sandbox, domain: str) -> str:
+    """A few users of ``domain`` who can sign in (enabled, with an ImmutableID), to pick from."""
+    with sandbox.store.lock:
+        sandbox.store.refresh()
+        found = [str(u["userPrincipalName"]) for u in sandbox.store.data["users"]
+                 if str(u["userPrincipalName"]).lower().endswith("@" + domain.lower())
+                 and u.get("accountEnabled", True) and u.get("onPremisesImmutableId")][:3]
+    return f", for example {', '.join(found)}" if found else ""

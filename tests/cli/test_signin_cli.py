@@ -55,6 +55,15 @@ def test_user_without_immutable_id_gets_51004_and_the_fix(
                for f in body["findings"])
 
 
+def test_an_unknown_user_is_answered_with_users_who_can_sign_in(
+        federated: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "test-signin", "--domain", "fabrikam.com", "--user",
+                       "alex@fabrikam.com")
+    assert code == 1 and "The tenant has no user alex@fabrikam.com." in out
+    [fix] = [line for line in out.splitlines() if "Fix: Pick a user of the domain" in line]
+    assert PILOT in fix and NEWCOMER not in fix  # one who can sign in, not one without an ID
+
+
 def test_managed_domain_stops_at_realm_discovery(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "test-signin", "--domain", "fabrikam.com", "--user", PILOT,
                        "--json")
