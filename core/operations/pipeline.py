@@ -207,7 +207,9 @@ def check_preflight(ctx: OperationContext, domain: str, result: PreflightResult,
         raise PreflightRefusedError(
             f"Preflight warnings need to be accepted by id before federating {domain}: "
             f"{', '.join(unaccepted)}.{what} Nothing was changed.",
-            remedy=f"Read them, then add --accept-warnings {','.join(unaccepted)}",
+            remedy=(f"Read them (federator preflight {_preflight_inputs(result, domain)} "
+                    "explains each), then run the same federate command with "
+                    f"--accept-warnings {','.join(unaccepted)}"),
             details={"unaccepted_warnings": unaccepted,
                      "unknown": [c.id for c in unread]})
     warned = [c.id for c in result.to_accept]

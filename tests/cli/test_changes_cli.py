@@ -53,6 +53,10 @@ def test_new_user_walkthrough_federate_status_roll_revert_restore_history(
 
     code, out, err = run(capsys, "federate", "--metadata", str(first), *base)
     assert code == 1 and "users.immutable_id" in err and "Nothing was changed" in err
+    # It names the command that explains the warnings, runnable as printed.
+    assert (f"Read them ({pasted(federator_home)} preflight --metadata {first} --domain "
+            "fabrikam.com explains each), then run the same federate command with "
+            f"--accept-warnings {WARNINGS}") in " ".join(err.split())
 
     code, out, _ = run(capsys, "federate", "--metadata", str(first), *base,
                        "--accept-warnings", WARNINGS)
