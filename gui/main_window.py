@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         QDragLeaveEvent,
         QDropEvent,
         QIcon,
+        QKeyEvent,
         QResizeEvent,
     )
 
@@ -489,6 +490,22 @@ class MainWindow(QMainWindow):
 
     def reload_current(self) -> None:
         self.view(self.current_step()).reload()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter or Return presses the focused button, as on Windows: Qt's buttons take only
+        Space outside a dialog, so a keyboard-only walk stopped at every button. A key a
+        widget used (a line edit's typed confirmation, the step list) never arrives here."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QToolButton
+
+        focused = self.focusWidget()
+        if (event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and isinstance(focused, (QPushButton, QToolButton))
+                and focused.isEnabled() and focused.isVisible()):
+            focused.animateClick()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and watched is self.centralWidget():

@@ -138,3 +138,15 @@ def test_enter_in_the_revert_field_does_nothing_while_it_is_not_typed(
     settle(qtbot)
     qtbot.keyClick(window.history_view.revert_confirm, Qt.Key.Key_Return)
     assert window.state.last_result.kind == "federate"
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_Enter])
+def test_enter_presses_the_focused_button(make_window: Any, qtbot: Any, key: Qt.Key) -> None:
+    # A keyboard-only walk: Tab to "Use the sandbox's sample IdP", Enter (Qt's buttons take
+    # only Space outside a dialog).
+    window = make_window(sandbox=True)
+    settle(qtbot)
+    button = window.metadata_view.sample_button
+    _focus(window, qtbot, button)
+    qtbot.keyClick(button, key)
+    qtbot.waitUntil(lambda: window.state.metadata is not None, timeout=5000)
