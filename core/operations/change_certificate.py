@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from core.change_kinds import KIND_PROMOTE_CERTIFICATE, KIND_STAGE_CERTIFICATE
 from core.errors import InputError, RefusedError
 from core.journal import Snapshot
-from core.operations.model import OperationResult
+from core.operations.model import STEP_CERTIFICATES, WARNING, OperationResult
 from core.operations.pipeline import Prepared, _change, _show_certificates
 from core.operations.runner import OperationContext, Run, check_confirmation, quote_arg
 from core.operations.state import Target, accepted_certificates, domain_state, writable
@@ -112,12 +112,15 @@ def promote_certificate(ctx: OperationContext, domain: str, certificates: str | 
                 old = next((c for c in accepted_certificates(before)
                             if c.slot == "signingCertificate" and c.readable), None)
                 which = f" ({old.subject}, SHA-1 {old.sha1})" if old else ""
-                notes.append(
+                caution = (
                     f"The IdP's metadata still lists the certificate this replaces{which}: if "
-                    f"the IdP still signs with it, every sign-in to {domain} fails from now on "
-                    f"(AADSTS500081). Test a sign-in now: federator test-signin --domain "
-                    f"{domain} --user UPN; if it fails, the way back puts that certificate "
-                    "back.")
+                    f"the IdP still signs with it, every sign-in to {domain} fails once the "
+                    f"new one is promoted (AADSTS500081). Test a sign-in right after: "
+                    f"federator test-signin --domain {domain} --user UPN; if it fails, the way "
+                    "back puts that certificate back.")
+                # Said before the write too: the notes come only with the result.
+                run.ctx.emit(STEP_CERTIFICATES, WARNING, caution)
+                notes.append(caution)
         prepared = _prepared(before, plan, summary, notes)
         prepared.unchanged = (f"Nothing to change: the IdP's certificate already is the "
                               f"signing certificate of {domain}.")

@@ -430,6 +430,9 @@ def test_promoting_while_the_idp_still_lists_the_old_certificate_says_to_test_a_
     assert run(capsys, "update-certificate", *base)[0] == 0
     code, out, _ = run(capsys, "update-certificate", *base, "--promote")
     assert code == 0 and "now the signing certificate" in out
+    # Said before the PATCH is sent, and again with the result.
+    assert (out.index("still lists the certificate this replaces")
+            < out.index("Sending PATCH"))
     notes = out.split("Notes:")[1]
     assert "The IdP's metadata still lists the certificate this replaces" in notes
     assert "AADSTS500081" in notes
