@@ -25,9 +25,10 @@ def settle(qtbot: Any) -> None:
         QApplication.processEvents()
 
 
-def walk_to_review(window: Any, qtbot: Any, idp_file: Path,
-                   domain: str = "fabrikam.com") -> Any:
-    """Metadata -> domain -> preflight -> review, through the widgets."""
+def walk_to_preflight(window: Any, qtbot: Any, idp_file: Path,
+                      domain: str = "fabrikam.com") -> Any:
+    """Metadata -> domain -> preflight, through the widgets; the preflight view (its checks ran
+    on entering it)."""
     from PySide6.QtCore import Qt
 
     window.metadata_view.open_source(str(idp_file))
@@ -41,6 +42,15 @@ def walk_to_review(window: Any, qtbot: Any, idp_file: Path,
     qtbot.mouseClick(window.domain_view.next_button, Qt.MouseButton.LeftButton)
     assert window.current_step() == 2
     assert window.state.preflight is not None  # entering preflight runs it
+    return window.preflight_view
+
+
+def walk_to_review(window: Any, qtbot: Any, idp_file: Path,
+                   domain: str = "fabrikam.com") -> Any:
+    """Metadata -> domain -> preflight -> review, through the widgets."""
+    from PySide6.QtCore import Qt
+
+    walk_to_preflight(window, qtbot, idp_file, domain)
     if window.preflight_view.next_button.isEnabled():
         qtbot.mouseClick(window.preflight_view.next_button, Qt.MouseButton.LeftButton)
     else:  # a failed check turns Next off (saying why); the step list still opens Review
@@ -60,6 +70,20 @@ def federate_in_window(window: Any, review: Any, domain: str = "fabrikam.com") -
     result = window.state.last_result
     assert result is not None and result.ok, result and result.summary
     return result
+
+
+def revert_in_history(window: Any, qtbot: Any, domain: str = "fabrikam.com") -> Any:
+    """Open History, type ``domain`` into the revert confirmation and revert it, as an admin
+    would; returns the History view once the change has settled."""
+    from PySide6.QtCore import Qt
+
+    window.go_to(4)
+    settle(qtbot)
+    history = window.history_view
+    qtbot.keyClicks(history.revert_confirm, domain)
+    qtbot.mouseClick(history.revert_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    return history
 
 
 def start_threaded_sandbox(window: Any, qtbot: Any, idp_file: Path,

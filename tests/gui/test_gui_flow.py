@@ -13,7 +13,13 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from tests.gui_helpers import accept_and_confirm, settle, start_threaded_sandbox, walk_to_review
+from tests.gui_helpers import (
+    accept_and_confirm,
+    settle,
+    start_threaded_sandbox,
+    walk_to_preflight,
+    walk_to_review,
+)
 
 
 def test_federate_then_revert_fabrikam(make_window: Any, qtbot: Any, idp_file: Path) -> None:
@@ -121,10 +127,7 @@ def test_fault_mid_apply_shows_state_and_way_back(make_window: Any, qtbot: Any,
 def test_lockout_disables_apply_with_the_reason(make_window: Any, qtbot: Any,
                                                 idp_file: Path) -> None:
     window = make_window(sandbox=True, user="admin@fabrikam.com")
-    window.metadata_view.open_source(str(idp_file))
-    window.go_to(1)
-    window.domain_view.select("fabrikam.com")
-    window.go_to(2)
+    walk_to_preflight(window, qtbot, idp_file)
     # A failed check blocks the change: Next on the preflight is off (the line beside it says
     # why, tests/gui/test_gui_polish.py); the step list still opens Review, which says it too.
     assert not window.preflight_view.next_button.isEnabled()

@@ -9,7 +9,13 @@ from PySide6.QtCore import Qt
 
 from core.errors import FederatorError
 from gui.widgets import Card
-from tests.gui_helpers import accept_and_confirm, federate_in_window, settle, walk_to_review
+from tests.gui_helpers import (
+    accept_and_confirm,
+    federate_in_window,
+    revert_in_history,
+    settle,
+    walk_to_review,
+)
 
 
 def _cards(review: Any, title: str) -> list[Any]:
@@ -188,12 +194,7 @@ def test_restoring_managed_is_not_offered_when_the_domain_is_managed(
 
     window = make_window(sandbox=True)
     federate_in_window(window, walk_to_review(window, qtbot, idp_file))
-    window.go_to(4)
-    settle(qtbot)
-    history = window.history_view
-    qtbot.keyClicks(history.revert_confirm, "fabrikam.com")
-    qtbot.mouseClick(history.revert_button, Qt.MouseButton.LeftButton)
-    settle(qtbot)
+    history = revert_in_history(window, qtbot)
     assert window.state.last_result.ok  # fabrikam.com is managed again
     row = next(r for r in range(history.table.rowCount())
                if history.table.item(r, 2).text() == "Federate")

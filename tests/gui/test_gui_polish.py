@@ -11,7 +11,13 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from tests.gui_helpers import federate_in_window, settle, walk_to_review
+from tests.gui_helpers import (
+    federate_in_window,
+    revert_in_history,
+    settle,
+    walk_to_preflight,
+    walk_to_review,
+)
 
 
 def _lines(widget: Any) -> list[str]:
@@ -42,12 +48,7 @@ def test_history_progress_lines_say_their_step_once(make_window: Any, qtbot: Any
                                                     idp_file: Path) -> None:
     window = make_window(sandbox=True)
     federate_in_window(window, walk_to_review(window, qtbot, idp_file))
-    window.go_to(4)
-    settle(qtbot)
-    history = window.history_view
-    qtbot.keyClicks(history.revert_confirm, "fabrikam.com")
-    qtbot.mouseClick(history.revert_button, Qt.MouseButton.LeftButton)
-    settle(qtbot)
+    history = revert_in_history(window, qtbot)
     lines = _lines(history.operation_list)
     assert "Confirmed: fabrikam.com" in lines, lines
     assert any(line.startswith("Verified: fabrikam.com is Managed") for line in lines), lines
@@ -76,11 +77,7 @@ def test_next_is_off_with_its_reason_while_a_check_fails(make_window: Any, qtbot
                                                          idp_file: Path) -> None:
     # admin@fabrikam.com signs in with the domain it would federate: the lock-out check fails.
     window = make_window(sandbox=True, user="admin@fabrikam.com")
-    window.metadata_view.open_source(str(idp_file))
-    window.go_to(1)
-    window.domain_view.select("fabrikam.com")
-    window.go_to(2)
-    preflight = window.preflight_view
+    preflight = walk_to_preflight(window, qtbot, idp_file)
     result = window.state.preflight
     assert result is not None and result.failed
     assert not preflight.next_button.isEnabled()
