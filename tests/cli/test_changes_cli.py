@@ -445,3 +445,27 @@ def test_promoting_while_the_idp_still_lists_the_old_certificate_says_to_test_a_
     # Its fix names the command that stages the IdP's certificate again, for this domain.
     assert (f"{pasted(federator_home)} update-certificate --metadata IDP_METADATA "
             "--domain fabrikam.com --confirm fabrikam.com") in out
+
+
+def test_restore_refuses_a_snapshot_whose_journal_was_edited_to_a_loopback_sign_in_host(
+        capsys: pytest.CaptureFixture[str], metadata_files: tuple[Path, Path],
+        federator_home: Path) -> None:
+    """Someone with write access to the admin's home edits the journal: the recorded sign-in URL
+    now names the admin's own machine. Restore judges it as metadata is judged, and refuses."""
+    first, _ = metadata_files
+    code, out, _ = run(capsys, "federate", "--metadata", str(first), "--domain", "fabrikam.com",
+                       "--confirm", "fabrikam.com", "--accept-warnings", WARNINGS)
+    assert code == 0, out
+    after = re.search(r"snapshot before \S+, after (\w+-after)", out)
+    assert after
+    [journal] = list(federator_home.rglob("tenant-*.jsonl"))
+    text = journal.read_text(encoding="utf-8")
+    edited = re.sub(r'("passiveSignInUri":\s*)"[^"]+"', r'\1"https://127.0.0.1/saml/sso"', text)
+    assert edited != text
+    journal.write_text(edited, encoding="utf-8")
+    code, out, err = run(capsys, "restore", after.group(1), "--confirm", "fabrikam.com",
+                         "--force")
+    assert code == 1
+    said = " ".join(err.split())
+    assert "would not work now" in said and "127.0.0.1 is the user's own computer" in said
+    assert "Nothing was changed" in said and "federate --metadata SOURCE" in said
