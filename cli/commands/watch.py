@@ -42,8 +42,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--metadata", metavar="SOURCE",
                    help="read the IdP's metadata from this file or https:// URL instead of the "
                         "remembered source")
-    p.add_argument("--set-source", metavar="URL|FILE",
-                   help="with --domain: remember where the domain's IdP metadata comes from")
+    p.add_argument("--set-source", metavar="SOURCE",
+                   help="with --domain: remember where the domain's IdP metadata comes from "
+                        "(a file or https:// URL)")
     p.add_argument("--fix", action="store_true",
                    help="with --domain: apply the fix of the domain's most serious finding, "
                         "as the same journaled operation as update-certificate (plan, typed "

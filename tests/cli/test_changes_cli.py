@@ -15,6 +15,7 @@ import pytest
 
 from cli.main import main
 from core.idp_sample import jumpcloud_sample
+from tests.cli.test_suggested_commands_paste import unquoted_metacharacters
 
 ROOT = Path(__file__).resolve().parents[2]
 WARNINGS = "metadata.endpoints,domain.subdomain,users.immutable_id,users.blast_radius"
@@ -438,6 +439,7 @@ def test_promoting_while_the_idp_still_lists_the_old_certificate_says_to_test_a_
     assert "AADSTS500081" in notes
     assert (f"{pasted(federator_home)} test-signin --domain fabrikam.com --user UPN"
             in " ".join(notes.split()))
+    assert unquoted_metacharacters(" ".join(notes.split())) == []  # pasted as printed
     # It is what the sandbox's sign-in shows: the IdP still signs with the old key.
     code, out, _ = run(capsys, "test-signin", "--domain", "fabrikam.com",
                        "--user", "admin@fabrikam.com")
