@@ -201,7 +201,7 @@ def _fix(args: argparse.Namespace, ctx: Context, session: TenantSession,
     enable_writes(ctx, session)
     from core.health.sources import journal_facts
 
-    op_ctx = _operation_context(session, ctx, args.json)
+    op_ctx = _operation_context(session, ctx, args.json, args)
     op_ctx.journal_extra.update(journal_facts(fix.source, metadata))
     result = apply_fix(op_ctx, fix, metadata, confirm=confirm)
     _remember(ctx, session.tenant_id, args.domain, fix.source, metadata, result)

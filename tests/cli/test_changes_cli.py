@@ -471,3 +471,32 @@ def test_restore_refuses_a_snapshot_whose_journal_was_edited_to_a_loopback_sign_
     said = " ".join(err.split())
     assert "would not work now" in said and "127.0.0.1 is the user's own computer" in said
     assert "Nothing was changed" in said and "federate --metadata SOURCE" in said
+
+
+def test_a_change_microsoft_never_applied_says_to_run_the_same_command_again_later(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        metadata_files: tuple[Path, Path], federator_home: Path) -> None:
+    """Every attempt of the write got 503 and re-reading proved none landed: the result says
+    there is nothing to undo and names the very command to run again later, as typed."""
+    first, _ = metadata_files
+    federate = ["federate", "--metadata", str(first), "--domain", "fabrikam.com",
+                "--confirm", "fabrikam.com", "--accept-warnings", WARNINGS]
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "write:503:10")
+    code, out, _ = run(capsys, *federate)
+    said = " ".join(out.split())
+    assert code == 1 and "Result: failed" in out and "nothing was changed" in said
+    assert "Nothing was applied, so there is nothing to undo" in said
+    assert (f"In a few minutes, run the same command again: "
+            f"{pasted(federator_home)} {shlex.join(federate)} Journal entry") in said
+    monkeypatch.delenv("FEDERATOR_SANDBOX_FAULTS")
+    code, out, _ = run(capsys, *federate)
+    assert code == 0, out
+    before = re.search(r"snapshot before (\w+-before)", out)
+    assert before
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "write:503:10")
+    restore = ["restore", before.group(1), "--confirm", "fabrikam.com", "--force"]
+    code, out, _ = run(capsys, *restore)
+    said = " ".join(out.split())
+    assert code == 1 and "nothing was changed" in said
+    assert (f"In a few minutes, run the same command again: "
+            f"{pasted(federator_home)} {shlex.join(restore)} Journal entry") in said
