@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from cli.commands import COMMAND_MODULES
 from cli.commands.common import EXIT_BAD_INPUT, EXIT_FAILED, Context, report_error
-from cli.options import add_global_options, make_context, pasted_options
+from cli.options import add_global_options, make_context, pasted_options, subcommand_words
 from core.errors import FederatorError
 from core.logs import setup_logging
 
@@ -30,12 +30,18 @@ class FederatorParser(argparse.ArgumentParser):
     Subcommand parsers are made of this class too (argparse uses the parent's class)."""
 
     _argv: list[str] | None = None
+    # The whole command line's parser (not a subcommand's): it records ``invocation``, the
+    # subcommand and its arguments as typed, for "run the same command again" (cli.options).
+    top_level = False
 
     def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                          namespace: argparse.Namespace | None = None
                          ) -> tuple[argparse.Namespace, list[str]]:
         self._argv = list(sys.argv[1:] if args is None else args)
-        return super().parse_known_args(self._argv, namespace)
+        parsed, extras = super().parse_known_args(self._argv, namespace)
+        if self.top_level:
+            parsed.invocation = subcommand_words(self._argv, getattr(parsed, "command", None))
+        return parsed, extras
 
     def error(self, message: str) -> NoReturn:
         if "--json" in (self._argv or []):
@@ -51,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Federate a Microsoft 365 domain with a SAML 2.0 identity provider, "
                     "and put it back to managed sign-in. With no command, opens the desktop app.",
     )
+    parser.top_level = True
     add_global_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:

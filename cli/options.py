@@ -83,6 +83,22 @@ def pasted_options(args: argparse.Namespace) -> list[str]:
     return options
 
 
+def subcommand_words(argv: list[str], command: str | None) -> list[str]:
+    """The subcommand and its arguments as typed (``["restore", "ID", "--confirm", "D"]``),
+    without the global options before it (``pasted_options`` gives those back when a command is
+    shown): the command a failed change suggests running again. Empty when there is none."""
+    valued = ("--home", "--as")  # global options that take a value (argparse accepts prefixes)
+    i = 0
+    while command and i < len(argv):
+        word = argv[i]
+        if word == command:
+            return list(argv[i:])
+        takes_value = (len(word) > 2 and "=" not in word
+                       and any(option.startswith(word) for option in valued))
+        i += 2 if takes_value else 1
+    return []
+
+
 def make_context(args: argparse.Namespace) -> Context:
     """The context every face builds from the global options."""
     from cli.commands.common import Context

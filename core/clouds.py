@@ -108,8 +108,8 @@ def _endpoint_error(url: str, what: str, why: str) -> InputError:
         f"Federator will not send sign-in or Graph requests to {url!r} ({what}): {why}. "
         "Nothing was sent.", code="untrusted_endpoint",
         remedy="Sign-in and Graph go only to Microsoft's clouds (choose one with --cloud "
-               "global|usgov|usgovdod|china) or to this machine (127.0.0.1, ::1, localhost: the "
-               "addresses 'federator sandbox serve' prints).")
+               "CLOUD, where CLOUD is global, usgov, usgovdod or china) or to this machine "
+               "(127.0.0.1, ::1, localhost: the addresses 'federator sandbox serve' prints).")
 
 
 def check_endpoints(graph_url: str, login_url: str) -> Cloud | None:

@@ -154,10 +154,16 @@ def _printer(ctx: Context, as_json: bool) -> Any:
     return on_event
 
 
-def _operation_context(session: TenantSession, ctx: Context, as_json: bool) -> Any:
+def _operation_context(session: TenantSession, ctx: Context, as_json: bool,
+                       args: argparse.Namespace | None = None) -> Any:
     from core.operations.runner import context_from_session
+    from core.shellquote import command_line
 
-    return context_from_session(session, ctx.paths, _printer(ctx, as_json))
+    op_ctx = context_from_session(session, ctx.paths, _printer(ctx, as_json))
+    words = getattr(args, "invocation", None)
+    if words:  # a failed change that applied nothing names the same command to run again
+        op_ctx.again = command_line(["federator", *words])
+    return op_ctx
 
 
 def _header(ctx: Context, session: TenantSession, title: str, as_json: bool) -> None:
@@ -242,7 +248,7 @@ def handle_federate(args: argparse.Namespace, ctx: Context) -> int:
         # Before the preflight: its permission check then sees the token the change will use
         # (an admin who consents now passes it).
         enable_writes(ctx, session)
-        op_ctx = _operation_context(session, ctx, args.json)
+        op_ctx = _operation_context(session, ctx, args.json, args)
         preflight = _run_preflight(session, ctx, args, metadata, options, op_ctx)
         op_ctx.journal_extra.update(_metadata_facts(args.metadata, metadata.metadata))
         result = federate(op_ctx, args.domain, metadata.settings, confirm=args.confirm,
@@ -348,7 +354,8 @@ def run_change(ctx: Context, args: argparse.Namespace, title: str,
     with open_session(session_options or ctx) as session:
         _header(ctx, session, title, args.json)
         enable_writes(ctx, session)
-        return _report(ctx, change(_operation_context(session, ctx, args.json)), args.json)
+        return _report(ctx, change(_operation_context(session, ctx, args.json, args)),
+                       args.json)
 
 
 def enable_writes(ctx: Context, session: TenantSession) -> None:

@@ -104,8 +104,9 @@ def handle_signin(args: argparse.Namespace, ctx: Context) -> int:
             "No application (client) ID is configured.",
             code="no_client_id",
             remedy="Register an app in your tenant (README, 'Signing in to your tenant') and run "
-                   "federator signin --client-id ID --tenant TENANT; or use Microsoft Graph "
-                   "Command Line Tools: --client-id 14d82eec-204b-4c2f-b7e8-296a70dab67e.")
+                   "federator signin --client-id ID --tenant TENANT (ID: its application ID; "
+                   "TENANT: your tenant's ID or domain). Or use Microsoft Graph Command Line "
+                   "Tools: --client-id 14d82eec-204b-4c2f-b7e8-296a70dab67e.")
     auth, protection = build_authenticator(ctx.paths, config)
     if protection.warning:
         ctx.note(f"warning: {protection.warning}")

@@ -42,8 +42,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--metadata", metavar="SOURCE",
                    help="read the IdP's metadata from this file or https:// URL instead of the "
                         "remembered source")
-    p.add_argument("--set-source", metavar="URL|FILE",
-                   help="with --domain: remember where the domain's IdP metadata comes from")
+    p.add_argument("--set-source", metavar="SOURCE",
+                   help="with --domain: remember where the domain's IdP metadata comes from "
+                        "(a file or https:// URL)")
     p.add_argument("--fix", action="store_true",
                    help="with --domain: apply the fix of the domain's most serious finding, "
                         "as the same journaled operation as update-certificate (plan, typed "
@@ -200,7 +201,7 @@ def _fix(args: argparse.Namespace, ctx: Context, session: TenantSession,
     enable_writes(ctx, session)
     from core.health.sources import journal_facts
 
-    op_ctx = _operation_context(session, ctx, args.json)
+    op_ctx = _operation_context(session, ctx, args.json, args)
     op_ctx.journal_extra.update(journal_facts(fix.source, metadata))
     result = apply_fix(op_ctx, fix, metadata, confirm=confirm)
     _remember(ctx, session.tenant_id, args.domain, fix.source, metadata, result)

@@ -157,15 +157,17 @@ def judge_domain(domain: str, authentication: str, federation: dict[str, Any] | 
         add(HealthFinding(
             "metadata_unreadable", UNKNOWN,
             f"The IdP's metadata could not be read from {source}: {metadata_error}",
-            "Check the address and the network; if the IdP moved it, set the new source: "
-            f"federator watch --domain {domain} --set-source URL|FILE"))
+            "Check the address and the network; if the IdP moved it, set the new source "
+            "(SOURCE: the metadata's https:// URL or file): "
+            f"federator watch --domain {domain} --set-source SOURCE"))
     else:
         add(HealthFinding(
             "no_source", INFO,
             f"Federator does not know where the IdP's metadata for {domain} comes from (it was "
             "federated outside Federator, or before Federator remembered sources), so only the "
             "tenant's side is checked.",
-            f"Tell it: federator watch --domain {domain} --set-source URL|FILE"))
+            "Tell it where (SOURCE: the IdP metadata's https:// URL or file): "
+            f"federator watch --domain {domain} --set-source SOURCE"))
 
     health.findings.extend(_expiry_findings(domain, current, staged))
     if realm is not None and realm.error is None and realm.namespace_type != "Federated":

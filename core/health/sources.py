@@ -1,7 +1,7 @@
 """Where each federated domain's IdP metadata comes from, remembered per user and tenant.
 
 Recorded when Federator federates a domain or updates its certificate, and settable later
-(``federator watch --domain D --set-source URL|FILE``, or the window): the watch re-reads the
+(``federator watch --domain D --set-source SOURCE``, or the window): the watch re-reads the
 IdP's metadata from here. One JSON file per tenant in the per-user data folder
 (``data/health/sources-<tenant>.json``), replaced atomically (a crash leaves the old file or the
 new one, never half of one) and owner-only on POSIX: it names the tenant's domains and IdPs.

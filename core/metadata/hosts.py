@@ -23,7 +23,7 @@ import idna
 
 LOOPBACK = "loopback"      # the user's own machine
 LINK_LOCAL = "link-local"  # this network link only (and cloud metadata services)
-PRIVATE = "private"        # a private network (RFC 1918, RFC 4193)
+PRIVATE = "private"        # a private network (RFC 1918, RFC 4193, RFC 6598)
 SINGLE_LABEL = "single-label"  # a bare name resolved by the local DNS search suffix
 MIXED_SCRIPTS = "mixed-scripts"  # a label mixing scripts: a look-alike of another name
 
@@ -34,6 +34,10 @@ _ALLOWED_MIXES = (frozenset({"LATIN", "CJK", "HIRAGANA", "KATAKANA"}),
                   frozenset({"LATIN", "CJK", "BOPOMOFO"}),
                   frozenset({"LATIN", "CJK", "HANGUL"}))
 
+
+# Carrier-grade NAT shared space (RFC 6598, https://www.rfc-editor.org/rfc/rfc6598): not routed
+# on the Internet, yet Python's ipaddress counts it neither private nor global.
+_SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")
 
 # Names that resolve only inside one network, never on the public Internet.
 _LOCAL_SUFFIXES = (".local", ".home.arpa", ".internal")
@@ -144,6 +148,11 @@ def _address_concern(host: str, address: ipaddress.IPv4Address | ipaddress.IPv6A
                            f"{host} is a private-network or reserved address (RFC 1918, "
                            "RFC 4193, RFC 6890): users outside that network (at home, on a "
                            "phone) cannot reach it")
+    if address in _SHARED_ADDRESS_SPACE:
+        return HostConcern(PRIVATE,
+                           f"{host} is in the carrier-grade NAT shared address space "
+                           "100.64.0.0/10 (RFC 6598): it is not routed on the Internet, so "
+                           "users outside that provider's network cannot reach it")
     return None
 
 

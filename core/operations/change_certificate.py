@@ -115,9 +115,9 @@ def promote_certificate(ctx: OperationContext, domain: str, certificates: str | 
                 caution = (
                     f"The IdP's metadata still lists the certificate this replaces{which}: if "
                     f"the IdP still signs with it, every sign-in to {domain} fails once the "
-                    f"new one is promoted (AADSTS500081). Test a sign-in right after: "
-                    f"federator test-signin --domain {domain} --user UPN; if it fails, the way "
-                    "back puts that certificate back.")
+                    f"new one is promoted (AADSTS500081). Test a sign-in right after, as a "
+                    f"user of the domain (UPN): federator test-signin --domain {domain} --user "
+                    "UPN. If it fails, the way back puts that certificate back.")
                 # Said before the write too: the notes come only with the result.
                 run.ctx.emit(STEP_CERTIFICATES, WARNING, caution)
                 notes.append(caution)

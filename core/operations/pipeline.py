@@ -430,6 +430,7 @@ def _nothing_sent(run: Run, result: OperationResult, exc: GraphError) -> Operati
     result.way_back = ""
     result.summary = (f"{_doing(run.kind, run.domain)} stopped before anything was sent; nothing "
                       f"was changed. {exc.message}")
+    result.summary = " ".join(filter(None, [result.summary, try_again_later(run.ctx, exc)]))
     run.entry.end(OUTCOME_FAILED, summary=result.summary, way_back="", snapshot=result.before,
                   changed=False, error=exc.to_json())
     run.ctx.emit(STEP_WRITE, FAILED, f"Could not read {run.domain} before writing: "
@@ -607,6 +608,8 @@ def _after_failure(run: Run, result: OperationResult, target: Target,
         state = f"nothing was changed: {run.domain} is as it was, {describe(after)}"
     result.summary = _with_proofs(
         run, f"{_doing(run.kind, run.domain)} failed: {_failure(exc)} State: {state}.")
+    if not result.changed and not _recreated(result.before, after):
+        result.summary = " ".join(filter(None, [result.summary, try_again_later(run.ctx, exc)]))
     result.replace_possible = (isinstance(exc, ReplaceRefusedError) and exc.possible
                                and not result.changed)
     remaining = _half_federated_advice(result, after)
@@ -645,6 +648,24 @@ def _half_federated_advice(result: OperationResult, after: Snapshot) -> list[str
     result.way_back = ""
     result.remaining = half_federated.remaining_options(result.domain)
     return list(result.remaining)
+
+
+def try_again_later(ctx: OperationContext, exc: GraphError | RefusedError) -> str:
+    """What to do after a change that failed for a passing fault of Microsoft's service (HTTP 429,
+    5xx, no answer) and was proven to have applied nothing: nothing to undo, wait and run the
+    same change again (the command, when the face knows it). Empty for other failures, whose
+    remedy is another (a role, the metadata) or offered already (``ReplaceRefusedError``).
+    Graph's throttling and service-unavailable answers are transient by definition
+    (https://learn.microsoft.com/graph/throttling, https://learn.microsoft.com/graph/errors)."""
+    if not isinstance(exc, GraphError) or isinstance(exc, ReplaceRefusedError):
+        return ""
+    if exc.status is not None and exc.status != 429 and exc.status < 500:
+        return ""
+    again = (f"run the same command again: {ctx.again}" if ctx.again
+             else "make the same change again")
+    return ("Nothing was applied, so there is nothing to undo. Microsoft Graph failed for a "
+            "while: if it lasts, check Microsoft 365 service health (admin center > Health) "
+            f"and quote the request-ids to Microsoft support. In a few minutes, {again}")
 
 
 def _failure(exc: GraphError | RefusedError) -> str:

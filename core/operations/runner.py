@@ -75,6 +75,10 @@ class OperationContext:
     # file or URL and its certificates' thumbprints and validity), which the health watch
     # re-reads later. Plain JSON values, never secrets.
     journal_extra: dict[str, Any] = field(default_factory=dict)
+    # The command that makes this change again as the admin typed it (the command line fills
+    # it; empty in the window, where the same button does): a failed change that applied
+    # nothing names it in its remedy.
+    again: str = ""
 
     def emit(self, step: str, status: str, message: str, **detail: Any) -> None:
         """Report one step. Before the snapshot is journaled a callback may raise to cancel;

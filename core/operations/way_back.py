@@ -15,6 +15,9 @@ import datetime as dt
 from core.errors import InputError
 from core.journal import Snapshot
 
+# The "binding" a recorded URL is named with in the metadata checks' findings.
+_RECORDED = "as recorded"
+
 # A way back that stops working this soon is named with its end date up front.
 WAY_BACK_SOON = dt.timedelta(days=14)
 
@@ -64,8 +67,15 @@ def way_back_to(snap: Snapshot, *, now: dt.datetime | None = None) -> tuple[str 
 def restore_problems(snap: Snapshot, *, now: dt.datetime | None = None) -> list[str]:
     """Why restoring ``snap`` would be refused now (empty: it would not): the checks preflight
     makes of metadata, made of the recorded values. The one rule for restore and for the way back
-    other changes offer (:func:`way_back_to`)."""
+    other changes offer (:func:`way_back_to`).
+
+    A journal is a file in the admin's home that anyone with write access to it can edit, so
+    its values are judged as metadata is: the same functions refuse characters that hide or
+    forge text and sign-in hosts no tenant should send its users to (loopback, link-local,
+    look-alike names)."""
     from core.certificates import read_certificate
+    from core.metadata.checks import host_findings, unsafe_character_findings
+    from core.metadata.model import Endpoint
     from core.preflight.checks import issuer_problems
 
     if snap.federation is None or snap.authentication_type.lower() != "federated":
@@ -78,6 +88,14 @@ def restore_problems(snap: Snapshot, *, now: dt.datetime | None = None) -> list[
     sign_in = str(fed.get("passiveSignInUri") or "")
     if not sign_in.lower().startswith("https://"):
         problems.append(f"the sign-in URL {sign_in or '(none)'} does not use HTTPS")
+    sign_out = str(fed.get("signOutUri") or "")
+    sso = [Endpoint(_RECORDED, sign_in)] if sign_in else []
+    slo = [Endpoint(_RECORDED, sign_out)] if sign_out else []
+    # Only what metadata is refused for: a private-network host is a warning the admin accepted
+    # when this federation was made.
+    problems += [_fragment(f.message) for f in (
+        unsafe_character_findings(str(fed.get("issuerUri") or ""), sso, slo)
+        + host_findings(sso, slo)) if f.severity == "error"]
     cert_text = str(fed.get("signingCertificate") or "")
     now = now or dt.datetime.now(dt.UTC)
     try:
@@ -91,3 +109,8 @@ def restore_problems(snap: Snapshot, *, now: dt.datetime | None = None) -> list[
             problems.append(f"its signing certificate ({info.subject}, SHA-1 {info.sha1}) "
                             f"{when} {date:%Y-%m-%d}: no user could sign in")
     return problems
+
+
+def _fragment(message: str) -> str:
+    """A finding's sentence as one of the ``;``-joined reasons restore gives."""
+    return message[:1].lower() + message[1:].rstrip(".")

@@ -670,8 +670,9 @@ def check_tenant_issuer_unique(inp: PreflightInput) -> CheckResult:
     if unread:
         result = _unknown(cid, "Federator could not read the configuration of "
                           + ", ".join(unread) + ", so it cannot tell whether they use this "
-                          "issuer.", why, "Run Get-MgDomainFederationConfiguration -DomainId "
-                          f"<domain> for each and compare its IssuerUri with {issuer}.")
+                          "issuer.", why, "For each of them (DOMAIN), run "
+                          "Get-MgDomainFederationConfiguration -DomainId DOMAIN and compare its "
+                          f"IssuerUri with {issuer}.")
         return CheckResult(result.id, result.title, result.status, result.found, result.why,
                            result.remedy, items=tuple(unread))
     return _r(cid, "pass", f"No other domain uses issuer {issuer} "
@@ -977,7 +978,8 @@ def check_users_immutable_id(inp: PreflightInput) -> CheckResult:
                   "in.", why,
                   "Set each user's ImmutableID to the value the IdP sends as NameID (for "
                   "JumpCloud and Google, usually the email address) before federating: "
-                  "Update-MgUser -UserId <upn> -OnPremisesImmutableId '<value>'.", items=items)
+                  "Update-MgUser -UserId UPN -OnPremisesImmutableId 'VALUE' (UPN: the user's "
+                  "sign-in name; VALUE: what the IdP sends as NameID).", items=items)
     if missing:
         items = [str(u.get("userPrincipalName")) + ("" if u.get("accountEnabled", True)
                                                     else " (disabled)") for u in sample]
@@ -992,8 +994,9 @@ def check_users_immutable_id(inp: PreflightInput) -> CheckResult:
                   + listed, why,
                   "Before federating, set each one to the value the IdP sends as NameID (for "
                   "JumpCloud and Google, usually the email address): Update-MgUser -UserId "
-                  "<upn> -OnPremisesImmutableId '<value>'. Changing it after federation is "
-                  "harder.", items=items)
+                  "UPN -OnPremisesImmutableId 'VALUE' (UPN: the user's sign-in name; VALUE: "
+                  "what the IdP sends as NameID). Changing it after federation is harder.",
+                  items=items)
     return _r(cid, "pass", f"All {plural(total, 'user')} in {where} have an ImmutableID.",
               why)
 

@@ -15,6 +15,7 @@ import pytest
 
 from cli.main import main
 from core.idp_sample import jumpcloud_sample
+from tests.cli.test_suggested_commands_paste import unquoted_metacharacters
 
 ROOT = Path(__file__).resolve().parents[2]
 WARNINGS = "metadata.endpoints,domain.subdomain,users.immutable_id,users.blast_radius"
@@ -438,6 +439,7 @@ def test_promoting_while_the_idp_still_lists_the_old_certificate_says_to_test_a_
     assert "AADSTS500081" in notes
     assert (f"{pasted(federator_home)} test-signin --domain fabrikam.com --user UPN"
             in " ".join(notes.split()))
+    assert unquoted_metacharacters(" ".join(notes.split())) == []  # pasted as printed
     # It is what the sandbox's sign-in shows: the IdP still signs with the old key.
     code, out, _ = run(capsys, "test-signin", "--domain", "fabrikam.com",
                        "--user", "admin@fabrikam.com")
@@ -445,3 +447,56 @@ def test_promoting_while_the_idp_still_lists_the_old_certificate_says_to_test_a_
     # Its fix names the command that stages the IdP's certificate again, for this domain.
     assert (f"{pasted(federator_home)} update-certificate --metadata IDP_METADATA "
             "--domain fabrikam.com --confirm fabrikam.com") in out
+
+
+def test_restore_refuses_a_snapshot_whose_journal_was_edited_to_a_loopback_sign_in_host(
+        capsys: pytest.CaptureFixture[str], metadata_files: tuple[Path, Path],
+        federator_home: Path) -> None:
+    """Someone with write access to the admin's home edits the journal: the recorded sign-in URL
+    now names the admin's own machine. Restore judges it as metadata is judged, and refuses."""
+    first, _ = metadata_files
+    code, out, _ = run(capsys, "federate", "--metadata", str(first), "--domain", "fabrikam.com",
+                       "--confirm", "fabrikam.com", "--accept-warnings", WARNINGS)
+    assert code == 0, out
+    after = re.search(r"snapshot before \S+, after (\w+-after)", out)
+    assert after
+    [journal] = list(federator_home.rglob("tenant-*.jsonl"))
+    text = journal.read_text(encoding="utf-8")
+    edited = re.sub(r'("passiveSignInUri":\s*)"[^"]+"', r'\1"https://127.0.0.1/saml/sso"', text)
+    assert edited != text
+    journal.write_text(edited, encoding="utf-8")
+    code, out, err = run(capsys, "restore", after.group(1), "--confirm", "fabrikam.com",
+                         "--force")
+    assert code == 1
+    said = " ".join(err.split())
+    assert "would not work now" in said and "127.0.0.1 is the user's own computer" in said
+    assert "Nothing was changed" in said and "federate --metadata SOURCE" in said
+
+
+def test_a_change_microsoft_never_applied_says_to_run_the_same_command_again_later(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        metadata_files: tuple[Path, Path], federator_home: Path) -> None:
+    """Every attempt of the write got 503 and re-reading proved none landed: the result says
+    there is nothing to undo and names the very command to run again later, as typed."""
+    first, _ = metadata_files
+    federate = ["federate", "--metadata", str(first), "--domain", "fabrikam.com",
+                "--confirm", "fabrikam.com", "--accept-warnings", WARNINGS]
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "write:503:10")
+    code, out, _ = run(capsys, *federate)
+    said = " ".join(out.split())
+    assert code == 1 and "Result: failed" in out and "nothing was changed" in said
+    assert "Nothing was applied, so there is nothing to undo" in said
+    assert (f"In a few minutes, run the same command again: "
+            f"{pasted(federator_home)} {shlex.join(federate)} Journal entry") in said
+    monkeypatch.delenv("FEDERATOR_SANDBOX_FAULTS")
+    code, out, _ = run(capsys, *federate)
+    assert code == 0, out
+    before = re.search(r"snapshot before (\w+-before)", out)
+    assert before
+    monkeypatch.setenv("FEDERATOR_SANDBOX_FAULTS", "write:503:10")
+    restore = ["restore", before.group(1), "--confirm", "fabrikam.com", "--force"]
+    code, out, _ = run(capsys, *restore)
+    said = " ".join(out.split())
+    assert code == 1 and "nothing was changed" in said
+    assert (f"In a few minutes, run the same command again: "
+            f"{pasted(federator_home)} {shlex.join(restore)} Journal entry") in said

@@ -110,3 +110,20 @@ def test_inspect_shows_the_host_findings(capsys: pytest.CaptureFixture[str],
     assert code == 0
     assert "mixes Cyrillic and Latin letters" in out and "jump\\u0441loud" in out
     assert "10.1.2.3 is a private-network" in out
+
+
+@pytest.mark.parametrize("host", ["100.64.0.1", "100.100.100.100", "100.127.255.254",
+                                  "[::ffff:100.64.1.2]"])
+def test_a_carrier_grade_nat_sign_in_host_is_a_private_network_warning(host: str) -> None:
+    """100.64.0.0/10 is shared address space (RFC 6598), not routed on the Internet, though
+    Python's ipaddress does not count it private."""
+    md = _md(f"https://{host}/saml2/sso")
+    [finding] = [x for x in md.findings  # type: ignore[attr-defined]
+                 if x.id.startswith("url_host_")]
+    assert (finding.id, finding.severity) == ("url_host_private", "warning")
+    assert "RFC 6598" in finding.message
+
+
+@pytest.mark.parametrize("host", ["100.63.255.255", "100.128.0.1"])
+def test_addresses_beside_the_shared_space_are_public(host: str) -> None:
+    assert _host_findings(_md(f"https://{host}/saml2/x")) == []
