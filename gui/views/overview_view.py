@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -33,7 +32,6 @@ from gui.widgets import (
     StatusLabel,
     clear_layout,
     label,
-    plain_tooltip,
     text_button,
 )
 
@@ -63,20 +61,18 @@ class OverviewView(StepView):
         self.checked = label("", wrap=True)
         self.content.addWidget(self.checked)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setAccessibleName("Domains and their health")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.setTabKeyNavigation(False)
-        header = self.table.horizontalHeader()
-        for col in range(len(COLUMNS) - 1):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        # The columns carrying text (the IdP and the finding) share the room left, cut with "…"
-        # (the tooltip holds all of it): the table never scrolls sideways on a small screen.
-        for col in (COLUMNS.index("IdP"), len(COLUMNS) - 1):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        from gui.views.table_text import set_headers, wrap_text_columns
+
+        set_headers(self.table, COLUMNS)
+        # The columns carrying text (the IdP and the finding) share the room left and wrap,
+        # rows as tall as their text: read whole at 1366x768, 150 %, where they were cut.
+        wrap_text_columns(self.table, [COLUMNS.index("IdP"), COLUMNS.index("Finding")])
         self.table.setMinimumHeight(220)
         self.table.itemSelectionChanged.connect(self._selected)
         self.content.addWidget(self.table, 1)
@@ -202,10 +198,10 @@ class OverviewView(StepView):
         first.setData(Qt.ItemDataRole.UserRole, name)
         self.table.setItem(row, 0, first)
         self.table.setItem(row, 1, QTableWidgetItem(str(item.get("authentication") or "")))
-        idp = QTableWidgetItem(
-            str(item.get("idp_entity_id") or item.get("issuer") or "—") if federated else "—")
-        idp.setToolTip(plain_tooltip(idp.text()))
-        self.table.setItem(row, 2, idp)
+        from gui.views.table_text import text_item
+
+        self.table.setItem(row, 2, text_item(
+            str(item.get("idp_entity_id") or item.get("issuer") or "—") if federated else "—"))
         if not federated:
             self.table.setItem(row, 3, QTableWidgetItem("—"))
             return
@@ -217,9 +213,7 @@ class OverviewView(StepView):
         # With no certificate of its own and nothing to warn about, the note says why (a
         # subdomain is checked with its root).
         notes = findings or (list(item.get("findings") or []) if cert is None else [])
-        finding = QTableWidgetItem(str(notes[0]["message"]) if notes else "—")
-        finding.setToolTip(plain_tooltip(finding.text()))
-        self.table.setItem(row, 5, finding)
+        self.table.setItem(row, 5, text_item(str(notes[0]["message"]) if notes else "—"))
         if cert is None:  # none of its own (a subdomain follows its root): not "unreadable"
             self.table.setItem(row, 4, QTableWidgetItem("—"))
             return
