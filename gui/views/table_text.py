@@ -15,9 +15,13 @@ from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
 # Where a long run without spaces (a URL, an entity ID) may break: Qt's item views wrap at
 # word boundaries only, so "http://www.okta.com/exk1..." was clipped at the cell's edge.
 BREAK_AFTER = "/.-_?&=:#"
-LONG_RUN = 16  # runs shorter than this stay as they are (domain names, words)
+LONG_RUN = 10  # runs shorter than this stay as they are (words, short dates)
 LONG_PART = 8  # a part of a long run longer than this may break anywhere (an opaque id)
 ZERO_WIDTH_SPACE = "\u200b"
+# A wrapping column is at least as wide as a long word, so a finding's words are never cut
+# (the item delegate keeps about 10 px around the text).
+LONG_WORD = "certificate"
+CELL_TEXT_MARGIN = 12
 
 
 def breakable(text: str) -> str:
@@ -66,9 +70,10 @@ def wrap_text_columns(table: QTableWidget, wrapping: Sequence[int]) -> None:
     """The ``wrapping`` columns share the width the others leave and wrap their text (row
     heights follow, so nothing is cut); the others fit their content, header included.
 
-    A stretched column is never narrower than its header's text: past that the table scrolls
-    sideways (at the window's minimum size) rather than cut a header mid-word. The header is
-    not elided: Qt's eliding keeps 4 px more than a section fitted to its text has.
+    A stretched column is never narrower than its header's text or a long word: past that the
+    table scrolls sideways (at the window's minimum size) rather than cut a header mid-word.
+    The header is not elided: Qt's eliding keeps 4 px more than a section fitted to its text
+    has, and would cut headers that fit.
     """
     header = table.horizontalHeader()
     header.ensurePolished()  # the style sheet's section padding counts in the size hints
@@ -79,7 +84,8 @@ def wrap_text_columns(table: QTableWidget, wrapping: Sequence[int]) -> None:
             widest = max(widest, header.sectionSizeHint(col))
         else:
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-    header.setMinimumSectionSize(max(header.minimumSectionSize(), widest))
+    word = table.fontMetrics().horizontalAdvance(LONG_WORD) + CELL_TEXT_MARGIN
+    header.setMinimumSectionSize(max(header.minimumSectionSize(), widest, word))
     table.setWordWrap(True)
     table.setTextElideMode(Qt.TextElideMode.ElideNone)  # wrapped text is shown whole
     table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
