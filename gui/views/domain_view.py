@@ -75,11 +75,11 @@ class DomainView(StepView):
         # The issuer (a URL) takes the room left and wraps; the verdict is a word, its reason
         # a sentence below the table for the chosen row: at 1366x768, 150 % a column has
         # about 70 px, where a sentence would be cut or stand eight lines tall.
-        wrap_text_columns(self.table, [ISSUER_COLUMN])
+        wrap_text_columns(self.table, [ISSUER_COLUMN], words=False)
         self.table.itemSelectionChanged.connect(self._selected)
         # Low enough that the chosen row's reason, under the table, is on screen at 1366x768,
         # 150 % (the table scrolls its rows).
-        self.table.setMinimumHeight(150)
+        self.table.setMinimumHeight(200)
         self.content.addWidget(self.table, 1)
         self.selection = label("", wrap=True, rich=True)
         self.content.addWidget(self.selection)

@@ -66,7 +66,8 @@ def set_headers(table: QTableWidget, labels: Sequence[str],
         table.setHorizontalHeaderItem(col, item)
 
 
-def wrap_text_columns(table: QTableWidget, wrapping: Sequence[int]) -> None:
+def wrap_text_columns(table: QTableWidget, wrapping: Sequence[int], *,
+                      words: bool = True) -> None:
     """The ``wrapping`` columns share the width the others leave and wrap their text (row
     heights follow, so nothing is cut); the others fit their content, header included.
 
@@ -84,7 +85,8 @@ def wrap_text_columns(table: QTableWidget, wrapping: Sequence[int]) -> None:
             widest = max(widest, header.sectionSizeHint(col))
         else:
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-    word = table.fontMetrics().horizontalAdvance(LONG_WORD) + CELL_TEXT_MARGIN
+    # ``words=False``: the columns hold only URLs and ids, which break anywhere.
+    word = table.fontMetrics().horizontalAdvance(LONG_WORD) + CELL_TEXT_MARGIN if words else 0
     header.setMinimumSectionSize(max(header.minimumSectionSize(), widest, word))
     table.setWordWrap(True)
     table.setTextElideMode(Qt.TextElideMode.ElideNone)  # wrapped text is shown whole
