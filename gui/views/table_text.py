@@ -9,25 +9,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableWidget,
+    QTableWidgetItem,
+)
 
 # Where a long run without spaces (a URL, an entity ID) may break: Qt's item views wrap at
 # word boundaries only, so "http://www.okta.com/exk1..." was clipped at the cell's edge.
-BREAK_AFTER = "/.-_?&=:#"
+BREAK_AFTER = "/.-_?&=:#,"
 LONG_RUN = 10  # runs shorter than this stay as they are (words, short dates)
-LONG_PART = 8  # a part of a long run longer than this may break anywhere (an opaque id)
+# A part of a long run that may break anywhere: an opaque id (a digit in it, or longer than
+# any common word), never a word of a sentence.
+LONG_PART = 8
+LONG_WORD_PART = 13
 ZERO_WIDTH_SPACE = "\u200b"
-# A wrapping column is at least as wide as a long word, so a finding's words are never cut
-# (the item delegate keeps about 10 px around the text).
-LONG_WORD = "certificate"
-CELL_TEXT_MARGIN = 12
+# A wrapping column is at least as wide as the longest part that does not break (a word of
+# LONG_WORD_PART letters), so no word is cut; the style keeps a few pixels around the text.
+LONG_WORD = "configuration"
+CELL_TEXT_MARGIN = 20
 
 
 def breakable(text: str) -> str:
     """``text`` with invisible break chances in its long runs, to show it in a wrapping cell
     (the item's tooltip and accessible text keep ``text`` as it is): after punctuation, and
-    anywhere in a part longer than ``LONG_PART`` ("exk1tailspin0abc")."""
+    anywhere in a long id ("exk1tailspin0abc", a SHA-1)."""
     words = []
     for word in text.split(" "):
         if len(word) >= LONG_RUN:
@@ -39,9 +48,14 @@ def breakable(text: str) -> str:
                     part = ""
             parts.append(part)
             word = ZERO_WIDTH_SPACE.join(
-                ZERO_WIDTH_SPACE.join(p) if len(p) > LONG_PART else p for p in parts)
+                ZERO_WIDTH_SPACE.join(p) if _opaque(p) else p for p in parts)
         words.append(word)
     return " ".join(words)
+
+
+def _opaque(part: str) -> bool:
+    return len(part) > LONG_WORD_PART or (len(part) > LONG_PART
+                                          and any(c.isdigit() for c in part))
 
 
 def text_item(text: str) -> QTableWidgetItem:
@@ -91,3 +105,20 @@ def wrap_text_columns(table: QTableWidget, wrapping: Sequence[int], *,
     table.setWordWrap(True)
     table.setTextElideMode(Qt.TextElideMode.ElideNone)  # wrapped text is shown whole
     table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+
+class SpanDelegate(QStyledItemDelegate):
+    """Item delegate for a table with rows spanning all columns (a note under a row): a
+    spanning cell's width does not count for its first column (Qt's content sizing would widen
+    that column to the whole note), while its height is measured at the span's width."""
+
+    def __init__(self, table: QTableWidget) -> None:
+        super().__init__(table)
+        self._table = table
+
+    def sizeHint(self, option: QStyleOptionViewItem,
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+        hint = super().sizeHint(option, index)
+        if self._table.columnSpan(index.row(), index.column()) > 1:
+            return QSize(0, hint.height())
+        return hint

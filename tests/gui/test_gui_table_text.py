@@ -134,13 +134,24 @@ def test_overview_idp_and_finding_read_whole(make_window: Any, qtbot: Any,
     settle(qtbot)
     table = window.view(5).table
     row = _row(table, "fabrikam.com")
-    for col in (2, 5):
-        _cell_whole(table, row, col)
+    _cell_whole(table, row, 2)
     _cell_whole(table, _row(table, "tailspin.io"), 2)
-    finding = table.item(row, 5)
+    # The finding: whole, in the row under its domain's, on the table's full width.
+    finding = table.item(row + 1, 0)
+    assert finding is not None and table.columnSpan(row + 1, 0) == table.columnCount()
     assert "stage it now" in finding.text()
-    assert "stage it now" in finding.data(Qt.ItemDataRole.AccessibleTextRole)
+    _cell_whole(table, row + 1, 0)
+    spoken = finding.data(Qt.ItemDataRole.AccessibleTextRole)
+    assert spoken.startswith("Finding for fabrikam.com: The IdP publishes a certificate")
+    assert "\u200b" not in spoken
     _headers_whole(table)
+    settle(qtbot)
+    if size != MINIMUM:
+        assert table.horizontalScrollBar().maximum() == 0, [
+            table.columnWidth(c) for c in range(table.columnCount())]
+    # Choosing the finding's row chooses its domain.
+    table.selectRow(row + 1)
+    assert window.view(5).selected == "fabrikam.com"
 
 
 @SIZES
