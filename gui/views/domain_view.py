@@ -23,11 +23,11 @@ from gui.state import AppState
 from gui.views.base import StepView
 from gui.widgets import LoadStatus, label, markup, text_button
 
-# Short header words (a header is never cut at 1366x768, 150 %): the IdP's issuer, and whether
-# Microsoft would accept federating it; the reason of a "No" is shown whole under the table.
-COLUMNS = ("Domain", "Verified", "Default", "Authentication", "Issuer\n(IdP)",
-           "Can\nfederate")
-SPOKEN_COLUMNS = ("Domain", "Verified", "Default", "Authentication", "Issuer (IdP)",
+# Short header words (a header is never cut at 1366x768, 150 %): the authentication type
+# (Managed or Federated), the IdP's issuer, and whether Microsoft would accept federating it;
+# the reason of a "No" is shown whole under the table.
+COLUMNS = ("Domain", "Verified", "Default", "Sign-in", "Issuer\n(IdP)", "Can\nfederate")
+SPOKEN_COLUMNS = ("Domain", "Verified", "Default", "Authentication (sign-in)", "Issuer (IdP)",
                   "Can be federated")
 ISSUER_COLUMN = 4
 
@@ -150,7 +150,7 @@ class DomainView(StepView):
                 QTableWidgetItem("Yes" if verified else "No"),
                 QTableWidgetItem("Default" if default else ""),
                 QTableWidgetItem(auth),
-                text_item(issuer or ("—" if auth != "Federated" else "")),
+                text_item(issuer or ("—" if auth != "Federated" else ""), anywhere=True),
             ]
             # Flagged before preflight: what Microsoft would refuse, with the reason.
             blocker = federation_blocker(dict(domain), [dict(d) for d in self.state.domains])

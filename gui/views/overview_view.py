@@ -228,7 +228,8 @@ class OverviewView(StepView):
         from gui.views.table_text import text_item
 
         self.table.setItem(row, 2, text_item(
-            str(item.get("idp_entity_id") or item.get("issuer") or "—") if federated else "—"))
+            str(item.get("idp_entity_id") or item.get("issuer") or "—") if federated else "—",
+            anywhere=True))
         if not federated:
             self.table.setItem(row, 3, QTableWidgetItem("—"))
             return None

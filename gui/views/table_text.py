@@ -33,10 +33,11 @@ LONG_WORD = "configuration"
 CELL_TEXT_MARGIN = 20
 
 
-def breakable(text: str) -> str:
+def breakable(text: str, *, anywhere: bool = False) -> str:
     """``text`` with invisible break chances in its long runs, to show it in a wrapping cell
     (the item's tooltip and accessible text keep ``text`` as it is): after punctuation, and
-    anywhere in a long id ("exk1tailspin0abc", a SHA-1)."""
+    anywhere in a long id ("exk1tailspin0abc", a SHA-1), and with ``anywhere`` (a column of
+    URLs and ids, no prose) in any part longer than ``LONG_PART``."""
     words = []
     for word in text.split(" "):
         if len(word) >= LONG_RUN:
@@ -48,7 +49,8 @@ def breakable(text: str) -> str:
                     part = ""
             parts.append(part)
             word = ZERO_WIDTH_SPACE.join(
-                ZERO_WIDTH_SPACE.join(p) if _opaque(p) else p for p in parts)
+                ZERO_WIDTH_SPACE.join(p) if _opaque(p) or (anywhere and len(p) > LONG_PART)
+                else p for p in parts)
         words.append(word)
     return " ".join(words)
 
@@ -58,11 +60,11 @@ def _opaque(part: str) -> bool:
                                           and any(c.isdigit() for c in part))
 
 
-def text_item(text: str) -> QTableWidgetItem:
+def text_item(text: str, *, anywhere: bool = False) -> QTableWidgetItem:
     """A cell for a wrapping column: shown with break chances, read and tooltipped whole."""
     from gui.widgets import plain_tooltip
 
-    item = QTableWidgetItem(breakable(text))
+    item = QTableWidgetItem(breakable(text, anywhere=anywhere))
     item.setToolTip(plain_tooltip(text))
     item.setData(Qt.ItemDataRole.AccessibleTextRole, text)
     return item
