@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -24,8 +23,13 @@ from gui.state import AppState
 from gui.views.base import StepView
 from gui.widgets import LoadStatus, label, markup, text_button
 
-COLUMNS = ("Domain", "Verified", "Default", "Authentication", "Issuer (IdP)",
-           "Can be federated")
+# Short header words (a header is never cut at 1366x768, 150 %): the authentication type
+# (Managed or Federated), the IdP's issuer, and whether Microsoft would accept federating it;
+# the reason of a "No" is shown whole under the table.
+COLUMNS = ("Domain", "Verified", "Default", "Sign-in", "Issuer\n(IdP)", "Can\nfederate")
+SPOKEN_COLUMNS = ("Domain", "Verified", "Default", "Authentication (sign-in)", "Issuer (IdP)",
+                  "Can be federated")
+ISSUER_COLUMN = 4
 
 
 def _field(domain: Any, *names: str) -> Any:
@@ -58,7 +62,6 @@ class DomainView(StepView):
         self.load_status.retry.connect(self.state.refresh_domains)
         self.content.addWidget(self.load_status)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setAccessibleName("Domains in the tenant")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -66,14 +69,17 @@ class DomainView(StepView):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         self.table.setTabKeyNavigation(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
-        for col in (1, 2, 3):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        from gui.views.table_text import set_headers, wrap_text_columns
+
+        set_headers(self.table, COLUMNS, SPOKEN_COLUMNS)
+        # The issuer (a URL) takes the room left and wraps; the verdict is a word, its reason
+        # a sentence below the table for the chosen row: at 1366x768, 150 % a column has
+        # about 70 px, where a sentence would be cut or stand eight lines tall.
+        wrap_text_columns(self.table, [ISSUER_COLUMN], words=False)
         self.table.itemSelectionChanged.connect(self._selected)
-        self.table.setMinimumHeight(260)
+        # Low enough that the chosen row's reason, under the table, is on screen at 1366x768,
+        # 150 % (the table scrolls its rows).
+        self.table.setMinimumHeight(200)
         self.content.addWidget(self.table, 1)
         self.selection = label("", wrap=True, rich=True)
         self.content.addWidget(self.selection)
@@ -125,6 +131,7 @@ class DomainView(StepView):
         self.table.blockSignals(True)
         self.table.setRowCount(0)
         from core.domains import federation_blocker
+        from gui.views.table_text import text_item
 
         self.blockers: dict[str, str | None] = {}
         for domain in self.state.domains:
@@ -143,13 +150,13 @@ class DomainView(StepView):
                 QTableWidgetItem("Yes" if verified else "No"),
                 QTableWidgetItem("Default" if default else ""),
                 QTableWidgetItem(auth),
-                QTableWidgetItem(issuer or ("—" if auth != "Federated" else "")),
+                text_item(issuer or ("—" if auth != "Federated" else ""), anywhere=True),
             ]
             # Flagged before preflight: what Microsoft would refuse, with the reason.
             blocker = federation_blocker(dict(domain), [dict(d) for d in self.state.domains])
             self.blockers[name] = blocker
             can = QTableWidgetItem(theme.status_icon("fail" if blocker else "pass"),
-                                   f"No: {blocker}" if blocker else "Yes")
+                                   "No" if blocker else "Yes")
             can.setToolTip(f"No: {blocker}" if blocker else "Nothing in the domain list stops it "
                            "(preflight checks the rest)")
             can.setData(Qt.ItemDataRole.AccessibleTextRole,

@@ -41,7 +41,6 @@ from gui.widgets import (
     copy_button,
     label,
     markup,
-    plain_tooltip,
     plural,
     text_button,
 )
@@ -190,14 +189,12 @@ class MetadataView(StepView):
         self._toolbar_built = True
         from PySide6.QtWidgets import QMenu  # ~1 ms to load: not before the first paint
 
-        self.source_label = label("", name="muted", selectable=True)
-        # A long path must not make the page wider than the window: the line takes the room
-        # left beside the buttons (cut there; the tooltip holds it whole).
-        from PySide6.QtWidgets import QSizePolicy
+        from gui.elided_label import ElidedLabel
 
-        self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored,
-                                        QSizePolicy.Policy.Preferred)
-        self.source_label.setMinimumWidth(80)
+        # A long path must not make the page wider than the window: the line takes the room
+        # left beside the buttons, cut in the middle with "…" (the tooltip holds it whole).
+        self.source_label = ElidedLabel()
+        self.source_label.setObjectName("muted")
         self.open_button = QPushButton(theme.icon("open"), "Open file…")
         self.open_button.setToolTip("Open a metadata file (Ctrl+O)")
         self.open_button.clicked.connect(self.choose_file)
@@ -397,7 +394,6 @@ class MetadataView(StepView):
             self._shown_md = md
             self.scroll_area.verticalScrollBar().setValue(0)
         self.source_label.setText(f"Read from {source}")
-        self.source_label.setToolTip(plain_tooltip(f"Read from {source}"))
         self.cards_layout.addWidget(self._idp_card(md))
         self.cards_layout.addWidget(self._findings_card(md))
         self.cards_layout.addWidget(self._endpoints_card(md))

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -33,11 +32,13 @@ from gui.widgets import (
     StatusLabel,
     clear_layout,
     label,
-    plain_tooltip,
     text_button,
 )
 
-COLUMNS = ["Domain", "Authentication", "IdP", "Health", "Certificate", "Finding"]
+# A domain's finding is a sentence (with a certificate's subject and SHA-1): it is shown whole,
+# on the table's full width, in a row of its own under the domain's (at 1366x768, 150 % a
+# Finding column had 80 px, a 20-line cell).
+COLUMNS = ["Domain", "Authentication", "IdP", "Health", "Certificate"]
 # The watch's states in the window's status vocabulary (icon, word, colour).
 STATE_STATUS = {"healthy": "pass", "attention": "warn", "broken": "fail", "unknown": "unknown"}
 STATE_WORDS = {"healthy": "Healthy", "attention": "Attention", "broken": "Broken",
@@ -63,20 +64,19 @@ class OverviewView(StepView):
         self.checked = label("", wrap=True)
         self.content.addWidget(self.checked)
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setAccessibleName("Domains and their health")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.setTabKeyNavigation(False)
-        header = self.table.horizontalHeader()
-        for col in range(len(COLUMNS) - 1):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        # The columns carrying text (the IdP and the finding) share the room left, cut with "…"
-        # (the tooltip holds all of it): the table never scrolls sideways on a small screen.
-        for col in (COLUMNS.index("IdP"), len(COLUMNS) - 1):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+        from gui.views.table_text import SpanDelegate, set_headers, wrap_text_columns
+
+        set_headers(self.table, COLUMNS)
+        # The IdP (a URL or an entity ID) takes the room left and wraps, rows as tall as their
+        # text: read whole at 1366x768, 150 %, where it was cut.
+        wrap_text_columns(self.table, [COLUMNS.index("IdP")])
+        self.table.setItemDelegate(SpanDelegate(self.table))
         self.table.setMinimumHeight(220)
         self.table.itemSelectionChanged.connect(self._selected)
         self.content.addWidget(self.table, 1)
@@ -174,10 +174,14 @@ class OverviewView(StepView):
     def show_report(self, report: dict[str, Any] | None, *, cached: bool = False) -> None:
         self.report = report
         self.table.setRowCount(0)
+        self.table.clearSpans()
         domains = report.get("domains", []) if report else []
-        self.table.setRowCount(len(domains))
-        for row, item in enumerate(domains):
-            self._fill_row(row, item)
+        for item in domains:
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            note = self._fill_row(row, item)
+            if note is not None:
+                self._add_note(row + 1, item, note)
         if report is None:
             self.checked.setText("")
         else:
@@ -189,26 +193,46 @@ class OverviewView(StepView):
             self.checked.setToolTip(utc)
         if self.selected and not any(d.get("domain") == self.selected for d in domains):
             self.selected = None
-        for row, item in enumerate(domains):
-            if item.get("domain") == self.selected:
+        for row in range(self.table.rowCount()):
+            cell = self.table.item(row, 0)
+            if cell is not None and cell.data(Qt.ItemDataRole.UserRole) == self.selected:
                 self.table.selectRow(row)
+                break
         self._show_selection()
         self.report_shown.emit()
 
-    def _fill_row(self, row: int, item: dict[str, Any]) -> None:
+    def _add_note(self, row: int, item: dict[str, Any], note: dict[str, Any]) -> None:
+        """The domain's finding, whole, in a row spanning the table under the domain's row;
+        choosing it chooses the domain."""
+        from gui.views.table_text import text_item
+
+        name = str(item.get("domain") or "")
+        message = str(note.get("message") or "")
+        self.table.insertRow(row)
+        cell = text_item(message)
+        status = {"info": "info", **STATE_STATUS}.get(str(note.get("severity")), "unknown")
+        cell.setIcon(theme.status_icon(status))
+        cell.setData(Qt.ItemDataRole.UserRole, name)
+        cell.setData(Qt.ItemDataRole.AccessibleTextRole, f"Finding for {name}: {message}")
+        self.table.setItem(row, 0, cell)
+        self.table.setSpan(row, 0, 1, len(COLUMNS))
+
+    def _fill_row(self, row: int, item: dict[str, Any]) -> dict[str, Any] | None:
+        """The domain's row; returns its finding to show under it, if any."""
         name = str(item.get("domain") or "")
         federated = str(item.get("authentication") or "").lower() == "federated"
         first = QTableWidgetItem(name)
         first.setData(Qt.ItemDataRole.UserRole, name)
         self.table.setItem(row, 0, first)
         self.table.setItem(row, 1, QTableWidgetItem(str(item.get("authentication") or "")))
-        idp = QTableWidgetItem(
-            str(item.get("idp_entity_id") or item.get("issuer") or "—") if federated else "—")
-        idp.setToolTip(plain_tooltip(idp.text()))
-        self.table.setItem(row, 2, idp)
+        from gui.views.table_text import text_item
+
+        self.table.setItem(row, 2, text_item(
+            str(item.get("idp_entity_id") or item.get("issuer") or "—") if federated else "—",
+            anywhere=True))
         if not federated:
             self.table.setItem(row, 3, QTableWidgetItem("—"))
-            return
+            return None
         state = str(item.get("state") or "unknown")
         self.table.setCellWidget(row, 3, StatusLabel(STATE_STATUS.get(state, "unknown"),
                                                      STATE_WORDS.get(state, state)))
@@ -217,12 +241,10 @@ class OverviewView(StepView):
         # With no certificate of its own and nothing to warn about, the note says why (a
         # subdomain is checked with its root).
         notes = findings or (list(item.get("findings") or []) if cert is None else [])
-        finding = QTableWidgetItem(str(notes[0]["message"]) if notes else "—")
-        finding.setToolTip(plain_tooltip(finding.text()))
-        self.table.setItem(row, 5, finding)
+        note = dict(notes[0]) if notes else None
         if cert is None:  # none of its own (a subdomain follows its root): not "unreadable"
             self.table.setItem(row, 4, QTableWidgetItem("—"))
-            return
+            return note
         days = cert.get("days_left")
         bar = QProgressBar()
         bar.setRange(0, BAR_DAYS)
@@ -234,6 +256,7 @@ class OverviewView(StepView):
             bar.setFormat("unreadable")
         bar.setAccessibleName(f"Certificate of {name}: {bar.format()}")
         self.table.setCellWidget(row, 4, bar)
+        return note
 
     def _domain(self, name: str | None) -> dict[str, Any] | None:
         for item in (self.report or {}).get("domains", []):
