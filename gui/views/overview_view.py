@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -255,7 +256,16 @@ class OverviewView(StepView):
             bar.setValue(0)
             bar.setFormat("unreadable")
         bar.setAccessibleName(f"Certificate of {name}: {bar.format()}")
-        self.table.setCellWidget(row, 4, bar)
+        # At its own height, centred in the cell: a row made tall by a wrapped IdP would
+        # otherwise stretch the bar into a block.
+        bar.setMaximumHeight(bar.sizeHint().height())
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(2, 0, 2, 0)
+        column.addStretch(1)
+        column.addWidget(bar)
+        column.addStretch(1)
+        self.table.setCellWidget(row, 4, holder)
         return note
 
     def _domain(self, name: str | None) -> dict[str, Any] | None:

@@ -164,6 +164,13 @@ def test_overview_idp_and_finding_read_whole(make_window: Any, qtbot: Any,
     # Choosing the finding's row chooses its domain.
     table.selectRow(row + 1)
     assert window.view(5).selected == "fabrikam.com"
+    # The certificate bar keeps its own height in a row made tall by the wrapped IdP (it was
+    # stretched into a block of the row's height).
+    from PySide6.QtWidgets import QProgressBar
+
+    bar = next(b for b in table.findChildren(QProgressBar)
+               if b.accessibleName().startswith("Certificate of fabrikam.com"))
+    assert bar.height() <= bar.sizeHint().height(), (bar.height(), table.rowHeight(row))
 
 
 @SIZES
