@@ -165,6 +165,10 @@ def settings_from_metadata(md: IdpMetadata, *, sign_out_uri_override: str | None
     active = soap.location if soap is not None else passive
 
     sign_out: str | None = sign_out_uri_override
+    if sign_out is not None:
+        from core.metadata.checks import typed_sign_out_findings
+
+        findings += typed_sign_out_findings(sign_out)
     if sign_out is None:
         slo = md.slo_for(BINDING_REDIRECT) or md.slo_for(BINDING_POST)
         sign_out = slo.location if slo is not None else None
@@ -173,9 +177,10 @@ def settings_from_metadata(md: IdpMetadata, *, sign_out_uri_override: str | None
             "slo_missing", "warning",
             "The metadata has no sign-out (SingleLogoutService) URL with a usable binding.",
             "Leave it empty (users then stay signed in at the IdP after signing out of "
-            "Microsoft 365), or type one in the desktop app's Metadata step: the IdP's user "
-            "portal" + (", for JumpCloud https://console.jumpcloud.com/userconsole/."
-                        if _is_jumpcloud(md) else ".")))
+            "Microsoft 365), or give one with --sign-out-url URL (in the desktop app's Metadata "
+            "step, its Sign-out URL field): the IdP's user portal"
+            + (", for JumpCloud https://console.jumpcloud.com/userconsole/."
+               if _is_jumpcloud(md) else ".")))
 
     if md.want_authn_requests_signed:
         findings.append(Finding(

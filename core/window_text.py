@@ -63,9 +63,16 @@ def for_window(text: str | None) -> str:
         return where
 
     text = _COMMAND_RE.sub(place, text)
-    # Inside the window, "the desktop app" is where the admin already is: say where on it.
-    return text.replace("in the desktop app's Metadata step",
-                        "in the Sign-out URL field of the Metadata step (under Endpoints)")
+    # Inside the window, "the desktop app" is where the admin already is: say where on it (the
+    # first form is core.settings' remedy today, the second the one older journals hold).
+    text = text.replace("(--sign-out-url on the command line, the Sign-out URL field in the "
+                        "desktop app)", "(the Sign-out URL field of the Metadata step)")
+    return text.replace("with --sign-out-url URL (in the desktop app's Metadata step, its "
+                        "Sign-out URL field)",
+                        "in the Sign-out URL field of the Metadata step (under Endpoints)"
+                        ).replace("in the desktop app's Metadata step",
+                                  "in the Sign-out URL field of the Metadata step (under "
+                                  "Endpoints)")
 
 
 def has_command_line(text: str | None) -> bool:

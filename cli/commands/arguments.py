@@ -13,6 +13,14 @@ if TYPE_CHECKING:
     from core.plan import PlanOptions
 
 
+def add_sign_out_option(p: argparse.ArgumentParser) -> None:
+    """--sign-out-url: what the desktop app's Sign-out URL field gives, for metadata without a
+    sign-out (SingleLogoutService) URL (core.settings.settings_from_metadata uses it)."""
+    p.add_argument("--sign-out-url", metavar="URL",
+                   help="the sign-out URL to send when the metadata has none (e.g. the IdP's "
+                        "user portal); the desktop app's Sign-out URL field")
+
+
 def add_plan_options(p: argparse.ArgumentParser) -> None:
     """--display-name, --mfa-behavior, --prompt-login-behavior: for every command that plans a
     federation (read back with :func:`options_from`)."""

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cli.commands.arguments import add_plan_options, options_from
+from cli.commands.arguments import add_plan_options, add_sign_out_option, options_from
 from cli.commands.common import EXIT_FAILED, EXIT_OK, Context, Handler
 from core.errors import InputError
 from core.progname import runnable
@@ -54,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="comma-separated preflight warning ids you accept")
     _add_allow_replace(p)
     add_plan_options(p)
+    add_sign_out_option(p)
     p.set_defaults(handler=_pasteable(handle_federate))
 
     p = _change_parser(
@@ -240,7 +241,8 @@ def handle_federate(args: argparse.Namespace, ctx: Context) -> int:
     args.domain = _domain(args.domain)
     require_confirmation(args.domain, args.confirm)
     options = options_from(args)
-    metadata = require_metadata(args.metadata, entity=args.entity)
+    metadata = require_metadata(args.metadata, entity=args.entity,
+                                sign_out_uri=args.sign_out_url)
     accepted = [a for a in (x.strip() for x in args.accept_warnings.split(",")) if a]
     with open_session(ctx) as session:
         _header(ctx, session, f"Federate {args.domain} with {metadata.metadata.entity_id}",

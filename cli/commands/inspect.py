@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cli.commands.arguments import add_sign_out_option
 from cli.commands.common import EXIT_OK, Context
 
 WIDTH = 100  # as preflight's text
@@ -28,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("source", help="metadata file path or https:// URL")
     p.add_argument("--entity", metavar="ENTITY_ID",
                    help="entity ID to use when the file holds several IdPs")
+    add_sign_out_option(p)
     p.add_argument("--signer-certificate", metavar="FILE",
                    help="a certificate you trust to have signed the metadata (PEM or DER)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
@@ -47,7 +49,8 @@ def handle(args: argparse.Namespace, ctx: Context) -> int:
         except MetadataError as exc:
             exc.message = f"Signer certificate: {exc.message}"
             raise
-    metadata = require_metadata(args.source, entity=args.entity, signer_certificate=signer)
+    metadata = require_metadata(args.source, entity=args.entity, signer_certificate=signer,
+                                sign_out_uri=args.sign_out_url)
     md, settings = metadata.metadata, metadata.settings
     findings = merge_findings(md.findings, metadata.findings)
     if args.json:

@@ -10,7 +10,7 @@ import datetime as dt
 import textwrap
 from typing import TYPE_CHECKING
 
-from cli.commands.arguments import add_plan_options, options_from
+from cli.commands.arguments import add_plan_options, add_sign_out_option, options_from
 from cli.commands.common import EXIT_FAILED, EXIT_OK, Context
 from core.errors import InputError
 
@@ -31,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="IdP metadata file or https:// URL")
     p.add_argument("--domain", required=True, help="the domain to federate")
     p.add_argument("--entity", help="entity ID when the metadata holds several IdPs")
+    add_sign_out_option(p)
     p.add_argument("--report", metavar="FILE.html",
                    help="also write a self-contained HTML report (for a change ticket); "
                         "a name ending in .json writes the JSON instead")
@@ -46,6 +47,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="IdP metadata file or https:// URL")
     p.add_argument("--domain", required=True, help="the domain to federate")
     p.add_argument("--entity", help="entity ID when the metadata holds several IdPs")
+    add_sign_out_option(p)
     add_plan_options(p)
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.set_defaults(handler=handle_plan)
@@ -81,7 +83,8 @@ def handle_preflight(args: argparse.Namespace, ctx: Context) -> int:
         from core.report import check_report_path
 
         check_report_path(args.report)
-    metadata = require_metadata(args.metadata, entity=args.entity)
+    metadata = require_metadata(args.metadata, entity=args.entity,
+                                sign_out_uri=args.sign_out_url)
     with open_session(ctx) as session:
         result = run_preflight(domain, metadata, client=session.client, paths=ctx.paths,
                                options=options, sandbox=session.is_sandbox)
@@ -221,7 +224,8 @@ def handle_plan(args: argparse.Namespace, ctx: Context) -> int:
 
     domain = normalize_domain(args.domain)
     options = options_from(args)
-    metadata = require_metadata(args.metadata, entity=args.entity)
+    metadata = require_metadata(args.metadata, entity=args.entity,
+                                sign_out_uri=args.sign_out_url)
     with open_session(ctx) as session:
         try:
             dom = api.get_domain(session.client, domain)

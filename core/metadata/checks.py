@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from core import urlparts
 from core.certificates import CertificateInfo
 from core.findings import Finding, Severity
-from core.metadata.model import Endpoint
+from core.metadata.model import BINDING_REDIRECT, Endpoint
 
 EXPIRY_WARNING_DAYS = 30
 MIN_RSA_BITS = 2048
@@ -288,3 +288,22 @@ def unsafe_character_findings(entity_id: str, sso: Sequence[Endpoint],
                 "Export the metadata again from the IdP itself (not a copy passed through "
                 "e-mail or a word processor) and check where this file came from."))
     return findings
+
+
+def typed_sign_out_findings(url: str) -> list[Finding]:
+    """What the checks above find in a sign-out URL the admin gave (``--sign-out-url``, the
+    window's Sign-out URL field) because the metadata has none: judged as the metadata's own
+    would be (malformed, not https, a local or look-alike host, unsafe characters), with the
+    remedy to correct what was given rather than to export the metadata again."""
+    import dataclasses
+
+    typed = [Endpoint(BINDING_REDIRECT, url)]
+    found = malformed_url_findings("urn:federator:typed", [], typed)
+    found += endpoint_findings([], typed) + host_findings([], typed)
+    found += unsafe_character_findings("urn:federator:typed", [], typed)
+    remedy = ("Correct the sign-out URL you gave (--sign-out-url on the command line, the "
+              "Sign-out URL field in the desktop app), or leave it empty.")
+    binding = f"({typed[0].binding_name})"
+    return [dataclasses.replace(f, message=f.message.replace(binding, "(as given)"),
+                                remedy=remedy) for f in found]
+

@@ -115,12 +115,12 @@ def read_metadata_input(source: str | Path | bytes, *, entity: str | None = None
 
 
 def require_metadata(source: str | Path | bytes, *, entity: str | None = None,
-                     signer_certificate: bytes | None = None,
-                     name: str | None = None) -> UsableMetadata:
+                     signer_certificate: bytes | None = None, name: str | None = None,
+                     sign_out_uri: str | None = None) -> UsableMetadata:
     """How every command and the window read metadata: :func:`read_metadata_input`, raising its
     error (an ``InputError``: the CLI exits 2, the window says why) when it is unusable."""
     metadata = read_metadata_input(source, entity=entity, signer_certificate=signer_certificate,
-                                   name=name)
+                                   name=name, sign_out_uri=sign_out_uri)
     if metadata.error is not None:
         raise metadata.error
     assert metadata.metadata is not None and metadata.settings is not None  # read, or error
