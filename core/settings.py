@@ -164,7 +164,8 @@ def settings_from_metadata(md: IdpMetadata, *, sign_out_uri_override: str | None
     soap = md.sso_for(BINDING_SOAP)
     active = soap.location if soap is not None else passive
 
-    sign_out: str | None = sign_out_uri_override
+    # An empty one given (the window's cleared field, --sign-out-url "") means none given.
+    sign_out: str | None = (sign_out_uri_override or "").strip() or None
     if sign_out is not None:
         from core.metadata.checks import typed_sign_out_findings
 

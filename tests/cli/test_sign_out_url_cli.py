@@ -43,6 +43,9 @@ def test_a_given_sign_out_url_is_judged_like_the_metadata_s_own(
     assert code == 0, out  # warnings only: signing in still works
     assert "[slo_not_https]" in out and "[url_host_local]" in out, out
     assert "Correct the sign-out URL you gave" in out
+    # An empty one is none given: the metadata's (none) stands, with its own warning.
+    _code, out = _run(capsys, "inspect", str(no_slo), "--sign-out-url", " ")
+    assert "[slo_missing]" in out and "[slo_not_https]" not in out, out
     # The window names its own field for the same finding.
     assert for_window("Correct the sign-out URL you gave (--sign-out-url on the command line, "
                       "the Sign-out URL field in the desktop app), or leave it empty.") == (

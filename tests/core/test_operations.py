@@ -14,7 +14,7 @@ import pytest
 
 from core.errors import RefusedError
 from core.graph.client import GraphClient, RetryPolicy
-from core.journal import Journal, JournalLockedError, read_all
+from core.journal import JournalLockedError, read_all
 from core.metadata import read_metadata
 from core.operations import (
     NO_CHANGE,
@@ -25,7 +25,6 @@ from core.operations import (
     PreflightRefusedError,
     federate,
     make_default,
-    read_snapshot,
     reconcile,
     restore,
     revert,
@@ -38,13 +37,14 @@ from core.settings import FederationSettings, settings_from_metadata
 from sandbox import Sandbox
 from session import SandboxTokens
 from tests import factories
+from tests.operation_driver import OperationDriver
 
 CERT = factories.cert()  # one certificate for every "same settings" comparison
 FAST = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05, max_total_s=10)
 
 
 @dataclass
-class Env:
+class Env(OperationDriver):
     """A sandbox tenant, a client on it, an operation context recording every event."""
 
     sandbox: Sandbox
@@ -53,42 +53,6 @@ class Env:
     events: list[OperationEvent] = field(default_factory=list)
     hooks: list[Callable[[OperationEvent], None]] = field(default_factory=list)
     baseline: int = 0  # journal entries made while setting up a test
-
-    @property
-    def journal(self) -> Journal:
-        return self.ctx.journal
-
-    def state(self, domain: str) -> Any:
-        return read_snapshot(self.client, self.ctx.tenant_id, domain, "probe")
-
-    def on(self, step: str, status: str, action: Callable[[], None]) -> None:
-        """Run ``action`` once, when the operation reports (step, status)."""
-        done = False
-
-        def hook(event: OperationEvent) -> None:
-            nonlocal done
-            if not done and event.step == step and event.status == status:
-                done = True
-                action()
-        self.hooks.append(hook)
-
-    def on_nth(self, n: int, step: str, status: str, action: Callable[[], None]) -> None:
-        """Run ``action`` when the operation reports (step, status) for the ``n``-th time."""
-        seen = 0
-
-        def hook(event: OperationEvent) -> None:
-            nonlocal seen
-            if event.step == step and event.status == status:
-                seen += 1
-                if seen == n:
-                    action()
-        self.hooks.append(hook)
-
-    def writes(self) -> list[str]:
-        # A $batch of reads (the revert's user count) is not a write.
-        return [f"{r.method} {r.path}" for r in self.sandbox.request_log
-                if r.method in ("POST", "PATCH", "DELETE") and "/v1.0/" in r.path
-                and r.path != "/v1.0/$batch"]
 
 
 @pytest.fixture(autouse=True)

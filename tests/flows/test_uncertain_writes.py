@@ -19,7 +19,6 @@ import pytest
 
 from core.errors import RefusedError
 from core.graph.client import GraphClient, RetryPolicy
-from core.journal import Journal, Snapshot
 from core.metadata import read_metadata
 from core.operations import (
     SUCCEEDED,
@@ -28,7 +27,6 @@ from core.operations import (
     OperationEvent,
     federate,
     make_default,
-    read_snapshot,
     reconcile,
     restore,
     revert,
@@ -39,6 +37,7 @@ from core.settings import settings_from_metadata
 from sandbox import Sandbox
 from session import SandboxTokens
 from tests import factories
+from tests.operation_driver import OperationDriver
 
 FAST = RetryPolicy(backoff_base_s=0.01, backoff_max_s=0.05, max_total_s=10)
 # Proving waits: a lost write that has not shown 0.8 s after its attempt ended is taken as not
@@ -48,37 +47,13 @@ PROVE = WritePolicy(late_write_s=0.8, answered_s=0.05, max_wait_s=2.0, read_dela
 
 
 @dataclasses.dataclass
-class Admin:
+class Admin(OperationDriver):
     """One Federator home (its own journal) signed in to the sandbox tenant as ``upn``."""
 
     sandbox: Sandbox
     ctx: OperationContext
     events: list[OperationEvent]
     hooks: list[Callable[[OperationEvent], None]]
-
-    @property
-    def journal(self) -> Journal:
-        return self.ctx.journal
-
-    def state(self, domain: str) -> Snapshot:
-        return read_snapshot(self.ctx.client, self.ctx.tenant_id, domain, "probe")
-
-    def on_nth(self, n: int, step: str, status: str, action: Callable[[], None]) -> None:
-        seen = 0
-
-        def hook(event: OperationEvent) -> None:
-            nonlocal seen
-            if event.step == step and event.status == status:
-                seen += 1
-                if seen == n:
-                    action()
-        self.hooks.append(hook)
-
-    def writes(self) -> list[str]:
-        # A $batch of reads (the revert's user count) is not a write.
-        return [f"{r.method} {r.path}" for r in self.sandbox.request_log
-                if r.method in ("POST", "PATCH", "DELETE") and "/v1.0/" in r.path
-                and r.path != "/v1.0/$batch"]
 
 
 @pytest.fixture

@@ -44,8 +44,8 @@ def test_overview_says_stage_it_now_and_fixes_it_after_the_typed_domain(
     settle(qtbot)
     view = window.view(5)
     assert view.report is not None and view.report["worst"] == "attention"
-    # Every domain, managed ones too, with its authentication.
-    # Every domain's row (a finding has a row of its own under its domain's).
+    # Every domain, managed ones too, with its authentication (a finding has a row of its own
+    # under its domain's).
     assert len({view.table.item(r, 0).data(Qt.ItemDataRole.UserRole)
                 for r in range(view.table.rowCount())}) == 6
     row = _row(view, "fabrikam.com")

@@ -22,6 +22,14 @@ def _dialog(window: Any, qtbot: Any) -> Any:
     return dialog
 
 
+def _type_and_press(qtbot: Any, field: Any, text: str, button: Any) -> None:
+    """Type ``text`` into ``field`` and press ``button``, as the admin would; then let the
+    dialog's work finish."""
+    qtbot.keyClicks(field, text)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+
+
 def _rows(widget: Any) -> list[str]:
     return [widget.item(i).text() for i in range(widget.count())]
 
@@ -30,9 +38,7 @@ def test_pilot_signs_in_and_the_doctor_agrees(federated_home: None, make_window:
                                               qtbot: Any) -> None:
     window = make_window(sandbox=True)
     dialog = _dialog(window, qtbot)
-    qtbot.keyClicks(dialog.user, "ada.albers0@fabrikam.com")
-    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
-    settle(qtbot)
+    _type_and_press(qtbot, dialog.user, "ada.albers0@fabrikam.com", dialog.run_button)
     rows = _rows(dialog.hops)
     assert len(rows) == 4 and all(r.startswith("✓  OK") for r in rows), rows
     assert "signed in" in rows[-1]
@@ -50,9 +56,7 @@ def test_user_without_immutable_id_is_refused_with_the_fix(federated_home: None,
                                                            make_window: Any, qtbot: Any) -> None:
     window = make_window(sandbox=True)
     dialog = _dialog(window, qtbot)
-    qtbot.keyClicks(dialog.user, "new.hire@fabrikam.com")
-    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
-    settle(qtbot)
+    _type_and_press(qtbot, dialog.user, "new.hire@fabrikam.com", dialog.run_button)
     rows = _rows(dialog.hops)
     assert rows[3].startswith("✗  FAIL") and "AADSTS51004" in rows[3]
     assert any(r.startswith("i  INFO   Fix:") for r in rows)
@@ -84,9 +88,7 @@ def test_pilot_search_flags_users_without_immutable_id(federated_home: None, mak
                                                        qtbot: Any) -> None:
     window = make_window(sandbox=True)
     dialog = _dialog(window, qtbot)
-    qtbot.keyClicks(dialog.user, "new")
-    qtbot.mouseClick(dialog.find_button, Qt.MouseButton.LeftButton)
-    settle(qtbot)
+    _type_and_press(qtbot, dialog.user, "new", dialog.find_button)
     rows = _rows(dialog.pilots)
     assert any("new.hire@fabrikam.com" in r and "no ImmutableID (AADSTS51004)" in r
                for r in rows), rows
@@ -118,9 +120,7 @@ def test_window_federated_with_the_sample_idp_signs_the_pilot_in(
     settle(qtbot)
     federate_in_window(window, window.review_view)
     dialog = _dialog(window, qtbot)
-    qtbot.keyClicks(dialog.user, "ada.albers0@fabrikam.com")
-    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
-    settle(qtbot)
+    _type_and_press(qtbot, dialog.user, "ada.albers0@fabrikam.com", dialog.run_button)
     rows = _rows(dialog.hops)
     assert len(rows) == 4 and all(r.startswith("✓  OK") for r in rows), rows
 

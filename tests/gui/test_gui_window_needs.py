@@ -43,14 +43,19 @@ def test_make_default_is_not_offered_to_a_role_that_cannot_do_it(
     assert not COMMAND_RE.search(shown), shown
 
 
-def test_make_default_is_offered_without_a_command_line(make_window: Any, qtbot: Any,
-                                                        idp_file: Path) -> None:
+def _not_default_row(make_window: Any, qtbot: Any, idp_file: Path) -> Any:
+    """The preflight's "not the default domain" row, for contoso.com (the tenant's default)."""
     window = make_window(sandbox=True)
     window.metadata_view.open_source(str(idp_file))
     window.state.choose_domain("contoso.com")
     window.go_to(2)
     settle(qtbot)
-    row = window.preflight_view.check_rows["domain.not_default"]
+    return window.preflight_view.check_rows["domain.not_default"]
+
+
+def test_make_default_is_offered_without_a_command_line(make_window: Any, qtbot: Any,
+                                                        idp_file: Path) -> None:
+    row = _not_default_row(make_window, qtbot, idp_file)
     assert row.action_button is not None
     assert "Domain.ReadWrite.All" in texts(row)
     assert not COMMAND_RE.search(texts(row)), texts(row)
@@ -226,12 +231,7 @@ def test_each_check_links_to_microsoft_learn(make_window: Any, qtbot: Any,
 
     assert set(CHECK_IDS) - set(LEARN) == {"local.journal"}  # Federator's own: no Learn page
     assert all(url.startswith("https://learn.microsoft.com/") for url in LEARN.values())
-    window = make_window(sandbox=True)
-    window.metadata_view.open_source(str(idp_file))
-    window.state.choose_domain("contoso.com")
-    window.go_to(2)
-    settle(qtbot)
-    row = window.preflight_view.check_rows["domain.not_default"]
+    row = _not_default_row(make_window, qtbot, idp_file)
     assert row.learn_button is not None
     assert row.learn_button.property("learn_url") == LEARN["domain.not_default"]
     assert "Microsoft Learn" in row.learn_button.accessibleName()
